@@ -1,0 +1,111 @@
+/**
+ * Every choice that shapes a VAEGAN, with the defaults of the seed model (../shared/MODEL.md).
+ * Pure data: no tfjs, no DOM, safe to import from the page.
+ */
+
+/** `shared`: the decoder is the generator (Larsen et al. 2016). `separate`: the seed's four networks. */
+export type Variant = 'shared' | 'separate';
+/** `mlp`: the seed's 784-512-latent networks. */
+export type Architecture = 'mlp';
+/** Generator-side adversarial loss: non-saturating -log D(G(z)), or the seed's minimax log(1 - D(G(z))). */
+export type AdversarialForm = 'non-saturating' | 'minimax';
+
+/** Structure of the networks: fixed for the life of a model; changing it means a new model. */
+export interface ModelConfig {
+  architecture: Architecture;
+  variant: Variant;
+  /** Size of z. 2 makes the latent space directly drawable; the seed uses 20. */
+  latentDim: number;
+  /** Width of the one hidden layer of every MLP network (512 in the seed). */
+  hiddenUnits: number;
+  /** Pixels per image: 28 x 28 x 1 for MNIST and Fashion-MNIST. */
+  imagePixels: number;
+  /** Seeds weight initialisation and every noise draw, so a run can be repeated. */
+  seed: number;
+}
+
+/** Training weights the user may change between any two steps. */
+export interface Hyperparams {
+  /** beta: weight of the KL term in the encoder/decoder loss. */
+  beta: number;
+  /** gamma: weight of the adversarial loss on the decoder/generator; 0 gives a plain VAE. */
+  gamma: number;
+  /** Adam learning rate of the encoder + decoder (phase 1). */
+  lrVae: number;
+  /** Adam learning rate of the discriminator (phase 2). */
+  lrD: number;
+  /** Adam learning rate of the generator, i.e. the decoder in `shared` (phase 3). */
+  lrG: number;
+  adversarialForm: AdversarialForm;
+}
+
+export const LATENT_DIM_RANGE = { min: 2, max: 128 } as const;
+export const HIDDEN_UNITS_RANGE = { min: 16, max: 2048 } as const;
+export const BETA_RANGE = { min: 0, max: 10 } as const;
+export const GAMMA_RANGE = { min: 0, max: 10 } as const;
+export const LEARNING_RATE_RANGE = { min: 1e-6, max: 1e-1 } as const;
+
+export const DEFAULT_MODEL_CONFIG: ModelConfig = {
+  architecture: 'mlp',
+  variant: 'shared',
+  latentDim: 16,
+  hiddenUnits: 512,
+  imagePixels: 28 * 28,
+  seed: 1,
+};
+
+export const DEFAULT_HYPERPARAMS: Hyperparams = {
+  beta: 1,
+  // Small enough that reconstructions stay sharp while D shapes the samples (MODEL.md).
+  gamma: 0.1,
+  lrVae: 1e-3,
+  lrD: 2e-4,
+  lrG: 2e-4,
+  adversarialForm: 'non-saturating',
+};
+
+/** Adam's first-moment decay for D and G: 0.5 as in DCGAN; the VAE keeps Adam's 0.9. */
+export const GAN_ADAM_BETA1 = 0.5;
+
+const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
+
+/**
+ * Brings hyperparameters into their allowed ranges; non-finite numbers fall back to the default.
+ * The worker applies this to everything the page sends, so no slider can inject NaN.
+ */
+export function sanitizeHyperparams(h: Partial<Hyperparams>, base: Hyperparams): Hyperparams {
+  const num = (v: unknown, fallback: number, lo: number, hi: number) =>
+    typeof v === 'number' && Number.isFinite(v) ? clamp(v, lo, hi) : fallback;
+  const lr = LEARNING_RATE_RANGE;
+  return {
+    beta: num(h.beta, base.beta, BETA_RANGE.min, BETA_RANGE.max),
+    gamma: num(h.gamma, base.gamma, GAMMA_RANGE.min, GAMMA_RANGE.max),
+    lrVae: num(h.lrVae, base.lrVae, lr.min, lr.max),
+    lrD: num(h.lrD, base.lrD, lr.min, lr.max),
+    lrG: num(h.lrG, base.lrG, lr.min, lr.max),
+    adversarialForm:
+      h.adversarialForm === 'minimax' || h.adversarialForm === 'non-saturating'
+        ? h.adversarialForm
+        : base.adversarialForm,
+  };
+}
+
+/** Checks a model config, returning a list of human-readable problems (empty when valid). */
+export function validateModelConfig(c: ModelConfig): string[] {
+  const problems: string[] = [];
+  const intIn = (v: number, lo: number, hi: number) => Number.isInteger(v) && v >= lo && v <= hi;
+  if (!intIn(c.latentDim, LATENT_DIM_RANGE.min, LATENT_DIM_RANGE.max)) {
+    problems.push(
+      `latent size must be a whole number from ${LATENT_DIM_RANGE.min} to ${LATENT_DIM_RANGE.max}`,
+    );
+  }
+  if (!intIn(c.hiddenUnits, HIDDEN_UNITS_RANGE.min, HIDDEN_UNITS_RANGE.max)) {
+    problems.push(
+      `hidden units must be a whole number from ${HIDDEN_UNITS_RANGE.min} to ${HIDDEN_UNITS_RANGE.max}`,
+    );
+  }
+  if (c.variant !== 'shared' && c.variant !== 'separate') problems.push('unknown variant');
+  if (c.architecture !== 'mlp') problems.push('unknown architecture');
+  if (!Number.isInteger(c.seed)) problems.push('seed must be a whole number');
+  return problems;
+}

@@ -1,0 +1,97 @@
+/**
+ * Network builders: plain functions of a ModelConfig, returning tfjs Layers models so that a
+ * trained network can be saved in the standard Layers format and loaded by tf.loadLayersModel.
+ * Decoder, generator and discriminator output logits; the sigmoid is applied by the caller.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { ModelConfig } from './config';
+
+/** Seeded Glorot initialiser: the same config.seed gives the same initial weights. */
+function glorot(seed: number) {
+  return tf.initializers.glorotUniform({ seed });
+}
+
+/** Distinct, stable seeds per layer, so no two layers start from the same draw. */
+function layerSeed(config: ModelConfig, network: number, layer: number): number {
+  return (config.seed * 1009 + network * 101 + layer * 7) >>> 0;
+}
+
+const NET = { encoder: 1, decoder: 2, generator: 3, discriminator: 4 } as const;
+
+/** Encoder q_phi(z|x): x [batch, pixels] -> [batch, 2 * latentDim] = concat(mu, logvar). */
+export function buildEncoder(config: ModelConfig): tf.Sequential {
+  const { hiddenUnits, latentDim, imagePixels } = config;
+  return tf.sequential({
+    name: 'encoder',
+    layers: [
+      tf.layers.dense({
+        name: 'encoder_hidden',
+        inputShape: [imagePixels],
+        units: hiddenUnits,
+        activation: 'relu',
+        kernelInitializer: glorot(layerSeed(config, NET.encoder, 0)),
+      }),
+      tf.layers.dense({
+        name: 'encoder_mu_logvar',
+        units: 2 * latentDim,
+        kernelInitializer: glorot(layerSeed(config, NET.encoder, 1)),
+      }),
+    ],
+  });
+}
+
+/**
+ * Decoder p_theta(x|z), also the generator in the `shared` variant, and the separate generator:
+ * z [batch, latentDim] -> logits [batch, pixels].
+ */
+export function buildDecoder(config: ModelConfig, role: 'decoder' | 'generator'): tf.Sequential {
+  const { hiddenUnits, latentDim, imagePixels } = config;
+  const net = NET[role];
+  return tf.sequential({
+    name: role,
+    layers: [
+      tf.layers.dense({
+        name: `${role}_hidden`,
+        inputShape: [latentDim],
+        units: hiddenUnits,
+        activation: 'relu',
+        kernelInitializer: glorot(layerSeed(config, net, 0)),
+      }),
+      tf.layers.dense({
+        name: `${role}_logits`,
+        units: imagePixels,
+        kernelInitializer: glorot(layerSeed(config, net, 1)),
+      }),
+    ],
+  });
+}
+
+/**
+ * Discriminator D_psi: x [batch, pixels] -> [Dis_l features [batch, hiddenUnits], logit [batch, 1]].
+ * Dis_l is exposed for Larsen's learned-similarity reconstruction loss.
+ */
+export function buildDiscriminator(config: ModelConfig): tf.LayersModel {
+  const { hiddenUnits, imagePixels } = config;
+  const input = tf.input({ shape: [imagePixels], name: 'discriminator_input' });
+  const features = tf.layers
+    .dense({
+      name: 'discriminator_hidden',
+      units: hiddenUnits,
+      activation: 'relu',
+      kernelInitializer: glorot(layerSeed(config, NET.discriminator, 0)),
+    })
+    .apply(input) as tf.SymbolicTensor;
+  const logit = tf.layers
+    .dense({
+      name: 'discriminator_logit',
+      units: 1,
+      kernelInitializer: glorot(layerSeed(config, NET.discriminator, 1)),
+    })
+    .apply(features) as tf.SymbolicTensor;
+  return tf.model({ name: 'discriminator', inputs: input, outputs: [features, logit] });
+}
+
+/** The tf.Variables behind a Layers model's trainable weights, for an optimiser's var list. */
+export function trainableVariables(model: tf.LayersModel): tf.Variable[] {
+  return model.trainableWeights.map((w) => w.read() as tf.Variable);
+}
