@@ -19,7 +19,10 @@ function logOnePlusExpNegAbs(logits: tf.Tensor): tf.Tensor {
 export function bernoulliNll(logits: tf.Tensor2D, x: tf.Tensor2D): tf.Scalar {
   return tf.tidy(() => {
     // max(l, 0) - l * x + log(1 + exp(-|l|)) == -[x log s(l) + (1 - x) log(1 - s(l))]
-    const perPixel = tf.add(tf.sub(tf.relu(logits), tf.mul(logits, x)), logOnePlusExpNegAbs(logits));
+    const perPixel = tf.add(
+      tf.sub(tf.relu(logits), tf.mul(logits, x)),
+      logOnePlusExpNegAbs(logits),
+    );
     return tf.mean(tf.sum(perPixel, 1)) as tf.Scalar; // [batch] -> scalar
   });
 }

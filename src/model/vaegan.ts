@@ -28,6 +28,43 @@ class TunableAdam extends tf.AdamOptimizer {
   }
 }
 
+/** Latent codes and images shared by phases 2 and 3 of a step. */
+export interface Fakes {
+  zTilde: tf.Tensor2D; // [batch, latentDim], from q(z|x)
+  zPrior: tf.Tensor2D; // [batch, latentDim], from N(0, I)
+  xTilde: tf.Tensor2D; // [batch, pixels], Dec(zTilde)
+  xPrior: tf.Tensor2D; // [batch, pixels], G(zPrior)
+}
+
+/**
+ * One optimiser step on `cost`, which may also report named parts of itself. The parts come
+ * back as ordinary tensors owned by the caller's scope (the optimiser's own tidy would
+ * otherwise dispose them).
+ */
+function minimizeWithParts<K extends string>(
+  optimizer: tf.Optimizer,
+  varList: tf.Variable[],
+  cost: (parts: Partial<Record<K, tf.Scalar>>) => tf.Tensor,
+): Record<K, tf.Scalar> {
+  const kept: Partial<Record<K, tf.Scalar>> = {};
+  optimizer.minimize(
+    () => {
+      const parts: Partial<Record<K, tf.Scalar>> = {};
+      const total = cost(parts) as tf.Scalar;
+      for (const key of Object.keys(parts) as K[]) kept[key] = tf.keep(parts[key]!);
+      return total;
+    },
+    false,
+    varList,
+  );
+  const out = {} as Record<K, tf.Scalar>;
+  for (const key of Object.keys(kept) as K[]) {
+    out[key] = tf.clone(kept[key]!);
+    kept[key]!.dispose();
+  }
+  return out;
+}
+
 /** Variables each optimiser may move; `generator` is the decoder's own list in `shared`. */
 export interface VariableGroups {
   encoder: tf.Variable[];
@@ -112,97 +149,88 @@ export class VaeGan {
     return tf.tidy(() => this.decode(this.encode(x).mu));
   }
 
-  /** Applies new learning rates; Adam's moment estimates carry on. */
-  setLearningRates(hp: Pick<Hyperparams, 'lrVae' | 'lrD' | 'lrG'>) {
+  /**
+   * Phase 1: encoder + decoder minimise L_rec + beta * L_reg. Only their variables move.
+   * @param x images in [0, 1], [batch, pixels]
+   */
+  vaePhase(x: tf.Tensor2D, hp: Hyperparams): { reconstruction: tf.Scalar; kl: tf.Scalar } {
     this.optVae.setLearningRate(hp.lrVae);
-    this.optD.setLearningRate(hp.lrD);
-    this.optG.setLearningRate(hp.lrG);
+    return minimizeWithParts(this.optVae, [...this.vars.encoder, ...this.vars.decoder], (parts) => {
+      const { mu, logvar } = this.encode(x); // [batch, latentDim] each
+      const logits = this.decoder.apply(this.sampleZ(mu, logvar)) as tf.Tensor2D; // [batch, pixels]
+      parts.reconstruction = bernoulliNll(logits, x);
+      parts.kl = klDivergence(mu, logvar);
+      return tf.add(parts.reconstruction, tf.mul(hp.beta, parts.kl));
+    });
   }
 
   /**
-   * One training step in the seed's order (MODEL.md, "One training step"):
-   * 1. encoder + decoder minimise L_rec + beta * L_reg;
-   * 2. discriminator minimises L_D on real, reconstructed and prior images;
-   * 3. generator (= decoder in `shared`) minimises gamma * L_G; skipped when gamma = 0 so that
-   *    Adam's momentum cannot move the decoder in a plain VAE.
+   * Draws the fakes that phases 2 and 3 share: z ~ q(z|x) and z ~ N(0, I), and their images.
+   * Drawn after phase 1, so D sees the updated decoder, as in the seed.
+   */
+  drawFakes(x: tf.Tensor2D): Fakes {
+    return tf.tidy(() => {
+      const { mu, logvar } = this.encode(x);
+      const zTilde = this.sampleZ(mu, logvar); // [batch, latentDim]
+      const zPrior = this.priorZ(x.shape[0]); // [batch, latentDim]
+      return { zTilde, zPrior, xTilde: this.decode(zTilde), xPrior: this.generate(zPrior) };
+    });
+  }
+
+  /** Phase 2: the discriminator minimises L_D on real, reconstructed and prior images. */
+  discriminatorPhase(
+    x: tf.Tensor2D,
+    fakes: Fakes,
+    hp: Hyperparams,
+  ): { discriminator: tf.Scalar; dReal: tf.Scalar; dRecon: tf.Scalar; dPrior: tf.Scalar } {
+    this.optD.setLearningRate(hp.lrD);
+    return minimizeWithParts(this.optD, this.vars.discriminator, (parts) => {
+      const realLogit = this.dLogit(x); // [batch, 1]
+      const reconLogit = this.dLogit(fakes.xTilde);
+      const priorLogit = this.dLogit(fakes.xPrior);
+      parts.dReal = tf.mean(tf.sigmoid(realLogit)) as tf.Scalar;
+      parts.dRecon = tf.mean(tf.sigmoid(reconLogit)) as tf.Scalar;
+      parts.dPrior = tf.mean(tf.sigmoid(priorLogit)) as tf.Scalar;
+      parts.discriminator = discriminatorLoss(realLogit, reconLogit, priorLogit);
+      return parts.discriminator;
+    });
+  }
+
+  /**
+   * Phase 3: the generator (the decoder in `shared`) minimises gamma * L_G against a fixed D.
+   * With gamma = 0 nothing moves: L_G is only measured, so Adam's momentum cannot drift the
+   * decoder of a plain VAE.
+   */
+  generatorPhase(fakes: Fakes, hp: Hyperparams): { generator: tf.Scalar } {
+    this.optG.setLearningRate(hp.lrG);
+    const adversarial = () =>
+      generatorLoss(
+        this.dLogit(tf.sigmoid(this.decoder.apply(fakes.zTilde) as tf.Tensor2D)),
+        this.dLogit(tf.sigmoid(this.generator.apply(fakes.zPrior) as tf.Tensor2D)),
+        hp.adversarialForm,
+      );
+    if (hp.gamma <= 0) return { generator: tf.tidy(adversarial) };
+    return minimizeWithParts(this.optG, this.vars.generator, (parts) => {
+      parts.generator = adversarial();
+      return tf.mul(hp.gamma, parts.generator);
+    });
+  }
+
+  /**
+   * One training step in the seed's order (MODEL.md, "One training step"): phase 1 (VAE),
+   * phase 2 (D), phase 3 (G). Hyperparameters are read afresh, so a change acts on this step.
    * @param x a batch of images in [0, 1], [batch, pixels]
    * @returns metrics in METRIC_NAMES order, [7]; the caller disposes it. Nothing else is left.
    */
   trainStep(x: tf.Tensor2D, hp: Hyperparams): tf.Tensor1D {
-    this.setLearningRates(hp);
-    const batch = x.shape[0];
-    // Parts of the costs, kept past the optimisers' internal tidies; disposed below.
-    const kept: tf.Tensor[] = [];
-    const keep = <T extends tf.Tensor>(t: T): T => {
-      kept.push(tf.keep(t));
-      return t;
-    };
     const metrics = tf.tidy(() => {
-      // Phase 1: VAE. D and G are not in the var list, so they stay fixed.
-      let rec!: tf.Scalar;
-      let kl!: tf.Scalar;
-      this.optVae.minimize(
-        () => {
-          const { mu, logvar } = this.encode(x); // [batch, latentDim] each
-          const z = this.sampleZ(mu, logvar);
-          const logits = this.decoder.apply(z) as tf.Tensor2D; // [batch, pixels]
-          rec = keep(bernoulliNll(logits, x));
-          kl = keep(klDivergence(mu, logvar));
-          return tf.add(rec, tf.mul(hp.beta, kl)) as tf.Scalar;
-        },
-        false,
-        [...this.vars.encoder, ...this.vars.decoder],
-      );
-
-      // Fakes for phases 2 and 3, drawn once, from the updated encoder/decoder.
-      const { mu, logvar } = this.encode(x);
-      const zTilde = this.sampleZ(mu, logvar); // [batch, latentDim]
-      const zPrior = this.priorZ(batch); // [batch, latentDim]
-      const xTilde = this.decode(zTilde); // [batch, pixels], constant for D
-      const xPrior = this.generate(zPrior); // [batch, pixels]
-
-      // Phase 2: discriminator on the three batches.
-      let dReal!: tf.Scalar;
-      let dRecon!: tf.Scalar;
-      let dPrior!: tf.Scalar;
-      const lD = this.optD.minimize(
-        () => {
-          const realLogit = this.dLogit(x);
-          const reconLogit = this.dLogit(xTilde);
-          const priorLogit = this.dLogit(xPrior);
-          dReal = keep(tf.mean(tf.sigmoid(realLogit)));
-          dRecon = keep(tf.mean(tf.sigmoid(reconLogit)));
-          dPrior = keep(tf.mean(tf.sigmoid(priorLogit)));
-          return discriminatorLoss(realLogit, reconLogit, priorLogit);
-        },
-        true,
-        this.vars.discriminator,
-      ) as tf.Scalar;
-
-      // Phase 3: generator side against the updated D, which is not in the var list.
-      const adversarial = () =>
-        generatorLoss(
-          this.dLogit(tf.sigmoid(this.decoder.apply(zTilde) as tf.Tensor2D)),
-          this.dLogit(tf.sigmoid(this.generator.apply(zPrior) as tf.Tensor2D)),
-          hp.adversarialForm,
-        );
-      let lG: tf.Scalar;
-      if (hp.gamma > 0) {
-        this.optG.minimize(
-          () => {
-            lG = keep(adversarial());
-            return tf.mul(hp.gamma, lG) as tf.Scalar;
-          },
-          false,
-          this.vars.generator,
-        );
-      } else {
-        lG = adversarial(); // reported, not trained
-      }
-
-      return tf.stack([rec, kl, lD, lG!, dReal, dRecon, dPrior]) as tf.Tensor1D;
+      const vae = this.vaePhase(x, hp);
+      const fakes = this.drawFakes(x);
+      const d = this.discriminatorPhase(x, fakes, hp);
+      const g = this.generatorPhase(fakes, hp);
+      const all: Record<MetricName, tf.Scalar> = { ...vae, ...d, ...g };
+      return tf.stack(METRIC_NAMES.map((name) => all[name])) as tf.Tensor1D; // [7]
     });
-    tf.dispose(kept);
     this.steps += 1;
     return metrics;
   }
