@@ -51,7 +51,8 @@ function minimizeWithParts<K extends string>(
     () => {
       const parts: Partial<Record<K, tf.Scalar>> = {};
       const total = cost(parts) as tf.Scalar;
-      for (const key of Object.keys(parts) as K[]) kept[key] = tf.keep(parts[key]!);
+      // Keep clones: a part may be `total` itself, which minimize() disposes after the step.
+      for (const key of Object.keys(parts) as K[]) kept[key] = tf.keep(tf.clone(parts[key]!));
       return total;
     },
     false,
