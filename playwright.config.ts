@@ -52,7 +52,9 @@ export default defineConfig({
   // Serves the production build in dist/ (built by `npm test` before the e2e run) with the
   // COOP/COEP headers from vite.config.ts, on 127.0.0.1 so WebGPU sees a secure context.
   webServer: {
-    command: 'npm run preview',
+    // Fail at once with a clear message instead of waiting out the timeout on 404s.
+    command:
+      'test -f dist/index.html || { echo "e2e: no build in dist/; run npm run build first" >&2; exit 1; }; npm run preview',
     url: baseURL,
     reuseExistingServer: !CI,
     timeout: 60_000,

@@ -78,20 +78,12 @@ async function probeWasm(): Promise<Probe> {
     'tfjs-backend-wasm-simd.wasm': simd.default,
     'tfjs-backend-wasm-threaded-simd.wasm': threaded.default,
   });
-  // Threads need SharedArrayBuffer, i.e. a cross-origin isolated page (COOP + COEP headers).
-  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
-  const threads = isolated
-    ? Math.max(1, Math.min(8, globalThis.navigator?.hardwareConcurrency ?? 1))
-    : 1;
-  wasm.setThreadsCount(threads);
-  return {
-    ok: true,
-    detail: isolated
-      ? `${threads} threads, SIMD`
-      : 'single thread (page not cross-origin isolated)',
-    software: false,
-    threads,
-  };
+  // The threaded build cannot run from a bundle: tfjs starts its pthreads from the factory's
+  // source text (Function.toString), which bundling and minifying break ("e is not defined").
+  // So the SIMD build runs on one thread until the threaded module is served unbundled.
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  wasm.setThreadsCount(1);
+  return { ok: true, detail: '1 thread, SIMD', software: false, threads: 1 };
 }
 
 const PROBES: Record<BackendName, () => Promise<Probe>> = {

@@ -1,0 +1,36 @@
+import { HyperparamsPanel } from '../components/HyperparamsPanel';
+import { ImagesPanel } from '../components/ImagesPanel';
+import { LossCharts } from '../components/LossCharts';
+import { Notices } from '../components/Notices';
+import { RunSettingsPanel } from '../components/RunSettingsPanel';
+import { StatusBar } from '../components/StatusBar';
+import { TrainingControls } from '../components/TrainingControls';
+
+export function App() {
+  return (
+    <div className="app">
+      <header className="app-header">
+        <h1>
+          VAEGAN <span className="muted">Playground</span>
+        </h1>
+        <StatusBar />
+      </header>
+      <Notices />
+      <main className="layout">
+        <aside className="sidebar">
+          <TrainingControls />
+          <HyperparamsPanel />
+          <RunSettingsPanel />
+        </aside>
+        <div className="content">
+          <ImagesPanel />
+          <LossCharts />
+        </div>
+      </main>
+      <footer className="app-footer muted">
+        A VAE-GAN (Larsen et al. 2016) trained in a Web Worker with TensorFlow.js. MNIST: Yann LeCun
+        and Corinna Cortes, CC BY-SA 3.0. Fashion-MNIST: Zalando Research, MIT.
+      </footer>
+    </div>
+  );
+}

@@ -1,0 +1,181 @@
+/**
+ * One zustand store made of typed slices:
+ * - settings: what the user asked for (form values, slider positions);
+ * - run: what the worker says is running (status, backend, step, values in force);
+ * - metrics: curves and pictures, delivered to charts and canvases by subscription.
+ */
+import { create, type StateCreator } from 'zustand';
+import { DEFAULT_HYPERPARAMS, type Hyperparams } from '../model/config';
+import type {
+  BackendInfo,
+  BackendRequest,
+  ImagesUpdate,
+  ProgressPhase,
+  RunSettings,
+  RunStatus,
+  TrainerEvent,
+} from '../workers/protocol';
+import { MetricsSeries } from './metrics-series';
+
+export const DEFAULT_RUN_SETTINGS: RunSettings = {
+  dataset: 'mnist',
+  variant: 'shared',
+  latentDim: 16,
+  hiddenUnits: 512,
+  batchSize: 64,
+  seed: 1,
+};
+
+export interface Notice {
+  id: number;
+  level: 'info' | 'warning' | 'error';
+  message: string;
+}
+
+export interface SettingsSlice {
+  /** Run settings in the form; they take effect with "Apply settings". */
+  requested: RunSettings;
+  backendRequest: BackendRequest;
+  /** Slider positions; sent to the worker as they move. */
+  hyperparams: Hyperparams;
+  setRequested: (patch: Partial<RunSettings>) => void;
+  setBackendRequest: (backend: BackendRequest) => void;
+  setHyperparams: (patch: Partial<Hyperparams>) => void;
+}
+
+export interface RunSlice {
+  status: RunStatus;
+  statusMessage: string;
+  backend: BackendInfo | null;
+  progress: { phase: ProgressPhase; fraction: number; label: string } | null;
+  step: number;
+  stepsPerSec: number;
+  imagesPerSec: number;
+  /** Settings of the model that runs (may differ from `requested` until applied). */
+  running: RunSettings | null;
+  /** Hyperparameters the worker confirmed, and the first step that uses them. */
+  inForce: { hyperparams: Hyperparams; fromStep: number } | null;
+  notices: Notice[];
+  addNotice: (level: Notice['level'], message: string) => void;
+  dismissNotice: (id: number) => void;
+}
+
+export interface MetricsSlice {
+  /** Mutable history; `metricsVersion` changes whenever it does. */
+  series: MetricsSeries;
+  metricsVersion: number;
+  images: ImagesUpdate | null;
+}
+
+export type AppState = SettingsSlice &
+  RunSlice &
+  MetricsSlice & {
+    /** Applies one worker event to the store. */
+    receive: (event: TrainerEvent) => void;
+  };
+
+const settingsSlice: StateCreator<AppState, [], [], SettingsSlice> = (set) => ({
+  requested: DEFAULT_RUN_SETTINGS,
+  backendRequest: 'auto',
+  hyperparams: DEFAULT_HYPERPARAMS,
+  setRequested: (patch) => set((s) => ({ requested: { ...s.requested, ...patch } })),
+  setBackendRequest: (backendRequest) => set({ backendRequest }),
+  setHyperparams: (patch) => set((s) => ({ hyperparams: { ...s.hyperparams, ...patch } })),
+});
+
+let noticeId = 0;
+
+const runSlice: StateCreator<AppState, [], [], RunSlice> = (set) => ({
+  status: 'idle',
+  statusMessage: '',
+  backend: null,
+  progress: null,
+  step: 0,
+  stepsPerSec: 0,
+  imagesPerSec: 0,
+  running: null,
+  inForce: null,
+  notices: [],
+  addNotice: (level, message) =>
+    set((s) => ({
+      // The same message twice in a row is shown once.
+      notices: s.notices.some((n) => n.message === message)
+        ? s.notices
+        : [...s.notices.slice(-4), { id: ++noticeId, level, message }],
+    })),
+  dismissNotice: (id) => set((s) => ({ notices: s.notices.filter((n) => n.id !== id) })),
+});
+
+const metricsSlice: StateCreator<AppState, [], [], MetricsSlice> = () => ({
+  series: new MetricsSeries(),
+  metricsVersion: 0,
+  images: null,
+});
+
+export const useAppStore = create<AppState>()((...a) => {
+  const [set, get] = a;
+  return {
+    ...settingsSlice(...a),
+    ...runSlice(...a),
+    ...metricsSlice(...a),
+    receive: (event) => {
+      switch (event.type) {
+        case 'status': {
+          const { series } = get();
+          // Step 0 after a reset or new settings: the old curves belong to another model.
+          if (event.step === 0 && series.length > 0 && event.status !== 'training') {
+            series.clear();
+            set((s) => ({ metricsVersion: s.metricsVersion + 1 }));
+          }
+          set({
+            status: event.status,
+            statusMessage: event.message ?? '',
+            step: event.step,
+            ...(event.status !== 'training' ? { stepsPerSec: 0, imagesPerSec: 0 } : {}),
+            ...(event.status === 'ready' || event.status === 'training' ? { progress: null } : {}),
+          });
+          if (event.status === 'error' && event.message) get().addNotice('error', event.message);
+          break;
+        }
+        case 'progress':
+          set({ progress: { phase: event.phase, fraction: event.fraction, label: event.label } });
+          break;
+        case 'backend': {
+          set({ backend: event.backend });
+          const { requested, skipped } = event.backend;
+          if (requested !== 'auto' && requested !== event.backend.name) {
+            const why = skipped.find((s) => s.name === requested)?.reason ?? 'unavailable';
+            get().addNotice(
+              'warning',
+              `The ${requested} backend cannot run here (${why}); running ${event.backend.name} instead.`,
+            );
+          }
+          break;
+        }
+        case 'settings':
+          set({ running: event.settings });
+          break;
+        case 'metrics': {
+          const { series } = get();
+          series.push(event.point);
+          set((s) => ({
+            metricsVersion: s.metricsVersion + 1,
+            step: event.point.step,
+            stepsPerSec: event.point.stepsPerSec,
+            imagesPerSec: event.point.imagesPerSec,
+          }));
+          break;
+        }
+        case 'images':
+          set({ images: event.images });
+          break;
+        case 'hyperparams':
+          set({ inForce: { hyperparams: event.hyperparams, fromStep: event.fromStep } });
+          break;
+        case 'notice':
+          get().addNotice(event.level, event.message);
+          break;
+      }
+    },
+  };
+});

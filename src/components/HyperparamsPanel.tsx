@@ -1,0 +1,82 @@
+import { BETA_RANGE, GAMMA_RANGE, type AdversarialForm, type Hyperparams } from '../model/config';
+import { useAppStore } from '../app/store';
+import { sendHyperparams } from '../app/trainer-client';
+import { LogSlider } from './LogSlider';
+
+/** Live training weights: each change goes to the worker and acts on the next step. */
+export function HyperparamsPanel() {
+  const hp = useAppStore((s) => s.hyperparams);
+  const inForce = useAppStore((s) => s.inForce);
+  const setHyperparams = useAppStore((s) => s.setHyperparams);
+
+  const update = (patch: Partial<Hyperparams>) => {
+    setHyperparams(patch);
+    void sendHyperparams(patch);
+  };
+  const confirmed = (key: 'beta' | 'gamma' | 'lrVae' | 'lrD' | 'lrG') =>
+    inForce ? { value: inForce.hyperparams[key], fromStep: inForce.fromStep } : undefined;
+
+  return (
+    <section className="panel" aria-labelledby="hp-heading">
+      <h2 id="hp-heading">Loss weights (live)</h2>
+      <LogSlider
+        label="KL weight"
+        symbol="β"
+        value={hp.beta}
+        min={1e-3}
+        max={BETA_RANGE.max}
+        allowZero
+        onChange={(beta) => update({ beta })}
+        inForce={confirmed('beta')}
+        hint="Weight of KL(q(z|x) ‖ N(0, I)) in the encoder/decoder loss"
+      />
+      <LogSlider
+        label="Adversarial weight"
+        symbol="γ"
+        value={hp.gamma}
+        min={1e-3}
+        max={GAMMA_RANGE.max}
+        allowZero
+        onChange={(gamma) => update({ gamma })}
+        inForce={confirmed('gamma')}
+        hint="0 gives a plain VAE: the generator step is skipped"
+      />
+      <div className="select-field">
+        <label htmlFor="adv-form">Adversarial loss</label>
+        <select
+          id="adv-form"
+          value={hp.adversarialForm}
+          onChange={(e) => update({ adversarialForm: e.currentTarget.value as AdversarialForm })}
+        >
+          <option value="non-saturating">non-saturating −log D(G(z))</option>
+          <option value="minimax">minimax log(1 − D(G(z))) (the seed's)</option>
+        </select>
+      </div>
+      <h3>Learning rates (Adam)</h3>
+      <LogSlider
+        label="VAE learning rate"
+        value={hp.lrVae}
+        min={1e-5}
+        max={1e-1}
+        onChange={(lrVae) => update({ lrVae })}
+        inForce={confirmed('lrVae')}
+      />
+      <LogSlider
+        label="Discriminator learning rate"
+        value={hp.lrD}
+        min={1e-5}
+        max={1e-1}
+        onChange={(lrD) => update({ lrD })}
+        inForce={confirmed('lrD')}
+      />
+      <LogSlider
+        label="Generator learning rate"
+        value={hp.lrG}
+        min={1e-5}
+        max={1e-1}
+        onChange={(lrG) => update({ lrG })}
+        inForce={confirmed('lrG')}
+      />
+    </section>
+  );
+}

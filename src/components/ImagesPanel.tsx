@@ -1,0 +1,31 @@
+import { useAppStore } from '../app/store';
+import { ImageCanvas } from './ImageCanvas';
+
+/** Reconstructions, prior samples and the interpolation strip, with the step they show. */
+export function ImagesPanel() {
+  const step = useAppStore((s) => s.images?.step);
+  return (
+    <section className="panel images-panel" aria-labelledby="images-heading">
+      <h2 id="images-heading">
+        Pictures <span className="muted">{step === undefined ? '' : `at step ${step}`}</span>
+      </h2>
+      <div className="image-row">
+        <figure>
+          <ImageCanvas grid="reconstructions" label="Reconstructions" testId="reconstructions" />
+          <figcaption>Reconstructions: each test image beside its decoding Dec(μ(x))</figcaption>
+        </figure>
+        <figure>
+          <ImageCanvas grid="samples" label="Prior samples" testId="samples" />
+          <figcaption>Prior samples G(z) of a fixed 8×8 noise batch, z ~ N(0, I)</figcaption>
+        </figure>
+      </div>
+      <figure className="strip">
+        <ImageCanvas grid="interpolation" label="Interpolation" testId="interpolation" />
+        <figcaption>
+          Interpolation: two test images (ends) and ten decodings along the straight line between
+          their encodings
+        </figcaption>
+      </figure>
+    </section>
+  );
+}

@@ -1,0 +1,180 @@
+import type { FormEvent } from 'react';
+import { HIDDEN_UNITS_RANGE, LATENT_DIM_RANGE, type Variant } from '../model/config';
+import { useAppStore } from '../app/store';
+import { applySettings, startTrainer } from '../app/trainer-client';
+import { BATCH_SIZE_RANGE, type BackendRequest, type RunSettings } from '../workers/protocol';
+import type { DatasetId } from '../workers/dataset';
+
+const BACKENDS: { value: BackendRequest; label: string }[] = [
+  { value: 'auto', label: 'automatic' },
+  { value: 'webgpu', label: 'WebGPU' },
+  { value: 'webgl', label: 'WebGL' },
+  { value: 'wasm', label: 'WebAssembly' },
+  { value: 'cpu', label: 'CPU (plain JS)' },
+];
+
+function sameSettings(a: RunSettings, b: RunSettings | null) {
+  return b !== null && (Object.keys(a) as (keyof RunSettings)[]).every((k) => a[k] === b[k]);
+}
+
+interface NumberFieldProps {
+  id: string;
+  label: string;
+  value: number;
+  min: number;
+  max: number;
+  onChange: (value: number) => void;
+}
+
+function NumberField({ id, label, value, min, max, onChange }: NumberFieldProps) {
+  return (
+    <div className="number-field">
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        type="number"
+        inputMode="numeric"
+        min={min}
+        max={max}
+        step={1}
+        value={Number.isFinite(value) ? value : ''}
+        onChange={(e) => onChange(e.currentTarget.valueAsNumber)}
+      />
+    </div>
+  );
+}
+
+/** Settings that define a model: they take effect when applied, with new weights. */
+export function RunSettingsPanel() {
+  const requested = useAppStore((s) => s.requested);
+  const running = useAppStore((s) => s.running);
+  const backendRequest = useAppStore((s) => s.backendRequest);
+  const backend = useAppStore((s) => s.backend);
+  const status = useAppStore((s) => s.status);
+  const setRequested = useAppStore((s) => s.setRequested);
+  const setBackendRequest = useAppStore((s) => s.setBackendRequest);
+  const addNotice = useAppStore((s) => s.addNotice);
+
+  const backendChanged = backend !== null && backendRequest !== backend.requested;
+  const pending = !sameSettings(requested, running) || backendChanged;
+
+  const problems: string[] = [];
+  const inRange = (v: number, lo: number, hi: number) => Number.isInteger(v) && v >= lo && v <= hi;
+  if (!inRange(requested.latentDim, LATENT_DIM_RANGE.min, LATENT_DIM_RANGE.max))
+    problems.push(
+      `Latent size: a whole number from ${LATENT_DIM_RANGE.min} to ${LATENT_DIM_RANGE.max}`,
+    );
+  if (!inRange(requested.hiddenUnits, HIDDEN_UNITS_RANGE.min, HIDDEN_UNITS_RANGE.max))
+    problems.push(
+      `Hidden units: a whole number from ${HIDDEN_UNITS_RANGE.min} to ${HIDDEN_UNITS_RANGE.max}`,
+    );
+  if (!inRange(requested.batchSize, BATCH_SIZE_RANGE.min, BATCH_SIZE_RANGE.max))
+    problems.push(
+      `Batch size: a whole number from ${BATCH_SIZE_RANGE.min} to ${BATCH_SIZE_RANGE.max}`,
+    );
+  if (!inRange(requested.seed, 0, 2 ** 31 - 1)) problems.push('Seed: a whole number of at least 0');
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (problems.length > 0) {
+      addNotice('error', problems.join('. '));
+      return;
+    }
+    if (backendChanged || status === 'error') {
+      void startTrainer(backendRequest, requested, useAppStore.getState().hyperparams);
+    } else {
+      void applySettings(requested);
+    }
+  };
+
+  return (
+    <section className="panel" aria-labelledby="run-heading">
+      <h2 id="run-heading">Model and data</h2>
+      <form onSubmit={submit} className="run-settings">
+        <div className="select-field">
+          <label htmlFor="dataset">Data set</label>
+          <select
+            id="dataset"
+            value={requested.dataset}
+            onChange={(e) => setRequested({ dataset: e.currentTarget.value as DatasetId })}
+          >
+            <option value="mnist">MNIST digits</option>
+            <option value="fashion-mnist">Fashion-MNIST</option>
+          </select>
+        </div>
+        <div className="select-field">
+          <label htmlFor="variant">Variant</label>
+          <select
+            id="variant"
+            value={requested.variant}
+            onChange={(e) => setRequested({ variant: e.currentTarget.value as Variant })}
+          >
+            <option value="shared">shared: decoder = generator</option>
+            <option value="separate">separate: four networks (the seed's code)</option>
+          </select>
+        </div>
+        <NumberField
+          id="latent"
+          label="Latent size"
+          value={requested.latentDim}
+          min={LATENT_DIM_RANGE.min}
+          max={LATENT_DIM_RANGE.max}
+          onChange={(latentDim) => setRequested({ latentDim })}
+        />
+        <NumberField
+          id="hidden"
+          label="Hidden units"
+          value={requested.hiddenUnits}
+          min={HIDDEN_UNITS_RANGE.min}
+          max={HIDDEN_UNITS_RANGE.max}
+          onChange={(hiddenUnits) => setRequested({ hiddenUnits })}
+        />
+        <NumberField
+          id="batch"
+          label="Batch size"
+          value={requested.batchSize}
+          min={BATCH_SIZE_RANGE.min}
+          max={BATCH_SIZE_RANGE.max}
+          onChange={(batchSize) => setRequested({ batchSize })}
+        />
+        <NumberField
+          id="seed"
+          label="Seed"
+          value={requested.seed}
+          min={0}
+          max={2 ** 31 - 1}
+          onChange={(seed) => setRequested({ seed })}
+        />
+        <div className="select-field">
+          <label htmlFor="backend">Backend</label>
+          <select
+            id="backend"
+            value={backendRequest}
+            onChange={(e) => setBackendRequest(e.currentTarget.value as BackendRequest)}
+          >
+            {BACKENDS.map((b) => (
+              <option key={b.value} value={b.value}>
+                {b.label}
+              </option>
+            ))}
+          </select>
+        </div>
+        {problems.length > 0 && (
+          <ul className="field-errors" role="alert">
+            {problems.map((p) => (
+              <li key={p}>{p}</li>
+            ))}
+          </ul>
+        )}
+        <button type="submit" disabled={status === 'loading'}>
+          Apply settings
+        </button>
+        <p className="muted small" data-testid="settings-state">
+          {pending
+            ? 'Changed: Apply starts a new model with new weights.'
+            : 'These settings are running.'}
+        </p>
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,67 @@
+import { useAppStore } from '../app/store';
+
+const fmt = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
+
+/** Backend, run status, step count and speed, plus the loading progress bar. */
+export function StatusBar() {
+  const status = useAppStore((s) => s.status);
+  const message = useAppStore((s) => s.statusMessage);
+  const backend = useAppStore((s) => s.backend);
+  const progress = useAppStore((s) => s.progress);
+  const step = useAppStore((s) => s.step);
+  const stepsPerSec = useAppStore((s) => s.stepsPerSec);
+  const imagesPerSec = useAppStore((s) => s.imagesPerSec);
+
+  return (
+    <section className="status-bar" aria-label="Run status">
+      <div className="status-line" data-testid="status-line">
+        <span className="status-item">
+          Backend <strong data-testid="backend-name">{backend ? backend.name : 'starting…'}</strong>
+          {backend && (
+            <span className="muted" data-testid="backend-detail">
+              {' '}
+              ({backend.detail})
+            </span>
+          )}
+        </span>
+        <span className={`status-item status-pill status-pill--${status}`} data-testid="run-status">
+          {status}
+        </span>
+        <span className="status-item" data-testid="step-count">
+          step {step}
+        </span>
+        <span className="status-item" data-testid="steps-per-sec">
+          {fmt(stepsPerSec)} steps/s
+        </span>
+        <span className="status-item" data-testid="images-per-sec">
+          {fmt(imagesPerSec, 0)} images/s
+        </span>
+      </div>
+      {message && status !== 'training' && <p className="status-message">{message}</p>}
+      {progress && status === 'loading' && (
+        <div className="progress">
+          <label htmlFor="load-progress">{progress.label}</label>
+          <progress
+            id="load-progress"
+            aria-label="Loading progress"
+            max={1}
+            value={progress.fraction}
+          />
+          <span className="muted">{Math.round(progress.fraction * 100)}%</span>
+        </div>
+      )}
+      {backend && backend.skipped.length > 0 && (
+        <details className="backend-why">
+          <summary>Why {backend.name}?</summary>
+          <ul>
+            {backend.skipped.map((s) => (
+              <li key={s.name}>
+                <strong>{s.name}</strong> not used: {s.reason}
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,29 @@
+import { useAppStore } from '../app/store';
+import { pause, reset, stepOnce, train } from '../app/trainer-client';
+
+/** Train, Pause, Step and Reset. */
+export function TrainingControls() {
+  const status = useAppStore((s) => s.status);
+  const canRun = status === 'ready' || status === 'paused';
+  return (
+    <div className="training-controls" role="group" aria-label="Training">
+      <button type="button" className="primary" onClick={() => void train()} disabled={!canRun}>
+        Train
+      </button>
+      <button type="button" onClick={() => void pause()} disabled={status !== 'training'}>
+        Pause
+      </button>
+      <button type="button" onClick={() => void stepOnce()} disabled={!canRun}>
+        Step
+      </button>
+      <button
+        type="button"
+        onClick={() => void reset()}
+        disabled={!(canRun || status === 'training')}
+        title="New weights from the same seed and settings"
+      >
+        Reset
+      </button>
+    </div>
+  );
+}
