@@ -155,6 +155,7 @@ export class VaeGan {
    * @param x images in [0, 1], [batch, pixels]
    */
   vaePhase(x: tf.Tensor2D, hp: Hyperparams): { reconstruction: tf.Scalar; kl: tf.Scalar } {
+    this.optVae.setLearningRate(hp.lrVae);
     return minimizeWithParts(this.optVae, [...this.vars.encoder, ...this.vars.decoder], (parts) => {
       const { mu, logvar } = this.encode(x); // [batch, latentDim] each
       const logits = this.decoder.apply(this.sampleZ(mu, logvar)) as tf.Tensor2D; // [batch, pixels]

@@ -12,7 +12,13 @@ type Probe =
 
 /** Minimal view of navigator.gpu; the worker's lib has no WebGPU types. */
 interface GpuAdapterLike {
-  info?: { vendor?: string; architecture?: string; description?: string; device?: string };
+  info?: {
+    vendor?: string;
+    architecture?: string;
+    description?: string;
+    device?: string;
+    isFallbackAdapter?: boolean;
+  };
   isFallbackAdapter?: boolean;
 }
 interface GpuLike {
@@ -44,7 +50,8 @@ async function probeWebGpu(): Promise<Probe> {
     [info.vendor, info.architecture, info.description].filter((s) => s && s.length > 0).join(' ') ||
     'unnamed adapter';
   const software =
-    adapter.isFallbackAdapter === true || /swiftshader|llvmpipe|software/i.test(detail);
+    adapter.isFallbackAdapter === true ||
+    info.isFallbackAdapter === true || /swiftshader|llvmpipe|software/i.test(detail);
   // Registers the 'webgpu' backend; imported lazily so other backends don't pay for it.
   await import('@tensorflow/tfjs-backend-webgpu');
   return { ok: true, detail, software };

@@ -132,7 +132,8 @@ describe('klDivergence', () => {
       [1.2, -0.2, 0],
     ];
     // First row by hand: -0.5 [(1 + 0 - 0.25 - 1) + (1 - 1 - 1 - e^-1) + (1 + 0.5 - 4 - e^0.5)].
-    const row0 = -0.5 * (1 + 0 - 0.25 - 1 + (1 - 1 - 1 - Math.exp(-1)) + (1 + 0.5 - 4 - Math.exp(0.5)));
+    const row0 =
+      -0.5 * (1 + 0 - 0.25 - 1 + (1 - 1 - 1 - Math.exp(-1)) + (1 + 0.5 - 4 - Math.exp(0.5)));
     expect(row0).toBeCloseTo(naiveKl([mu[0]!], [logvar[0]!]), 12);
     expectNear(value(klDivergence(tf.tensor2d(mu), tf.tensor2d(logvar))), naiveKl(mu, logvar));
   });

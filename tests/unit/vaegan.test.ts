@@ -11,7 +11,7 @@ import {
   type Variant,
 } from '../../src/model/config';
 import { generatorLoss } from '../../src/model/losses';
-import { METRIC_NAMES, VaeGan } from '../../src/model/vaegan';
+import { type Fakes, METRIC_NAMES, VaeGan } from '../../src/model/vaegan';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -35,6 +35,9 @@ const hp = (over: Partial<Hyperparams> = {}): Hyperparams => ({
 /** A batch of uniform random images in [0, 1), [BATCH, 784]. */
 const images = (seed = 7, batch = BATCH) =>
   tf.randomUniform([batch, PIXELS], 0, 1, 'float32', seed) as tf.Tensor2D;
+
+/** The four tensors of a Fakes, for tf.dispose. */
+const tensorsOf = (f: Fakes) => [f.zTilde, f.zPrior, f.xTilde, f.xPrior];
 
 type Snapshot = Float32Array[];
 
@@ -83,31 +86,43 @@ const sigmoid = (l: number) => 1 / (1 + Math.exp(-l));
 const mean = (xs: ArrayLike<number>) => Array.from(xs).reduce((a, b) => a + b, 0) / xs.length;
 
 describe('shapes and ranges', () => {
-  it.each<Variant>(['shared', 'separate'])('%s: encode, decode, generate, reconstruct', async (variant) => {
-    const m = new VaeGan(config({ variant }), hp());
-    const x = images();
-    const { mu, logvar } = m.encode(x);
-    expect(mu.shape).toEqual([BATCH, LATENT]);
-    expect(logvar.shape).toEqual([BATCH, LATENT]);
-    const z = tf.randomNormal([BATCH, LATENT], 0, 1, 'float32', 3) as tf.Tensor2D;
-    for (const out of [m.decode(z), m.generate(z), m.reconstruct(x)]) {
-      expect(out.shape).toEqual([BATCH, PIXELS]);
-      const v = await out.data();
-      expect(v.every((p) => p >= 0 && p <= 1)).toBe(true);
-      // Not a constant image: the networks are really applied.
-      expect(Math.max(...v) - Math.min(...v)).toBeGreaterThan(0.01);
-      out.dispose();
-    }
-    // reconstruct(x) is decode(mu(x)).
-    const viaMu = m.decode(mu);
-    const rec = m.reconstruct(x);
-    expect(Array.from(await rec.data())).toEqual(Array.from(await viaMu.data()));
-    tf.dispose([mu, logvar, z, viaMu, rec, x]);
-    m.dispose();
-  });
+  it.each<Variant>(['shared', 'separate'])(
+    '%s: encode, decode, generate, reconstruct',
+    async (variant) => {
+      const m = new VaeGan(config({ variant }), hp());
+      const x = images();
+      const { mu, logvar } = m.encode(x);
+      expect(mu.shape).toEqual([BATCH, LATENT]);
+      expect(logvar.shape).toEqual([BATCH, LATENT]);
+      const z = tf.randomNormal([BATCH, LATENT], 0, 1, 'float32', 3) as tf.Tensor2D;
+      for (const out of [m.decode(z), m.generate(z), m.reconstruct(x)]) {
+        expect(out.shape).toEqual([BATCH, PIXELS]);
+        const v = await out.data();
+        expect(v.every((p) => p >= 0 && p <= 1)).toBe(true);
+        // Not a constant image: the networks are really applied.
+        expect(Math.max(...v) - Math.min(...v)).toBeGreaterThan(0.01);
+        out.dispose();
+      }
+      // reconstruct(x) is decode(mu(x)).
+      const viaMu = m.decode(mu);
+      const rec = m.reconstruct(x);
+      expect(Array.from(await rec.data())).toEqual(Array.from(await viaMu.data()));
+      tf.dispose([mu, logvar, z, viaMu, rec, x]);
+      m.dispose();
+    },
+  );
 
   it('trainStep returns 7 finite metrics, probabilities in (0, 1)', async () => {
-    expect(METRIC_NAMES).toHaveLength(7);
+    // The order the worker and the charts read the metrics vector in.
+    expect(METRIC_NAMES).toEqual([
+      'reconstruction',
+      'kl',
+      'discriminator',
+      'generator',
+      'dReal',
+      'dRecon',
+      'dPrior',
+    ]);
     for (const variant of ['shared', 'separate'] as const) {
       const m = new VaeGan(config({ variant }), hp());
       const x = images();
@@ -193,7 +208,7 @@ describe('each phase moves only its own variables', () => {
       expect(c.encoder).toBe(0);
       expect(c.decoder).toBe(0);
       expect(c.generator).toBe(0);
-      tf.dispose([x, fakes]);
+      tf.dispose([x, ...tensorsOf(fakes)]);
       m.dispose();
     });
 
@@ -211,7 +226,7 @@ describe('each phase moves only its own variables', () => {
       } else {
         expect(c.decoder).toBe(0);
       }
-      tf.dispose([x, fakes]);
+      tf.dispose([x, ...tensorsOf(fakes)]);
       m.dispose();
     });
 
@@ -249,7 +264,7 @@ describe('each phase moves only its own variables', () => {
       });
       expect(worst).toBeLessThan(lrG * 1e-2);
       expect(moved).toBeGreaterThan(100);
-      tf.dispose([x, fakes, Object.values(grads)]);
+      tf.dispose([x, ...tensorsOf(fakes), ...Object.values(grads)]);
       m.dispose();
     });
 
@@ -258,7 +273,7 @@ describe('each phase moves only its own variables', () => {
       const x = images();
       // Warm G's optimiser first, so that momentum alone could move weights if it were applied.
       const warm = m.drawFakes(x);
-      tf.dispose([m.generatorPhase(warm, hp({ gamma: 1 })), warm]);
+      tf.dispose([m.generatorPhase(warm, hp({ gamma: 1 })), ...tensorsOf(warm)]);
       const fakes = m.drawFakes(x);
       let lossG = Number.NaN;
       const c = await changes(m, () => {
@@ -269,7 +284,7 @@ describe('each phase moves only its own variables', () => {
       for (const g of GROUPS) expect(c[g]).toBe(0);
       expect(Number.isFinite(lossG)).toBe(true);
       expect(lossG).toBeGreaterThan(0);
-      tf.dispose([x, fakes]);
+      tf.dispose([x, ...tensorsOf(fakes)]);
       m.dispose();
     });
 
@@ -283,7 +298,7 @@ describe('each phase moves only its own variables', () => {
       for (let step = 0; step < 3; step++) {
         tf.dispose(a.trainStep(x, h));
         tf.dispose(b.vaePhase(x, h));
-        tf.dispose(b.drawFakes(x)); // consumes the same two noise seeds as a's step
+        tf.dispose(tensorsOf(b.drawFakes(x))); // consumes the same two noise seeds as a's step
       }
       for (const g of ['encoder', 'decoder'] as const) {
         expect(maxChange(await snapshot(a.vars[g]), await snapshot(b.vars[g]))).toBe(0);
@@ -321,7 +336,7 @@ describe('memory', () => {
         m.discriminatorPhase(x, fakes, hp()),
         m.generatorPhase(fakes, hp()),
         m.generatorPhase(fakes, hp({ gamma: 0 })),
-        fakes,
+        ...tensorsOf(fakes),
         z,
       ]);
       expect(tf.memory().numTensors).toBe(count);
@@ -409,7 +424,7 @@ describe('metrics', () => {
     for (const group of GROUPS) {
       expect(maxChange(await snapshot(a.vars[group]), await snapshot(b.vars[group]))).toBe(0);
     }
-    tf.dispose([x, enc.mu, enc.logvar, fakes, vae, d, g]);
+    tf.dispose([x, enc.mu, enc.logvar, ...tensorsOf(fakes), vae, d, g]);
     a.dispose();
     b.dispose();
   });
@@ -419,7 +434,9 @@ describe('metrics', () => {
     const ns = new VaeGan(config(), hp());
     const mm = new VaeGan(config(), hp());
     const gIndex = METRIC_NAMES.indexOf('generator');
-    const lossNs = (await ns.trainStep(x, hp({ adversarialForm: 'non-saturating' })).data())[gIndex]!;
+    const lossNs = (await ns.trainStep(x, hp({ adversarialForm: 'non-saturating' })).data())[
+      gIndex
+    ]!;
     const lossMm = (await mm.trainStep(x, hp({ adversarialForm: 'minimax' })).data())[gIndex]!;
     expect(lossNs).toBeGreaterThan(0); // -log D > 0
     expect(lossMm).toBeLessThan(0); // log(1 - D) < 0
@@ -458,7 +475,7 @@ describe('hyperparameters act on the next step', () => {
     expect(await dMoved(1e-7)).toBeLessThan(1e-5);
     expect(await gMoved(1e-2)).toBeGreaterThan(5e-3);
     expect(await gMoved(1e-7)).toBeLessThan(1e-5);
-    tf.dispose([x, fakes]);
+    tf.dispose([x, ...tensorsOf(fakes)]);
     m.dispose();
   });
 
@@ -498,7 +515,7 @@ describe('hyperparameters act on the next step', () => {
     const step = async (gamma: number) => {
       const fakes = m.drawFakes(x);
       const c = await changes(m, () => m.generatorPhase(fakes, hp({ gamma })));
-      tf.dispose(fakes);
+      tf.dispose(tensorsOf(fakes));
       return c.decoder;
     };
     expect(await step(0.1)).toBeGreaterThan(1e-5);
@@ -540,7 +557,7 @@ describe('determinism', () => {
     const fa = a.drawFakes(x);
     const fb = b.drawFakes(x);
     expect(Array.from(await fb.zPrior.data())).not.toEqual(Array.from(await fa.zPrior.data()));
-    tf.dispose([x, fa, fb]);
+    tf.dispose([x, ...tensorsOf(fa), ...tensorsOf(fb)]);
     a.dispose();
     b.dispose();
   });

@@ -1,0 +1,91 @@
+import { expect, type Locator, type Page } from '@playwright/test';
+
+/** Mean, variance and a checksum of a canvas's grey levels, read in the page. */
+export interface CanvasStats {
+  width: number;
+  height: number;
+  variance: number;
+  checksum: number;
+}
+
+/** The playground as a person sees it: controls by their accessible names. */
+export class Playground {
+  readonly train: Locator;
+  readonly pause: Locator;
+  readonly step: Locator;
+  readonly reset: Locator;
+  readonly stepCount: Locator;
+  readonly backendName: Locator;
+  readonly backendDetail: Locator;
+  readonly runStatus: Locator;
+  readonly curvePoints: Locator;
+
+  constructor(readonly page: Page) {
+    this.train = page.getByRole('button', { name: 'Train' });
+    this.pause = page.getByRole('button', { name: 'Pause' });
+    this.step = page.getByRole('button', { name: 'Step', exact: true });
+    this.reset = page.getByRole('button', { name: 'Reset' });
+    this.stepCount = page.getByTestId('step-count');
+    this.backendName = page.getByTestId('backend-name');
+    this.backendDetail = page.getByTestId('backend-detail');
+    this.runStatus = page.getByTestId('run-status');
+    this.curvePoints = page.getByTestId('curve-points');
+  }
+
+  async open(query = '') {
+    await this.page.goto(`/${query}`);
+    // Ready when the data set is loaded and the first pictures are drawn.
+    await expect(this.train).toBeEnabled({ timeout: 90_000 });
+  }
+
+  /** The step count shown in the status line ("step 123"). */
+  async steps(): Promise<number> {
+    const text = (await this.stepCount.textContent()) ?? '';
+    const match = /step (\d+)/.exec(text);
+    if (!match) throw new Error(`no step count in "${text}"`);
+    return Number(match[1]);
+  }
+
+  async points(): Promise<number> {
+    const text = (await this.curvePoints.textContent()) ?? '';
+    return Number(/(\d+) points/.exec(text)?.[1] ?? Number.NaN);
+  }
+
+  async waitForSteps(atLeast: number, timeout = 60_000) {
+    await expect.poll(() => this.steps(), { timeout }).toBeGreaterThanOrEqual(atLeast);
+  }
+
+  canvas(name: 'Reconstructions' | 'Prior samples' | 'Interpolation'): Locator {
+    return this.page.getByRole('img', { name, exact: true });
+  }
+
+  async canvasStats(
+    name: 'Reconstructions' | 'Prior samples' | 'Interpolation',
+  ): Promise<CanvasStats> {
+    return this.canvas(name).evaluate((node) => {
+      const canvas = node as HTMLCanvasElement;
+      const { width, height } = canvas;
+      const data = canvas.getContext('2d')!.getImageData(0, 0, width, height).data;
+      let sum = 0;
+      let sumSq = 0;
+      let checksum = 0;
+      const n = width * height;
+      for (let i = 0; i < data.length; i += 4) {
+        const v = data[i]!;
+        sum += v;
+        sumSq += v * v;
+        checksum = (checksum * 31 + v) >>> 0;
+      }
+      return { width, height, variance: sumSq / n - (sum / n) ** 2, checksum };
+    });
+  }
+
+  slider(name: string): Locator {
+    return this.page.getByRole('slider', { name });
+  }
+
+  /** The value the worker confirmed for a slider, e.g. "in force: 0.1 from step 12". */
+  inForce(name: string): Locator {
+    return this.page.getByTestId(`in-force-${name}`);
+  }
+}
