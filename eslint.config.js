@@ -4,7 +4,17 @@ import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 
 export default tseslint.config(
-  { ignores: ['dist', 'node_modules', 'public', 'test-results', 'playwright-report', '.tsbuild'] },
+  {
+    ignores: [
+      'dist',
+      'node_modules',
+      'public',
+      'test-results',
+      'playwright-report',
+      '.tsbuild',
+      '.scratch',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -18,7 +28,10 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['@tensorflow/*'], message: 'The page must not run tfjs; use the worker API.' },
+            {
+              group: ['@tensorflow/*'],
+              message: 'The page must not run tfjs; use the worker API.',
+            },
           ],
         },
       ],
@@ -29,12 +42,26 @@ export default tseslint.config(
     languageOptions: { globals: globals.worker },
   },
   {
-    files: ['scripts/**/*.{js,mjs}', 'tests/**/*.ts', 'e2e/**/*.ts', 'bench/**/*.{ts,mjs}', '*.config.{js,ts}'],
+    files: [
+      'scripts/**/*.{js,mjs}',
+      'tests/**/*.ts',
+      'e2e/**/*.ts',
+      'bench/**/*.{ts,mjs}',
+      '*.config.{js,ts}',
+    ],
     languageOptions: { globals: globals.node },
   },
   {
+    // Benchmarks drive the page: their page.evaluate callbacks run in the browser.
+    files: ['bench/**/*.{ts,mjs}'],
+    languageOptions: { globals: { ...globals.node, ...globals.browser } },
+  },
+  {
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
     },
   },
 );

@@ -18,5 +18,13 @@ createRoot(document.getElementById('root')!).render(
   </StrictMode>,
 );
 
+// A read-only handle for benchmarks and end-to-end tests (bench/throughput.mjs reads the curves).
+declare global {
+  interface Window {
+    vaeganPlayground?: { getState: typeof useAppStore.getState };
+  }
+}
+window.vaeganPlayground = { getState: useAppStore.getState };
+
 const { backendRequest, requested, hyperparams } = useAppStore.getState();
 void startTrainer(backendRequest, requested, hyperparams);

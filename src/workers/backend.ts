@@ -51,7 +51,8 @@ async function probeWebGpu(): Promise<Probe> {
     'unnamed adapter';
   const software =
     adapter.isFallbackAdapter === true ||
-    info.isFallbackAdapter === true || /swiftshader|llvmpipe|software/i.test(detail);
+    info.isFallbackAdapter === true ||
+    /swiftshader|llvmpipe|software/i.test(detail);
   // Registers the 'webgpu' backend; imported lazily so other backends don't pay for it.
   await import('@tensorflow/tfjs-backend-webgpu');
   return { ok: true, detail, software };
