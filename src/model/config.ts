@@ -28,13 +28,17 @@ export interface ModelConfig {
 export interface Hyperparams {
   /** beta: weight of the KL term in the encoder/decoder loss. */
   beta: number;
-  /** gamma: weight of the adversarial loss on the decoder/generator; 0 gives a plain VAE. */
+  /**
+   * gamma: weight of the adversarial loss on the decoder/generator; 0 gives a plain VAE.
+   * Phase 3 has its own Adam, which ignores a constant factor on its loss, so gamma scales that
+   * phase's step instead: the adversarial step is gamma * lrG.
+   */
   gamma: number;
   /** Adam learning rate of the encoder + decoder (phase 1). */
   lrVae: number;
   /** Adam learning rate of the discriminator (phase 2). */
   lrD: number;
-  /** Adam learning rate of the generator, i.e. the decoder in `shared` (phase 3). */
+  /** Adam learning rate of the generator, i.e. the decoder in `shared` (phase 3), before gamma. */
   lrG: number;
   adversarialForm: AdversarialForm;
 }

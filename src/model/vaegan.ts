@@ -198,12 +198,14 @@ export class VaeGan {
   }
 
   /**
-   * Phase 3: the generator (the decoder in `shared`) minimises gamma * L_G against a fixed D.
-   * With gamma = 0 nothing moves: L_G is only measured, so Adam's momentum cannot drift the
-   * decoder of a plain VAE.
+   * Phase 3: the generator (the decoder in `shared`) minimises L_G against a fixed D, with a step
+   * of gamma * lrG. Adam cancels any constant factor on its loss, so gamma * L_G would move the
+   * weights exactly as L_G does for every gamma > 0; gamma therefore scales the step, which is
+   * what makes the adversarial weight trade off against reconstruction. With gamma = 0 nothing
+   * moves: L_G is only measured, so Adam's momentum cannot drift the decoder of a plain VAE.
    */
   generatorPhase(fakes: Fakes, hp: Hyperparams): { generator: tf.Scalar } {
-    this.optG.setLearningRate(hp.lrG);
+    this.optG.setLearningRate(hp.gamma * hp.lrG);
     const adversarial = () =>
       generatorLoss(
         this.dLogit(tf.sigmoid(this.decoder.apply(fakes.zTilde) as tf.Tensor2D)),
@@ -213,7 +215,7 @@ export class VaeGan {
     if (hp.gamma <= 0) return { generator: tf.tidy(adversarial) };
     return minimizeWithParts(this.optG, this.vars.generator, (parts) => {
       parts.generator = adversarial();
-      return tf.mul(hp.gamma, parts.generator);
+      return parts.generator;
     });
   }
 

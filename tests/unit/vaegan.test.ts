@@ -230,8 +230,9 @@ describe('each phase moves only its own variables', () => {
       m.dispose();
     });
 
-    it('phase 3: the first update is Adam on the gradient of L_G through both x~ and x_p', async () => {
+    it('phase 3: the first update is Adam on the gradient of L_G through both x~ and x_p, with a step of gamma * lrG', async () => {
       const lrG = 1e-3;
+      const gamma = 0.5;
       const m = new VaeGan(config({ variant }), hp());
       const x = images();
       const fakes = m.drawFakes(x);
@@ -249,20 +250,21 @@ describe('each phase moves only its own variables', () => {
       );
       const g = await snapshot(m.vars.generator.map((v) => grads[v.name] as tf.Variable));
       const before = await snapshot(m.vars.generator);
-      tf.dispose(m.generatorPhase(fakes, hp({ gamma: 1, lrG })));
+      tf.dispose(m.generatorPhase(fakes, hp({ gamma, lrG })));
       const after = await snapshot(m.vars.generator);
-      // Adam's first step (bias-corrected m = g, v = g^2): w -= lr * g / (|g| + 1e-7).
+      // Adam's first step (bias-corrected m = g, v = g^2): w -= lr * g / (|g| + 1e-7), lr = gamma * lrG.
+      const lr = gamma * lrG;
       let worst = 0;
       let moved = 0;
       g.forEach((gv, i) => {
         for (let j = 0; j < gv.length; j++) {
-          const want = (-lrG * gv[j]!) / (Math.abs(gv[j]!) + 1e-7);
+          const want = (-lr * gv[j]!) / (Math.abs(gv[j]!) + 1e-7);
           const got = after[i]![j]! - before[i]![j]!;
           worst = Math.max(worst, Math.abs(got - want));
-          if (Math.abs(got) > lrG / 2) moved++;
+          if (Math.abs(got) > lr / 2) moved++;
         }
       });
-      expect(worst).toBeLessThan(lrG * 1e-2);
+      expect(worst).toBeLessThan(lr * 1e-2);
       expect(moved).toBeGreaterThan(100);
       tf.dispose([x, ...tensorsOf(fakes), ...Object.values(grads)]);
       m.dispose();
@@ -518,11 +520,28 @@ describe('hyperparameters act on the next step', () => {
       tf.dispose(tensorsOf(fakes));
       return c.decoder;
     };
-    expect(await step(0.1)).toBeGreaterThan(1e-5);
+    expect(await step(0.1)).toBeGreaterThan(1e-6);
     expect(await step(0)).toBe(0);
-    expect(await step(0.1)).toBeGreaterThan(1e-5);
+    expect(await step(0.1)).toBeGreaterThan(1e-6);
     x.dispose();
     m.dispose();
+  });
+
+  it('gamma scales the adversarial step: 4x the weight moves the decoder 4x as far', async () => {
+    // Adam's first step has size lr per weight whatever the loss scale, so a model that did
+    // gamma * L_G with its own Adam would move the same for every gamma > 0.
+    const firstMove = async (gamma: number) => {
+      const m = new VaeGan(config(), hp());
+      const x = images();
+      const fakes = m.drawFakes(x);
+      const c = await changes(m, () => m.generatorPhase(fakes, hp({ gamma })));
+      tf.dispose([x, ...tensorsOf(fakes)]);
+      m.dispose();
+      return c.decoder;
+    };
+    const small = await firstMove(0.25);
+    const large = await firstMove(1);
+    expect(large / small).toBeCloseTo(4, 2);
   });
 });
 
