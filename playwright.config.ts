@@ -1,7 +1,9 @@
 import { defineConfig } from '@playwright/test';
 
 const CI = !!process.env.CI;
-const baseURL = 'http://127.0.0.1:4173';
+// E2E_PORT lets several checkouts run their end-to-end tests side by side.
+const port = Number(process.env.E2E_PORT ?? 4173);
+const baseURL = `http://127.0.0.1:${port}`;
 
 /**
  * Chromium comes from Debian (`/usr/bin/chromium`), never from `npx playwright install`.
@@ -54,7 +56,8 @@ export default defineConfig({
   webServer: {
     // Fail at once with a clear message instead of waiting out the timeout on 404s.
     command:
-      'test -f dist/index.html || { echo "e2e: no build in dist/; run npm run build first" >&2; exit 1; }; npm run preview',
+      'test -f dist/index.html || { echo "e2e: no build in dist/; run npm run build first" >&2; exit 1; }; ' +
+      `npm run preview -- --port ${port}`,
     url: baseURL,
     reuseExistingServer: !CI,
     timeout: 60_000,
