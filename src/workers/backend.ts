@@ -86,12 +86,22 @@ async function probeWasm(): Promise<Probe> {
     'tfjs-backend-wasm-simd.wasm': simd.default,
     'tfjs-backend-wasm-threaded-simd.wasm': threaded.default,
   });
-  // The threaded build cannot run from a bundle: tfjs starts its pthreads from the factory's
-  // source text (Function.toString), which bundling and minifying break ("e is not defined").
-  // So the SIMD build runs on one thread until the threaded module is served unbundled.
-  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-  wasm.setThreadsCount(1);
-  return { ok: true, detail: '1 thread, SIMD', software: false, threads: 1 };
+  // Threads need SharedArrayBuffer, i.e. a cross-origin isolated page (COOP + COEP headers).
+  // tfjs starts its pthreads from the threaded factory's source text (Function.toString), which
+  // only survives bundling because the worker bundle is not minified (vite.config.ts).
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+  const threads = isolated
+    ? Math.max(1, Math.min(8, globalThis.navigator?.hardwareConcurrency ?? 1))
+    : 1;
+  wasm.setThreadsCount(threads);
+  return {
+    ok: true,
+    detail: isolated
+      ? `${threads} threads, SIMD`
+      : 'SIMD, 1 thread (page not cross-origin isolated)',
+    software: false,
+    threads,
+  };
 }
 
 const PROBES: Record<BackendName, () => Promise<Probe>> = {
