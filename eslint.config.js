@@ -23,14 +23,28 @@ export default tseslint.config(
     plugins: { 'react-hooks': reactHooks },
     rules: {
       ...reactHooks.configs.recommended.rules,
-      // The page never trains: tfjs belongs to the worker and the model.
-      'no-restricted-imports': [
+      // The page never trains: tfjs belongs to the worker and the model. Types may cross.
+      '@typescript-eslint/no-restricted-imports': [
         'error',
         {
           patterns: [
             {
               group: ['@tensorflow/*'],
               message: 'The page must not run tfjs; use the worker API.',
+              allowTypeImports: true,
+            },
+            {
+              group: [
+                '**/model/vaegan',
+                '**/model/networks',
+                '**/model/losses',
+                '**/model/serialize',
+                '**/workers/trainer',
+                '**/workers/backend',
+              ],
+              message:
+                'This module loads tfjs: import its types only, or move the value to a tfjs-free file.',
+              allowTypeImports: true,
             },
           ],
         },

@@ -1,6 +1,8 @@
+import { GuidedTour } from '../components/GuidedTour';
 import { HyperparamsPanel } from '../components/HyperparamsPanel';
 import { ImagesPanel } from '../components/ImagesPanel';
 import { LossCharts } from '../components/LossCharts';
+import { MathPanel } from '../components/MathPanel';
 import { Notices } from '../components/Notices';
 import { RunSettingsPanel } from '../components/RunSettingsPanel';
 import { StatusBar } from '../components/StatusBar';
@@ -16,6 +18,7 @@ export function App() {
         <StatusBar />
       </header>
       <Notices />
+      <GuidedTour />
       <main className="layout">
         <aside className="sidebar">
           <TrainingControls />
@@ -25,6 +28,7 @@ export function App() {
         <div className="content">
           <ImagesPanel />
           <LossCharts />
+          <MathPanel />
         </div>
       </main>
       <footer className="app-footer muted">

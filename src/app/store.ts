@@ -16,6 +16,7 @@ import type {
   TrainerEvent,
 } from '../workers/protocol';
 import { MetricsSeries } from './metrics-series';
+import type { TermId } from './objective';
 
 export const DEFAULT_RUN_SETTINGS: RunSettings = {
   dataset: 'mnist',
@@ -67,9 +68,17 @@ export interface MetricsSlice {
   images: ImagesUpdate | null;
 }
 
+export interface UiSlice {
+  /** The loss term pointed at (formula, curve legend or the slider that scales it). */
+  highlightedTerm: TermId | null;
+  /** Highlights a term; with `forMs`, only for that long (e.g. after a slider move). */
+  highlightTerm: (term: TermId | null, forMs?: number) => void;
+}
+
 export type AppState = SettingsSlice &
   RunSlice &
-  MetricsSlice & {
+  MetricsSlice &
+  UiSlice & {
     /** Applies one worker event to the store. */
     receive: (event: TrainerEvent) => void;
   };
@@ -112,12 +121,25 @@ const metricsSlice: StateCreator<AppState, [], [], MetricsSlice> = () => ({
   images: null,
 });
 
+let highlightTimer: ReturnType<typeof setTimeout> | undefined;
+
+const uiSlice: StateCreator<AppState, [], [], UiSlice> = (set) => ({
+  highlightedTerm: null,
+  highlightTerm: (term, forMs) => {
+    clearTimeout(highlightTimer);
+    set({ highlightedTerm: term });
+    if (forMs !== undefined)
+      highlightTimer = setTimeout(() => set({ highlightedTerm: null }), forMs);
+  },
+});
+
 export const useAppStore = create<AppState>()((...a) => {
   const [set, get] = a;
   return {
     ...settingsSlice(...a),
     ...runSlice(...a),
     ...metricsSlice(...a),
+    ...uiSlice(...a),
     receive: (event) => {
       switch (event.type) {
         case 'status': {

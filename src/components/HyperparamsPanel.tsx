@@ -8,10 +8,14 @@ export function HyperparamsPanel() {
   const hp = useAppStore((s) => s.hyperparams);
   const inForce = useAppStore((s) => s.inForce);
   const setHyperparams = useAppStore((s) => s.setHyperparams);
+  const highlightTerm = useAppStore((s) => s.highlightTerm);
 
   const update = (patch: Partial<Hyperparams>) => {
     setHyperparams(patch);
     void sendHyperparams(patch);
+    // Show in the formulas which term the weight scales.
+    if (patch.beta !== undefined) highlightTerm('kl', 2500);
+    if (patch.gamma !== undefined) highlightTerm('gen', 2500);
   };
   const confirmed = (key: 'beta' | 'gamma' | 'lrVae' | 'lrD' | 'lrG') =>
     inForce ? { value: inForce.hyperparams[key], fromStep: inForce.fromStep } : undefined;
@@ -28,7 +32,8 @@ export function HyperparamsPanel() {
         allowZero
         onChange={(beta) => update({ beta })}
         inForce={confirmed('beta')}
-        hint="Weight of KL(q(z|x) ‖ N(0, I)) in the encoder/decoder loss"
+        hint="β: weight of KL(q(z|x) ‖ N(0, I)) in the encoder/decoder loss"
+        tour="beta"
       />
       <LogSlider
         label="Adversarial weight"
@@ -39,11 +44,13 @@ export function HyperparamsPanel() {
         allowZero
         onChange={(gamma) => update({ gamma })}
         inForce={confirmed('gamma')}
-        hint="0 gives a plain VAE: the generator step is skipped"
+        hint="γ: scales the generator's adversarial step; 0 gives a plain VAE"
+        tour="gamma"
       />
       <div className="select-field">
         <label htmlFor="adv-form">Adversarial loss</label>
         <select
+          title="The generator's loss L_G: non-saturating keeps strong gradients when D wins; minimax is the seed's form"
           id="adv-form"
           value={hp.adversarialForm}
           onChange={(e) => update({ adversarialForm: e.currentTarget.value as AdversarialForm })}
@@ -55,6 +62,7 @@ export function HyperparamsPanel() {
       <h3>Learning rates (Adam)</h3>
       <LogSlider
         label="VAE learning rate"
+        hint="η_VAE: Adam step of the encoder and decoder in phase 1"
         value={hp.lrVae}
         min={1e-5}
         max={1e-1}
@@ -63,6 +71,7 @@ export function HyperparamsPanel() {
       />
       <LogSlider
         label="Discriminator learning rate"
+        hint="η_D: Adam step of D_ψ in phase 2"
         value={hp.lrD}
         min={1e-5}
         max={1e-1}
@@ -71,6 +80,7 @@ export function HyperparamsPanel() {
       />
       <LogSlider
         label="Generator learning rate"
+        hint="η_G: Adam step of the generator in phase 3, times γ"
         value={hp.lrG}
         min={1e-5}
         max={1e-1}

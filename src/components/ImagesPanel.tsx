@@ -10,11 +10,11 @@ export function ImagesPanel() {
         Pictures <span className="muted">{step === undefined ? '' : `at step ${step}`}</span>
       </h2>
       <div className="image-row">
-        <figure>
+        <figure data-tour="reconstructions">
           <ImageCanvas grid="reconstructions" label="Reconstructions" testId="reconstructions" />
           <figcaption>Reconstructions: each test image beside its decoding Dec(μ(x))</figcaption>
         </figure>
-        <figure>
+        <figure data-tour="samples">
           <ImageCanvas grid="samples" label="Prior samples" testId="samples" />
           <figcaption>Prior samples G(z) of a fixed 8×8 noise batch, z ~ N(0, I)</figcaption>
         </figure>

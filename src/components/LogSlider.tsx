@@ -16,6 +16,8 @@ interface Props {
   /** The value the worker confirmed, and from which step. */
   inForce?: { value: number; fromStep: number } | undefined;
   hint?: string;
+  /** `data-tour` name for the guided first run. */
+  tour?: string;
 }
 
 export const formatNumber = (v: number) =>
@@ -36,6 +38,7 @@ export function LogSlider({
   onChange,
   inForce,
   hint,
+  tour,
 }: Props) {
   const id = useId();
   const lo = Math.log10(min);
@@ -48,7 +51,7 @@ export function LogSlider({
     allowZero && p <= 0 ? 0 : +Math.pow(10, lo + (p / STEPS) * (hi - lo)).toPrecision(3);
   const pending = inForce !== undefined && formatNumber(inForce.value) !== formatNumber(value);
   return (
-    <div className="slider-field">
+    <div className="slider-field" data-tour={tour}>
       <label htmlFor={id}>
         {label} {symbol && <span className="symbol">{symbol}</span>}
         <output htmlFor={id} className="slider-value">
@@ -63,6 +66,8 @@ export function LogSlider({
         step={1}
         value={toPosition(value)}
         aria-valuetext={formatNumber(value)}
+        aria-describedby={hint ? `${id}-hint` : undefined}
+        title={hint}
         onChange={(e) => onChange(fromPosition(Number(e.currentTarget.value)))}
       />
       <div className="in-force muted" data-testid={`in-force-${label}`}>
@@ -70,7 +75,11 @@ export function LogSlider({
           ? `${pending ? 'sending… ' : ''}in force: ${formatNumber(inForce.value)} from step ${inForce.fromStep}`
           : 'not yet confirmed by the worker'}
       </div>
-      {hint && <div className="hint muted">{hint}</div>}
+      {hint && (
+        <div className="hint muted" id={`${id}-hint`}>
+          {hint}
+        </div>
+      )}
     </div>
   );
 }

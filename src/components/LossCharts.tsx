@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo } from 'react';
 import {
   CartesianGrid,
   Legend,
@@ -10,17 +10,21 @@ import {
   YAxis,
 } from 'recharts';
 import type { ChartKey, ChartRow } from '../app/metrics-series';
+import type { TermId } from '../app/objective';
 import { useAppStore } from '../app/store';
+import { useThrottledMetricsVersion } from '../app/use-throttled-version';
 
 /** Rows drawn per chart, whatever the length of the run. */
 const MAX_ROWS = 300;
-/** Charts redraw at most this often; curve points arrive up to 10 times a second. */
+/** Charts redraw at most this often. */
 const REDRAW_MS = 250;
 
 interface ChartSpec {
   title: string;
+  /** One or two sentences for the tooltip, with the symbols of the formulas. */
+  help: string;
   testId: string;
-  lines: { key: ChartKey; name: string; color: string }[];
+  lines: { key: ChartKey; name: string; color: string; term?: TermId }[];
   domain?: [number, number];
   log?: boolean;
 }
@@ -28,22 +32,25 @@ interface ChartSpec {
 const CHARTS: ChartSpec[] = [
   {
     title: 'Reconstruction and KL (nats per image)',
+    help: 'L_rec = −log p(x|z), the reconstruction error, and KL(q(z|x) ‖ N(0, I)); their sum is minus the ELBO.',
     testId: 'chart-vae',
     lines: [
-      { key: 'reconstruction', name: 'L_rec', color: '#38bdf8' },
-      { key: 'kl', name: 'KL', color: '#f59e0b' },
+      { key: 'reconstruction', name: 'L_rec', color: '#38bdf8', term: 'rec' },
+      { key: 'kl', name: 'KL', color: '#f59e0b', term: 'kl' },
     ],
   },
   {
     title: 'Adversarial losses',
+    help: 'L_D: the discriminator’s loss on real, reconstructed and sampled images. L_G: the generator side, before γ.',
     testId: 'chart-gan',
     lines: [
-      { key: 'discriminator', name: 'L_D', color: '#f472b6' },
-      { key: 'generator', name: 'L_G', color: '#a3e635' },
+      { key: 'discriminator', name: 'L_D', color: '#f472b6', term: 'disc' },
+      { key: 'generator', name: 'L_G', color: '#a3e635', term: 'gen' },
     ],
   },
   {
     title: 'Discriminator outputs',
+    help: 'Mean probability that D calls an image real: data x, reconstructions x̃ and prior samples x_p.',
     testId: 'chart-d',
     domain: [0, 1],
     lines: [
@@ -54,39 +61,23 @@ const CHARTS: ChartSpec[] = [
   },
   {
     title: 'Speed (steps/s)',
+    help: 'Training steps per second in the worker; images/s is this times the batch size.',
     testId: 'chart-speed',
     lines: [{ key: 'stepsPerSec', name: 'steps/s', color: '#4ade80' }],
   },
 ];
-
-/** The store's curve version, followed at most every REDRAW_MS. */
-function useThrottledVersion(): number {
-  const [version, setVersion] = useState(() => useAppStore.getState().metricsVersion);
-  useEffect(() => {
-    let timer: ReturnType<typeof setTimeout> | null = null;
-    const unsubscribe = useAppStore.subscribe((state, previous) => {
-      if (state.metricsVersion === previous.metricsVersion || timer !== null) return;
-      timer = setTimeout(() => {
-        timer = null;
-        setVersion(useAppStore.getState().metricsVersion);
-      }, REDRAW_MS);
-    });
-    return () => {
-      unsubscribe();
-      if (timer !== null) clearTimeout(timer);
-    };
-  }, []);
-  return version;
-}
 
 const tickFormat = (v: number) =>
   Math.abs(v) >= 1000 ? `${(v / 1000).toFixed(v >= 10000 ? 0 : 1)}k` : String(v);
 
 function Chart({ spec, rows }: { spec: ChartSpec; rows: ChartRow[] }) {
   const last = rows[rows.length - 1];
+  const highlighted = useAppStore((s) => s.highlightedTerm);
+  const highlightTerm = useAppStore((s) => s.highlightTerm);
+  const termOf = (dataKey: unknown) => spec.lines.find((l) => l.key === dataKey)?.term ?? null;
   return (
     <figure className="chart" data-testid={spec.testId} data-points={rows.length}>
-      <figcaption>
+      <figcaption title={spec.help}>
         {spec.title}
         {last && (
           <span className="chart-latest">
@@ -122,7 +113,11 @@ function Chart({ spec, rows }: { spec: ChartSpec; rows: ChartRow[] }) {
               labelFormatter={(step) => `step ${String(step)}`}
               formatter={(v) => (typeof v === 'number' ? v.toFixed(4) : String(v))}
             />
-            <Legend wrapperStyle={{ fontSize: 12 }} />
+            <Legend
+              wrapperStyle={{ fontSize: 12, cursor: 'default' }}
+              onMouseEnter={(entry) => highlightTerm(termOf(entry.dataKey))}
+              onMouseLeave={() => highlightTerm(null)}
+            />
             {spec.lines.map((l) => (
               <Line
                 key={l.key}
@@ -130,7 +125,7 @@ function Chart({ spec, rows }: { spec: ChartSpec; rows: ChartRow[] }) {
                 name={l.name}
                 stroke={l.color}
                 dot={false}
-                strokeWidth={1.5}
+                strokeWidth={l.term !== undefined && l.term === highlighted ? 3.5 : 1.5}
                 isAnimationActive={false}
                 connectNulls
               />
@@ -144,13 +139,13 @@ function Chart({ spec, rows }: { spec: ChartSpec; rows: ChartRow[] }) {
 
 /** The live curves: losses, D's outputs and speed, decimated to MAX_ROWS points each. */
 export function LossCharts() {
-  const version = useThrottledVersion();
+  const version = useThrottledMetricsVersion(REDRAW_MS);
   const series = useAppStore((s) => s.series);
   const count = series.length;
   // eslint-disable-next-line react-hooks/exhaustive-deps -- series mutates; version tracks it
   const rows = useMemo(() => series.decimate(MAX_ROWS), [series, version]);
   return (
-    <section className="panel charts" aria-labelledby="charts-heading">
+    <section className="panel charts" aria-labelledby="charts-heading" data-tour="curves">
       <h2 id="charts-heading">
         Curves{' '}
         <span className="muted" data-testid="curve-points">

@@ -7,19 +7,10 @@ import * as tf from '@tensorflow/tfjs';
 import { GAN_ADAM_BETA1, type Hyperparams, type ModelConfig, validateModelConfig } from './config';
 import { bernoulliNll, discriminatorLoss, generatorLoss, klDivergence } from './losses';
 import { buildDecoder, buildDiscriminator, buildEncoder, trainableVariables } from './networks';
+import { METRIC_NAMES, type MetricName } from './metrics';
 import { seedStream } from './random';
 
-/** Order of the numbers in the metrics vector that trainStep returns. */
-export const METRIC_NAMES = [
-  'reconstruction', // L_rec: Bernoulli NLL in nats per image
-  'kl', // L_reg: KL(q(z|x) || p(z)) in nats per image
-  'discriminator', // L_D
-  'generator', // L_G (unweighted by gamma)
-  'dReal', // mean D(x)
-  'dRecon', // mean D(x_tilde)
-  'dPrior', // mean D(x_p)
-] as const;
-export type MetricName = (typeof METRIC_NAMES)[number];
+export { METRIC_NAMES, type MetricName } from './metrics';
 
 /** Adam whose learning rate can change between steps without losing its moment estimates. */
 class TunableAdam extends tf.AdamOptimizer {

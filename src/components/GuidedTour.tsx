@@ -1,0 +1,130 @@
+import { useEffect, useState } from 'react';
+import { useAppStore, type AppState } from '../app/store';
+
+/** Set once the tour is finished or skipped, so it does not come back. */
+export const TOUR_STORAGE_KEY = 'vaegan-playground.tour';
+
+interface TourStep {
+  title: string;
+  body: string;
+  /** `data-tour` name of the element to point at. */
+  target: string;
+  /** The user's action that completes the step; without one, a Next button does. */
+  done?: (s: AppState) => boolean;
+}
+
+const STEPS: TourStep[] = [
+  {
+    title: 'Start training',
+    body: 'Press Train. The VAEGAN learns in a Web Worker, so this page stays responsive.',
+    target: 'train',
+    done: (s) => s.status === 'training',
+  },
+  {
+    title: 'The curves',
+    body: 'L_rec, the reconstruction error in nats, falls as the decoder learns; the KL rises while the encoder starts to use its latent space. Point at a curve name to find its term in the formulas.',
+    target: 'curves',
+  },
+  {
+    title: 'Reconstructions',
+    body: 'Each pair is a test image and its decoding Dec(μ(x)). They sharpen within a few hundred steps.',
+    target: 'reconstructions',
+  },
+  {
+    title: 'Prior samples',
+    body: 'These decode a fixed batch of noise z ~ N(0, I): the same 64 samples throughout, so you can follow one as it turns into a digit.',
+    target: 'samples',
+  },
+  {
+    title: 'Turn β up',
+    body: 'Drag the KL weight β above 3. The KL term gets more weight: the KL curve falls and the samples blur, as the code is squeezed towards the prior.',
+    target: 'beta',
+    done: (s) => s.hyperparams.beta >= 3,
+  },
+  {
+    title: 'Turn γ up',
+    body: 'Set β back near 1, then drag the adversarial weight γ to 1 or more. The discriminator now pushes the decoder towards images it calls real: watch the samples sharpen and D(x̃) rise.',
+    target: 'gamma',
+    done: (s) => s.hyperparams.gamma >= 1,
+  },
+];
+
+function storedDone(): boolean {
+  try {
+    return localStorage.getItem(TOUR_STORAGE_KEY) === 'done';
+  } catch {
+    return false; // storage blocked: show the tour, don't crash
+  }
+}
+
+/** A short guided first run: each step waits for the user's action, never for a timer. */
+export function GuidedTour() {
+  const [index, setIndex] = useState(0);
+  const [finished, setFinished] = useState(storedDone);
+  const step = STEPS[index];
+
+  const finish = () => {
+    try {
+      localStorage.setItem(TOUR_STORAGE_KEY, 'done');
+    } catch {
+      // the tour may come back next time; nothing else is lost
+    }
+    setFinished(true);
+  };
+
+  // Advance once the step's action is done; completion sticks even if the user moves on
+  // (the γ step asks to bring β back down).
+  useEffect(() => {
+    const done = STEPS[index]?.done;
+    if (finished || !done) return;
+    return useAppStore.subscribe((state) => {
+      if (done(state)) setIndex((i) => (i === index ? i + 1 : i));
+    });
+  }, [index, finished]);
+
+  // Point at the element the step talks about.
+  useEffect(() => {
+    if (finished || !step) return;
+    const el = document.querySelector(`[data-tour="${step.target}"]`);
+    el?.classList.add('tour-target');
+    return () => el?.classList.remove('tour-target');
+  }, [finished, step]);
+
+  if (finished) return null;
+  const last = index >= STEPS.length;
+  return (
+    <section className="tour" aria-labelledby="tour-title" data-testid="guided-tour">
+      <div className="tour-text" aria-live="polite">
+        <h2 id="tour-title">
+          {last ? 'You have seen the whole loop' : step!.title}{' '}
+          <span className="muted">
+            {Math.min(index + 1, STEPS.length)} of {STEPS.length}
+          </span>
+        </h2>
+        <p>
+          {last
+            ? 'Keep training, try Fashion-MNIST or the separate generator, or set γ to 0 for a plain VAE and compare.'
+            : step!.body}
+        </p>
+      </div>
+      <div className="tour-actions">
+        {last ? (
+          <button type="button" className="primary" onClick={finish}>
+            Finish the tour
+          </button>
+        ) : (
+          <>
+            {!step!.done && (
+              <button type="button" className="primary" onClick={() => setIndex(index + 1)}>
+                Next
+              </button>
+            )}
+            <button type="button" onClick={finish}>
+              Skip the tour
+            </button>
+          </>
+        )}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,115 @@
+import katex from 'katex';
+import { describe, expect, it } from 'vitest';
+import {
+  formatValue,
+  objectiveFormulas,
+  phases,
+  type ObjectiveSettings,
+  type ReconstructionLoss,
+} from '../../src/app/objective';
+import type { AdversarialForm, Variant } from '../../src/model/config';
+
+const base: ObjectiveSettings = {
+  variant: 'shared',
+  reconstruction: 'pixel',
+  adversarialForm: 'non-saturating',
+  beta: 1,
+  gamma: 0.1,
+};
+
+const byId = (s: ObjectiveSettings, live = {}) =>
+  Object.fromEntries(objectiveFormulas(s, live).map((b) => [b.id, b]));
+
+/** KaTeX as the page runs it: \htmlData trusted, errors thrown rather than shown in red. */
+const renders = (tex: string) =>
+  katex.renderToString(tex, {
+    throwOnError: true,
+    strict: 'ignore',
+    trust: (c) => c.command === '\\htmlData',
+  });
+
+describe('objectiveFormulas', () => {
+  const variants: Variant[] = ['shared', 'separate'];
+  const recons: ReconstructionLoss[] = ['pixel', 'feature', 'mixed'];
+  const forms: AdversarialForm[] = ['non-saturating', 'minimax'];
+
+  for (const variant of variants) {
+    for (const reconstruction of recons) {
+      for (const adversarialForm of forms) {
+        it(`${variant} / ${reconstruction} / ${adversarialForm}: the right formula, valid TeX`, () => {
+          const blocks = byId({ ...base, variant, reconstruction, adversarialForm });
+          for (const b of Object.values(blocks)) {
+            expect(() => renders(b.tex)).not.toThrow();
+            expect(b.text.length).toBeGreaterThan(40);
+          }
+          const elbo = blocks.elbo!.tex;
+          // Reconstruction term: pixel BCE and/or the Dis_l feature distance.
+          expect(elbo.includes('\\log \\tilde x_i')).toBe(reconstruction !== 'feature');
+          expect(elbo.includes('\\mathrm{Dis}_l')).toBe(reconstruction !== 'pixel');
+          // Generator side: the chosen adversarial form.
+          const gen = blocks.generator!.tex;
+          if (adversarialForm === 'non-saturating') {
+            expect(gen).toMatch(/= -\\Big\[\\tfrac12 \\log D_\\psi\(\\tilde x\)/);
+          } else {
+            expect(gen).toMatch(/= \\tfrac12 \\log\\big\(1 - D_\\psi\(\\tilde x\)\\big\)/);
+          }
+          // Who makes the prior samples, and who phase 3 moves.
+          const generatorSymbol = variant === 'shared' ? 'p_\\theta(z_p)' : 'G_\\vartheta(z_p)';
+          expect(blocks.discriminator!.tex).toContain(`x_p = ${generatorSymbol}`);
+          expect(blocks.total!.tex).toContain(
+            variant === 'shared' ? '\\min_{\\theta}' : '\\min_{\\vartheta}',
+          );
+        });
+      }
+    }
+  }
+
+  it('binds the values the worker reports under their terms', () => {
+    const live = {
+      reconstruction: 101.25,
+      kl: 20.5,
+      discriminator: 1.234567,
+      generator: 0.75,
+      dReal: 0.61,
+      dRecon: 0.42,
+      dPrior: 0.05,
+    };
+    const blocks = byId(base, live);
+    expect(blocks.elbo!.tex).toContain('{\\mathcal{L}_{\\text{rec}}}_{101.3}');
+    expect(blocks.elbo!.tex).toContain('_{20.5}');
+    // ELBO = -(L_rec + KL)
+    expect(blocks.elbo!.tex).toContain('{\\mathrm{ELBO}}_{-121.8}');
+    expect(blocks.discriminator!.tex).toContain('{\\mathcal{L}_D}_{1.23}');
+    expect(blocks.discriminator!.tex).toContain('\\overline{D(x)} = 0.61');
+    expect(blocks.generator!.tex).toContain('{\\mathcal{L}_G}_{0.75}');
+  });
+
+  it('shows beta and gamma in force, and a skipped phase 3 at gamma = 0', () => {
+    const on = byId({ ...base, beta: 2.5, gamma: 0.3 }).total!;
+    expect(on.tex).toContain('\\beta = 2.5');
+    expect(on.tex).toContain('\\gamma = 0.3');
+    expect(on.terms).toContain('gen');
+    const off = byId({ ...base, gamma: 0 }).total!;
+    expect(off.tex).toContain('skipped');
+    expect(off.terms).not.toContain('gen');
+  });
+
+  it('formats values for TeX, with a dash before the first step', () => {
+    expect(formatValue(undefined)).toBe('\\text{–}');
+    expect(formatValue(183.456)).toBe('183.5');
+    expect(formatValue(0.000012)).toBe('1.20\\text{e}-5');
+    expect(formatValue(Number.POSITIVE_INFINITY)).toBe('\\infty');
+  });
+});
+
+describe('phases', () => {
+  it('says which networks each optimiser moves', () => {
+    expect(phases('shared', 0.1).map((p) => p.moves)).toEqual([
+      ['encoder', 'decoder'],
+      ['discriminator'],
+      ['decoder'],
+    ]);
+    expect(phases('separate', 0.1)[2]!.moves).toEqual(['generator']);
+    expect(phases('shared', 0)[2]!.moves).toEqual([]);
+  });
+});
