@@ -1,3 +1,5 @@
+import { CheckpointsPanel, ResumeOffer } from '../components/CheckpointsPanel';
+import { ExportPanel } from '../components/ExportPanel';
 import { HyperparamsPanel } from '../components/HyperparamsPanel';
 import { ImagesPanel } from '../components/ImagesPanel';
 import { LossCharts } from '../components/LossCharts';
@@ -16,6 +18,7 @@ export function App() {
         <StatusBar />
       </header>
       <Notices />
+      <ResumeOffer />
       <main className="layout">
         <aside className="sidebar">
           <TrainingControls />
@@ -25,6 +28,8 @@ export function App() {
         <div className="content">
           <ImagesPanel />
           <LossCharts />
+          <ExportPanel />
+          <CheckpointsPanel />
         </div>
       </main>
       <footer className="app-footer muted">

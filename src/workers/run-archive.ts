@@ -112,7 +112,11 @@ export interface RunSnapshot {
   trainingMs: number;
   noiseDraws: number;
   history: MetricsPoint[];
-  networks: { name: NetworkName; topology: object; weights: { name: string; tensor: tf.Tensor }[] }[];
+  networks: {
+    name: NetworkName;
+    topology: object;
+    weights: { name: string; tensor: tf.Tensor }[];
+  }[];
   optimizers: Record<OptimizerName, AdamSnapshot>;
 }
 

@@ -517,9 +517,7 @@ export class Trainer {
    * Everything is checked, and the data set loaded, before the running model is touched: a
    * bad file throws with a message for people and training goes on as before.
    */
-  async importRun(
-    bytes: Uint8Array,
-  ): Promise<{
+  async importRun(bytes: Uint8Array): Promise<{
     settings: RunSettings;
     hyperparams: Hyperparams;
     step: number;

@@ -90,7 +90,10 @@ async function decodeFixed(model: VaeGan): Promise<Float32Array> {
 }
 
 /** Rewrites some entries of a zip; `undefined` deletes one. */
-function edit(bytes: Uint8Array, changes: Record<string, Uint8Array | undefined>): Uint8Array {
+function edit(
+  bytes: Uint8Array,
+  changes: Record<string, Uint8Array<ArrayBuffer> | undefined>,
+): Uint8Array {
   const files = unzipSync(bytes);
   for (const [name, data] of Object.entries(changes)) {
     if (data === undefined) delete files[name];
@@ -99,7 +102,11 @@ function edit(bytes: Uint8Array, changes: Record<string, Uint8Array | undefined>
   return zipSync(files);
 }
 
-function editJson(bytes: Uint8Array, path: string, change: (json: Record<string, unknown>) => void) {
+function editJson(
+  bytes: Uint8Array,
+  path: string,
+  change: (json: Record<string, unknown>) => void,
+) {
   const json = JSON.parse(strFromU8(unzipSync(bytes)[path]!)) as Record<string, unknown>;
   change(json);
   return edit(bytes, { [path]: strToU8(JSON.stringify(json)) });
