@@ -125,11 +125,18 @@ export async function refreshCheckpoints(): Promise<void> {
 /** Step and time of the last checkpoint taken (or of the start of training). */
 let mark = { step: 0, time: 0 };
 
-/** Exports the run from the worker and stores it; skipped while another save runs. */
+/** Set when a save is asked for while one runs: that one then saves again when done. */
+let saveAgain = false;
+
+/** Exports the run from the worker and stores it (one save at a time). */
 export async function saveCheckpointNow(): Promise<SaveReport | null> {
   const api = trainerApi();
   const { saving, policy } = useCheckpoints.getState();
-  if (!api || saving) return null;
+  if (!api) return null;
+  if (saving) {
+    saveAgain = true;
+    return null;
+  }
   useCheckpoints.setState({ saving: true });
   const t0 = performance.now();
   mark = { step: useAppStore.getState().step, time: t0 };
@@ -168,6 +175,11 @@ export async function saveCheckpointNow(): Promise<SaveReport | null> {
     return null;
   } finally {
     useCheckpoints.setState({ saving: false });
+    if (saveAgain) {
+      saveAgain = false;
+      // Only if there is new work, e.g. a pause that came during a timed save.
+      if (useAppStore.getState().step > mark.step) void saveCheckpointNow();
+    }
   }
 }
 

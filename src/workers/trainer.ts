@@ -545,7 +545,9 @@ export class Trainer {
       }
     } catch (error) {
       model.dispose();
-      throw new Error(`Could not load the data set of the imported run: ${errorText(error)}`);
+      throw new Error(`Could not load the data set of the imported run: ${errorText(error)}`, {
+        cause: error,
+      });
     }
     await this.halt();
     this.disposeModel();
