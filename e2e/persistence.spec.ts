@@ -107,11 +107,13 @@ test.describe('keep and share a run', () => {
     expect((await app.canvasStats('Reconstructions')).checksum).toBe(recon.checksum);
 
     // Bad files: each with its own message; the model, its step and its pictures stay.
-    await page.getByTestId('import-file').setInputFiles({
-      name: 'notes.txt',
-      mimeType: 'text/plain',
-      buffer: Buffer.from('these are not weights'),
+    // Dropped on the page, like a zip would be.
+    const dropped = await page.evaluateHandle(() => {
+      const data = new DataTransfer();
+      data.items.add(new File(['these are not weights'], 'notes.txt', { type: 'text/plain' }));
+      return data;
     });
+    await page.dispatchEvent('main', 'drop', { dataTransfer: dropped });
     await expect(
       notice(page, 'Could not import "notes.txt": This file is not a zip'),
     ).toBeVisible();

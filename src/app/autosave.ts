@@ -245,6 +245,10 @@ export function startAutosave(): () => void {
       if (useCheckpoints.getState().offer) useCheckpoints.setState({ offer: null });
     }
     if (s.step < prev.step) mark = { step: s.step, time: performance.now() };
+    // Another model now runs (settings applied or a run imported): the offer is answered.
+    if (s.running !== prev.running && prev.running !== null && useCheckpoints.getState().offer) {
+      useCheckpoints.setState({ offer: null });
+    }
     if (prev.status === 'training' && s.status === 'paused') {
       // A pause keeps the work done so far.
       if (useCheckpoints.getState().policy.enabled && s.step > mark.step) void saveCheckpointNow();
