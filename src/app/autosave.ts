@@ -152,7 +152,10 @@ export async function saveCheckpointNow(): Promise<SaveReport | null> {
         sizeBytes: bytes.byteLength,
         thumbnail: thumbnailOf(images?.samples),
       },
-      bytes.buffer as ArrayBuffer,
+      // The zip's own buffer when it is exactly the zip, else a copy of just its bytes.
+      bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+        ? (bytes.buffer as ArrayBuffer)
+        : bytes.slice().buffer,
     );
     await pruneCheckpoints(policy.keep);
     const report: SaveReport = {

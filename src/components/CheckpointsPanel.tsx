@@ -82,9 +82,9 @@ function PolicyField({ id, label, value, limits, onChange }: PolicyFieldProps) {
 export function CheckpointsPanel() {
   const { policy, list, saving, lastSave, setPolicy } = useCheckpoints();
   const status = useAppStore((s) => s.status);
-  const step = useAppStore((s) => s.step);
+  const trained = useAppStore((s) => s.step > 0);
   const canRestore = useCanRestore();
-  const canSave = !saving && step > 0 && (status === 'paused' || status === 'training');
+  const canSave = !saving && trained && (status === 'paused' || status === 'training');
 
   return (
     <section className="panel checkpoints-panel" aria-labelledby="checkpoints-heading">

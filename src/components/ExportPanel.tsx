@@ -22,7 +22,8 @@ const PICTURES: { key: GridKey; label: string }[] = [
 export function ExportPanel() {
   const status = useAppStore((s) => s.status);
   const hasImages = useAppStore((s) => s.images !== null);
-  const points = useAppStore((s) => (s.metricsVersion >= 0 ? s.series.length : 0));
+  // A boolean, so new curve points (10 a second) do not re-render this panel.
+  const hasCurves = useAppStore((s) => s.metricsVersion >= 0 && s.series.length > 0);
   const addNotice = useAppStore((s) => s.addNotice);
   const [busy, setBusy] = useState<'export' | 'import' | null>(null);
   const [dragging, setDragging] = useState(false);
@@ -135,7 +136,7 @@ export function ExportPanel() {
       </p>
       <h3>For reports</h3>
       <div className="button-row">
-        <button type="button" onClick={downloadCurvesCsv} disabled={points === 0}>
+        <button type="button" onClick={downloadCurvesCsv} disabled={!hasCurves}>
           Curves (CSV)
         </button>
         {PICTURES.map(({ key, label }) => (
