@@ -164,6 +164,8 @@ export class Trainer {
   private trainingMs = 0;
   private resumedAt = 0;
   private speedSamples: { time: number; step: number }[] = [];
+  /** An import is being checked or applied: a second one waits its turn. */
+  private importing = false;
   /** Every curve point sent for this model, for exports and checkpoints. */
   private history: MetricsPoint[] = [];
 
@@ -523,7 +525,18 @@ export class Trainer {
     step: number;
     manifest: RunManifest;
   }> {
-    if (!this.manifest) throw new Error('The trainer is still starting; try again in a moment.');
+    if (!this.manifest || this.status === 'loading' || this.importing) {
+      throw new Error('The trainer is busy starting or loading; try again when it is ready.');
+    }
+    this.importing = true;
+    try {
+      return await this.replaceWithRun(bytes);
+    } finally {
+      this.importing = false;
+    }
+  }
+
+  private async replaceWithRun(bytes: Uint8Array) {
     const parsed = parseRunArchive(bytes);
     const model = restoreRun(parsed);
     const { settings } = parsed;
