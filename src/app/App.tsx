@@ -1,3 +1,5 @@
+import { CheckpointsPanel, ResumeOffer } from '../components/CheckpointsPanel';
+import { ExportPanel } from '../components/ExportPanel';
 import { GuidedTour } from '../components/GuidedTour';
 import { HyperparamsPanel } from '../components/HyperparamsPanel';
 import { ImagesPanel } from '../components/ImagesPanel';
@@ -18,6 +20,7 @@ export function App() {
         <StatusBar />
       </header>
       <Notices />
+      <ResumeOffer />
       <GuidedTour />
       <main className="layout">
         <aside className="sidebar">
@@ -28,6 +31,8 @@ export function App() {
         <div className="content">
           <ImagesPanel />
           <LossCharts />
+          <ExportPanel />
+          <CheckpointsPanel />
           <MathPanel />
         </div>
       </main>

@@ -3,14 +3,12 @@ import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import { useAppStore } from './store';
 import { startTrainer } from './trainer-client';
-import { readUrlState } from './url-state';
+import { startUrlSync } from './url-sync';
+import { startAutosave } from './autosave';
 import './styles.css';
 
-const url = readUrlState(window.location.search);
-const store = useAppStore.getState();
-for (const problem of url.problems) store.addNotice('warning', problem);
-if (url.backend) store.setBackendRequest(url.backend);
-if (url.dataset) store.setRequested({ dataset: url.dataset });
+// Settings from the URL (clamped or ignored with a notice), then the URL follows the run.
+startUrlSync();
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
@@ -28,3 +26,5 @@ window.vaeganPlayground = { getState: useAppStore.getState };
 
 const { backendRequest, requested, hyperparams } = useAppStore.getState();
 void startTrainer(backendRequest, requested, hyperparams);
+// Checkpoints to IndexedDB while training, and the offer to resume the newest after a reload.
+startAutosave();

@@ -197,6 +197,14 @@ export const useAppStore = create<AppState>()((...a) => {
         case 'notice':
           get().addNotice(event.level, event.message);
           break;
+        case 'history': {
+          // An imported run brings its own curves: they replace the old model's.
+          const { series } = get();
+          series.clear();
+          for (const point of event.points) series.push(point);
+          set((s) => ({ metricsVersion: s.metricsVersion + 1 }));
+          break;
+        }
       }
     },
   };

@@ -82,6 +82,9 @@ export function applySettings(settings: RunSettings) {
   return call((remote) => remote.configure(settings));
 }
 
+/** The worker API, for callers that report their own errors (export, import, checkpoints). */
+export const trainerApi = (): Comlink.Remote<TrainerApi> | null => api;
+
 export const train = () => call((remote) => remote.start());
 export const pause = () => call((remote) => remote.pause());
 export const stepOnce = () => call((remote) => remote.step());

@@ -1,34 +1,163 @@
 /**
- * Settings read from the page's URL query, e.g. `?backend=webgpu&dataset=fashion-mnist`.
- * Unknown or malformed values are ignored with a message, never a crash.
+ * Every setting of a run in the page's URL query, so a link reproduces the run, e.g.
+ * `?dataset=mnist&arch=mlp&variant=shared&latent=16&hidden=512&batch=64&seed=1&beta=1&gamma=0.1
+ *  &lrVae=0.001&lrD=0.0002&lrG=0.0002&adv=non-saturating&backend=auto`.
+ * Reading never fails: a malformed value is ignored and an out-of-range one clamped, each with a
+ * line in `problems` for the page to show. Pure functions: no store, no window.
  */
-import { BACKEND_NAMES, type BackendRequest } from '../workers/protocol';
+import {
+  type AdversarialForm,
+  type Architecture,
+  BETA_RANGE,
+  GAMMA_RANGE,
+  HIDDEN_UNITS_RANGE,
+  type Hyperparams,
+  LATENT_DIM_RANGE,
+  LEARNING_RATE_RANGE,
+  type Variant,
+} from '../model/config';
+import {
+  BACKEND_NAMES,
+  BATCH_SIZE_RANGE,
+  type BackendRequest,
+  type RunSettings,
+} from '../workers/protocol';
 import { DATASET_IDS, type DatasetId } from '../workers/dataset';
 
 export interface UrlState {
   backend?: BackendRequest;
-  dataset?: DatasetId;
-  /** One line per ignored parameter. */
+  architecture?: Architecture;
+  /** Run settings found in the URL (applied to the form; a new model is built with them). */
+  settings: Partial<RunSettings>;
+  /** Loss weights and learning rates found in the URL. */
+  hyperparams: Partial<Hyperparams>;
+  /** One line per ignored or clamped parameter. */
   problems: string[];
 }
 
+export const SEED_RANGE = { min: 0, max: 2 ** 31 - 1 } as const;
+const ARCHITECTURES: readonly Architecture[] = ['mlp'];
+const VARIANTS: readonly Variant[] = ['shared', 'separate'];
+const ADVERSARIAL_FORMS: readonly AdversarialForm[] = ['non-saturating', 'minimax'];
+const BACKENDS: readonly BackendRequest[] = ['auto', ...BACKEND_NAMES];
+
+type IntKey = 'latentDim' | 'hiddenUnits' | 'batchSize' | 'seed';
+type FloatKey = 'beta' | 'gamma' | 'lrVae' | 'lrD' | 'lrG';
+
+/** Query parameter names, in the order they are written. */
+const INT_PARAMS: [string, IntKey, { min: number; max: number }][] = [
+  ['latent', 'latentDim', LATENT_DIM_RANGE],
+  ['hidden', 'hiddenUnits', HIDDEN_UNITS_RANGE],
+  ['batch', 'batchSize', BATCH_SIZE_RANGE],
+  ['seed', 'seed', SEED_RANGE],
+];
+const FLOAT_PARAMS: [string, FloatKey, { min: number; max: number }][] = [
+  ['beta', 'beta', BETA_RANGE],
+  ['gamma', 'gamma', GAMMA_RANGE],
+  ['lrVae', 'lrVae', LEARNING_RATE_RANGE],
+  ['lrD', 'lrD', LEARNING_RATE_RANGE],
+  ['lrG', 'lrG', LEARNING_RATE_RANGE],
+];
+
+/** Every parameter this file owns; others in the URL are left alone. */
+export const URL_PARAMS = [
+  'dataset',
+  'arch',
+  'variant',
+  ...INT_PARAMS.map(([p]) => p),
+  ...FLOAT_PARAMS.map(([p]) => p),
+  'adv',
+  'backend',
+] as const;
+
+function oneOf<T extends string>(
+  params: URLSearchParams,
+  name: string,
+  allowed: readonly T[],
+  problems: string[],
+): T | undefined {
+  const raw = params.get(name);
+  if (raw === null) return undefined;
+  if ((allowed as readonly string[]).includes(raw)) return raw as T;
+  problems.push(`Ignored ${name}=${raw}: use one of ${allowed.join(', ')}.`);
+  return undefined;
+}
+
+function numberParam(
+  params: URLSearchParams,
+  name: string,
+  range: { min: number; max: number },
+  integer: boolean,
+  problems: string[],
+): number | undefined {
+  const raw = params.get(name);
+  if (raw === null) return undefined;
+  const value = raw.trim() === '' ? Number.NaN : Number(raw);
+  if (!Number.isFinite(value) || (integer && !Number.isInteger(value))) {
+    problems.push(`Ignored ${name}=${raw}: not ${integer ? 'a whole number' : 'a number'}.`);
+    return undefined;
+  }
+  if (value < range.min || value > range.max) {
+    const clamped = Math.min(range.max, Math.max(range.min, value));
+    problems.push(
+      `${name}=${raw} is outside ${range.min} to ${range.max}; using ${clamped} instead.`,
+    );
+    return clamped;
+  }
+  return value;
+}
+
+/** Parses the query of a URL (`location.search`). */
 export function readUrlState(search: string): UrlState {
   const params = new URLSearchParams(search);
-  const state: UrlState = { problems: [] };
-  const backend = params.get('backend');
-  if (backend !== null) {
-    if (backend === 'auto' || (BACKEND_NAMES as readonly string[]).includes(backend)) {
-      state.backend = backend as BackendRequest;
-    } else {
-      state.problems.push(
-        `Ignored backend=${backend}: use one of auto, ${BACKEND_NAMES.join(', ')}.`,
-      );
-    }
+  const problems: string[] = [];
+  const state: UrlState = { settings: {}, hyperparams: {}, problems };
+  const backend = oneOf(params, 'backend', BACKENDS, problems);
+  if (backend) state.backend = backend;
+  const dataset = oneOf<DatasetId>(params, 'dataset', DATASET_IDS, problems);
+  if (dataset) state.settings.dataset = dataset;
+  const architecture = oneOf(params, 'arch', ARCHITECTURES, problems);
+  if (architecture) state.architecture = architecture;
+  const variant = oneOf(params, 'variant', VARIANTS, problems);
+  if (variant) state.settings.variant = variant;
+  for (const [name, key, range] of INT_PARAMS) {
+    const v = numberParam(params, name, range, true, problems);
+    if (v !== undefined) state.settings[key] = v;
   }
-  const dataset = params.get('dataset');
-  if (dataset !== null) {
-    if ((DATASET_IDS as readonly string[]).includes(dataset)) state.dataset = dataset as DatasetId;
-    else state.problems.push(`Ignored dataset=${dataset}: use one of ${DATASET_IDS.join(', ')}.`);
+  for (const [name, key, range] of FLOAT_PARAMS) {
+    const v = numberParam(params, name, range, false, problems);
+    if (v !== undefined) state.hyperparams[key] = v;
   }
+  const adv = oneOf(params, 'adv', ADVERSARIAL_FORMS, problems);
+  if (adv) state.hyperparams.adversarialForm = adv;
   return state;
+}
+
+/** Short, exact text for a number in a URL: 0.0002 rather than 0.00019999999999999998. */
+const numberText = (v: number) => String(Number(v.toPrecision(6)));
+
+/**
+ * The query for a run (with a leading "?"); parameters of other features in `current` are
+ * kept, in their place.
+ */
+export function writeUrlState(
+  run: {
+    settings: RunSettings;
+    hyperparams: Hyperparams;
+    backend: BackendRequest;
+    architecture?: Architecture;
+  },
+  current = '',
+): string {
+  const params = new URLSearchParams(current);
+  for (const name of URL_PARAMS) params.delete(name);
+  const { settings: s, hyperparams: h } = run;
+  params.set('dataset', s.dataset);
+  params.set('arch', run.architecture ?? 'mlp');
+  params.set('variant', s.variant);
+  for (const [name, key] of INT_PARAMS) params.set(name, String(s[key]));
+  for (const [name, key] of FLOAT_PARAMS) params.set(name, numberText(h[key]));
+  params.set('adv', h.adversarialForm);
+  params.set('backend', run.backend);
+  return `?${params.toString()}`;
 }

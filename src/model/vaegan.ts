@@ -79,6 +79,8 @@ export class VaeGan {
   private readonly nextSeed: () => number;
   /** Training steps taken by this model. */
   steps = 0;
+  /** Noise seeds drawn so far; a restored run skips as many to continue the same stream. */
+  noiseDraws = 0;
 
   constructor(config: ModelConfig, hp: Hyperparams) {
     const problems = validateModelConfig(config);
@@ -98,7 +100,25 @@ export class VaeGan {
     this.optD = new TunableAdam(hp.lrD, GAN_ADAM_BETA1, 0.999);
     this.optG = new TunableAdam(hp.lrG, GAN_ADAM_BETA1, 0.999);
     // Offset from the weight seeds so noise and initial weights are not correlated draws.
-    this.nextSeed = seedStream(config.seed ^ 0x5eed);
+    const seeds = seedStream(config.seed ^ 0x5eed);
+    this.nextSeed = () => {
+      this.noiseDraws += 1;
+      return seeds();
+    };
+  }
+
+  /** The three Adam optimisers by phase, for saving and restoring their moments. */
+  get optimizers(): {
+    vae: tf.AdamOptimizer;
+    discriminator: tf.AdamOptimizer;
+    generator: tf.AdamOptimizer;
+  } {
+    return { vae: this.optVae, discriminator: this.optD, generator: this.optG };
+  }
+
+  /** Advances the noise stream by `draws` seeds, as if that many had been used (run restore). */
+  skipNoise(draws: number) {
+    for (let i = 0; i < draws; i++) this.nextSeed();
   }
 
   /** q(z|x): mu and logvar, each [batch, latentDim]. */

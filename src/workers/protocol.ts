@@ -78,6 +78,8 @@ export type TrainerEvent =
   | { type: 'images'; images: ImagesUpdate }
   /** Hyperparameters the worker accepted, in force from step `fromStep` on. */
   | { type: 'hyperparams'; hyperparams: Hyperparams; fromStep: number }
-  | { type: 'notice'; level: 'info' | 'warning' | 'error'; message: string };
+  | { type: 'notice'; level: 'info' | 'warning' | 'error'; message: string }
+  /** The whole curve history, replacing the page's (after a run is imported). */
+  | { type: 'history'; points: MetricsPoint[] };
 
 export type TrainerListener = (event: TrainerEvent) => void;

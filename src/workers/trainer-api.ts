@@ -52,6 +52,15 @@ export function createTrainerApi(deps: TrainerDeps & { fetchBytes: FetchBytes })
     dispose() {
       return trainer.dispose();
     },
+    /** The run as zip bytes (moved to the page, not copied), its manifest and the save time. */
+    async exportRun() {
+      const run = await trainer.exportRun();
+      return Comlink.transfer(run, [run.bytes.buffer]);
+    },
+    /** Replaces the model by the run in `bytes` (a zip from exportRun); throws on a bad file. */
+    importRun(bytes: Uint8Array) {
+      return trainer.importRun(bytes);
+    },
   };
 }
 

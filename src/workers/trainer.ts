@@ -23,10 +23,19 @@ import {
 } from './dataset';
 import { CELL, composeGrid, interleave, toUnitFloats } from './images';
 import {
+  disposeSnapshot,
+  encodeRun,
+  parseRunArchive,
+  restoreRun,
+  type RunManifest,
+  snapshotRun,
+} from './run-archive';
+import {
   BATCH_SIZE_RANGE,
   type BackendInfo,
   type BackendRequest,
   type ImagesUpdate,
+  type MetricsPoint,
   type RunSettings,
   type RunStatus,
   type TrainerEvent,
@@ -104,6 +113,14 @@ class BatchSampler {
     this.cursor = 0;
   }
 
+  /** Moves on by `batches` batches without drawing them, as a restored run must. */
+  skip(batches: number, batchSize: number) {
+    for (let i = 0; i < batches; i++) {
+      if (this.cursor + batchSize > this.count) this.shuffle();
+      this.cursor += batchSize;
+    }
+  }
+
   /** The next batch as floats in [0, 1], [batchSize, 784]. */
   next(batchSize: number): tf.Tensor2D {
     if (this.cursor + batchSize > this.count) this.shuffle();
@@ -147,6 +164,10 @@ export class Trainer {
   private trainingMs = 0;
   private resumedAt = 0;
   private speedSamples: { time: number; step: number }[] = [];
+  /** An import is being checked or applied: a second one waits its turn. */
+  private importing = false;
+  /** Every curve point sent for this model, for exports and checkpoints. */
+  private history: MetricsPoint[] = [];
 
   constructor(deps: TrainerDeps) {
     this.deps = {
@@ -250,6 +271,7 @@ export class Trainer {
     this.step = 0;
     this.trainingMs = 0;
     this.speedSamples = [];
+    this.history = [];
   }
 
   private disposeModel() {
@@ -396,16 +418,15 @@ export class Trainer {
     const values = {} as Record<MetricName, number>;
     METRIC_NAMES.forEach((name, i) => (values[name] = raw[i]! / steps));
     const running = this.status === 'training' ? t - this.resumedAt : 0;
-    this.emit({
-      type: 'metrics',
-      point: {
-        step: this.step,
-        time: this.trainingMs + running,
-        values,
-        stepsPerSec,
-        imagesPerSec: stepsPerSec * this.settings!.batchSize,
-      },
-    });
+    const point: MetricsPoint = {
+      step: this.step,
+      time: this.trainingMs + running,
+      values,
+      stepsPerSec,
+      imagesPerSec: stepsPerSec * this.settings!.batchSize,
+    };
+    this.history.push(point);
+    this.emit({ type: 'metrics', point });
     const bad = METRIC_NAMES.filter((name) => !Number.isFinite(values[name]));
     if (bad.length > 0 && this.status === 'training') {
       this.status = 'paused';
@@ -467,6 +488,106 @@ export class Trainer {
       }),
     };
     this.emit({ type: 'images', images });
+  }
+
+  /**
+   * The whole run as a zip (networks in Layers format, optimiser state, curves, manifest).
+   * The state is copied in one synchronous pass, so training may go on meanwhile.
+   */
+  async exportRun(): Promise<{ bytes: Uint8Array; manifest: RunManifest; serializeMs: number }> {
+    const model = this.model;
+    if (!model || !this.settings) throw new Error('There is no model to export yet.');
+    const t0 = this.deps.now();
+    const running = this.status === 'training' ? this.deps.now() - this.resumedAt : 0;
+    const snapshot = snapshotRun(model, {
+      settings: { ...this.settings },
+      hyperparams: { ...this.hp },
+      step: this.step,
+      trainingMs: this.trainingMs + running,
+      history: this.history,
+    });
+    try {
+      const { bytes, manifest } = await encodeRun(snapshot);
+      return { bytes, manifest, serializeMs: this.deps.now() - t0 };
+    } finally {
+      disposeSnapshot(snapshot);
+    }
+  }
+
+  /**
+   * Replaces the model by the run in a zip made by exportRun, to continue training it.
+   * Everything is checked, and the data set loaded, before the running model is touched: a
+   * bad file throws with a message for people and training goes on as before.
+   */
+  async importRun(bytes: Uint8Array): Promise<{
+    settings: RunSettings;
+    hyperparams: Hyperparams;
+    step: number;
+    manifest: RunManifest;
+  }> {
+    if (!this.manifest || this.status === 'loading' || this.importing) {
+      throw new Error('The trainer is busy starting or loading; try again when it is ready.');
+    }
+    this.importing = true;
+    try {
+      return await this.replaceWithRun(bytes);
+    } finally {
+      this.importing = false;
+    }
+  }
+
+  private async replaceWithRun(bytes: Uint8Array) {
+    const parsed = parseRunArchive(bytes);
+    const model = restoreRun(parsed);
+    const { settings } = parsed;
+    let dataset = this.dataset;
+    try {
+      if (dataset?.info.id !== settings.dataset) {
+        dataset = await loadDataset(
+          settings.dataset,
+          this.baseUrl,
+          this.deps.fetchBytes,
+          (fraction) =>
+            this.emit({
+              type: 'progress',
+              phase: 'dataset',
+              fraction,
+              label: `Loading ${settings.dataset}`,
+            }),
+        );
+      }
+    } catch (error) {
+      model.dispose();
+      throw new Error(`Could not load the data set of the imported run: ${errorText(error)}`, {
+        cause: error,
+      });
+    }
+    await this.halt();
+    this.disposeModel();
+    this.generation += 1;
+    this.dataset = dataset;
+    this.settings = { ...settings };
+    this.model = model;
+    this.hp = { ...parsed.hyperparams };
+    this.sampler = new BatchSampler(dataset!.train.images, dataset!.train.count, settings.seed);
+    this.sampler.skip(parsed.manifest.step, settings.batchSize);
+    this.display = makeDisplay(dataset!, settings);
+    this.step = parsed.manifest.step;
+    this.trainingMs = Number.isFinite(parsed.manifest.trainingMs) ? parsed.manifest.trainingMs : 0;
+    this.speedSamples = [];
+    this.history = parsed.history;
+    this.emit({ type: 'settings', settings: { ...settings } });
+    this.emit({ type: 'hyperparams', hyperparams: { ...this.hp }, fromStep: this.step + 1 });
+    this.emit({ type: 'history', points: this.history.slice() });
+    await this.renderImages();
+    this.emit({ type: 'progress', phase: 'model', fraction: 1, label: 'Ready' });
+    this.setStatus(this.step > 0 ? 'paused' : 'ready');
+    return {
+      settings: { ...settings },
+      hyperparams: { ...this.hp },
+      step: this.step,
+      manifest: parsed.manifest,
+    };
   }
 
   private fail(error: unknown) {

@@ -1,11 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { readUrlState } from '../../src/app/url-state';
+import { DEFAULT_HYPERPARAMS } from '../../src/model/config';
+import { readUrlState, writeUrlState } from '../../src/app/url-state';
+import type { RunSettings } from '../../src/workers/protocol';
+
+const run: RunSettings = {
+  dataset: 'fashion-mnist',
+  variant: 'separate',
+  latentDim: 8,
+  hiddenUnits: 256,
+  batchSize: 32,
+  seed: 42,
+};
 
 describe('readUrlState', () => {
   it('reads a known backend and data set', () => {
     expect(readUrlState('?backend=webgpu&dataset=fashion-mnist')).toEqual({
       backend: 'webgpu',
-      dataset: 'fashion-mnist',
+      settings: { dataset: 'fashion-mnist' },
+      hyperparams: {},
       problems: [],
     });
   });
@@ -13,8 +25,70 @@ describe('readUrlState', () => {
   it('ignores unknown values with a message instead of failing', () => {
     const state = readUrlState('?backend=quantum&dataset=cifar');
     expect(state.backend).toBeUndefined();
-    expect(state.dataset).toBeUndefined();
+    expect(state.settings.dataset).toBeUndefined();
     expect(state.problems).toHaveLength(2);
     expect(state.problems[0]).toMatch(/Ignored backend=quantum/);
+  });
+
+  it('reads every setting of a run, and writing then reading gives it back', () => {
+    const hp = {
+      ...DEFAULT_HYPERPARAMS,
+      beta: 0.25,
+      gamma: 0,
+      lrD: 3e-5,
+      adversarialForm: 'minimax' as const,
+    };
+    const search = writeUrlState({ settings: run, hyperparams: hp, backend: 'wasm' });
+    expect(search).toBe(
+      '?dataset=fashion-mnist&arch=mlp&variant=separate&latent=8&hidden=256&batch=32&seed=42' +
+        '&beta=0.25&gamma=0&lrVae=0.001&lrD=0.00003&lrG=0.0002&adv=minimax&backend=wasm',
+    );
+    expect(readUrlState(search)).toEqual({
+      backend: 'wasm',
+      architecture: 'mlp',
+      settings: run,
+      hyperparams: hp,
+      problems: [],
+    });
+  });
+
+  it('clamps out-of-range numbers and says so', () => {
+    const state = readUrlState('?latent=1000&hidden=4&batch=9999&beta=-1&gamma=50&lrG=1&seed=-3');
+    expect(state.settings).toEqual({ latentDim: 128, hiddenUnits: 16, batchSize: 512, seed: 0 });
+    expect(state.hyperparams).toEqual({ beta: 0, gamma: 10, lrG: 0.1 });
+    expect(state.problems).toHaveLength(7);
+    expect(state.problems).toContain('latent=1000 is outside 2 to 128; using 128 instead.');
+  });
+
+  it('ignores malformed values, one message each, and never throws', () => {
+    const state = readUrlState(
+      '?latent=abc&hidden=12.5&batch=&seed=1e400&beta=NaN&lrVae=0x&adv=sideways&variant=both&arch=conv',
+    );
+    expect(state.settings).toEqual({});
+    expect(state.hyperparams).toEqual({});
+    expect(state.architecture).toBeUndefined();
+    expect(state.problems).toEqual([
+      'Ignored arch=conv: use one of mlp.',
+      'Ignored variant=both: use one of shared, separate.',
+      'Ignored latent=abc: not a whole number.',
+      'Ignored hidden=12.5: not a whole number.',
+      'Ignored batch=: not a whole number.',
+      'Ignored seed=1e400: not a whole number.',
+      'Ignored beta=NaN: not a number.',
+      'Ignored lrVae=0x: not a number.',
+      'Ignored adv=sideways: use one of non-saturating, minimax.',
+    ]);
+    expect(() => readUrlState('?%E0%A4%A=1&latent=%ZZ')).not.toThrow();
+  });
+
+  it('keeps parameters it does not own when writing', () => {
+    const search = writeUrlState(
+      { settings: run, hyperparams: DEFAULT_HYPERPARAMS, backend: 'auto' },
+      '?latent=3&pad=pca&beta=9',
+    );
+    const params = new URLSearchParams(search);
+    expect(params.get('pad')).toBe('pca');
+    expect(params.get('latent')).toBe('8');
+    expect(params.getAll('beta')).toEqual(['1']);
   });
 });

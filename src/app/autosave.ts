@@ -1,0 +1,267 @@
+/**
+ * Checkpoints while training: every `everySeconds` seconds or `everySteps` steps (whichever
+ * comes first) and when training pauses, the worker exports the run and the page stores it in
+ * IndexedDB, keeping the newest `keep`. After a reload (or a crashed tab) the newest is offered
+ * for resuming, curves included.
+ *
+ * Its own small store, apart from the app's: the list and the policy change rarely and are
+ * read only by the checkpoints panel.
+ */
+import { create } from 'zustand';
+import {
+  type CheckpointMeta,
+  deleteCheckpoint,
+  listCheckpoints,
+  loadCheckpointBytes,
+  pruneCheckpoints,
+  saveCheckpoint,
+} from './checkpoints';
+import { importRunBytes, thumbnailOf } from './run-io';
+import { useAppStore } from './store';
+import { trainerApi } from './trainer-client';
+
+export interface CheckpointPolicy {
+  enabled: boolean;
+  /** Seconds of training between checkpoints: at most this much work is lost by a reload. */
+  everySeconds: number;
+  /** Steps between checkpoints (0: by time only). */
+  everySteps: number;
+  /** Checkpoints kept; older ones are deleted. */
+  keep: number;
+}
+
+export const DEFAULT_POLICY: CheckpointPolicy = {
+  enabled: true,
+  everySeconds: 30,
+  everySteps: 0,
+  keep: 3,
+};
+
+export const POLICY_LIMITS = {
+  everySeconds: { min: 2, max: 3600 },
+  everySteps: { min: 0, max: 1_000_000 },
+  keep: { min: 1, max: 20 },
+} as const;
+
+/** What the last save cost, shown in the panel (and read by the end-to-end tests). */
+export interface SaveReport {
+  step: number;
+  sizeBytes: number;
+  /** Worker time to copy and encode the run. */
+  serializeMs: number;
+  /** Whole save: export, transfer, thumbnail, IndexedDB write and pruning. */
+  totalMs: number;
+}
+
+interface CheckpointState {
+  policy: CheckpointPolicy;
+  list: CheckpointMeta[];
+  /** The newest checkpoint found at load, offered for resuming until answered. */
+  offer: CheckpointMeta | null;
+  saving: boolean;
+  restoring: boolean;
+  lastSave: SaveReport | null;
+  setPolicy: (patch: Partial<CheckpointPolicy>) => void;
+}
+
+const POLICY_KEY = 'vaegan-playground.checkpoint-policy';
+
+const clampInt = (v: unknown, lo: number, hi: number, fallback: number) =>
+  typeof v === 'number' && Number.isFinite(v)
+    ? Math.min(hi, Math.max(lo, Math.round(v)))
+    : fallback;
+
+/** A policy with every field valid (bad or missing fields take the default). */
+export function sanitizePolicy(p: Partial<CheckpointPolicy>): CheckpointPolicy {
+  const L = POLICY_LIMITS;
+  const d = DEFAULT_POLICY;
+  return {
+    enabled: typeof p.enabled === 'boolean' ? p.enabled : d.enabled,
+    everySeconds: clampInt(p.everySeconds, L.everySeconds.min, L.everySeconds.max, d.everySeconds),
+    everySteps: clampInt(p.everySteps, L.everySteps.min, L.everySteps.max, d.everySteps),
+    keep: clampInt(p.keep, L.keep.min, L.keep.max, d.keep),
+  };
+}
+
+function loadPolicy(): CheckpointPolicy {
+  try {
+    const raw = localStorage.getItem(POLICY_KEY);
+    return sanitizePolicy(raw ? (JSON.parse(raw) as Partial<CheckpointPolicy>) : {});
+  } catch {
+    return { ...DEFAULT_POLICY };
+  }
+}
+
+export const useCheckpoints = create<CheckpointState>()((set, get) => ({
+  policy: loadPolicy(),
+  list: [],
+  offer: null,
+  saving: false,
+  restoring: false,
+  lastSave: null,
+  setPolicy: (patch) => {
+    const policy = sanitizePolicy({ ...get().policy, ...patch });
+    set({ policy });
+    try {
+      localStorage.setItem(POLICY_KEY, JSON.stringify(policy));
+    } catch {
+      // Storage may be full or off: the policy still holds for this page.
+    }
+  },
+}));
+
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
+const notice = (level: 'info' | 'warning' | 'error', message: string) =>
+  useAppStore.getState().addNotice(level, message);
+
+export async function refreshCheckpoints(): Promise<void> {
+  try {
+    useCheckpoints.setState({ list: await listCheckpoints() });
+  } catch (error) {
+    notice('warning', `Checkpoints are unavailable: ${errorText(error)}`);
+  }
+}
+
+/** Step and time of the last checkpoint taken (or of the start of training). */
+let mark = { step: 0, time: 0 };
+
+/** Set when a save is asked for while one runs: that one then saves again when done. */
+let saveAgain = false;
+
+/** Exports the run from the worker and stores it (one save at a time). */
+export async function saveCheckpointNow(): Promise<SaveReport | null> {
+  const api = trainerApi();
+  const { saving, policy } = useCheckpoints.getState();
+  if (!api) return null;
+  if (saving) {
+    saveAgain = true;
+    return null;
+  }
+  useCheckpoints.setState({ saving: true });
+  const t0 = performance.now();
+  mark = { step: useAppStore.getState().step, time: t0 };
+  try {
+    const { bytes, manifest, serializeMs } = await api.exportRun();
+    const { images, running } = useAppStore.getState();
+    const settings = running ?? useAppStore.getState().requested;
+    await saveCheckpoint(
+      {
+        savedAt: Date.now(),
+        step: manifest.step,
+        settings: { ...settings },
+        sizeBytes: bytes.byteLength,
+        thumbnail: thumbnailOf(images?.samples),
+      },
+      // The zip's own buffer when it is exactly the zip, else a copy of just its bytes.
+      bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+        ? (bytes.buffer as ArrayBuffer)
+        : bytes.slice().buffer,
+    );
+    await pruneCheckpoints(policy.keep);
+    const report: SaveReport = {
+      step: manifest.step,
+      sizeBytes: bytes.byteLength,
+      serializeMs,
+      totalMs: performance.now() - t0,
+    };
+    useCheckpoints.setState({ lastSave: report });
+    await refreshCheckpoints();
+    return report;
+  } catch (error) {
+    const name = error instanceof DOMException ? error.name : '';
+    notice(
+      'error',
+      name === 'QuotaExceededError'
+        ? 'Checkpoint not saved: the browser storage is full. Delete old checkpoints or keep fewer.'
+        : `Checkpoint not saved: ${errorText(error)}`,
+    );
+    return null;
+  } finally {
+    useCheckpoints.setState({ saving: false });
+    if (saveAgain) {
+      saveAgain = false;
+      // Only if there is new work, e.g. a pause that came during a timed save.
+      if (useAppStore.getState().step > mark.step) void saveCheckpointNow();
+    }
+  }
+}
+
+/** Restores a stored checkpoint into the worker (checked there like any imported file). */
+export async function restoreCheckpoint(meta: CheckpointMeta): Promise<boolean> {
+  useCheckpoints.setState({ restoring: true });
+  try {
+    const bytes = await loadCheckpointBytes(meta.id);
+    const ok = await importRunBytes(bytes, `the checkpoint at step ${meta.step}`);
+    if (ok) {
+      useCheckpoints.setState({ offer: null });
+      mark = { step: meta.step, time: performance.now() };
+    }
+    return ok;
+  } catch (error) {
+    notice('error', `Could not read the checkpoint at step ${meta.step}: ${errorText(error)}`);
+    return false;
+  } finally {
+    useCheckpoints.setState({ restoring: false });
+  }
+}
+
+export async function removeCheckpoint(meta: CheckpointMeta): Promise<void> {
+  try {
+    await deleteCheckpoint(meta.id);
+    if (useCheckpoints.getState().offer?.id === meta.id) useCheckpoints.setState({ offer: null });
+  } catch (error) {
+    notice('error', `Could not delete the checkpoint: ${errorText(error)}`);
+  }
+  await refreshCheckpoints();
+}
+
+export const dismissOffer = () => useCheckpoints.setState({ offer: null });
+
+/** Is a checkpoint due now? */
+function due(step: number, now: number): boolean {
+  const { policy } = useCheckpoints.getState();
+  if (!policy.enabled || step <= mark.step) return false;
+  return (
+    now - mark.time >= policy.everySeconds * 1000 ||
+    (policy.everySteps > 0 && step - mark.step >= policy.everySteps)
+  );
+}
+
+/**
+ * Starts checkpointing and looks for a checkpoint to offer. Returns a stop function.
+ * Checks run on every store change while training (curve points arrive up to 10 times a
+ * second) and once a second, for slow steps.
+ */
+export function startAutosave(): () => void {
+  void listCheckpoints()
+    .then((list) => useCheckpoints.setState({ list, offer: list[0] ?? null }))
+    .catch((error) => notice('warning', `Checkpoints are unavailable: ${errorText(error)}`));
+
+  const check = () => {
+    const { status, step } = useAppStore.getState();
+    if (status === 'training' && due(step, performance.now())) void saveCheckpointNow();
+  };
+  const unsubscribe = useAppStore.subscribe((s, prev) => {
+    if (s.status === 'training' && prev.status !== 'training') {
+      // Training (re)starts: the clock runs from here; a fresh run needs no resume offer.
+      mark = { step: s.step, time: performance.now() };
+      if (useCheckpoints.getState().offer) useCheckpoints.setState({ offer: null });
+    }
+    if (s.step < prev.step) mark = { step: s.step, time: performance.now() };
+    // Another model now runs (settings applied or a run imported): the offer is answered.
+    if (s.running !== prev.running && prev.running !== null && useCheckpoints.getState().offer) {
+      useCheckpoints.setState({ offer: null });
+    }
+    if (prev.status === 'training' && s.status === 'paused') {
+      // A pause keeps the work done so far.
+      if (useCheckpoints.getState().policy.enabled && s.step > mark.step) void saveCheckpointNow();
+      return;
+    }
+    if (s.step !== prev.step) check();
+  });
+  const timer = setInterval(check, 1000);
+  return () => {
+    unsubscribe();
+    clearInterval(timer);
+  };
+}

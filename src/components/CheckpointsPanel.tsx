@@ -1,0 +1,181 @@
+import {
+  dismissOffer,
+  POLICY_LIMITS,
+  refreshCheckpoints,
+  removeCheckpoint,
+  restoreCheckpoint,
+  saveCheckpointNow,
+  useCheckpoints,
+} from '../app/autosave';
+import type { CheckpointMeta } from '../app/checkpoints';
+import { formatBytes } from '../app/run-io';
+import { useAppStore } from '../app/store';
+import './persistence.css';
+
+const when = (t: number) => new Date(t).toLocaleString();
+const describe = (c: CheckpointMeta) =>
+  `${c.settings.dataset}, ${c.settings.variant}, latent ${c.settings.latentDim}, ${c.settings.hiddenUnits} hidden`;
+
+/** Can the worker take a run now (it must have started and not be loading)? */
+const useCanRestore = () => {
+  const status = useAppStore((s) => s.status);
+  const restoring = useCheckpoints((s) => s.restoring);
+  return !restoring && (status === 'ready' || status === 'paused' || status === 'training');
+};
+
+/** After a reload: offers to resume from the newest checkpoint in this browser. */
+export function ResumeOffer() {
+  const offer = useCheckpoints((s) => s.offer);
+  const canRestore = useCanRestore();
+  if (!offer) return null;
+  return (
+    <div className="resume-offer" role="region" aria-label="Resume from checkpoint">
+      {offer.thumbnail && <img src={offer.thumbnail} alt="" width={48} height={48} />}
+      <span>
+        A checkpoint of an earlier run is saved in this browser: step {offer.step},{' '}
+        {describe(offer)}, {when(offer.savedAt)}.
+      </span>
+      <button
+        type="button"
+        className="primary"
+        disabled={!canRestore}
+        onClick={() => void restoreCheckpoint(offer)}
+      >
+        Resume from step {offer.step}
+      </button>
+      <button type="button" onClick={dismissOffer}>
+        Start fresh
+      </button>
+    </div>
+  );
+}
+
+interface PolicyFieldProps {
+  id: string;
+  label: string;
+  value: number;
+  limits: { min: number; max: number };
+  onChange: (v: number) => void;
+}
+
+function PolicyField({ id, label, value, limits, onChange }: PolicyFieldProps) {
+  return (
+    <div className="number-field">
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        type="number"
+        min={limits.min}
+        max={limits.max}
+        step={1}
+        value={value}
+        onChange={(e) => {
+          const v = e.currentTarget.valueAsNumber;
+          if (Number.isFinite(v)) onChange(v);
+        }}
+      />
+    </div>
+  );
+}
+
+/** Checkpoint policy, "save now", and the list of stored checkpoints to restore or delete. */
+export function CheckpointsPanel() {
+  const { policy, list, saving, lastSave, setPolicy } = useCheckpoints();
+  const status = useAppStore((s) => s.status);
+  const trained = useAppStore((s) => s.step > 0);
+  const canRestore = useCanRestore();
+  const canSave = !saving && trained && (status === 'paused' || status === 'training');
+
+  return (
+    <section className="panel checkpoints-panel" aria-labelledby="checkpoints-heading">
+      <h2 id="checkpoints-heading">Checkpoints</h2>
+      <label className="checkbox">
+        <input
+          type="checkbox"
+          checked={policy.enabled}
+          onChange={(e) => setPolicy({ enabled: e.currentTarget.checked })}
+        />
+        Save while training (in this browser)
+      </label>
+      <div className="policy-fields">
+        <PolicyField
+          id="ckpt-seconds"
+          label="Every (seconds)"
+          value={policy.everySeconds}
+          limits={POLICY_LIMITS.everySeconds}
+          onChange={(everySeconds) => setPolicy({ everySeconds })}
+        />
+        <PolicyField
+          id="ckpt-steps"
+          label="or every (steps, 0 = off)"
+          value={policy.everySteps}
+          limits={POLICY_LIMITS.everySteps}
+          onChange={(everySteps) => setPolicy({ everySteps })}
+        />
+        <PolicyField
+          id="ckpt-keep"
+          label="Keep the last"
+          value={policy.keep}
+          limits={POLICY_LIMITS.keep}
+          onChange={(keep) => setPolicy({ keep })}
+        />
+      </div>
+      <p className="muted small">
+        Also saved on Pause. A reload loses at most the steps since the last checkpoint.
+      </p>
+      <div className="button-row">
+        <button type="button" onClick={() => void saveCheckpointNow()} disabled={!canSave}>
+          {saving ? 'Saving…' : 'Save checkpoint now'}
+        </button>
+        <button type="button" onClick={() => void refreshCheckpoints()}>
+          Refresh list
+        </button>
+      </div>
+      {lastSave && (
+        <p className="muted small" data-testid="last-checkpoint">
+          Last checkpoint: step {lastSave.step}, {formatBytes(lastSave.sizeBytes)}, saved in{' '}
+          {Math.round(lastSave.totalMs)} ms (encoding {Math.round(lastSave.serializeMs)} ms).
+        </p>
+      )}
+      {list.length === 0 ? (
+        <p className="muted small">No checkpoints saved yet.</p>
+      ) : (
+        <ul className="checkpoint-list" aria-label="Saved checkpoints">
+          {list.map((c) => (
+            <li key={c.id} data-testid="checkpoint" data-step={c.step}>
+              {c.thumbnail ? (
+                <img src={c.thumbnail} alt={`Prior samples at step ${c.step}`} width={48} />
+              ) : (
+                <span className="thumb-placeholder" />
+              )}
+              <div className="checkpoint-text">
+                <strong>step {c.step}</strong>
+                <span className="muted small">
+                  {when(c.savedAt)} · {formatBytes(c.sizeBytes)}
+                </span>
+                <span className="muted small">{describe(c)}</span>
+              </div>
+              <div className="checkpoint-actions">
+                <button
+                  type="button"
+                  disabled={!canRestore}
+                  onClick={() => void restoreCheckpoint(c)}
+                  aria-label={`Restore step ${c.step}`}
+                >
+                  Restore
+                </button>
+                <button
+                  type="button"
+                  onClick={() => void removeCheckpoint(c)}
+                  aria-label={`Delete step ${c.step}`}
+                >
+                  Delete
+                </button>
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
