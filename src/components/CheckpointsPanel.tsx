@@ -56,14 +56,17 @@ interface PolicyFieldProps {
   value: number;
   limits: { min: number; max: number };
   onChange: (v: number) => void;
+  /** Tooltip: what the number does. */
+  help: string;
 }
 
-function PolicyField({ id, label, value, limits, onChange }: PolicyFieldProps) {
+function PolicyField({ id, label, value, limits, onChange, help }: PolicyFieldProps) {
   return (
     <div className="number-field">
       <label htmlFor={id}>{label}</label>
       <input
         id={id}
+        title={help}
         type="number"
         min={limits.min}
         max={limits.max}
@@ -93,6 +96,7 @@ export function CheckpointsPanel() {
         <input
           type="checkbox"
           checked={policy.enabled}
+          title="Save a checkpoint to IndexedDB every few seconds or steps while training"
           onChange={(e) => setPolicy({ enabled: e.currentTarget.checked })}
         />
         Save while training (in this browser)
@@ -104,6 +108,7 @@ export function CheckpointsPanel() {
           value={policy.everySeconds}
           limits={POLICY_LIMITS.everySeconds}
           onChange={(everySeconds) => setPolicy({ everySeconds })}
+          help="Seconds of training between two checkpoints: at most this much work is lost on a reload"
         />
         <PolicyField
           id="ckpt-steps"
@@ -111,6 +116,7 @@ export function CheckpointsPanel() {
           value={policy.everySteps}
           limits={POLICY_LIMITS.everySteps}
           onChange={(everySteps) => setPolicy({ everySteps })}
+          help="Also save after this many training steps; 0 saves by time only"
         />
         <PolicyField
           id="ckpt-keep"
@@ -118,16 +124,26 @@ export function CheckpointsPanel() {
           value={policy.keep}
           limits={POLICY_LIMITS.keep}
           onChange={(keep) => setPolicy({ keep })}
+          help="How many checkpoints this browser keeps; older ones are deleted"
         />
       </div>
       <p className="muted small">
         Also saved on Pause. A reload loses at most the steps since the last checkpoint.
       </p>
       <div className="button-row">
-        <button type="button" onClick={() => void saveCheckpointNow()} disabled={!canSave}>
+        <button
+          type="button"
+          onClick={() => void saveCheckpointNow()}
+          disabled={!canSave}
+          title="Store the model, its optimiser state and the curves in this browser now"
+        >
           {saving ? 'Saving…' : 'Save checkpoint now'}
         </button>
-        <button type="button" onClick={() => void refreshCheckpoints()}>
+        <button
+          type="button"
+          onClick={() => void refreshCheckpoints()}
+          title="Read the list again, e.g. after another tab saved"
+        >
           Refresh list
         </button>
       </div>

@@ -110,6 +110,7 @@ export function ExportPanel() {
           type="button"
           onClick={() => void exportNow()}
           disabled={!hasModel || busy !== null}
+          title="Download every network in TensorFlow.js Layers format, with the optimiser state and the curves, as one zip"
         >
           {busy === 'export' ? 'Exporting…' : 'Export weights (.zip)'}
         </button>
@@ -117,6 +118,7 @@ export function ExportPanel() {
           type="button"
           onClick={() => fileInput.current?.click()}
           disabled={busy !== null || status === 'idle'}
+          title="Load a zip exported by this app and continue that run where it stopped"
         >
           {busy === 'import' ? 'Importing…' : 'Import weights…'}
         </button>
@@ -136,7 +138,12 @@ export function ExportPanel() {
       </p>
       <h3>For reports</h3>
       <div className="button-row">
-        <button type="button" onClick={downloadCurvesCsv} disabled={!hasCurves}>
+        <button
+          type="button"
+          onClick={downloadCurvesCsv}
+          disabled={!hasCurves}
+          title="Every curve point: step, time, L_rec, KL, L_D, L_G, mean D(x), D(x̃), D(x_p), steps/s"
+        >
           Curves (CSV)
         </button>
         {PICTURES.map(({ key, label }) => (
@@ -146,13 +153,18 @@ export function ExportPanel() {
             onClick={() => void downloadGridPng(key)}
             disabled={!hasImages}
             aria-label={`${label} (PNG)`}
+            title={`The ${label.toLowerCase()} picture at its own resolution, as PNG`}
           >
             {label} PNG
           </button>
         ))}
       </div>
       <div className="button-row">
-        <button type="button" onClick={() => void copyLink()}>
+        <button
+          type="button"
+          onClick={() => void copyLink()}
+          title="The address holds every setting of this run (data set, model, β, γ, learning rates, seed, backend)"
+        >
           Copy link to these settings
         </button>
       </div>

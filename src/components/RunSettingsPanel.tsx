@@ -20,18 +20,21 @@ function sameSettings(a: RunSettings, b: RunSettings | null) {
 interface NumberFieldProps {
   id: string;
   label: string;
+  /** Tooltip: one or two sentences with the symbol from the formulas. */
+  help: string;
   value: number;
   min: number;
   max: number;
   onChange: (value: number) => void;
 }
 
-function NumberField({ id, label, value, min, max, onChange }: NumberFieldProps) {
+function NumberField({ id, label, help, value, min, max, onChange }: NumberFieldProps) {
   return (
     <div className="number-field">
       <label htmlFor={id}>{label}</label>
       <input
         id={id}
+        title={help}
         type="number"
         inputMode="numeric"
         min={min}
@@ -95,6 +98,7 @@ export function RunSettingsPanel() {
           <label htmlFor="dataset">Data set</label>
           <select
             id="dataset"
+            title="The images to learn: handwritten digits or clothing, 28×28 grey levels"
             value={requested.dataset}
             onChange={(e) => setRequested({ dataset: e.currentTarget.value as DatasetId })}
           >
@@ -106,6 +110,7 @@ export function RunSettingsPanel() {
           <label htmlFor="variant">Variant</label>
           <select
             id="variant"
+            title="shared: the decoder p_θ is also the generator, so β and γ act on the same weights. separate: a generator G_ϑ of its own"
             value={requested.variant}
             onChange={(e) => setRequested({ variant: e.currentTarget.value as Variant })}
           >
@@ -116,6 +121,7 @@ export function RunSettingsPanel() {
         <NumberField
           id="latent"
           label="Latent size"
+          help="dim z: the size of the code q_φ(z|x) maps each image to; 2 makes the latent space drawable"
           value={requested.latentDim}
           min={LATENT_DIM_RANGE.min}
           max={LATENT_DIM_RANGE.max}
@@ -124,6 +130,7 @@ export function RunSettingsPanel() {
         <NumberField
           id="hidden"
           label="Hidden units"
+          help="Width of the one hidden layer of every network (512 in the seed)"
           value={requested.hiddenUnits}
           min={HIDDEN_UNITS_RANGE.min}
           max={HIDDEN_UNITS_RANGE.max}
@@ -132,6 +139,7 @@ export function RunSettingsPanel() {
         <NumberField
           id="batch"
           label="Batch size"
+          help="Images per training step; the losses are means over the batch"
           value={requested.batchSize}
           min={BATCH_SIZE_RANGE.min}
           max={BATCH_SIZE_RANGE.max}
@@ -140,6 +148,7 @@ export function RunSettingsPanel() {
         <NumberField
           id="seed"
           label="Seed"
+          help="Fixes the initial weights, the batch order and every noise draw: the same seed and settings give the same run"
           value={requested.seed}
           min={0}
           max={2 ** 31 - 1}
@@ -149,6 +158,7 @@ export function RunSettingsPanel() {
           <label htmlFor="backend">Backend</label>
           <select
             id="backend"
+            title="Where the worker computes: automatic picks the fastest that is not a software GPU. Changing it restarts the worker"
             value={backendRequest}
             onChange={(e) => setBackendRequest(e.currentTarget.value as BackendRequest)}
           >
@@ -166,7 +176,11 @@ export function RunSettingsPanel() {
             ))}
           </ul>
         )}
-        <button type="submit" disabled={status === 'loading'}>
+        <button
+          type="submit"
+          disabled={status === 'loading'}
+          title="Build a new model with these settings (new weights from the seed)"
+        >
           Apply settings
         </button>
         <p className="muted small" data-testid="settings-state">
