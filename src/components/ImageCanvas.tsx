@@ -41,6 +41,7 @@ export function ImageCanvas({ grid, label, testId }: Props) {
       className={`image-canvas image-canvas--${grid}`}
       role="img"
       aria-label={label}
+      title={label}
       data-testid={testId}
       width={1}
       height={1}

@@ -15,7 +15,7 @@ export function StatusBar() {
   return (
     <section className="status-bar" aria-label="Run status">
       <div className="status-line" data-testid="status-line">
-        <span className="status-item">
+        <span className="status-item" title="The TensorFlow.js backend the training worker runs on">
           Backend <strong data-testid="backend-name">{backend ? backend.name : 'starting…'}</strong>
           {backend && (
             <span className="muted" data-testid="backend-detail">
@@ -27,13 +27,25 @@ export function StatusBar() {
         <span className={`status-item status-pill status-pill--${status}`} data-testid="run-status">
           {status}
         </span>
-        <span className="status-item" data-testid="step-count">
+        <span
+          className="status-item"
+          data-testid="step-count"
+          title="Training steps taken: each is a VAE, a discriminator and a generator update"
+        >
           step {step}
         </span>
-        <span className="status-item" data-testid="steps-per-sec">
+        <span
+          className="status-item"
+          data-testid="steps-per-sec"
+          title="Steps per second over the last few seconds"
+        >
           {fmt(stepsPerSec)} steps/s
         </span>
-        <span className="status-item" data-testid="images-per-sec">
+        <span
+          className="status-item"
+          data-testid="images-per-sec"
+          title="Training images per second: steps per second times the batch size"
+        >
           {fmt(imagesPerSec, 0)} images/s
         </span>
       </div>
