@@ -12,6 +12,7 @@ import {
   validateModelConfig,
 } from '../model/config';
 import { mulberry32 } from '../model/random';
+import { saveNetwork } from '../model/serialize';
 import { METRIC_NAMES, type MetricName, VaeGan } from '../model/vaegan';
 import { selectBackend } from './backend';
 import {
@@ -42,6 +43,8 @@ const SPEED_WINDOW_MS = 3000;
 const RECON_COUNT = 32;
 const SAMPLE_COUNT = 64;
 const INTERPOLATION_STEPS = 10;
+/** At most this often the latent explorer gets a copy of the encoder and decoder while training. */
+const WEIGHTS_MS = 2000;
 
 export interface TrainerDeps {
   fetchBytes: FetchBytes;
@@ -144,6 +147,7 @@ export class Trainer {
   private generation = 0;
   private lastReport = 0;
   private lastImages = 0;
+  private lastWeights = 0;
   private trainingMs = 0;
   private resumedAt = 0;
   private speedSamples: { time: number; step: number }[] = [];
@@ -222,6 +226,7 @@ export class Trainer {
       this.buildModel();
       this.emit({ type: 'settings', settings: this.settings });
       await this.renderImages();
+      await this.sendWeights();
       this.emit({ type: 'progress', phase: 'model', fraction: 1, label: 'Ready' });
       this.setStatus('ready');
       return this.settings;
@@ -269,6 +274,7 @@ export class Trainer {
     this.resumedAt = this.deps.now();
     this.lastReport = this.resumedAt;
     this.lastImages = this.resumedAt;
+    this.lastWeights = this.resumedAt;
     this.speedSamples = [{ time: this.resumedAt, step: this.step }];
     const generation = this.generation;
     this.loop = this.runLoop(generation);
@@ -283,6 +289,7 @@ export class Trainer {
     this.trainingMs += this.deps.now() - this.resumedAt;
     await this.report();
     await this.renderImages();
+    await this.sendWeights();
     this.setStatus('paused');
     return this.step;
   }
@@ -308,6 +315,7 @@ export class Trainer {
     await this.report(true);
     this.trainingMs += this.deps.now() - t0;
     await this.renderImages();
+    await this.sendWeights();
     this.setStatus('paused');
     return this.step;
   }
@@ -318,6 +326,7 @@ export class Trainer {
     await this.halt();
     this.buildModel();
     await this.renderImages();
+    await this.sendWeights();
     this.setStatus('ready');
     return this.status;
   }
@@ -353,6 +362,10 @@ export class Trainer {
       if (t - this.lastImages >= IMAGES_MS && this.status === 'training') {
         await this.renderImages();
         this.lastImages = now();
+      }
+      if (now() - this.lastWeights >= WEIGHTS_MS && this.status === 'training') {
+        await this.sendWeights();
+        this.lastWeights = now();
       }
       await yieldToEvents();
     }
@@ -467,6 +480,33 @@ export class Trainer {
       }),
     };
     this.emit({ type: 'images', images });
+  }
+
+  /**
+   * Sends a copy of the encoder and decoder (Layers artifacts, buffers transferred) for the
+   * latent explorer, which decodes from it in its own worker without waiting for training steps.
+   */
+  private async sendWeights() {
+    const model = this.model;
+    if (!model || !this.settings) return;
+    const generation = this.generation;
+    const step = this.step;
+    const [encoder, decoder] = await Promise.all([
+      saveNetwork(model.encoder),
+      saveNetwork(model.decoder),
+    ]);
+    if (generation !== this.generation) return;
+    this.emit({
+      type: 'weights',
+      weights: {
+        step,
+        modelId: generation,
+        dataset: this.settings.dataset,
+        latentDim: model.config.latentDim,
+        encoder,
+        decoder,
+      },
+    });
   }
 
   private fail(error: unknown) {
