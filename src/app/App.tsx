@@ -1,5 +1,6 @@
 import { HyperparamsPanel } from '../components/HyperparamsPanel';
 import { ImagesPanel } from '../components/ImagesPanel';
+import { LatentExplorer } from '../components/LatentExplorer';
 import { LossCharts } from '../components/LossCharts';
 import { Notices } from '../components/Notices';
 import { RunSettingsPanel } from '../components/RunSettingsPanel';
@@ -24,6 +25,7 @@ export function App() {
         </aside>
         <div className="content">
           <ImagesPanel />
+          <LatentExplorer />
           <LossCharts />
         </div>
       </main>
