@@ -5,6 +5,7 @@
  * answer is painted straight into the decoded-image canvas, without a React render.
  */
 import * as Comlink from 'comlink';
+import { type DenseDecoder, denseDecode, parseDenseDecoder, toRgba } from '../model/dense-decoder';
 import { clampToRange, planeToZ, zToPlane } from '../model/latent';
 import type { ExplorerApi } from '../workers/explorer-api';
 import type { ImageGrid, WeightsSnapshot } from '../workers/protocol';
@@ -20,6 +21,13 @@ import {
 const SCATTER_MS = 3000;
 /** Latency samples kept for the benchmark. */
 const MAX_SAMPLES = 5000;
+/**
+ * Where the pad's code is decoded: on this page in plain TypeScript when the decoder is a stack
+ * of Dense layers (no message, no other thread: the pixels are painted in the pointer event), or
+ * in the explorer worker (any architecture). `?pad=worker` forces the worker, for comparison.
+ */
+const forceWorker =
+  typeof location !== 'undefined' && new URLSearchParams(location.search).get('pad') === 'worker';
 
 let worker: Worker | null = null;
 let api: Comlink.Remote<ExplorerApi> | null = null;
@@ -85,6 +93,10 @@ async function loadLoop() {
       const snapshot = pendingWeights;
       pendingWeights = null;
       const previous = get().loaded;
+      // Read before the buffers move to the worker; used once the worker holds the same weights.
+      const parsed = forceWorker
+        ? { reason: '?pad=worker in the URL' }
+        : parseDenseDecoder(snapshot.decoder);
       let loaded;
       try {
         loaded = await api.loadWeights(
@@ -94,6 +106,13 @@ async function loadLoop() {
         fail('Could not load the weights', error);
         continue;
       }
+      pageDecoder = 'decoder' in parsed ? { decoder: parsed.decoder, step: loaded.step } : null;
+      set({
+        padDecoder:
+          'decoder' in parsed
+            ? 'on this page (dense decoder in TypeScript)'
+            : `in the explorer worker (${parsed.reason})`,
+      });
       // A restarted trainer counts models from 1 again: an earlier step also means new weights.
       const newModel =
         !previous ||
@@ -203,9 +222,21 @@ let decodedCanvas: HTMLCanvasElement | null = null;
 let inFlight = false;
 let queued: { z: Float32Array; seq: number } | null = null;
 let seq = 0;
-/** Pointer or key events not yet answered by a painted image: [sequence, event time]. */
-let unanswered: [number, number][] = [];
-const latency = { paint: [] as number[], frame: [] as number[] };
+/** Pointer or key events not yet answered by a painted image: [sequence, event time, handled]. */
+let unanswered: [number, number, number][] = [];
+/**
+ * Milliseconds, one sample per painted answer to a person's move, timed from the oldest event it
+ * answers: to the painted pixels (paint), to the frame that shows them (frame); and where the
+ * time goes: event to handler on the main thread (input), the decode call's round trip to the
+ * worker (roundtrip, 0 on the page's fast path) and the decode itself (decode).
+ */
+const latency = {
+  paint: [] as number[],
+  frame: [] as number[],
+  input: [] as number[],
+  roundtrip: [] as number[],
+  decode: [] as number[],
+};
 
 /** The canvas the decoded image is painted into (null when it unmounts). */
 export function attachDecodedCanvas(canvas: HTMLCanvasElement | null) {
@@ -230,9 +261,24 @@ function decodePoint() {
   if (scatter) requestDecode(planeToZ(scatter.plane, point.x, point.y));
 }
 
+let pageDecoder: { decoder: DenseDecoder; step: number } | null = null;
+let lastPainted = 0;
+
 function requestDecode(z: Float32Array, eventTime?: number) {
   seq += 1;
-  if (eventTime !== undefined) unanswered.push([seq, Math.min(eventTime, performance.now())]);
+  const now = performance.now();
+  if (eventTime !== undefined) unanswered.push([seq, Math.min(eventTime, now), now]);
+  if (pageDecoder && pageDecoder.decoder.latentDim === z.length) {
+    // The fast path: decode and paint now, inside the event that moved the handle.
+    const t0 = performance.now();
+    const pixels = toRgba(denseDecode(pageDecoder.decoder, z));
+    const image: ImageGrid = { width: 28, height: 28, pixels, cols: 1, rows: 1 };
+    paintDecoded(image, pageDecoder.step, seq, {
+      roundtrip: 0,
+      decode: performance.now() - t0,
+    });
+    return;
+  }
   if (inFlight) {
     queued = { z, seq };
     return;
@@ -244,8 +290,9 @@ async function sendDecode(z: Float32Array, id: number) {
   if (!api) return;
   inFlight = true;
   try {
-    const { step, image } = await api.decode(Comlink.transfer(z, [z.buffer]));
-    paintDecoded(image, step, id);
+    const sent = performance.now();
+    const { step, image, ms } = await api.decode(Comlink.transfer(z, [z.buffer]));
+    paintDecoded(image, step, id, { roundtrip: performance.now() - sent, decode: ms });
   } catch (error) {
     fail('Could not decode', error);
   } finally {
@@ -256,10 +303,24 @@ async function sendDecode(z: Float32Array, id: number) {
   if (next) void sendDecode(next.z, next.seq);
 }
 
-function paintDecoded(image: ImageGrid, step: number, id: number) {
+function paintDecoded(
+  image: ImageGrid,
+  step: number,
+  id: number,
+  timing: { roundtrip: number; decode: number },
+) {
+  // A late worker answer must not overwrite a newer picture.
+  if (id < lastPainted) return;
+  lastPainted = id;
   const canvas = decodedCanvas;
   if (canvas) {
-    canvas.getContext('2d')?.putImageData(toImageData(image), 0, 0);
+    canvas
+      .getContext('2d')
+      ?.putImageData(
+        new ImageData(image.pixels as Uint8ClampedArray<ArrayBuffer>, image.width, image.height),
+        0,
+        0,
+      );
     canvas.dataset.step = String(step);
     canvas.dataset.seq = String(id);
   }
@@ -268,8 +329,11 @@ function paintDecoded(image: ImageGrid, step: number, id: number) {
   const answered = unanswered.filter(([s]) => s <= id);
   if (answered.length === 0) return;
   unanswered = unanswered.filter(([s]) => s > id);
-  const since = Math.min(...answered.map(([, t]) => t));
+  const [, since, handled] = answered[0]!;
   record(latency.paint, performance.now() - since);
+  record(latency.input, handled - since);
+  record(latency.roundtrip, timing.roundtrip);
+  record(latency.decode, timing.decode);
   // The frame that shows them: its callbacks run just before the browser paints.
   requestAnimationFrame(() => record(latency.frame, performance.now() - since));
 }
@@ -376,7 +440,7 @@ declare global {
     vaeganExplorer?: {
       getState: typeof useExplorerStore.getState;
       /** Milliseconds from pointer/key event to painted pixels (paint) and to the frame (frame). */
-      latencies: () => { paint: number[]; frame: number[] };
+      latencies: () => Record<keyof typeof latency, number[]>;
       clearLatencies: () => void;
     };
   }
@@ -385,10 +449,15 @@ declare global {
 if (typeof window !== 'undefined') {
   window.vaeganExplorer = {
     getState: useExplorerStore.getState,
-    latencies: () => ({ paint: [...latency.paint], frame: [...latency.frame] }),
+    latencies: () => ({
+      paint: [...latency.paint],
+      frame: [...latency.frame],
+      input: [...latency.input],
+      roundtrip: [...latency.roundtrip],
+      decode: [...latency.decode],
+    }),
     clearLatencies: () => {
-      latency.paint.length = 0;
-      latency.frame.length = 0;
+      for (const samples of Object.values(latency)) samples.length = 0;
     },
   };
 }

@@ -55,6 +55,8 @@ export interface ExplorerState {
   scatter: ScatterResult | null;
   /** The handle, in plane coordinates of `scatter.plane`. */
   point: { x: number; y: number };
+  /** Where the pad's code is decoded, in words. */
+  padDecoder: string;
   /** Step of the weights the decoded image comes from. */
   decodedStep: number | null;
   selected: number | null;
@@ -74,6 +76,7 @@ export const useExplorerStore = create<ExplorerState>()(() => ({
   plane: defaultPlane(16),
   scatter: null,
   point: { x: 0, y: 0 },
+  padDecoder: '',
   decodedStep: null,
   selected: null,
   selectedView: null,

@@ -199,12 +199,14 @@ function PadReadout() {
   const scatter = useExplorerStore((s) => s.scatter);
   const point = useExplorerStore((s) => s.point);
   const step = useExplorerStore((s) => s.decodedStep);
+  const where = useExplorerStore((s) => s.padDecoder);
   if (!scatter) return null;
   const [nx, ny] = scatter.axisNames;
   return (
     <p className="small muted pad-readout" data-testid="pad-readout">
       {nx} = {point.x.toFixed(2)}, {ny} = {point.y.toFixed(2)}
       {step !== null ? ` · weights of step ${step}` : ''}
+      {where ? ` · decoded ${where}` : ''}
     </p>
   );
 }

@@ -27,7 +27,7 @@ const PIXELS = CELL * CELL;
 /** Test images embedded for the scatter (the first ones of the test split). */
 export const SCATTER_COUNT = 2500;
 /** Images per encoder call while embedding: small enough that pad decodes slip in between. */
-const EMBED_CHUNK = 250;
+const EMBED_CHUNK = 100;
 export const MANIFOLD_MAX = 30;
 export const INTERPOLATION_MAX = 32;
 
@@ -188,11 +188,12 @@ export class Explorer {
   }
 
   /** Decodes one code into a 28 x 28 RGBA image, from the latest snapshot. */
-  async decode(z: Float32Array): Promise<{ step: number; image: ImageGrid }> {
+  async decode(z: Float32Array): Promise<{ step: number; image: ImageGrid; ms: number }> {
+    const t0 = performance.now();
     return this.use(async (m) => {
       this.checkCode(z, m.latentDim);
       const cells = await this.decodeCodes(m, z, 1);
-      return { step: m.step, image: single(cells) };
+      return { step: m.step, image: single(cells), ms: performance.now() - t0 };
     });
   }
 
