@@ -41,6 +41,13 @@ export class Explorer {
     await expect(this.scatter).not.toHaveAttribute('data-count', '0');
   }
 
+  /** Waits until the scatter and the strip show weights of exactly `step` (training paused). */
+  async waitSettled(step: number) {
+    await this.waitReady(step);
+    await expect(this.scatter).toHaveAttribute('data-step', String(step), { timeout: 30_000 });
+    await expect(this.strip).toHaveAttribute('data-step', String(step), { timeout: 30_000 });
+  }
+
   /** Handle position in plane coordinates. */
   async handle(): Promise<{ x: number; y: number }> {
     const x = Number(await this.pad.getAttribute('data-x'));

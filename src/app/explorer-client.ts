@@ -6,7 +6,7 @@
  */
 import * as Comlink from 'comlink';
 import { type DenseDecoder, denseDecode, parseDenseDecoder, toRgba } from '../model/dense-decoder';
-import { clampToRange, planeToZ, zToPlane } from '../model/latent';
+import { clampToRange, type PadRange, planeToZ, zToPlane } from '../model/latent';
 import type { ExplorerApi } from '../workers/explorer-api';
 import type { ImageGrid, WeightsSnapshot } from '../workers/protocol';
 import {
@@ -193,7 +193,8 @@ export async function refreshScatter(): Promise<void> {
         // Keep the handle on the code it showed: project that code onto the new plane.
         const z =
           old && old.latentDim === result.latentDim ? planeToZ(old.plane, point.x, point.y) : null;
-        const projected = z ? zToPlane(result.plane, z) : { x: 0, y: 0 };
+        // No code yet (first layout, new latent size): start in the middle of the data.
+        const projected = z ? zToPlane(result.plane, z) : rangeCentre(result.range);
         set({
           scatter: result,
           point: clampToRange(projected.x, projected.y, result.range),
@@ -208,6 +209,11 @@ export async function refreshScatter(): Promise<void> {
   }
   decodePoint();
   void refreshManifold();
+}
+
+/** The middle of the pad: the mean of the embedded codes on the plane. */
+export function rangeCentre(range: PadRange): { x: number; y: number } {
+  return { x: (range.xMin + range.xMax) / 2, y: (range.yMin + range.yMax) / 2 };
 }
 
 /** Picks a new plane (two principal axes, or two latent axes, through a base point). */

@@ -227,7 +227,7 @@ export function LatentExplorer() {
         Latent space{' '}
         <span className="muted" data-testid="explorer-status">
           {status === 'ready' && loaded
-            ? `${loaded.latentDim}-D, ${loaded.datasetName}, weights of step ${loaded.step}${backend ? `, decoded on ${backend.name}` : ''}`
+            ? `${loaded.latentDim}-D, ${loaded.datasetName}, weights of step ${loaded.step}${backend ? `, explorer worker on ${backend.name}` : ''}`
             : status === 'error'
               ? 'unavailable'
               : 'starting…'}

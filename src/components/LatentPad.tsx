@@ -1,5 +1,5 @@
 import { type KeyboardEvent, type PointerEvent, useEffect, useRef } from 'react';
-import { attachDecodedCanvas, setPoint, toImageData } from '../app/explorer-client';
+import { attachDecodedCanvas, rangeCentre, setPoint, toImageData } from '../app/explorer-client';
 import { type ExplorerState, useExplorerStore } from '../app/explorer-store';
 import { padToPlane, planeToPad } from '../model/latent';
 import { classColour, formatCoord } from './palette';
@@ -7,9 +7,27 @@ import { classColour, formatCoord } from './palette';
 /** Backing pixels of the pad's picture (CSS scales it). */
 const PAD_PIXELS = 320;
 
+/** Puts the handle where the store says and tells assistive technology where it is. */
+function placeHandle(
+  pad: HTMLDivElement | null,
+  handle: HTMLDivElement | null,
+  state: ExplorerState,
+) {
+  if (!pad || !handle || !state.scatter) return;
+  const { x, y } = state.point;
+  const [nx, ny] = state.scatter.axisNames;
+  const { px, py } = planeToPad(x, y, 1, 1, state.scatter.range);
+  handle.style.left = `${px * 100}%`;
+  handle.style.top = `${py * 100}%`;
+  pad.setAttribute('aria-valuenow', x.toFixed(3));
+  pad.setAttribute('aria-valuetext', `${nx} ${formatCoord(x)}, ${ny} ${formatCoord(y)}`);
+  pad.dataset.x = String(x);
+  pad.dataset.y = String(y);
+}
+
 /**
  * The latent pad: a square window on the chosen plane. Drag the handle (pointer, touch) or move
- * it with the arrow keys (Shift: bigger steps, Home: back to the base point); the code under it
+ * it with the arrow keys (Shift: bigger steps, Home: back to the middle of the data); the code under it
  * is decoded beside the pad. Optional background: the plane decoded as a grid of images.
  */
 export function LatentPad() {
@@ -67,25 +85,16 @@ export function LatentPad() {
 
   // The handle follows the store without React renders: it moves on every pointer event.
   useEffect(() => {
-    const place = (state: ExplorerState) => {
-      const pad = padRef.current;
-      const handle = handleRef.current;
-      if (!pad || !handle || !state.scatter) return;
-      const { x, y } = state.point;
-      const [nx, ny] = state.scatter.axisNames;
-      const { px, py } = planeToPad(x, y, 1, 1, state.scatter.range);
-      handle.style.left = `${px * 100}%`;
-      handle.style.top = `${py * 100}%`;
-      pad.setAttribute('aria-valuenow', x.toFixed(3));
-      pad.setAttribute('aria-valuetext', `${nx} ${formatCoord(x)}, ${ny} ${formatCoord(y)}`);
-      pad.dataset.x = String(x);
-      pad.dataset.y = String(y);
-    };
+    const place = (state: ExplorerState) => placeHandle(padRef.current, handleRef.current, state);
     place(useExplorerStore.getState());
     return useExplorerStore.subscribe((state, previous) => {
       if (state.point !== previous.point || state.scatter !== previous.scatter) place(state);
     });
   }, []);
+  // And once more after a render, which may have just shown the handle.
+  useEffect(() => {
+    placeHandle(padRef.current, handleRef.current, useExplorerStore.getState());
+  }, [scatter]);
 
   const moveTo = (event: PointerEvent<HTMLDivElement>) => {
     const pad = padRef.current;
@@ -122,8 +131,7 @@ export function LatentPad() {
         y -= dy;
         break;
       case 'Home':
-        x = 0;
-        y = 0;
+        ({ x, y } = rangeCentre(range));
         break;
       default:
         return;
@@ -167,11 +175,8 @@ export function LatentPad() {
       onKeyDown={onKeyDown}
     >
       <canvas ref={canvasRef} width={PAD_PIXELS} height={PAD_PIXELS} aria-hidden="true" />
-      {ready ? (
-        <div ref={handleRef} className="latent-pad__handle" aria-hidden="true" />
-      ) : (
-        <p className="latent-pad__hint">Waiting for the model…</p>
-      )}
+      <div ref={handleRef} className="latent-pad__handle" aria-hidden="true" hidden={!ready} />
+      {!ready && <p className="latent-pad__hint">Waiting for the model…</p>}
     </div>
   );
 }

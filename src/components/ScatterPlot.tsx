@@ -111,7 +111,7 @@ export function ScatterPlot() {
           data-step={scatter?.step}
           onClick={onClick}
         />
-        {scatter && <div ref={markerRef} className="scatter__marker" aria-hidden="true" />}
+        <div ref={markerRef} className="scatter__marker" aria-hidden="true" hidden={!scatter} />
       </div>
       <figcaption>
         {scatter
