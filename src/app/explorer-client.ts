@@ -330,7 +330,8 @@ function paintDecoded(
     canvas.dataset.step = String(step);
     canvas.dataset.seq = String(id);
   }
-  set({ decodedStep: step });
+  // Only on a change: every store update runs every subscriber, on the pointer's critical path.
+  if (get().decodedStep !== step) set({ decodedStep: step });
   // Every event up to this one is answered by these pixels; time it from the oldest.
   const answered = unanswered.filter(([s]) => s <= id);
   if (answered.length === 0) return;
