@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { startTransition, useEffect, useMemo, useState } from 'react';
 import {
   CartesianGrid,
   Legend,
@@ -68,7 +68,9 @@ function useThrottledVersion(): number {
       if (state.metricsVersion === previous.metricsVersion || timer !== null) return;
       timer = setTimeout(() => {
         timer = null;
-        setVersion(useAppStore.getState().metricsVersion);
+        // A transition: React renders the charts in slices and lets input (a drag on the
+        // latent pad) in between, instead of blocking the page for the whole redraw.
+        startTransition(() => setVersion(useAppStore.getState().metricsVersion));
       }, REDRAW_MS);
     });
     return () => {
