@@ -3,6 +3,7 @@ import { ExportPanel } from '../components/ExportPanel';
 import { GuidedTour } from '../components/GuidedTour';
 import { HyperparamsPanel } from '../components/HyperparamsPanel';
 import { ImagesPanel } from '../components/ImagesPanel';
+import { LatentExplorer } from '../components/LatentExplorer';
 import { LossCharts } from '../components/LossCharts';
 import { MathPanel } from '../components/MathPanel';
 import { Notices } from '../components/Notices';
@@ -30,6 +31,7 @@ export function App() {
         </aside>
         <div className="content">
           <ImagesPanel />
+          <LatentExplorer />
           <LossCharts />
           <ExportPanel />
           <CheckpointsPanel />

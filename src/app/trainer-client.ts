@@ -6,7 +6,8 @@
 import * as Comlink from 'comlink';
 import type { Hyperparams } from '../model/config';
 import type { TrainerApi } from '../workers/trainer-api';
-import type { BackendRequest, RunSettings } from '../workers/protocol';
+import type { BackendRequest, RunSettings, TrainerEvent } from '../workers/protocol';
+import { acceptWeights } from './explorer-client';
 import { useAppStore } from './store';
 
 let worker: Worker | null = null;
@@ -62,7 +63,10 @@ export async function startTrainer(
   api = remote;
   const datasetsBaseUrl = new URL('datasets/', document.baseURI).href;
   try {
-    await remote.init({ backend, datasetsBaseUrl }, Comlink.proxy(receive));
+    // Weight snapshots go to the latent explorer's worker; every other event to the store.
+    const route = (event: TrainerEvent) =>
+      event.type === 'weights' ? acceptWeights(event.weights) : receive(event);
+    await remote.init({ backend, datasetsBaseUrl }, Comlink.proxy(route));
     await remote.setHyperparams(hp);
     await remote.configure(settings);
   } catch (error) {

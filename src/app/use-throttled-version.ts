@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { startTransition, useEffect, useState } from 'react';
 import { useAppStore } from './store';
 
 /**
@@ -13,7 +13,9 @@ export function useThrottledMetricsVersion(ms = 250): number {
       if (state.metricsVersion === previous.metricsVersion || timer !== null) return;
       timer = setTimeout(() => {
         timer = null;
-        setVersion(useAppStore.getState().metricsVersion);
+        // A transition: React renders the charts in slices and lets input (a drag on the
+        // latent pad) in between, instead of blocking the page for the whole redraw.
+        startTransition(() => setVersion(useAppStore.getState().metricsVersion));
       }, ms);
     });
     return () => {

@@ -1,7 +1,7 @@
 import { useAppStore } from '../app/store';
 import { ImageCanvas } from './ImageCanvas';
 
-/** Reconstructions, prior samples and the interpolation strip, with the step they show. */
+/** Reconstructions and prior samples, with the step they show (interpolation: LatentExplorer). */
 export function ImagesPanel() {
   const step = useAppStore((s) => s.images?.step);
   return (
@@ -19,13 +19,6 @@ export function ImagesPanel() {
           <figcaption>Prior samples G(z) of a fixed 8×8 noise batch, z ~ N(0, I)</figcaption>
         </figure>
       </div>
-      <figure className="strip">
-        <ImageCanvas grid="interpolation" label="Interpolation" testId="interpolation" />
-        <figcaption>
-          Interpolation: two test images (ends) and ten decodings along the straight line between
-          their encodings
-        </figcaption>
-      </figure>
     </section>
   );
 }

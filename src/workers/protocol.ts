@@ -4,6 +4,7 @@
  */
 import type { Hyperparams, Variant } from '../model/config';
 import type { MetricName } from '../model/vaegan';
+import type { NetworkArtifacts } from '../model/serialize';
 import type { DatasetId } from './dataset';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
@@ -67,6 +68,21 @@ export interface ImagesUpdate {
   interpolation: ImageGrid;
 }
 
+/**
+ * A copy of the encoder's and decoder's weights, sent every few seconds of training (and after
+ * new settings, Reset, Step and Pause) so the latent explorer can decode outside the training loop.
+ */
+export interface WeightsSnapshot {
+  /** Training step the weights are from. */
+  step: number;
+  /** Changes whenever the model is replaced (new settings, Reset). */
+  modelId: number;
+  dataset: DatasetId;
+  latentDim: number;
+  encoder: NetworkArtifacts;
+  decoder: NetworkArtifacts;
+}
+
 export type ProgressPhase = 'backend' | 'dataset' | 'model';
 
 export type TrainerEvent =
@@ -76,6 +92,8 @@ export type TrainerEvent =
   | { type: 'settings'; settings: RunSettings }
   | { type: 'metrics'; point: MetricsPoint }
   | { type: 'images'; images: ImagesUpdate }
+  /** Weight buffers are transferred, not copied. */
+  | { type: 'weights'; weights: WeightsSnapshot }
   /** Hyperparameters the worker accepted, in force from step `fromStep` on. */
   | { type: 'hyperparams'; hyperparams: Hyperparams; fromStep: number }
   | { type: 'notice'; level: 'info' | 'warning' | 'error'; message: string }

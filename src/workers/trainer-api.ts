@@ -10,6 +10,10 @@ import { type InitRequest, Trainer, type TrainerDeps } from './trainer';
 
 /** Moves the pixel buffers of a pictures event instead of copying them. */
 function transferable(event: TrainerEvent): TrainerEvent {
+  if (event.type === 'weights') {
+    const { encoder, decoder } = event.weights;
+    return Comlink.transfer(event, [encoder.weightData, decoder.weightData]);
+  }
   if (event.type !== 'images') return event;
   const { reconstructions, samples, interpolation } = event.images;
   return Comlink.transfer(event, [

@@ -12,6 +12,7 @@ import {
   validateModelConfig,
 } from '../model/config';
 import { mulberry32 } from '../model/random';
+import { saveNetwork } from '../model/serialize';
 import { METRIC_NAMES, type MetricName, VaeGan } from '../model/vaegan';
 import { selectBackend } from './backend';
 import {
@@ -51,6 +52,8 @@ const SPEED_WINDOW_MS = 3000;
 const RECON_COUNT = 32;
 const SAMPLE_COUNT = 64;
 const INTERPOLATION_STEPS = 10;
+/** At most this often the latent explorer gets a copy of the encoder and decoder while training. */
+const WEIGHTS_MS = 2000;
 
 export interface TrainerDeps {
   fetchBytes: FetchBytes;
@@ -161,6 +164,7 @@ export class Trainer {
   private generation = 0;
   private lastReport = 0;
   private lastImages = 0;
+  private lastWeights = 0;
   private trainingMs = 0;
   private resumedAt = 0;
   private speedSamples: { time: number; step: number }[] = [];
@@ -243,6 +247,7 @@ export class Trainer {
       this.buildModel();
       this.emit({ type: 'settings', settings: this.settings });
       await this.renderImages();
+      await this.sendWeights();
       this.emit({ type: 'progress', phase: 'model', fraction: 1, label: 'Ready' });
       this.setStatus('ready');
       return this.settings;
@@ -291,6 +296,7 @@ export class Trainer {
     this.resumedAt = this.deps.now();
     this.lastReport = this.resumedAt;
     this.lastImages = this.resumedAt;
+    this.lastWeights = this.resumedAt;
     this.speedSamples = [{ time: this.resumedAt, step: this.step }];
     const generation = this.generation;
     this.loop = this.runLoop(generation);
@@ -305,6 +311,7 @@ export class Trainer {
     this.trainingMs += this.deps.now() - this.resumedAt;
     await this.report();
     await this.renderImages();
+    await this.sendWeights();
     this.setStatus('paused');
     return this.step;
   }
@@ -330,6 +337,7 @@ export class Trainer {
     await this.report(true);
     this.trainingMs += this.deps.now() - t0;
     await this.renderImages();
+    await this.sendWeights();
     this.setStatus('paused');
     return this.step;
   }
@@ -340,6 +348,7 @@ export class Trainer {
     await this.halt();
     this.buildModel();
     await this.renderImages();
+    await this.sendWeights();
     this.setStatus('ready');
     return this.status;
   }
@@ -375,6 +384,10 @@ export class Trainer {
       if (t - this.lastImages >= IMAGES_MS && this.status === 'training') {
         await this.renderImages();
         this.lastImages = now();
+      }
+      if (now() - this.lastWeights >= WEIGHTS_MS && this.status === 'training') {
+        await this.sendWeights();
+        this.lastWeights = now();
       }
       await yieldToEvents();
     }
@@ -580,6 +593,7 @@ export class Trainer {
     this.emit({ type: 'hyperparams', hyperparams: { ...this.hp }, fromStep: this.step + 1 });
     this.emit({ type: 'history', points: this.history.slice() });
     await this.renderImages();
+    await this.sendWeights();
     this.emit({ type: 'progress', phase: 'model', fraction: 1, label: 'Ready' });
     this.setStatus(this.step > 0 ? 'paused' : 'ready');
     return {
@@ -588,6 +602,33 @@ export class Trainer {
       step: this.step,
       manifest: parsed.manifest,
     };
+  }
+
+  /**
+   * Sends a copy of the encoder and decoder (Layers artifacts, buffers transferred) for the
+   * latent explorer, which decodes from it in its own worker without waiting for training steps.
+   */
+  private async sendWeights() {
+    const model = this.model;
+    if (!model || !this.settings) return;
+    const generation = this.generation;
+    const step = this.step;
+    const [encoder, decoder] = await Promise.all([
+      saveNetwork(model.encoder),
+      saveNetwork(model.decoder),
+    ]);
+    if (generation !== this.generation) return;
+    this.emit({
+      type: 'weights',
+      weights: {
+        step,
+        modelId: generation,
+        dataset: this.settings.dataset,
+        latentDim: model.config.latentDim,
+        encoder,
+        decoder,
+      },
+    });
   }
 
   private fail(error: unknown) {

@@ -1,0 +1,132 @@
+import { expect, type Locator, type Page } from '@playwright/test';
+import { CLASS_COLOURS } from '../../src/components/palette';
+
+/** The latent space explorer as a person sees it: controls by their accessible names. */
+export class Explorer {
+  readonly pad: Locator;
+  readonly decoded: Locator;
+  readonly scatter: Locator;
+  readonly strip: Locator;
+  readonly reconA: Locator;
+  readonly reconB: Locator;
+  readonly selectedCaption: Locator;
+  readonly status: Locator;
+
+  constructor(readonly page: Page) {
+    this.pad = page.getByRole('slider', { name: 'Latent pad' });
+    this.decoded = page.getByRole('img', { name: 'Decoded image' });
+    this.scatter = page.getByRole('img', { name: 'Encoded test images' });
+    this.strip = page.getByRole('img', { name: 'Interpolation', exact: true });
+    this.reconA = page.getByRole('img', { name: 'Reconstruction of A' });
+    this.reconB = page.getByRole('img', { name: 'Reconstruction of B' });
+    this.selectedCaption = page.getByTestId('selected-caption');
+    this.status = page.getByTestId('explorer-status');
+  }
+
+  /** Waits until the explorer holds weights of at least `step` and has laid out the test set. */
+  async waitReady(step = 0) {
+    await expect(this.pad).toHaveAttribute('aria-disabled', 'false', { timeout: 90_000 });
+    await expect
+      .poll(
+        () =>
+          this.page.evaluate(() => {
+            const w = window as {
+              vaeganExplorer?: { getState(): { loaded: { step: number } | null } };
+            };
+            return w.vaeganExplorer?.getState().loaded?.step ?? -1;
+          }),
+        { timeout: 90_000 },
+      )
+      .toBeGreaterThanOrEqual(step);
+    await expect(this.scatter).not.toHaveAttribute('data-count', '0');
+  }
+
+  /** Waits until the scatter and the strip show weights of exactly `step` (training paused). */
+  async waitSettled(step: number) {
+    await this.waitReady(step);
+    await expect(this.scatter).toHaveAttribute('data-step', String(step), { timeout: 30_000 });
+    await expect(this.strip).toHaveAttribute('data-step', String(step), { timeout: 30_000 });
+  }
+
+  /** Handle position in plane coordinates. */
+  async handle(): Promise<{ x: number; y: number }> {
+    const x = Number(await this.pad.getAttribute('data-x'));
+    const y = Number(await this.pad.getAttribute('data-y'));
+    return { x, y };
+  }
+
+  /** Where the handle sits inside the pad, as fractions of its width and height. */
+  async handleFraction(): Promise<{ fx: number; fy: number }> {
+    return this.pad.evaluate((node) => {
+      const handle = node.querySelector<HTMLElement>('.latent-pad__handle')!;
+      const pad = node.getBoundingClientRect();
+      const h = handle.getBoundingClientRect();
+      return {
+        fx: (h.left + h.width / 2 - pad.left) / pad.width,
+        fy: (h.top + h.height / 2 - pad.top) / pad.height,
+      };
+    });
+  }
+
+  /** Grey levels (red channel) of a canvas, row by row. */
+  async grey(canvas: Locator): Promise<number[]> {
+    return canvas.evaluate((node) => {
+      const c = node as HTMLCanvasElement;
+      const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      const out: number[] = [];
+      for (let i = 0; i < data.length; i += 4) out.push(data[i]!);
+      return out;
+    });
+  }
+
+  /** The 28 x 28 cell at column `col` of the interpolation strip (cells 1 px apart). */
+  async stripCell(col: number): Promise<number[]> {
+    return this.strip.evaluate((node, col) => {
+      const c = node as HTMLCanvasElement;
+      const data = c.getContext('2d')!.getImageData(col * 29, 0, 28, 28).data;
+      const out: number[] = [];
+      for (let i = 0; i < data.length; i += 4) out.push(data[i]!);
+      return out;
+    }, col);
+  }
+
+  /** Class colours found on the scatter, and the CSS position of one point of each. */
+  async scatterColours(): Promise<{ colour: string; x: number; y: number }[]> {
+    const palette: string[] = [...CLASS_COLOURS];
+    return this.scatter.evaluate((node, palette) => {
+      const c = node as HTMLCanvasElement;
+      const { width, height } = c;
+      const data = c.getContext('2d')!.getImageData(0, 0, width, height).data;
+      const rect = c.getBoundingClientRect();
+      const hex = (i: number) =>
+        '#' +
+        [data[i]!, data[i + 1]!, data[i + 2]!].map((v) => v.toString(16).padStart(2, '0')).join('');
+      const found = new Map<string, { x: number; y: number }>();
+      // A point is a 3 x 3 square of one class colour: look for its centre.
+      for (let y = 1; y < height - 1; y++) {
+        for (let x = 1; x < width - 1; x++) {
+          const colour = hex((y * width + x) * 4);
+          if (!palette.includes(colour) || found.has(colour)) continue;
+          let solid = true;
+          for (let dy = -1; dy <= 1 && solid; dy++)
+            for (let dx = -1; dx <= 1 && solid; dx++)
+              solid = hex(((y + dy) * width + x + dx) * 4) === colour;
+          if (solid)
+            found.set(colour, {
+              x: rect.left + ((x + 0.5) / width) * rect.width,
+              y: rect.top + ((y + 0.5) / height) * rect.height,
+            });
+        }
+      }
+      return [...found].map(([colour, p]) => ({ colour, ...p }));
+    }, palette);
+  }
+}
+
+/** Largest absolute difference between two equally long pixel lists. */
+export function maxDiff(a: number[], b: number[]): number {
+  expect(a.length).toBe(b.length);
+  return a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
+}
+
+export const checksum = (values: number[]) => values.reduce((s, v) => (s * 31 + v) >>> 0, 0);

@@ -1,0 +1,65 @@
+/**
+ * The latent explorer worker's API, exposed with comlink. The page derives its type from this
+ * object (`ExplorerApi`) and imports it with `import type` only. Pixel buffers are moved with
+ * Comlink.transfer, never copied.
+ */
+import * as Comlink from 'comlink';
+import type { LatentPlane, PadRange } from '../model/latent';
+import type { FetchBytes } from './dataset';
+import {
+  Explorer,
+  type ExplorerInit,
+  type InterpolationRequest,
+  type PlaneRequest,
+  type TestImageView,
+} from './explorer';
+import type { WeightsSnapshot } from './protocol';
+
+const viewBuffers = (v: TestImageView) => [v.input.pixels.buffer, v.recon.pixels.buffer];
+
+/** Builds the API around one Explorer; `fetchBytes` is injectable so Node tests can serve files. */
+export function createExplorerApi(deps: { fetchBytes: FetchBytes }) {
+  const explorer = new Explorer(deps.fetchBytes);
+  return {
+    /** Starts a tfjs backend in this worker (wasm unless told otherwise). */
+    init(request: ExplorerInit) {
+      return explorer.init(request);
+    },
+    /** Replaces the encoder and decoder with a trainer snapshot. */
+    loadWeights(snapshot: WeightsSnapshot) {
+      return explorer.loadWeights(snapshot);
+    },
+    /** One code -> one 28 x 28 RGBA image. */
+    async decode(z: Float32Array) {
+      const result = await explorer.decode(z);
+      return Comlink.transfer(result, [result.image.pixels.buffer]);
+    },
+    /** The plane as an n x n grid of decoded images over the pad's range. */
+    async decodeGrid(plane: LatentPlane, range: PadRange, n: number) {
+      const grid = await explorer.decodeGrid(plane, range, n);
+      return Comlink.transfer(grid, [grid.pixels.buffer]);
+    },
+    /** The embedded test set on a plane, with the plane and the pad's range. */
+    async scatter(request: PlaneRequest) {
+      const result = await explorer.scatter(request);
+      return Comlink.transfer(result, [result.coords.buffer, result.labels.buffer]);
+    },
+    async testImages(indices: number[]) {
+      const result = await explorer.testImages(indices);
+      return Comlink.transfer(result, result.images.flatMap(viewBuffers));
+    },
+    async interpolate(request: InterpolationRequest) {
+      const result = await explorer.interpolate(request);
+      return Comlink.transfer(result, [
+        result.strip.pixels.buffer,
+        ...viewBuffers(result.a),
+        ...viewBuffers(result.b),
+      ]);
+    },
+    dispose() {
+      explorer.dispose();
+    },
+  };
+}
+
+export type ExplorerApi = ReturnType<typeof createExplorerApi>;

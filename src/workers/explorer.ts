@@ -1,0 +1,483 @@
+/**
+ * The latent explorer's model side, run in its own worker so decoding for the pad never waits
+ * behind a training step: a copy of the encoder and decoder, rebuilt from the Layers artifacts
+ * the trainer sends every few seconds, and the test set to embed and interpolate.
+ * Architecture-agnostic: it only needs encoder(x) -> [mu, logvar] and decoder(z) -> logits.
+ * No DOM and no comlink here, so the same class runs under Node for the tests.
+ */
+import * as tf from '@tensorflow/tfjs';
+import {
+  axisVector,
+  interpolationPath,
+  pca,
+  planeToZ,
+  rangeFromPoints,
+  gridPoints,
+  type InterpolationMode,
+  type LatentPlane,
+  type PadRange,
+} from '../model/latent';
+import { loadNetwork } from '../model/serialize';
+import { selectBackend } from './backend';
+import { type DatasetId, type DatasetInfo, type FetchBytes, loadManifest } from './dataset';
+import { CELL, composeGrid, toUnitFloats } from './images';
+import type { BackendInfo, BackendRequest, ImageGrid, WeightsSnapshot } from './protocol';
+
+const PIXELS = CELL * CELL;
+/** Test images embedded for the scatter (the first ones of the test split). */
+export const SCATTER_COUNT = 2500;
+/** Images per encoder call while embedding: small enough that pad decodes slip in between. */
+const EMBED_CHUNK = 100;
+export const MANIFOLD_MAX = 30;
+export const INTERPOLATION_MAX = 32;
+
+export interface ExplorerInit {
+  backend: BackendRequest;
+  /** Absolute URL of the folder holding manifest.json. */
+  datasetsBaseUrl: string;
+}
+
+/** What the explorer holds after a snapshot: enough for the page to lay out its controls. */
+export interface LoadedWeights {
+  step: number;
+  modelId: number;
+  latentDim: number;
+  dataset: DatasetId;
+  datasetName: string;
+  classes: string[];
+  testCount: number;
+}
+
+/** The plane the page asks for: two principal axes or two latent axes, through a base point. */
+export interface PlaneRequest {
+  mode: 'pca' | 'axes';
+  /** Zero-based latent axes for mode 'axes'. */
+  axes: [number, number];
+  /** Other coordinates held at the origin or at the encoding (mu) of a test image. */
+  base: 'origin' | number;
+}
+
+export interface ScatterResult {
+  step: number;
+  modelId: number;
+  latentDim: number;
+  plane: LatentPlane;
+  /** Human names of the plane's two axes, e.g. "PC1" or "z3". */
+  axisNames: [string, string];
+  /** Share of the embedded codes' total variance along each axis (PCA only). */
+  explained: [number, number] | null;
+  /** [count * 2] plane coordinates of the embedded test images 0 .. count-1. */
+  coords: Float32Array;
+  labels: Uint8Array;
+  count: number;
+  range: PadRange;
+}
+
+export interface TestImageView {
+  index: number;
+  label: number;
+  /** The test image and its reconstruction Dec(mu(x)), 28 x 28 each. */
+  input: ImageGrid;
+  recon: ImageGrid;
+  mu: Float32Array;
+}
+
+export interface InterpolationRequest {
+  a: number;
+  b: number;
+  steps: number;
+  mode: InterpolationMode;
+}
+
+export interface InterpolationResult {
+  step: number;
+  /** `steps` decodings in one row, 1 px apart; the ends are Dec(mu(a)) and Dec(mu(b)). */
+  strip: ImageGrid;
+  a: TestImageView;
+  b: TestImageView;
+}
+
+interface TestSet {
+  id: DatasetId;
+  info: DatasetInfo;
+  count: number;
+  images: Uint8Array;
+  labels: Uint8Array;
+}
+
+/** One loaded snapshot; disposed when replaced and no call still uses it. */
+interface Models {
+  step: number;
+  modelId: number;
+  latentDim: number;
+  encoder: tf.LayersModel;
+  decoder: tf.LayersModel;
+  users: number;
+  retired: boolean;
+  /** Encodings of the scatter images, [SCATTER_COUNT * latentDim], computed once per snapshot. */
+  mus?: Float32Array;
+}
+
+function zeroDelayYield(): () => Promise<void> {
+  const g = globalThis as { setImmediate?: (fn: () => void) => unknown };
+  if (typeof g.setImmediate === 'function') {
+    const setImmediate = g.setImmediate;
+    return () => new Promise((resolve) => setImmediate(resolve));
+  }
+  return () => new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+function single(cell: Float32Array): ImageGrid {
+  return composeGrid(cell, 1, { cols: 1, gap: 0 });
+}
+
+export class Explorer {
+  private baseUrl = '';
+  private backend: BackendInfo | undefined;
+  private testSet: TestSet | undefined;
+  private testSetLoading: Promise<TestSet> | undefined;
+  private models: Models | undefined;
+  private readonly pause = zeroDelayYield();
+  /** The previous principal axes, so a refresh does not flip the scatter's orientation. */
+  private lastPca: { latentDim: number; u: Float32Array; v: Float32Array } | undefined;
+
+  constructor(private readonly fetchBytes: FetchBytes) {}
+
+  /** Starts a backend (wasm by default: fastest for one small decode on a CPU). */
+  async init(request: ExplorerInit): Promise<BackendInfo> {
+    this.baseUrl = request.datasetsBaseUrl;
+    this.backend = await selectBackend(request.backend);
+    return this.backend;
+  }
+
+  /** Rebuilds the encoder and decoder from a snapshot; loads the test set if it changed. */
+  async loadWeights(snapshot: WeightsSnapshot): Promise<LoadedWeights> {
+    if (!this.backend) throw new Error('The explorer worker has not been initialised');
+    const testSet = await this.ensureTestSet(snapshot.dataset);
+    const encoder = await loadNetwork(snapshot.encoder);
+    const decoder = await loadNetwork(snapshot.decoder);
+    const inDim = decoder.inputs[0]?.shape.at(-1);
+    const outDim = encoder.outputs[0]?.shape.at(-1);
+    if (inDim !== snapshot.latentDim || outDim !== 2 * snapshot.latentDim) {
+      encoder.dispose();
+      decoder.dispose();
+      throw new Error(
+        `Weights do not match latent size ${snapshot.latentDim} (decoder input ${inDim}, encoder output ${outDim})`,
+      );
+    }
+    const previous = this.models;
+    this.models = {
+      step: snapshot.step,
+      modelId: snapshot.modelId,
+      latentDim: snapshot.latentDim,
+      encoder,
+      decoder,
+      users: 0,
+      retired: false,
+    };
+    if (previous) this.retire(previous);
+    return {
+      step: snapshot.step,
+      modelId: snapshot.modelId,
+      latentDim: snapshot.latentDim,
+      dataset: testSet.id,
+      datasetName: testSet.info.name,
+      classes: [...testSet.info.classes],
+      testCount: testSet.count,
+    };
+  }
+
+  /** Decodes one code into a 28 x 28 RGBA image, from the latest snapshot. */
+  async decode(z: Float32Array): Promise<{ step: number; image: ImageGrid; ms: number }> {
+    const t0 = performance.now();
+    return this.use(async (m) => {
+      this.checkCode(z, m.latentDim);
+      const cells = await this.decodeCodes(m, z, 1);
+      return { step: m.step, image: single(cells), ms: performance.now() - t0 };
+    });
+  }
+
+  /** Decodes an n x n grid of codes over the pad's range: the plane as a picture. */
+  async decodeGrid(plane: LatentPlane, range: PadRange, n: number): Promise<ImageGrid> {
+    if (!Number.isInteger(n) || n < 2 || n > MANIFOLD_MAX) {
+      throw new Error(`Grid size must be a whole number from 2 to ${MANIFOLD_MAX}`);
+    }
+    return this.use(async (m) => {
+      this.checkCode(plane.base, m.latentDim);
+      const points = gridPoints(range, n);
+      const z = new Float32Array(n * n * m.latentDim);
+      for (let i = 0; i < n * n; i++) {
+        z.set(planeToZ(plane, points[2 * i]!, points[2 * i + 1]!), i * m.latentDim);
+      }
+      const cells = await this.decodeCodes(m, z, n * n);
+      return composeGrid(cells, n * n, { cols: n, gap: 0 });
+    });
+  }
+
+  /**
+   * Embeds the first SCATTER_COUNT test images (mu of q(z|x)) and lays them on the requested
+   * plane; the pad's range is mean +- 3 standard deviations of the points along each axis.
+   */
+  async scatter(request: PlaneRequest): Promise<ScatterResult> {
+    return this.use(async (m) => {
+      const test = this.requireTestSet();
+      const d = m.latentDim;
+      const count = Math.min(SCATTER_COUNT, test.count);
+      const mus = await this.embed(m, test, count);
+      const base =
+        request.base === 'origin'
+          ? new Float32Array(d)
+          : mus.length >= (this.checkIndex(request.base) + 1) * d
+            ? mus.slice(request.base * d, (request.base + 1) * d)
+            : (await this.encodeImages(m, test, [request.base])).subarray(0, d);
+      let u: Float32Array;
+      let v: Float32Array;
+      let axisNames: [string, string];
+      let explained: [number, number] | null = null;
+      if (request.mode === 'pca') {
+        const result = pca(mus, count, d, 2);
+        u = Float32Array.from(result.components[0]!);
+        v = Float32Array.from(result.components[1]!);
+        const last = this.lastPca;
+        if (last && last.latentDim === d) {
+          if (dot(u, last.u) < 0) u = u.map((x) => -x);
+          if (dot(v, last.v) < 0) v = v.map((x) => -x);
+        }
+        this.lastPca = { latentDim: d, u, v };
+        const total = result.totalVariance || 1;
+        explained = [result.variances[0]! / total, result.variances[1]! / total];
+        axisNames = ['PC1', 'PC2'];
+      } else {
+        const [i, j] = request.axes;
+        if (i === j) throw new Error('Pick two different latent axes');
+        u = axisVector(d, i);
+        v = axisVector(d, j);
+        axisNames = [`z${i + 1}`, `z${j + 1}`];
+      }
+      const plane: LatentPlane = { base, u, v };
+      const coords = new Float32Array(count * 2);
+      for (let k = 0; k < count; k++) {
+        let x = 0;
+        let y = 0;
+        for (let c = 0; c < d; c++) {
+          const diff = mus[k * d + c]! - base[c]!;
+          x += diff * u[c]!;
+          y += diff * v[c]!;
+        }
+        coords[2 * k] = x;
+        coords[2 * k + 1] = y;
+      }
+      return {
+        step: m.step,
+        modelId: m.modelId,
+        latentDim: d,
+        plane,
+        axisNames,
+        explained,
+        coords,
+        labels: test.labels.slice(0, count),
+        count,
+        range: rangeFromPoints(coords, count),
+      };
+    });
+  }
+
+  /** Test images beside their reconstructions Dec(mu(x)), with their codes. */
+  async testImages(indices: number[]): Promise<{ step: number; images: TestImageView[] }> {
+    return this.use(async (m) => {
+      const test = this.requireTestSet();
+      indices.forEach((i) => this.checkIndex(i));
+      const mus = await this.encodeImages(m, test, indices);
+      const recon = await this.decodeCodes(m, mus, indices.length);
+      return { step: m.step, images: this.views(test, indices, mus, recon, m.latentDim) };
+    });
+  }
+
+  /**
+   * `steps` decodings along the path between the encodings of test images a and b (linear or
+   * spherical), and both images beside their reconstructions. The reconstructions are decoded
+   * on their own, so they check the strip's ends rather than copy them.
+   */
+  async interpolate(request: InterpolationRequest): Promise<InterpolationResult> {
+    const { a, b, steps, mode } = request;
+    if (!Number.isInteger(steps) || steps < 2 || steps > INTERPOLATION_MAX) {
+      throw new Error(`Steps must be a whole number from 2 to ${INTERPOLATION_MAX}`);
+    }
+    if (mode !== 'linear' && mode !== 'spherical') throw new Error('Unknown interpolation mode');
+    return this.use(async (m) => {
+      const test = this.requireTestSet();
+      this.checkIndex(a);
+      this.checkIndex(b);
+      const d = m.latentDim;
+      const mus = await this.encodeImages(m, test, [a, b]); // [2 * d]
+      const path = interpolationPath(mus.subarray(0, d), mus.subarray(d), steps, mode);
+      const cells = await this.decodeCodes(m, path, steps);
+      const recon = await this.decodeCodes(m, mus, 2);
+      const [viewA, viewB] = this.views(test, [a, b], mus, recon, d) as [
+        TestImageView,
+        TestImageView,
+      ];
+      return {
+        step: m.step,
+        strip: composeGrid(cells, steps, { cols: steps, gap: 1 }),
+        a: viewA,
+        b: viewB,
+      };
+    });
+  }
+
+  dispose() {
+    if (this.models) this.retire(this.models);
+    this.models = undefined;
+    this.testSet = undefined;
+  }
+
+  private views(
+    test: TestSet,
+    indices: number[],
+    mus: Float32Array,
+    recon: Float32Array,
+    d: number,
+  ): TestImageView[] {
+    return indices.map((index, k) => ({
+      index,
+      label: test.labels[index]!,
+      input: single(toUnitFloats(test.images, [index])),
+      recon: single(recon.slice(k * PIXELS, (k + 1) * PIXELS)),
+      mu: mus.slice(k * d, (k + 1) * d),
+    }));
+  }
+
+  /** Runs `fn` on the current snapshot, keeping it alive until `fn` is done. */
+  private async use<T>(fn: (m: Models) => Promise<T>): Promise<T> {
+    const m = this.models;
+    if (!m)
+      throw new Error('No weights yet: the explorer waits for the first copy from the trainer');
+    m.users += 1;
+    try {
+      return await fn(m);
+    } finally {
+      m.users -= 1;
+      if (m.retired && m.users === 0) this.free(m);
+    }
+  }
+
+  private retire(m: Models) {
+    m.retired = true;
+    if (m.users === 0) this.free(m);
+  }
+
+  private free(m: Models) {
+    m.encoder.dispose();
+    m.decoder.dispose();
+  }
+
+  private checkCode(z: Float32Array, d: number) {
+    if (!(z instanceof Float32Array) || z.length !== d) {
+      throw new Error(`A latent code must have ${d} numbers`);
+    }
+    if (!z.every(Number.isFinite)) throw new Error('A latent code must be finite');
+  }
+
+  private checkIndex(index: number): number {
+    const count = this.requireTestSet().count;
+    if (!Number.isInteger(index) || index < 0 || index >= count) {
+      throw new Error(`Test image must be a whole number from 0 to ${count - 1}`);
+    }
+    return index;
+  }
+
+  private requireTestSet(): TestSet {
+    if (!this.testSet) throw new Error('The test set is not loaded yet');
+    return this.testSet;
+  }
+
+  /** Decoded images in [0, 1] of `count` codes, [count * 784]. */
+  private async decodeCodes(m: Models, z: Float32Array, count: number): Promise<Float32Array> {
+    const out = tf.tidy(() => {
+      const codes = tf.tensor2d(z, [count, m.latentDim]); // [count, latentDim]
+      return tf.sigmoid(m.decoder.predict(codes) as tf.Tensor2D); // [count, 784]
+    });
+    try {
+      return (await out.data()) as Float32Array;
+    } finally {
+      out.dispose();
+    }
+  }
+
+  /** mu of q(z|x) for the given test images, [indices.length * latentDim]. */
+  private async encodeImages(m: Models, test: TestSet, indices: number[]): Promise<Float32Array> {
+    const d = m.latentDim;
+    const mu = tf.tidy(() => {
+      const x = tf.tensor2d(toUnitFloats(test.images, indices), [indices.length, PIXELS]);
+      const out = m.encoder.predict(x) as tf.Tensor2D; // [n, 2 * latentDim]
+      return tf.slice(out, [0, 0], [indices.length, d]); // [n, latentDim]
+    });
+    try {
+      return (await mu.data()) as Float32Array;
+    } finally {
+      mu.dispose();
+    }
+  }
+
+  /** Encodings of test images 0 .. count-1, in chunks with a yield between them. */
+  private async embed(m: Models, test: TestSet, count: number): Promise<Float32Array> {
+    if (m.mus && m.mus.length === count * m.latentDim) return m.mus;
+    const mus = new Float32Array(count * m.latentDim);
+    for (let start = 0; start < count; start += EMBED_CHUNK) {
+      const end = Math.min(count, start + EMBED_CHUNK);
+      const indices = Array.from({ length: end - start }, (_, k) => start + k);
+      mus.set(await this.encodeImages(m, test, indices), start * m.latentDim);
+      await this.pause();
+    }
+    m.mus = mus;
+    return mus;
+  }
+
+  private async ensureTestSet(id: DatasetId): Promise<TestSet> {
+    if (this.testSet?.id === id) return this.testSet;
+    if (!this.testSetLoading) {
+      this.testSetLoading = loadTestSplit(id, this.baseUrl, this.fetchBytes).finally(() => {
+        this.testSetLoading = undefined;
+      });
+    }
+    const loaded = await this.testSetLoading;
+    if (loaded.id !== id) return this.ensureTestSet(id);
+    this.testSet = loaded;
+    return loaded;
+  }
+}
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+}
+
+/** Loads only the test images and labels of a data set (the explorer never trains). */
+export async function loadTestSplit(
+  id: DatasetId,
+  baseUrl: string,
+  fetchBytes: FetchBytes,
+): Promise<TestSet> {
+  const manifest = await loadManifest(baseUrl, fetchBytes);
+  const info = manifest.datasets.find((d) => d.id === id);
+  if (!info) throw new Error(`Data set "${id}" is not in the manifest; run npm run datasets`);
+  const join = (path: string) => (baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`) + path;
+  const [images, labels] = await Promise.all([
+    fetchBytes(join(info.test.images)),
+    fetchBytes(join(info.test.labels)),
+  ]);
+  const count = info.test.count;
+  if (images.length !== count * PIXELS || labels.length !== count) {
+    throw new Error(
+      `${info.name} test files have the wrong size (${images.length} image bytes, ${labels.length} labels for ${count} images); run npm run datasets`,
+    );
+  }
+  for (let i = 0; i < count; i++) {
+    if (labels[i]! >= info.classes.length) {
+      throw new Error(`${info.name} test label #${i} is out of range; run npm run datasets`);
+    }
+  }
+  return { id, info, count, images, labels };
+}
