@@ -119,7 +119,7 @@ test.describe('latent space explorer', () => {
 
     // Pick other images, another length and the spherical path: the strip follows.
     await page.getByRole('spinbutton', { name: 'Image A' }).fill('5');
-    await page.getByRole('spinbutton', { name: 'Steps' }).fill('6');
+    await page.getByRole('spinbutton', { name: 'Interpolation steps' }).fill('6');
     await page.getByLabel('Path').selectOption('spherical');
     await expect(explorer.strip).toHaveAttribute('data-cols', '6');
     await expect(page.getByText('A: test image #5 (1)')).toBeVisible();
@@ -129,9 +129,11 @@ test.describe('latent space explorer', () => {
     await ends(6);
 
     // Bad input gets a message and leaves the strip as it was.
-    await page.getByRole('spinbutton', { name: 'Steps' }).fill('1');
+    await page.getByRole('spinbutton', { name: 'Interpolation steps' }).fill('1');
     await expect(
-      page.getByRole('alert').filter({ hasText: 'Steps: a whole number from 2 to 32' }),
+      page
+        .getByRole('alert')
+        .filter({ hasText: 'Interpolation steps: a whole number from 2 to 32' }),
     ).toBeVisible();
     await expect(explorer.strip).toHaveAttribute('data-cols', '6');
 

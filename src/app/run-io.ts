@@ -5,6 +5,7 @@
 import * as Comlink from 'comlink';
 import type { ImagesUpdate } from '../workers/protocol';
 import { CHART_KEYS, type MetricsSeries } from './metrics-series';
+import { useExplorerStore } from './explorer-store';
 import { useAppStore } from './store';
 import { trainerApi } from './trainer-client';
 
@@ -143,8 +144,12 @@ export async function downloadGridPng(key: GridKey) {
     addNotice('warning', 'No pictures yet: wait until the model is ready.');
     return;
   }
+  // The interpolation on screen is the explorer's (the user's two images, N, linear or
+  // spherical); the trainer's fixed strip is only the fallback before the explorer has one.
+  const shown = key === 'interpolation' ? useExplorerStore.getState().interpolationResult : null;
+  const grid = shown?.strip ?? images[key];
   const blob = await new Promise<Blob | null>((resolve) =>
-    gridCanvas(images[key]).toBlob(resolve, 'image/png'),
+    gridCanvas(grid).toBlob(resolve, 'image/png'),
   );
   if (!blob) {
     addNotice('error', 'The browser could not encode the PNG.');

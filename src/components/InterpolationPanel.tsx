@@ -71,7 +71,7 @@ export function InterpolationPanel() {
           onValid={(b) => setInterpolation({ ...settings, b })}
         />
         <IndexField
-          label="Steps"
+          label="Interpolation steps"
           value={settings.steps}
           min={2}
           max={MAX_STEPS}
