@@ -90,14 +90,15 @@ async function probeWasm(): Promise<Probe> {
   // tfjs starts its pthreads from the threaded factory's source text (Function.toString), which
   // only survives bundling because the worker bundle is not minified (vite.config.ts).
   const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
-  const threads = isolated
-    ? Math.max(1, Math.min(8, globalThis.navigator?.hardwareConcurrency ?? 1))
-    : 1;
+  // One core stays with the page and the explorer worker: on two cores, two training threads
+  // starved the latent pad (drag p95 29 ms against 16 ms with one thread, bench/latent-latency).
+  const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
+  const threads = isolated ? Math.max(1, Math.min(8, cores - 1)) : 1;
   wasm.setThreadsCount(threads);
   return {
     ok: true,
     detail: isolated
-      ? `${threads} threads, SIMD`
+      ? `${threads} ${threads === 1 ? 'thread' : 'threads'}, SIMD`
       : 'SIMD, 1 thread (page not cross-origin isolated)',
     software: false,
     threads,
