@@ -2,11 +2,9 @@
 // checkpoint of the default model (784-512-16, batch 64) while it trains, the training speed,
 // and so the most steps a reload can lose under the default policy (every 30 s).
 // Usage: npm run build && node bench/checkpoint.mjs [--saves 5] [--backend auto] [--port 4379]
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
-import { chromium } from '@playwright/test';
+import { launchChromium, startPreview } from './harness.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -17,42 +15,8 @@ const saves = Number(option('saves', '5'));
 const backend = option('backend', 'auto');
 const port = Number(option('port', '4379'));
 const everySeconds = 30; // the default policy (src/app/autosave.ts)
-const base = `http://127.0.0.1:${port}/`;
-
-if (!existsSync('dist/index.html')) {
-  console.error('bench: no build in dist/; run npm run build first');
-  process.exit(1);
-}
-
-const server = spawn(
-  'npx',
-  ['vite', 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'],
-  { stdio: 'ignore' },
-);
-process.on('exit', () => server.kill());
-for (let i = 0; ; i++) {
-  try {
-    if ((await fetch(base)).ok) break;
-  } catch {
-    // not up yet
-  }
-  if (i > 100) throw new Error('preview server did not start');
-  await new Promise((r) => setTimeout(r, 200));
-}
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--enable-unsafe-webgpu',
-    '--enable-unsafe-swiftshader',
-  ],
-});
+const { base, stop } = await startPreview(port);
+const browser = await launchChromium();
 const chromiumVersion = browser.version();
 const page = await browser.newPage();
 await page.goto(`${base}?backend=${backend}`);
@@ -100,7 +64,7 @@ for (let i = 0; i < saves; i++) {
 const end = await state();
 await page.getByRole('button', { name: 'Pause' }).click();
 await browser.close();
-server.kill();
+stop();
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const stepsPerSec = (end.step - start.step) / ((end.time - start.time) / 1000);

@@ -3,11 +3,9 @@
 // Drags the handle like a person (mouse down, moves at about 60 Hz, mouse up); the page records
 // each sample itself (src/app/explorer-client.ts, window.vaeganExplorer.latencies()).
 // Writes bench/latent-latency.md. Usage: npm run build && npm run bench:latent [-- --moves 400]
-import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import os from 'node:os';
-import { chromium } from '@playwright/test';
+import { launchChromium, startPreview } from './harness.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -20,52 +18,8 @@ const warmupMs = Number(option('warmup', '6000'));
 const port = Number(option('port', '4181'));
 // page: the pad decodes on the page (dense fast path); worker: in the explorer worker (?pad=worker).
 const paths = option('paths', 'page,worker').split(',');
-const base = `http://127.0.0.1:${port}/`;
-
-if (!existsSync('dist/index.html')) {
-  console.error('bench: no build in dist/; run npm run build first');
-  process.exit(1);
-}
-
-// Node runs Vite directly (no npx wrapper), so stopping this process stops the server.
-const server = spawn(
-  process.execPath,
-  [
-    'node_modules/vite/bin/vite.js',
-    'preview',
-    '--host',
-    '127.0.0.1',
-    '--port',
-    String(port),
-    '--strictPort',
-  ],
-  { stdio: 'ignore' },
-);
-const stop = () => server.kill();
-process.on('exit', stop);
-for (let i = 0; ; i++) {
-  try {
-    if ((await fetch(base)).ok) break;
-  } catch {
-    // not up yet
-  }
-  if (i > 100) throw new Error('preview server did not start');
-  await new Promise((r) => setTimeout(r, 200));
-}
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--enable-unsafe-webgpu',
-    '--enable-unsafe-swiftshader',
-  ],
-});
+const { base, stop } = await startPreview(port);
+const browser = await launchChromium();
 const chromiumVersion = browser.version();
 let page;
 let box;

@@ -1,11 +1,9 @@
 // Training throughput of the production app, per backend, in headless Debian Chromium.
 // Drives the built app like a person (Train button), reads the step count over a timed window
 // after a warm-up, and writes bench/results.md. Usage: npm run bench [-- --rec-steps 1000]
-import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import os from 'node:os';
-import { chromium } from '@playwright/test';
+import { launchChromium, startPreview } from './harness.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -18,45 +16,8 @@ const warmupMs = Number(option('warmup', '8000'));
 const windowMs = Number(option('window', '20000'));
 const recSteps = Number(option('rec-steps', '1000'));
 const port = 4179;
-const base = `http://127.0.0.1:${port}/`;
-
-if (!existsSync('dist/index.html')) {
-  console.error('bench: no build in dist/; run npm run build first');
-  process.exit(1);
-}
-
-const server = spawn(
-  'npx',
-  ['vite', 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'],
-  {
-    stdio: 'ignore',
-  },
-);
-const stop = () => server.kill();
-process.on('exit', stop);
-for (let i = 0; ; i++) {
-  try {
-    if ((await fetch(base)).ok) break;
-  } catch {
-    // not up yet
-  }
-  if (i > 100) throw new Error('preview server did not start');
-  await new Promise((r) => setTimeout(r, 200));
-}
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--enable-unsafe-webgpu',
-    '--enable-unsafe-swiftshader',
-  ],
-});
+const { base, stop } = await startPreview(port);
+const browser = await launchChromium();
 const chromiumVersion = browser.version();
 
 const state = (page) =>
