@@ -117,7 +117,7 @@ class BatchSampler {
   }
 
   /** Moves on by `batches` batches without drawing them, as a restored run must. */
-  skip(batches: number, batchSize: number) {
+  advance(batches: number, batchSize: number) {
     for (let i = 0; i < batches; i++) {
       if (this.cursor + batchSize > this.count) this.shuffle();
       this.cursor += batchSize;
@@ -583,7 +583,7 @@ export class Trainer {
     this.model = model;
     this.hp = { ...parsed.hyperparams };
     this.sampler = new BatchSampler(dataset!.train.images, dataset!.train.count, settings.seed);
-    this.sampler.skip(parsed.manifest.step, settings.batchSize);
+    this.sampler.advance(parsed.manifest.step, settings.batchSize);
     this.display = makeDisplay(dataset!, settings);
     this.step = parsed.manifest.step;
     this.trainingMs = Number.isFinite(parsed.manifest.trainingMs) ? parsed.manifest.trainingMs : 0;
