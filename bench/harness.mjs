@@ -46,7 +46,7 @@ export async function startPreview(port) {
     } catch {
       // not up yet
     }
-    if (i > 100) throw new Error('preview server did not start');
+    if (i > 300) throw new Error('preview server did not start');
     await new Promise((r) => setTimeout(r, 200));
   }
   return { base, stop: () => server.kill() };

@@ -1,7 +1,7 @@
 /**
  * Checkpoints while training: every `everySeconds` seconds or `everySteps` steps (whichever
- * comes first) and when training pauses, the worker exports the run and the page stores it in
- * IndexedDB, keeping the newest `keep`. After a reload (or a crashed tab) the newest is offered
+ * comes first) and when training pauses, the worker exports the run and stores it in IndexedDB
+ * itself, keeping the newest `keep`; the page only keeps the list. After a reload (or a crashed tab) the newest is offered
  * for resuming, curves included.
  *
  * Its own small store, apart from the app's: the list and the policy change rarely and are
@@ -13,9 +13,7 @@ import {
   deleteCheckpoint,
   listCheckpoints,
   loadCheckpointBytes,
-  pruneCheckpoints,
-  saveCheckpoint,
-} from './checkpoints';
+} from '../workers/checkpoint-store';
 import { importRunBytes, thumbnailOf } from './run-io';
 import { useAppStore } from './store';
 import { trainerApi } from './trainer-client';
@@ -49,7 +47,7 @@ export interface SaveReport {
   sizeBytes: number;
   /** Worker time to copy and encode the run. */
   serializeMs: number;
-  /** Whole save: export, transfer, thumbnail, IndexedDB write and pruning. */
+  /** Whole save as the page waits for it: thumbnail, export and IndexedDB write in the worker, pruning. */
   totalMs: number;
 }
 
@@ -141,26 +139,15 @@ export async function saveCheckpointNow(): Promise<SaveReport | null> {
   const t0 = performance.now();
   mark = { step: useAppStore.getState().step, time: t0 };
   try {
-    const { bytes, manifest, serializeMs } = await api.exportRun();
     const { images, running } = useAppStore.getState();
     const settings = running ?? useAppStore.getState().requested;
-    await saveCheckpoint(
-      {
-        savedAt: Date.now(),
-        step: manifest.step,
-        settings: { ...settings },
-        sizeBytes: bytes.byteLength,
-        thumbnail: thumbnailOf(images?.samples),
-      },
-      // The zip's own buffer when it is exactly the zip, else a copy of just its bytes.
-      bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
-        ? (bytes.buffer as ArrayBuffer)
-        : bytes.slice().buffer,
+    const { meta, serializeMs } = await api.saveCheckpoint(
+      { savedAt: Date.now(), settings: { ...settings }, thumbnail: thumbnailOf(images?.samples) },
+      policy.keep,
     );
-    await pruneCheckpoints(policy.keep);
     const report: SaveReport = {
-      step: manifest.step,
-      sizeBytes: bytes.byteLength,
+      step: meta.step,
+      sizeBytes: meta.sizeBytes,
       serializeMs,
       totalMs: performance.now() - t0,
     };

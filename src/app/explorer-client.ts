@@ -93,14 +93,21 @@ async function loadLoop() {
       const snapshot = pendingWeights;
       pendingWeights = null;
       const previous = get().loaded;
-      // Read before the buffers move to the worker; used once the worker holds the same weights.
+      // Used once the worker holds the same weights. Read in place from the page's own copy
+      // when the trainer sent one; else copied before the buffers move to the worker.
+      const { pageDecoderData, ...forWorker } = snapshot;
       const parsed = forceWorker
         ? { reason: '?pad=worker in the URL' }
-        : parseDenseDecoder(snapshot.decoder);
+        : pageDecoderData
+          ? parseDenseDecoder({ ...snapshot.decoder, weightData: pageDecoderData }, true)
+          : parseDenseDecoder(snapshot.decoder);
       let loaded;
       try {
         loaded = await api.loadWeights(
-          Comlink.transfer(snapshot, [snapshot.encoder.weightData, snapshot.decoder.weightData]),
+          Comlink.transfer(forWorker, [
+            forWorker.encoder.weightData as ArrayBuffer,
+            forWorker.decoder.weightData as ArrayBuffer,
+          ]),
         );
       } catch (error) {
         fail('Could not load the weights', error);

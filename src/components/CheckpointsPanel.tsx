@@ -7,7 +7,7 @@ import {
   saveCheckpointNow,
   useCheckpoints,
 } from '../app/autosave';
-import type { CheckpointMeta } from '../app/checkpoints';
+import type { CheckpointMeta } from '../workers/checkpoint-store';
 import { formatBytes } from '../app/run-io';
 import { useAppStore } from '../app/store';
 import './persistence.css';

@@ -1,4 +1,5 @@
 import { type KeyboardEvent, type PointerEvent, useEffect, useRef } from 'react';
+import { beginInteraction } from '../app/interaction';
 import { attachDecodedCanvas, rangeCentre, setPoint, toImageData } from '../app/explorer-client';
 import { type ExplorerState, useExplorerStore } from '../app/explorer-store';
 import { padToPlane, planeToPad } from '../model/latent';
@@ -38,6 +39,13 @@ export function LatentPad() {
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const handleRef = useRef<HTMLDivElement>(null);
   const dragging = useRef(false);
+  // Ends the page's drag mode (curves held back) begun by a pointer drag or held arrow key.
+  const endDrag = useRef<(() => void) | null>(null);
+  const stopDrag = () => {
+    endDrag.current?.();
+    endDrag.current = null;
+  };
+  useEffect(() => stopDrag, []);
 
   // Background: the decoded plane, or the test codes as faint dots, and the base point's axes.
   useEffect(() => {
@@ -137,6 +145,7 @@ export function LatentPad() {
         return;
     }
     event.preventDefault();
+    if (event.repeat && !endDrag.current) endDrag.current = beginInteraction();
     setPoint(x, y, event.timeStamp);
   };
 
@@ -160,6 +169,8 @@ export function LatentPad() {
         event.currentTarget.setPointerCapture(event.pointerId);
         event.currentTarget.focus();
         dragging.current = true;
+        stopDrag();
+        endDrag.current = beginInteraction();
         moveTo(event);
       }}
       onPointerMove={(event) => {
@@ -167,12 +178,16 @@ export function LatentPad() {
       }}
       onPointerUp={(event) => {
         dragging.current = false;
+        stopDrag();
         event.currentTarget.releasePointerCapture(event.pointerId);
       }}
       onPointerCancel={() => {
         dragging.current = false;
+        stopDrag();
       }}
       onKeyDown={onKeyDown}
+      onKeyUp={stopDrag}
+      onBlur={stopDrag}
     >
       <canvas ref={canvasRef} width={PAD_PIXELS} height={PAD_PIXELS} aria-hidden="true" />
       <div ref={handleRef} className="latent-pad__handle" aria-hidden="true" hidden={!ready} />

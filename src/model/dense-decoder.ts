@@ -38,6 +38,8 @@ const ACTIVATIONS: readonly string[] = ['linear', 'relu', 'sigmoid', 'tanh'];
  */
 export function parseDenseDecoder(
   artifacts: NetworkArtifacts,
+  /** Read the weights in place (views on `artifacts.weightData`) instead of copying them. */
+  inPlace = false,
 ): { decoder: DenseDecoder } | { reason: string } {
   const topology = artifacts.modelTopology as {
     class_name?: string;
@@ -58,7 +60,9 @@ export function parseDenseDecoder(
     if (!spec || spec.dtype !== 'float32' || spec.shape.join() !== shape.join()) return null;
     const count = shape.reduce((a, b) => a * b, 1);
     if (offset + count * 4 > data.byteLength) return null;
-    const values = new Float32Array(data.slice(offset, offset + count * 4));
+    const values = inPlace
+      ? new Float32Array(data, offset, count)
+      : new Float32Array(data.slice(offset, offset + count * 4));
     offset += count * 4;
     return values;
   };

@@ -81,6 +81,13 @@ export interface WeightsSnapshot {
   latentDim: number;
   encoder: NetworkArtifacts;
   decoder: NetworkArtifacts;
+  /**
+   * A second copy of the decoder's weight bytes, made in the trainer worker, for the page's own
+   * pad decoder: the page reads its weights in place from it and moves `encoder` and `decoder`
+   * on to the explorer worker, so it never copies megabytes itself (tens of milliseconds, a
+   * dropped frame under the pointer).
+   */
+  pageDecoderData?: ArrayBuffer;
 }
 
 export type ProgressPhase = 'backend' | 'dataset' | 'model';

@@ -4,6 +4,7 @@
  */
 import * as Comlink from 'comlink';
 import type { Hyperparams } from '../model/config';
+import { type CheckpointMeta, pruneCheckpoints, saveCheckpoint } from './checkpoint-store';
 import type { FetchBytes } from './dataset';
 import type { RunSettings, TrainerEvent, TrainerListener } from './protocol';
 import { type InitRequest, Trainer, type TrainerDeps } from './trainer';
@@ -12,7 +13,13 @@ import { type InitRequest, Trainer, type TrainerDeps } from './trainer';
 function transferable(event: TrainerEvent): TrainerEvent {
   if (event.type === 'weights') {
     const { encoder, decoder } = event.weights;
-    return Comlink.transfer(event, [encoder.weightData, decoder.weightData]);
+    const decoderData = decoder.weightData as ArrayBuffer;
+    const pageDecoderData = decoderData.slice(0);
+    return Comlink.transfer({ ...event, weights: { ...event.weights, pageDecoderData } }, [
+      encoder.weightData as ArrayBuffer,
+      decoderData,
+      pageDecoderData,
+    ]);
   }
   if (event.type !== 'images') return event;
   const { reconstructions, samples, interpolation } = event.images;
@@ -60,6 +67,26 @@ export function createTrainerApi(deps: TrainerDeps & { fetchBytes: FetchBytes })
     async exportRun() {
       const run = await trainer.exportRun();
       return Comlink.transfer(run, [run.bytes.buffer]);
+    },
+    /**
+     * Exports the run and stores it as a checkpoint in IndexedDB, here in the worker: the page
+     * never holds the megabytes (cloning them into IndexedDB on the page stalled the latent pad
+     * for a second), it gets only the record. Keeps the newest `keep` checkpoints.
+     */
+    async saveCheckpoint(
+      meta: Omit<CheckpointMeta, 'id' | 'step' | 'sizeBytes'>,
+      keep: number,
+    ): Promise<{ meta: CheckpointMeta; serializeMs: number }> {
+      const { bytes, manifest, serializeMs } = await trainer.exportRun();
+      const saved = await saveCheckpoint(
+        { ...meta, step: manifest.step, sizeBytes: bytes.byteLength },
+        // The zip's own buffer when it is exactly the zip, else a copy of just its bytes.
+        bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+          ? (bytes.buffer as ArrayBuffer)
+          : bytes.slice().buffer,
+      );
+      await pruneCheckpoints(keep);
+      return { meta: saved, serializeMs };
     },
     /** Replaces the model by the run in `bytes` (a zip from exportRun); throws on a bad file. */
     importRun(bytes: Uint8Array) {

@@ -39,6 +39,29 @@ describe('dense decoder on the page (no tfjs)', () => {
     model.dispose();
   });
 
+  it('reads the weights in place when asked, and decodes the same as from a copy', async () => {
+    const model = new VaeGan(
+      { ...DEFAULT_MODEL_CONFIG, latentDim: 4, hiddenUnits: 32, seed: 3 },
+      DEFAULT_HYPERPARAMS,
+    );
+    const artifacts = await saveNetwork(model.decoder);
+    const data = artifacts.weightData as ArrayBuffer;
+    const copied = parseDenseDecoder(artifacts);
+    const inPlace = parseDenseDecoder(artifacts, true);
+    if (!('decoder' in copied) || !('decoder' in inPlace)) throw new Error('not a dense stack');
+    const kernels = inPlace.decoder.layers.map((l) => l.kernel);
+    expect(kernels.every((k) => k.buffer === data)).toBe(true);
+    expect(copied.decoder.layers.every((l) => l.kernel.buffer !== data)).toBe(true);
+    const z = new Float32Array([0.4, -1.2, 2, 0.1]);
+    expect(Array.from(denseDecode(inPlace.decoder, z))).toEqual(
+      Array.from(denseDecode(copied.decoder, z)),
+    );
+    // In place means shared: a change to the bytes shows in the decoder.
+    new Float32Array(data)[0] = 123;
+    expect(kernels[0]![0]).toBe(123);
+    model.dispose();
+  });
+
   it('refuses a topology that is not a stack of Dense layers, with the reason', async () => {
     const model = new VaeGan({ ...DEFAULT_MODEL_CONFIG, hiddenUnits: 16 }, DEFAULT_HYPERPARAMS);
     const parsed = parseDenseDecoder(await saveNetwork(model.discriminator));
