@@ -9,6 +9,7 @@ import { type DenseDecoder, denseDecode, parseDenseDecoder, toRgba } from '../mo
 import { clampToRange, type PadRange, planeToZ, zToPlane } from '../model/latent';
 import type { ExplorerApi } from '../workers/explorer-api';
 import type { ImageGrid, WeightsSnapshot } from '../workers/protocol';
+import { isInteracting, onInteractionEnd } from './interaction';
 import {
   defaultPlane,
   DEFAULT_INTERPOLATION,
@@ -161,12 +162,22 @@ async function loadLoop() {
 
 let lastScatter = 0;
 let scatterTimer: ReturnType<typeof setTimeout> | undefined;
+let scatterAfterDrag = false;
+onInteractionEnd(() => {
+  if (!scatterAfterDrag) return;
+  scatterAfterDrag = false;
+  void refreshScatter();
+});
 
 /** After new weights: the scatter (rate-limited), the pad's image, the strip, the selection. */
 async function refreshAll(newModel: boolean) {
   const now = performance.now();
   clearTimeout(scatterTimer);
-  if (newModel || !get().scatter || now - lastScatter >= SCATTER_MS) {
+  if (!newModel && get().scatter && isInteracting()) {
+    // Not under a dragging pointer: the new layout would move the pad's range (and the
+    // handle's place in it) mid-drag, and redrawing 2,500 points costs frames. Once it ends.
+    scatterAfterDrag = true;
+  } else if (newModel || !get().scatter || now - lastScatter >= SCATTER_MS) {
     await refreshScatter();
   } else {
     // Catch up once training pauses, so the scatter never stays behind the weights.
