@@ -65,9 +65,7 @@ const NETWORK_OUTPUTS: Record<NetworkName, string> = {
 function networkOutput(name: NetworkName, image: ImageShape): string {
   const { height, width, channels } = image;
   const layout = channels === 1 ? `${height}x${width}` : `${height}x${width}x${channels} HWC`;
-  return NETWORK_OUTPUTS[name]
-    .replaceAll('784', String(imageSize(image)))
-    .replace('28x28', layout);
+  return NETWORK_OUTPUTS[name].replaceAll('784', String(imageSize(image))).replace('28x28', layout);
 }
 
 /** The curves, one column per quantity (JSON has no NaN: a diverged value is null). */

@@ -115,7 +115,10 @@ export function labelsFromPaths(paths: readonly string[]): {
 }
 
 /** The largest square in the middle of a width x height picture (the left/top gets the odd pixel less). */
-export function centreSquare(width: number, height: number): { x: number; y: number; size: number } {
+export function centreSquare(
+  width: number,
+  height: number,
+): { x: number; y: number; size: number } {
   const size = Math.min(width, height);
   return { x: Math.floor((width - size) / 2), y: Math.floor((height - size) / 2), size };
 }
@@ -134,7 +137,9 @@ export function preprocess(
   shape: ImageShape,
 ): Uint8Array {
   if (width < 1 || height < 1 || rgba.length < width * height * 4) {
-    throw new Error(`preprocess: ${rgba.length} bytes cannot hold a ${width} x ${height} RGBA picture`);
+    throw new Error(
+      `preprocess: ${rgba.length} bytes cannot hold a ${width} x ${height} RGBA picture`,
+    );
   }
   const { x: x0, y: y0, size } = centreSquare(width, height);
   const { width: ow, height: oh, channels } = shape;
