@@ -30,7 +30,11 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
 }
 
 /** RGBA bytes (width * height * 4) as a PNG file. */
-export function encodePng(width: number, height: number, rgba: Uint8Array): Uint8Array {
+export function encodePng(
+  width: number,
+  height: number,
+  rgba: Uint8Array,
+): Uint8Array<ArrayBuffer> {
   const header = new Uint8Array(13);
   const view = new DataView(header.buffer);
   view.setUint32(0, width);
@@ -46,7 +50,7 @@ export function encodePng(width: number, height: number, rgba: Uint8Array): Uint
     chunk('IDAT', deflateSync(raw)),
     chunk('IEND', new Uint8Array()),
   ];
-  return Uint8Array.from(Buffer.concat(parts));
+  return new Uint8Array(Buffer.concat(parts));
 }
 
 /** Decodes a PNG written by encodePng; throws on anything else (or a damaged file). */
