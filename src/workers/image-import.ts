@@ -99,7 +99,8 @@ const byPath = (a: { path: string }, b: { path: string }) =>
 function setName(files: readonly ImportFile[]): string {
   const roots = new Set(files.map((f) => f.path.split('/')[0]!.replace(/\.zip$/i, '')));
   const [only] = roots;
-  return roots.size === 1 && only && files.some((f) => f.path.includes('/')) ? only : 'your images';
+  const folderOrZip = files.some((f) => f.path.includes('/') || /\.zip$/i.test(f.path));
+  return roots.size === 1 && only && folderOrZip ? only : 'your images';
 }
 
 /**
