@@ -99,6 +99,33 @@ test.describe('your own images', () => {
     expectNoPageErrors(page);
   });
 
+  test('a zip dropped on the drop zone is read as images, not as a run to import', async ({
+    page,
+  }) => {
+    const app = new Playground(page);
+    await app.open();
+    const zip = zipSync(pictures(32));
+    const dataTransfer = await page.evaluateHandle((bytes) => {
+      const transfer = new DataTransfer();
+      const file = new File([new Uint8Array(bytes)], 'dropped.zip', { type: 'application/zip' });
+      transfer.items.add(file);
+      return transfer;
+    }, Array.from(zip));
+    const zone = page.getByRole('region', { name: 'Drop zone for your images' });
+    await zone.dispatchEvent('dragenter', { dataTransfer });
+    await zone.dispatchEvent('dragover', { dataTransfer });
+    await zone.dispatchEvent('drop', { dataTransfer });
+    await expect(page.getByTestId('user-images-message')).toContainText(
+      'Loaded 64 images from "dropped"',
+      { timeout: 60_000 },
+    );
+    await expect(page.getByLabel('Data set')).toHaveValue('user');
+    await expect(app.runStatus).toHaveText('ready');
+    // The page-wide drop of run zips did not also take it.
+    await expect(page.getByRole('alert')).toHaveCount(0);
+    expectNoPageErrors(page);
+  });
+
   test('ten images are refused with a message, and MNIST keeps running', async ({ page }) => {
     const app = new Playground(page);
     await app.open();
