@@ -151,7 +151,10 @@ async function loadLoop() {
                 manifold: null,
               }
             : {}),
-          ...(previous?.dataset !== loaded.dataset
+          // Another data set (or another set of the user's): old test-image indices mean nothing.
+          ...(previous?.dataset !== loaded.dataset ||
+          previous.datasetName !== loaded.datasetName ||
+          previous.testCount !== loaded.testCount
             ? {
                 selected: null,
                 selectedView: null,

@@ -236,6 +236,7 @@ Generate images with plain TensorFlow.js (serve the unzipped folder over HTTP):
   const decoder = await tf.loadLayersModel('http://localhost:8080/decoder/model.json');
   const z = tf.randomNormal([16, latentDim]);            // latentDim: see manifest.json
   const images = decoder.predict(z).reshape([16, 28, 28, 1]); // values in [0, 1]
+  // (for a set of your own, reshape to [16, ...imageShape] from manifest.json, e.g. 32, 32, 3)
 
 The decoder and generator end in a sigmoid, so they output pixel probabilities.
 Import this zip back into VAEGAN Playground to continue training (optimizer state and curves
