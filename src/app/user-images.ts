@@ -149,6 +149,7 @@ export async function importUserImages(files: ImportFile[]): Promise<void> {
     const total = loaded.trainCount + loaded.testCount;
     const parts = [
       `Loaded ${total.toLocaleString('en-US')} images from "${loaded.name}" ` +
+        `in ${(result.ms / 1000).toFixed(1)} s ` +
         `(${loaded.trainCount} to train, ${loaded.testCount} to test; ` +
         `${colour ? '32×32 colour' : '28×28 grey'}; ` +
         (loaded.classes.length === 1
