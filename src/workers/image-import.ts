@@ -83,6 +83,9 @@ export interface ImportRefusal {
   found: number;
 }
 
+/** Files read and decoded at once. */
+const DECODE_AHEAD = 4;
+
 interface Candidate {
   path: string;
   read: () => Promise<Uint8Array>;
@@ -147,8 +150,31 @@ export async function importImages(
   const images: { path: string; pixels: Uint8Array }[] = [];
   let found = 0;
   let lastReport = -Infinity;
-  for (let i = 0; i < candidates.length; i++) {
-    const c = candidates[i]!;
+  /** One file: skipped with a reason, or an image (decoded unless the cap is reached). */
+  const convert = async (
+    c: Candidate,
+    decodeIt: boolean,
+  ): Promise<{ skip: string } | { pixels: Uint8Array | null }> => {
+    let bytes: Uint8Array;
+    try {
+      bytes = await c.read();
+    } catch (error) {
+      return { skip: `could not be read (${errorText(error)})` };
+    }
+    const type = sniffImageType(bytes);
+    if (!type) return { skip: 'not a PNG or JPEG image' };
+    if (!decodeIt) return { pixels: null }; // counted, not decoded
+    try {
+      const picture = await decode(bytes, type, shape);
+      const pixels = preprocess(picture.rgba, picture.width, picture.height, shape);
+      if (pixels.length !== size) throw new Error('wrong size after resizing');
+      return { pixels };
+    } catch (error) {
+      return { skip: `broken ${type === 'png' ? 'PNG' : 'JPEG'}: ${errorText(error)}` };
+    }
+  };
+  // A few files at a time: the browser decodes on its own threads meanwhile.
+  for (let i = 0; i < candidates.length; i += DECODE_AHEAD) {
     if (now() - lastReport > 100) {
       lastReport = now();
       onProgress?.({
@@ -157,32 +183,18 @@ export async function importImages(
         label: `Decoding ${i.toLocaleString('en-US')} of ${candidates.length.toLocaleString('en-US')} files`,
       });
     }
-    let bytes: Uint8Array;
-    try {
-      bytes = await c.read();
-    } catch (error) {
-      skipped.push({ path: c.path, reason: `could not be read (${errorText(error)})` });
-      continue;
-    }
-    const type = sniffImageType(bytes);
-    if (!type) {
-      skipped.push({ path: c.path, reason: 'not a PNG or JPEG image' });
-      continue;
-    }
-    found += 1;
-    if (images.length >= cap) continue; // counted, not decoded
-    try {
-      const picture = await decode(bytes, type, shape);
-      const pixels = preprocess(picture.rgba, picture.width, picture.height, shape);
-      if (pixels.length !== size) throw new Error('wrong size after resizing');
-      images.push({ path: c.path, pixels });
-    } catch (error) {
-      found -= 1;
-      skipped.push({
-        path: c.path,
-        reason: `broken ${type === 'png' ? 'PNG' : 'JPEG'}: ${errorText(error)}`,
-      });
-    }
+    const batch = candidates.slice(i, i + DECODE_AHEAD);
+    const decodeIt = images.length < cap;
+    const outcomes = await Promise.all(batch.map((c) => convert(c, decodeIt)));
+    outcomes.forEach((outcome, k) => {
+      const path = batch[k]!.path;
+      if ('skip' in outcome) {
+        skipped.push({ path, reason: outcome.skip });
+        return;
+      }
+      found += 1;
+      if (outcome.pixels && images.length < cap) images.push({ path, pixels: outcome.pixels });
+    });
   }
   onProgress?.({ done: candidates.length, total: candidates.length, label: 'Splitting the set' });
   const names = files.filter((f) => !isClutter(f.path));
