@@ -217,6 +217,25 @@ export async function importImages(
   };
 }
 
+let scratch: OffscreenCanvasRenderingContext2D | null = null;
+
+/** One canvas for every decode (a new canvas per image costs more than the image). */
+function scratchContext(side: number): OffscreenCanvasRenderingContext2D {
+  if (!scratch) {
+    const ctx = new OffscreenCanvas(side, side).getContext('2d', { willReadFrequently: true });
+    if (!ctx) throw new Error('no 2D canvas in this worker');
+    scratch = ctx;
+  }
+  const { canvas } = scratch;
+  if (canvas.width !== side || canvas.height !== side) {
+    canvas.width = side; // resets the context's state too
+    canvas.height = side;
+  }
+  scratch.imageSmoothingEnabled = true;
+  scratch.imageSmoothingQuality = 'high';
+  return scratch;
+}
+
 /**
  * The browser's decoder, for a worker: createImageBitmap, then the central square drawn into an
  * OffscreenCanvas, shrunk on the way to at most 8 times the target side (so a 12-megapixel photo
@@ -235,11 +254,9 @@ export const browserDecode: DecodeImage = async (bytes, type, target) => {
   try {
     const { x, y, size } = centreSquare(bitmap.width, bitmap.height);
     const side = Math.min(size, 8 * Math.max(target.width, target.height));
-    const canvas = new OffscreenCanvas(side, side);
-    const ctx = canvas.getContext('2d', { willReadFrequently: true });
-    if (!ctx) throw new Error('no 2D canvas in this worker');
-    ctx.imageSmoothingEnabled = true;
-    ctx.imageSmoothingQuality = 'high';
+    const ctx = scratchContext(side);
+    // Drawing and reading back are synchronous, so concurrent decodes can share one canvas.
+    ctx.clearRect(0, 0, side, side);
     ctx.drawImage(bitmap, x, y, size, size, 0, 0, side, side);
     return { width: side, height: side, rgba: ctx.getImageData(0, 0, side, side).data };
   } finally {
