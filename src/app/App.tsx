@@ -10,6 +10,7 @@ import { Notices } from '../components/Notices';
 import { RunSettingsPanel } from '../components/RunSettingsPanel';
 import { StatusBar } from '../components/StatusBar';
 import { TrainingControls } from '../components/TrainingControls';
+import { UserImagesPanel } from '../components/UserImagesPanel';
 
 export function App() {
   return (
@@ -28,6 +29,7 @@ export function App() {
           <TrainingControls />
           <HyperparamsPanel />
           <RunSettingsPanel />
+          <UserImagesPanel />
         </aside>
         <div className="content">
           <ImagesPanel />

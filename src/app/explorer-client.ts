@@ -7,6 +7,8 @@
 import * as Comlink from 'comlink';
 import { type DenseDecoder, denseDecode, parseDenseDecoder, toRgba } from '../model/dense-decoder';
 import { clampToRange, type PadRange, planeToZ, zToPlane } from '../model/latent';
+import type { ImageShape } from '../model/config';
+import type { DatasetInfo } from '../workers/dataset';
 import type { ExplorerApi } from '../workers/explorer-api';
 import type { ImageGrid, WeightsSnapshot } from '../workers/protocol';
 import { isInteracting, onInteractionEnd } from './interaction';
@@ -77,6 +79,19 @@ function start(): Promise<boolean> {
 
 // ---- weight snapshots ------------------------------------------------------------------------
 
+/**
+ * Gives the explorer worker the test split of the user's own images (copied: the caller keeps
+ * its arrays), so snapshots of a model trained on them can be embedded and shown.
+ */
+export async function sendUserTestSet(
+  info: DatasetInfo,
+  images: Uint8Array,
+  labels: Uint8Array,
+): Promise<void> {
+  if (!(await start()) || !api) throw new Error('The latent explorer could not start');
+  await api.setUserTestSet(info, images, labels);
+}
+
 let pendingWeights: WeightsSnapshot | null = null;
 let loadingWeights = false;
 
@@ -114,7 +129,10 @@ async function loadLoop() {
         fail('Could not load the weights', error);
         continue;
       }
-      pageDecoder = 'decoder' in parsed ? { decoder: parsed.decoder, step: loaded.step } : null;
+      pageDecoder =
+        'decoder' in parsed
+          ? { decoder: parsed.decoder, step: loaded.step, image: loaded.image }
+          : null;
       set({
         padDecoder:
           'decoder' in parsed
@@ -141,7 +159,10 @@ async function loadLoop() {
                 manifold: null,
               }
             : {}),
-          ...(previous?.dataset !== loaded.dataset
+          // Another data set (or another set of the user's): old test-image indices mean nothing.
+          ...(previous?.dataset !== loaded.dataset ||
+          previous.datasetName !== loaded.datasetName ||
+          previous.testCount !== loaded.testCount
             ? {
                 selected: null,
                 selectedView: null,
@@ -285,7 +306,7 @@ function decodePoint() {
   if (scatter) requestDecode(planeToZ(scatter.plane, point.x, point.y));
 }
 
-let pageDecoder: { decoder: DenseDecoder; step: number } | null = null;
+let pageDecoder: { decoder: DenseDecoder; step: number; image: ImageShape } | null = null;
 let lastPainted = 0;
 
 function requestDecode(z: Float32Array, eventTime?: number) {
@@ -295,8 +316,9 @@ function requestDecode(z: Float32Array, eventTime?: number) {
   if (pageDecoder && pageDecoder.decoder.latentDim === z.length) {
     // The fast path: decode and paint now, inside the event that moved the handle.
     const t0 = performance.now();
-    const pixels = toRgba(denseDecode(pageDecoder.decoder, z));
-    const image: ImageGrid = { width: 28, height: 28, pixels, cols: 1, rows: 1 };
+    const { width, height, channels } = pageDecoder.image;
+    const pixels = toRgba(denseDecode(pageDecoder.decoder, z), undefined, channels);
+    const image: ImageGrid = { width, height, pixels, cols: 1, rows: 1 };
     paintDecoded(image, pageDecoder.step, seq, {
       roundtrip: 0,
       decode: performance.now() - t0,
@@ -338,6 +360,9 @@ function paintDecoded(
   lastPainted = id;
   const canvas = decodedCanvas;
   if (canvas) {
+    // 28 x 28 for MNIST, 32 x 32 for a colour set of the user's.
+    if (canvas.width !== image.width) canvas.width = image.width;
+    if (canvas.height !== image.height) canvas.height = image.height;
     canvas
       .getContext('2d')
       ?.putImageData(

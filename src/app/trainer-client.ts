@@ -9,6 +9,7 @@ import type { TrainerApi } from '../workers/trainer-api';
 import type { BackendRequest, RunSettings, TrainerEvent } from '../workers/protocol';
 import { acceptWeights } from './explorer-client';
 import { useAppStore } from './store';
+import { sendKeptSetToTrainer } from './user-images';
 
 let worker: Worker | null = null;
 let api: Comlink.Remote<TrainerApi> | null = null;
@@ -68,6 +69,8 @@ export async function startTrainer(
       event.type === 'weights' ? acceptWeights(event.weights) : receive(event);
     await remote.init({ backend, datasetsBaseUrl }, Comlink.proxy(route));
     await remote.setHyperparams(hp);
+    // A new worker has no images of the user's: the page gives it its copy.
+    if (settings.dataset === 'user') await sendKeptSetToTrainer();
     await remote.configure(settings);
   } catch (error) {
     if (api === remote) report(error);

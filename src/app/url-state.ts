@@ -114,8 +114,14 @@ export function readUrlState(search: string): UrlState {
   const state: UrlState = { settings: {}, hyperparams: {}, problems };
   const backend = oneOf(params, 'backend', BACKENDS, problems);
   if (backend) state.backend = backend;
-  const dataset = oneOf<DatasetId>(params, 'dataset', DATASET_IDS, problems);
-  if (dataset) state.settings.dataset = dataset;
+  const dataset = oneOf<DatasetId>(params, 'dataset', [...DATASET_IDS, 'user'], problems);
+  if (dataset === 'user') {
+    // Not a silent fall-back: the page says so, and the form stays on a set it can load.
+    problems.push(
+      'dataset=user names images from your own computer, which a link cannot carry: ' +
+        'drop the folder or zip under "Your own images" to train on them.',
+    );
+  } else if (dataset) state.settings.dataset = dataset;
   const architecture = oneOf(params, 'arch', ARCHITECTURES, problems);
   if (architecture) state.architecture = architecture;
   const variant = oneOf(params, 'variant', VARIANTS, problems);

@@ -1,6 +1,7 @@
 import type { FormEvent } from 'react';
 import { HIDDEN_UNITS_RANGE, LATENT_DIM_RANGE, type Variant } from '../model/config';
 import { useAppStore } from '../app/store';
+import { useUserImagesStore } from '../app/user-images';
 import { applySettings, startTrainer } from '../app/trainer-client';
 import { BATCH_SIZE_RANGE, type BackendRequest, type RunSettings } from '../workers/protocol';
 import type { DatasetId } from '../workers/dataset';
@@ -57,6 +58,7 @@ export function RunSettingsPanel() {
   const setRequested = useAppStore((s) => s.setRequested);
   const setBackendRequest = useAppStore((s) => s.setBackendRequest);
   const addNotice = useAppStore((s) => s.addNotice);
+  const userSet = useUserImagesStore((s) => s.loaded);
 
   const backendChanged = backend !== null && backendRequest !== backend.requested;
   const pending = !sameSettings(requested, running) || backendChanged;
@@ -76,6 +78,8 @@ export function RunSettingsPanel() {
       `Batch size: a whole number from ${BATCH_SIZE_RANGE.min} to ${BATCH_SIZE_RANGE.max}`,
     );
   if (!inRange(requested.seed, 0, 2 ** 31 - 1)) problems.push('Seed: a whole number of at least 0');
+  if (requested.dataset === 'user' && !userSet)
+    problems.push('Data set: load your images under "Your own images" first');
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -98,12 +102,15 @@ export function RunSettingsPanel() {
           <label htmlFor="dataset">Data set</label>
           <select
             id="dataset"
-            title="The images to learn: handwritten digits or clothing, 28×28 grey levels"
+            title="The images to learn: handwritten digits or clothing, 28×28 grey levels, or your own images"
             value={requested.dataset}
             onChange={(e) => setRequested({ dataset: e.currentTarget.value as DatasetId })}
           >
             <option value="mnist">MNIST digits</option>
             <option value="fashion-mnist">Fashion-MNIST</option>
+            <option value="user" disabled={!userSet}>
+              {userSet ? `Your images: ${userSet.name}` : 'Your images (none loaded)'}
+            </option>
           </select>
         </div>
         <div className="select-field">

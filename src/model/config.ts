@@ -10,6 +10,22 @@ export type Architecture = 'mlp';
 /** Generator-side adversarial loss: non-saturating -log D(G(z)), or the seed's minimax log(1 - D(G(z))). */
 export type AdversarialForm = 'non-saturating' | 'minimax';
 
+/** Size of one image; pixels are stored row-major with the channels of a pixel together (HWC). */
+export interface ImageShape {
+  width: number;
+  height: number;
+  /** 1 for grey levels, 3 for RGB. */
+  channels: 1 | 3;
+}
+
+/** MNIST and Fashion-MNIST: 28 x 28 grey levels. */
+export const MNIST_IMAGE: ImageShape = { width: 28, height: 28, channels: 1 };
+
+/** Values per image: width * height * channels (the MLP networks' input and output size). */
+export function imageSize(shape: ImageShape): number {
+  return shape.width * shape.height * shape.channels;
+}
+
 /** Structure of the networks: fixed for the life of a model; changing it means a new model. */
 export interface ModelConfig {
   architecture: Architecture;
@@ -18,8 +34,8 @@ export interface ModelConfig {
   latentDim: number;
   /** Width of the one hidden layer of every MLP network (512 in the seed). */
   hiddenUnits: number;
-  /** Pixels per image: 28 x 28 x 1 for MNIST and Fashion-MNIST. */
-  imagePixels: number;
+  /** Shape of the images: 28 x 28 x 1 for MNIST and Fashion-MNIST, 32 x 32 x 3 for colour sets. */
+  image: ImageShape;
   /** Seeds weight initialisation and every noise draw, so a run can be repeated. */
   seed: number;
 }
@@ -54,7 +70,7 @@ export const DEFAULT_MODEL_CONFIG: ModelConfig = {
   variant: 'shared',
   latentDim: 16,
   hiddenUnits: 512,
-  imagePixels: 28 * 28,
+  image: MNIST_IMAGE,
   seed: 1,
 };
 
@@ -111,5 +127,10 @@ export function validateModelConfig(c: ModelConfig): string[] {
   if (c.variant !== 'shared' && c.variant !== 'separate') problems.push('unknown variant');
   if (c.architecture !== 'mlp') problems.push('unknown architecture');
   if (!Number.isInteger(c.seed)) problems.push('seed must be a whole number');
+  const { width, height, channels } = c.image;
+  const side = (v: number) => Number.isInteger(v) && v >= 4 && v <= 256;
+  if (!side(width) || !side(height) || (channels !== 1 && channels !== 3)) {
+    problems.push('image shape must be 4 to 256 pixels a side with 1 or 3 channels');
+  }
   return problems;
 }

@@ -127,15 +127,30 @@ function sigmoid(v: number): number {
   return 1 / (1 + Math.exp(-v));
 }
 
-/** Grey levels in [0, 1] -> RGBA bytes, as images.ts paints a cell (NaN as mid grey). */
-export function toRgba(values: Float32Array, into?: Uint8ClampedArray): Uint8ClampedArray {
-  const out = into ?? new Uint8ClampedArray(values.length * 4);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    const byte = Number.isNaN(v) ? 128 : Math.round(Math.min(1, Math.max(0, v)) * 255);
-    out[4 * i] = byte;
-    out[4 * i + 1] = byte;
-    out[4 * i + 2] = byte;
+/**
+ * Intensities in [0, 1] -> RGBA bytes, as images.ts paints a cell (NaN as mid grey): grey levels
+ * (one value a pixel) or RGB (three values a pixel, `channels` 3).
+ */
+export function toRgba(
+  values: Float32Array,
+  into?: Uint8ClampedArray,
+  channels: 1 | 3 = 1,
+): Uint8ClampedArray {
+  const count = values.length / channels;
+  const out = into ?? new Uint8ClampedArray(count * 4);
+  const byte = (v: number) =>
+    Number.isNaN(v) ? 128 : Math.round(Math.min(1, Math.max(0, v)) * 255);
+  for (let i = 0; i < count; i++) {
+    if (channels === 1) {
+      const b = byte(values[i]!);
+      out[4 * i] = b;
+      out[4 * i + 1] = b;
+      out[4 * i + 2] = b;
+    } else {
+      out[4 * i] = byte(values[3 * i]!);
+      out[4 * i + 1] = byte(values[3 * i + 1]!);
+      out[4 * i + 2] = byte(values[3 * i + 2]!);
+    }
     out[4 * i + 3] = 255;
   }
   return out;

@@ -4,7 +4,7 @@
  * Decoder, generator and discriminator output logits; the sigmoid is applied by the caller.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ModelConfig } from './config';
+import { imageSize, type ModelConfig } from './config';
 
 /** Seeded Glorot initialiser: the same config.seed gives the same initial weights. */
 function glorot(seed: number) {
@@ -18,9 +18,10 @@ function layerSeed(config: ModelConfig, network: number, layer: number): number 
 
 const NET = { encoder: 1, decoder: 2, generator: 3, discriminator: 4 } as const;
 
-/** Encoder q_phi(z|x): x [batch, pixels] -> [batch, 2 * latentDim] = concat(mu, logvar). */
+/** Encoder q_phi(z|x): x [batch, width * height * channels] -> [batch, 2 * latentDim] = concat(mu, logvar). */
 export function buildEncoder(config: ModelConfig): tf.Sequential {
-  const { hiddenUnits, latentDim, imagePixels } = config;
+  const { hiddenUnits, latentDim } = config;
+  const imagePixels = imageSize(config.image);
   return tf.sequential({
     name: 'encoder',
     layers: [
@@ -45,7 +46,8 @@ export function buildEncoder(config: ModelConfig): tf.Sequential {
  * z [batch, latentDim] -> logits [batch, pixels].
  */
 export function buildDecoder(config: ModelConfig, role: 'decoder' | 'generator'): tf.Sequential {
-  const { hiddenUnits, latentDim, imagePixels } = config;
+  const { hiddenUnits, latentDim } = config;
+  const imagePixels = imageSize(config.image);
   const net = NET[role];
   return tf.sequential({
     name: role,
@@ -67,11 +69,12 @@ export function buildDecoder(config: ModelConfig, role: 'decoder' | 'generator')
 }
 
 /**
- * Discriminator D_psi: x [batch, pixels] -> [Dis_l features [batch, hiddenUnits], logit [batch, 1]].
+ * Discriminator D_psi: x [batch, width * height * channels] -> [Dis_l features [batch, hiddenUnits], logit [batch, 1]].
  * Dis_l is exposed for Larsen's learned-similarity reconstruction loss.
  */
 export function buildDiscriminator(config: ModelConfig): tf.LayersModel {
-  const { hiddenUnits, imagePixels } = config;
+  const { hiddenUnits } = config;
+  const imagePixels = imageSize(config.image);
   const input = tf.input({ shape: [imagePixels], name: 'discriminator_input' });
   const features = tf.layers
     .dense({

@@ -2,7 +2,16 @@
 // Runs in the training Web Worker and in Node (unit tests): only fetch, streams, TextDecoder and
 // typed arrays, no DOM or Node APIs.
 
-export type DatasetId = 'mnist' | 'fashion-mnist';
+import type { ImageShape } from '../model/config';
+
+/** The data sets the app serves itself (public/datasets). */
+export type BuiltinDatasetId = 'mnist' | 'fashion-mnist';
+/**
+ * A built-in set, or `user`: images from the user's own computer, decoded in the page's import
+ * worker (user-images.ts). A user set cannot be fetched from a URL; the trainer holds the one
+ * that was loaded last.
+ */
+export type DatasetId = BuiltinDatasetId | 'user';
 
 export interface SplitInfo {
   count: number;
@@ -23,6 +32,8 @@ export interface DatasetInfo {
   source: string;
   licence: string;
   split: string;
+  /** User sets only: a hash of every pixel and label, so a saved run can find its images again. */
+  fingerprint?: string;
 }
 
 export interface DatasetManifest {
@@ -32,7 +43,7 @@ export interface DatasetManifest {
 
 export interface DatasetSplit {
   count: number;
-  /** count × 784 uint8 pixels (0..255), row-major, image after image. */
+  /** count × height × width × channels uint8 values (0..255), HWC, image after image. */
   images: Uint8Array;
   /** count class indices, each < classes.length. */
   labels: Uint8Array;
@@ -53,7 +64,7 @@ export type FetchBytes = (
 /** The manifest formatVersion this loader understands (scripts/datasets.mjs FORMAT_VERSION). */
 export const SUPPORTED_FORMAT_VERSION = 1;
 
-export const DATASET_IDS: readonly DatasetId[] = ['mnist', 'fashion-mnist'];
+export const DATASET_IDS: readonly BuiltinDatasetId[] = ['mnist', 'fashion-mnist'];
 
 const REGENERATE_HINT = 'run npm run datasets';
 
@@ -111,7 +122,7 @@ export function parseManifest(json: unknown): DatasetManifest {
   }
   const list = root['datasets'];
   if (!Array.isArray(list)) fail('datasets must be an array');
-  const seen = new Set<DatasetId>();
+  const seen = new Set<BuiltinDatasetId>();
   const datasets = list.map((entry: unknown, i): DatasetInfo => {
     const where = `datasets[${i}]`;
     const d = asRecord(entry, where);
@@ -179,7 +190,7 @@ export async function loadManifest(baseUrl: string, fetch: FetchBytes): Promise<
  * gets the fraction 0..1 of all four files' bytes loaded so far, ending with 1.
  */
 export async function loadDataset(
-  id: DatasetId,
+  id: BuiltinDatasetId,
   baseUrl: string,
   fetch: FetchBytes,
   onProgress?: (fraction: number) => void,
@@ -280,7 +291,7 @@ function parseSplit(value: unknown, where: string): SplitInfo {
   };
 }
 
-function isDatasetId(value: unknown): value is DatasetId {
+function isDatasetId(value: unknown): value is BuiltinDatasetId {
   return typeof value === 'string' && (DATASET_IDS as readonly string[]).includes(value);
 }
 
@@ -319,4 +330,10 @@ function fail(message: string): never {
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** The image shape of a data set ([height, width, channels] in its info). */
+export function imageShapeOf(info: DatasetInfo): ImageShape {
+  const [height, width, channels] = info.shape;
+  return { width, height, channels: channels === 3 ? 3 : 1 };
 }

@@ -5,7 +5,7 @@
  */
 import * as Comlink from 'comlink';
 import type { LatentPlane, PadRange } from '../model/latent';
-import type { FetchBytes } from './dataset';
+import type { DatasetInfo, FetchBytes } from './dataset';
 import {
   Explorer,
   type ExplorerInit,
@@ -29,7 +29,11 @@ export function createExplorerApi(deps: { fetchBytes: FetchBytes }) {
     loadWeights(snapshot: WeightsSnapshot) {
       return explorer.loadWeights(snapshot);
     },
-    /** One code -> one 28 x 28 RGBA image. */
+    /** The test split of the user's own images, for snapshots of dataset "user". */
+    setUserTestSet(info: DatasetInfo, images: Uint8Array, labels: Uint8Array) {
+      explorer.setUserTestSet(info, images, labels);
+    },
+    /** One code -> one RGBA image (28 x 28 for MNIST). */
     async decode(z: Float32Array) {
       const result = await explorer.decode(z);
       return Comlink.transfer(result, [result.image.pixels.buffer]);

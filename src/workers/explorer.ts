@@ -17,13 +17,19 @@ import {
   type LatentPlane,
   type PadRange,
 } from '../model/latent';
+import { imageSize, type ImageShape } from '../model/config';
 import { loadNetwork } from '../model/serialize';
 import { selectBackend } from './backend';
-import { type DatasetId, type DatasetInfo, type FetchBytes, loadManifest } from './dataset';
-import { CELL, composeGrid, toUnitFloats } from './images';
+import {
+  type BuiltinDatasetId,
+  type DatasetId,
+  type DatasetInfo,
+  type FetchBytes,
+  imageShapeOf,
+  loadManifest,
+} from './dataset';
+import { composeGrid, toUnitFloats } from './images';
 import type { BackendInfo, BackendRequest, ImageGrid, WeightsSnapshot } from './protocol';
-
-const PIXELS = CELL * CELL;
 /** Test images embedded for the scatter (the first ones of the test split). */
 export const SCATTER_COUNT = 2500;
 /** Images per encoder call while embedding: small enough that pad decodes slip in between. */
@@ -46,6 +52,8 @@ export interface LoadedWeights {
   datasetName: string;
   classes: string[];
   testCount: number;
+  /** Shape of the decoded images: 28 x 28 x 1, or 32 x 32 x 3 for a colour set of the user's. */
+  image: ImageShape;
 }
 
 /** The plane the page asks for: two principal axes or two latent axes, through a base point. */
@@ -76,7 +84,7 @@ export interface ScatterResult {
 export interface TestImageView {
   index: number;
   label: number;
-  /** The test image and its reconstruction Dec(mu(x)), 28 x 28 each. */
+  /** The test image and its reconstruction Dec(mu(x)), one image each. */
   input: ImageGrid;
   recon: ImageGrid;
   mu: Float32Array;
@@ -97,9 +105,10 @@ export interface InterpolationResult {
   b: TestImageView;
 }
 
-interface TestSet {
+export interface TestSet {
   id: DatasetId;
   info: DatasetInfo;
+  image: ImageShape;
   count: number;
   images: Uint8Array;
   labels: Uint8Array;
@@ -110,6 +119,7 @@ interface Models {
   step: number;
   modelId: number;
   latentDim: number;
+  image: ImageShape;
   encoder: tf.LayersModel;
   decoder: tf.LayersModel;
   users: number;
@@ -127,8 +137,8 @@ function zeroDelayYield(): () => Promise<void> {
   return () => new Promise((resolve) => setTimeout(resolve, 0));
 }
 
-function single(cell: Float32Array): ImageGrid {
-  return composeGrid(cell, 1, { cols: 1, gap: 0 });
+function single(cell: Float32Array, image: ImageShape): ImageGrid {
+  return composeGrid(cell, 1, { cols: 1, gap: 0 }, image);
 }
 
 export class Explorer {
@@ -136,6 +146,8 @@ export class Explorer {
   private backend: BackendInfo | undefined;
   private testSet: TestSet | undefined;
   private testSetLoading: Promise<TestSet> | undefined;
+  /** The test split of the user's own images, sent by the page when they are loaded. */
+  private userTestSet: TestSet | undefined;
   private models: Models | undefined;
   private readonly pause = zeroDelayYield();
   /** The previous principal axes, so a refresh does not flip the scatter's orientation. */
@@ -153,11 +165,19 @@ export class Explorer {
   /** Rebuilds the encoder and decoder from a snapshot; loads the test set if it changed. */
   async loadWeights(snapshot: WeightsSnapshot): Promise<LoadedWeights> {
     if (!this.backend) throw new Error('The explorer worker has not been initialised');
-    const testSet = await this.ensureTestSet(snapshot.dataset);
+    const testSet = await this.ensureTestSet(snapshot.dataset, snapshot.fingerprint);
     const encoder = await loadNetwork(snapshot.encoder);
     const decoder = await loadNetwork(snapshot.decoder);
     const inDim = decoder.inputs[0]?.shape.at(-1);
     const outDim = encoder.outputs[0]?.shape.at(-1);
+    const pixels = decoder.outputs[0]?.shape.at(-1);
+    if (pixels !== imageSize(testSet.image)) {
+      encoder.dispose();
+      decoder.dispose();
+      throw new Error(
+        `The decoder makes ${pixels} values per image, but ${testSet.info.name} images have ${imageSize(testSet.image)}`,
+      );
+    }
     if (inDim !== snapshot.latentDim || outDim !== 2 * snapshot.latentDim) {
       encoder.dispose();
       decoder.dispose();
@@ -170,6 +190,7 @@ export class Explorer {
       step: snapshot.step,
       modelId: snapshot.modelId,
       latentDim: snapshot.latentDim,
+      image: testSet.image,
       encoder,
       decoder,
       users: 0,
@@ -184,16 +205,33 @@ export class Explorer {
       datasetName: testSet.info.name,
       classes: [...testSet.info.classes],
       testCount: testSet.count,
+      image: testSet.image,
     };
   }
 
-  /** Decodes one code into a 28 x 28 RGBA image, from the latest snapshot. */
+  /**
+   * Takes the test split of the user's own images (the page decoded them; they cannot be
+   * fetched). Snapshots of dataset "user" with this fingerprint embed and show these.
+   */
+  setUserTestSet(info: DatasetInfo, images: Uint8Array, labels: Uint8Array): void {
+    const image = imageShapeOf(info);
+    const count = labels.length;
+    if (info.id !== 'user' || !info.fingerprint || images.length !== count * imageSize(image)) {
+      throw new Error('The test images of your set are malformed');
+    }
+    if (labels.some((l) => l >= info.classes.length)) {
+      throw new Error('A test label of your set is out of range');
+    }
+    this.userTestSet = { id: 'user', info, image, count, images, labels };
+  }
+
+  /** Decodes one code into an RGBA image (28 x 28 for MNIST), from the latest snapshot. */
   async decode(z: Float32Array): Promise<{ step: number; image: ImageGrid; ms: number }> {
     const t0 = performance.now();
     return this.use(async (m) => {
       this.checkCode(z, m.latentDim);
       const cells = await this.decodeCodes(m, z, 1);
-      return { step: m.step, image: single(cells), ms: performance.now() - t0 };
+      return { step: m.step, image: single(cells, m.image), ms: performance.now() - t0 };
     });
   }
 
@@ -210,7 +248,7 @@ export class Explorer {
         z.set(planeToZ(plane, points[2 * i]!, points[2 * i + 1]!), i * m.latentDim);
       }
       const cells = await this.decodeCodes(m, z, n * n);
-      return composeGrid(cells, n * n, { cols: n, gap: 0 });
+      return composeGrid(cells, n * n, { cols: n, gap: 0 }, m.image);
     });
   }
 
@@ -319,7 +357,7 @@ export class Explorer {
       ];
       return {
         step: m.step,
-        strip: composeGrid(cells, steps, { cols: steps, gap: 1 }),
+        strip: composeGrid(cells, steps, { cols: steps, gap: 1 }, m.image),
         a: viewA,
         b: viewB,
       };
@@ -330,6 +368,7 @@ export class Explorer {
     if (this.models) this.retire(this.models);
     this.models = undefined;
     this.testSet = undefined;
+    this.userTestSet = undefined;
   }
 
   private views(
@@ -339,11 +378,12 @@ export class Explorer {
     recon: Float32Array,
     d: number,
   ): TestImageView[] {
+    const size = imageSize(test.image);
     return indices.map((index, k) => ({
       index,
       label: test.labels[index]!,
-      input: single(toUnitFloats(test.images, [index])),
-      recon: single(recon.slice(k * PIXELS, (k + 1) * PIXELS)),
+      input: single(toUnitFloats(test.images, [index], size), test.image),
+      recon: single(recon.slice(k * size, (k + 1) * size), test.image),
       mu: mus.slice(k * d, (k + 1) * d),
     }));
   }
@@ -392,11 +432,11 @@ export class Explorer {
     return this.testSet;
   }
 
-  /** Decoded images in [0, 1] of `count` codes, [count * 784]. */
+  /** Decoded images in [0, 1] of `count` codes, [count * pixels]. */
   private async decodeCodes(m: Models, z: Float32Array, count: number): Promise<Float32Array> {
     const out = tf.tidy(() => {
       const codes = tf.tensor2d(z, [count, m.latentDim]); // [count, latentDim]
-      return tf.sigmoid(m.decoder.predict(codes) as tf.Tensor2D); // [count, 784]
+      return tf.sigmoid(m.decoder.predict(codes) as tf.Tensor2D); // [count, pixels]
     });
     try {
       return (await out.data()) as Float32Array;
@@ -409,7 +449,8 @@ export class Explorer {
   private async encodeImages(m: Models, test: TestSet, indices: number[]): Promise<Float32Array> {
     const d = m.latentDim;
     const mu = tf.tidy(() => {
-      const x = tf.tensor2d(toUnitFloats(test.images, indices), [indices.length, PIXELS]);
+      const size = imageSize(test.image);
+      const x = tf.tensor2d(toUnitFloats(test.images, indices, size), [indices.length, size]);
       const out = m.encoder.predict(x) as tf.Tensor2D; // [n, 2 * latentDim]
       return tf.slice(out, [0, 0], [indices.length, d]); // [n, latentDim]
     });
@@ -434,7 +475,15 @@ export class Explorer {
     return mus;
   }
 
-  private async ensureTestSet(id: DatasetId): Promise<TestSet> {
+  private async ensureTestSet(id: DatasetId, fingerprint?: string): Promise<TestSet> {
+    if (id === 'user') {
+      const user = this.userTestSet;
+      if (!user || user.info.fingerprint !== fingerprint) {
+        throw new Error('The explorer has not received the test images of your set yet');
+      }
+      this.testSet = user;
+      return user;
+    }
     if (this.testSet?.id === id) return this.testSet;
     if (!this.testSetLoading) {
       this.testSetLoading = loadTestSplit(id, this.baseUrl, this.fetchBytes).finally(() => {
@@ -456,7 +505,7 @@ function dot(a: Float32Array, b: Float32Array): number {
 
 /** Loads only the test images and labels of a data set (the explorer never trains). */
 export async function loadTestSplit(
-  id: DatasetId,
+  id: BuiltinDatasetId,
   baseUrl: string,
   fetchBytes: FetchBytes,
 ): Promise<TestSet> {
@@ -469,7 +518,8 @@ export async function loadTestSplit(
     fetchBytes(join(info.test.labels)),
   ]);
   const count = info.test.count;
-  if (images.length !== count * PIXELS || labels.length !== count) {
+  const image = imageShapeOf(info);
+  if (images.length !== count * imageSize(image) || labels.length !== count) {
     throw new Error(
       `${info.name} test files have the wrong size (${images.length} image bytes, ${labels.length} labels for ${count} images); run npm run datasets`,
     );
@@ -479,5 +529,5 @@ export async function loadTestSplit(
       throw new Error(`${info.name} test label #${i} is out of range; run npm run datasets`);
     }
   }
-  return { id, info, count, images, labels };
+  return { id, info, image, count, images, labels };
 }

@@ -78,6 +78,8 @@ export interface WeightsSnapshot {
   /** Changes whenever the model is replaced (new settings, Reset). */
   modelId: number;
   dataset: DatasetId;
+  /** User sets only: which one, so the explorer embeds the right test images. */
+  fingerprint?: string;
   latentDim: number;
   encoder: NetworkArtifacts;
   decoder: NetworkArtifacts;

@@ -7,6 +7,7 @@
  *                            hyperparameters in force, metrics summary, optimiser layout
  *   encoder/model.json       x [n, 784] -> [mu, logvar] concatenated, [n, 2 * latentDim]
  *   decoder/model.json       z [n, latentDim] -> pixel probabilities [n, 784] (sigmoid output)
+ *                            (784 = 28 x 28 x 1; a colour set of the user's: 32 x 32 x 3 = 3072)
  *   generator/model.json     (`separate` only) z -> pixel probabilities
  *   discriminator/model.json x -> [Dis_l features, logit]
  *   optimizers/<phase>.bin   Adam first then second moments, float32
@@ -27,6 +28,9 @@ import { version as appVersion } from '../../package.json';
 import {
   type Architecture,
   type Hyperparams,
+  type ImageShape,
+  imageSize,
+  MNIST_IMAGE,
   sanitizeHyperparams,
   DEFAULT_HYPERPARAMS,
   type Variant,
@@ -44,7 +48,6 @@ import type { MetricsPoint, RunSettings } from './protocol';
 export const RUN_FORMAT = 'vaegan-playground-run';
 /** Bumped whenever a reader of the previous version could misread the new layout. */
 export const RUN_FORMAT_VERSION = 1;
-const PIXELS = 28 * 28;
 
 export type NetworkName = 'encoder' | 'decoder' | 'generator' | 'discriminator';
 export type OptimizerName = 'vae' | 'discriminator' | 'generator';
@@ -57,6 +60,13 @@ const NETWORK_OUTPUTS: Record<NetworkName, string> = {
   generator: 'z [n, latentDim] -> pixel probabilities [n, 784] (sigmoid output)',
   discriminator: 'x [n, 784] -> [Dis_l features [n, hiddenUnits], logit of P(real) [n, 1]]',
 };
+
+/** NETWORK_OUTPUTS for an image shape (the same text for 28 x 28 x 1). */
+function networkOutput(name: NetworkName, image: ImageShape): string {
+  const { height, width, channels } = image;
+  const layout = channels === 1 ? `${height}x${width}` : `${height}x${width}x${channels} HWC`;
+  return NETWORK_OUTPUTS[name].replaceAll('784', String(imageSize(image))).replace('28x28', layout);
+}
 
 /** The curves, one column per quantity (JSON has no NaN: a diverged value is null). */
 export interface RunHistory {
@@ -87,7 +97,13 @@ export interface RunManifest {
   variant: Variant;
   latentDim: number;
   hiddenUnits: number;
+  /** [height, width, channels]; absent in files of the first app versions: [28, 28, 1]. */
   imageShape: [number, number, number];
+  /**
+   * Runs on the user's own images (dataset "user"): which set it was. The images themselves are
+   * not in the zip; restoring needs the same set loaded (same fingerprint).
+   */
+  userDataset?: UserDatasetRef;
   batchSize: number;
   seed: number;
   /** Training steps taken. */
@@ -104,9 +120,20 @@ export interface RunManifest {
   history?: string;
 }
 
+/** The user's image set a run was trained on: enough to recognise it when loaded again. */
+export interface UserDatasetRef {
+  name: string;
+  fingerprint: string;
+  classes: string[];
+  trainCount: number;
+  testCount: number;
+}
+
 /** The state of a run copied out synchronously; tensors are clones owned by the snapshot. */
 export interface RunSnapshot {
   settings: RunSettings;
+  image: ImageShape;
+  userDataset?: UserDatasetRef;
   hyperparams: Hyperparams;
   step: number;
   trainingMs: number;
@@ -209,6 +236,7 @@ Generate images with plain TensorFlow.js (serve the unzipped folder over HTTP):
   const decoder = await tf.loadLayersModel('http://localhost:8080/decoder/model.json');
   const z = tf.randomNormal([16, latentDim]);            // latentDim: see manifest.json
   const images = decoder.predict(z).reshape([16, 28, 28, 1]); // values in [0, 1]
+  // (for a set of your own, reshape to [16, ...imageShape] from manifest.json, e.g. 32, 32, 3)
 
 The decoder and generator end in a sigmoid, so they output pixel probabilities.
 Import this zip back into VAEGAN Playground to continue training (optimizer state and curves
@@ -235,7 +263,7 @@ export async function encodeRun(
     networks.push({
       name: net.name,
       path: `${net.name}/model.json`,
-      output: NETWORK_OUTPUTS[net.name],
+      output: networkOutput(net.name, s.image),
     });
   }
   const optimizers = {} as Record<OptimizerName, OptimizerEntry>;
@@ -267,7 +295,8 @@ export async function encodeRun(
     variant: s.settings.variant,
     latentDim: s.settings.latentDim,
     hiddenUnits: s.settings.hiddenUnits,
-    imageShape: [28, 28, 1],
+    imageShape: [s.image.height, s.image.width, s.image.channels],
+    ...(s.userDataset ? { userDataset: { ...s.userDataset } } : {}),
     batchSize: s.settings.batchSize,
     seed: s.settings.seed,
     step: s.step,
@@ -335,6 +364,7 @@ export interface WeightBlock {
 export interface ParsedRun {
   manifest: RunManifest;
   settings: RunSettings;
+  image: ImageShape;
   hyperparams: Hyperparams;
   networks: Partial<Record<NetworkName, WeightBlock>>;
   optimizers: Partial<Record<OptimizerName, WeightBlock & OptimizerEntry>>;
@@ -510,6 +540,13 @@ export function parseRunArchive(bytes: Uint8Array): ParsedRun {
   const problems = settingsProblems(settings);
   if (!Number.isInteger(manifest.step) || manifest.step < 0)
     problems.push('step must be a whole number');
+  const image = readImageShape(manifest.imageShape, problems);
+  if (settings.dataset !== 'user' && imageSize(image) !== imageSize(MNIST_IMAGE)) {
+    problems.push(`image shape must be [28, 28, 1] for ${settings.dataset}`);
+  }
+  if (settings.dataset === 'user' && !isUserDatasetRef(manifest.userDataset)) {
+    problems.push('a run on your own images must name them (userDataset)');
+  }
   if (problems.length > 0) {
     fail('bad-manifest', `manifest.json has invalid settings: ${problems.join('; ')}.`);
   }
@@ -605,7 +642,7 @@ export function parseRunArchive(bytes: Uint8Array): ParsedRun {
       String(manifest.history),
     );
   }
-  return { manifest, settings, hyperparams, networks, optimizers, history };
+  return { manifest, settings, image, hyperparams, networks, optimizers, history };
 }
 
 /** Problems with run settings (same rules as the trainer), in words. */
@@ -613,7 +650,7 @@ function settingsProblems(s: RunSettings): string[] {
   const problems: string[] = [];
   const intIn = (v: unknown, lo: number, hi: number) =>
     typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
-  if (s.dataset !== 'mnist' && s.dataset !== 'fashion-mnist')
+  if (s.dataset !== 'mnist' && s.dataset !== 'fashion-mnist' && s.dataset !== 'user')
     problems.push(`unknown data set ${JSON.stringify(s.dataset)}`);
   if (s.variant !== 'shared' && s.variant !== 'separate')
     problems.push(`unknown variant ${JSON.stringify(s.variant)}`);
@@ -624,6 +661,35 @@ function settingsProblems(s: RunSettings): string[] {
   if (!intIn(s.batchSize, 8, 512)) problems.push('batch size must be a whole number from 8 to 512');
   if (!intIn(s.seed, 0, 2 ** 31 - 1)) problems.push('seed must be a whole number');
   return problems;
+}
+
+/** The manifest's [height, width, channels], or MNIST's when absent (first app versions). */
+function readImageShape(value: unknown, problems: string[]): ImageShape {
+  if (value === undefined) return MNIST_IMAGE;
+  const side = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 4 && v <= 256;
+  if (
+    !Array.isArray(value) ||
+    value.length !== 3 ||
+    !side(value[0]) ||
+    !side(value[1]) ||
+    (value[2] !== 1 && value[2] !== 3)
+  ) {
+    problems.push(`imageShape ${JSON.stringify(value)} is not [height, width, 1 or 3]`);
+    return MNIST_IMAGE;
+  }
+  return { height: value[0] as number, width: value[1] as number, channels: value[2] as 1 | 3 };
+}
+
+function isUserDatasetRef(x: unknown): x is UserDatasetRef {
+  return (
+    isObject(x) &&
+    typeof x.name === 'string' &&
+    typeof x.fingerprint === 'string' &&
+    Array.isArray(x.classes) &&
+    x.classes.every((c) => typeof c === 'string') &&
+    Number.isInteger(x.trainCount) &&
+    Number.isInteger(x.testCount)
+  );
 }
 
 const shapeText = (shape: readonly (number | null)[]) => `[${shape.join(', ')}]`;
@@ -641,7 +707,7 @@ export function restoreRun(run: ParsedRun): VaeGan {
       variant: settings.variant,
       latentDim: settings.latentDim,
       hiddenUnits: settings.hiddenUnits,
-      imagePixels: PIXELS,
+      image: run.image,
       seed: settings.seed,
     },
     run.hyperparams,

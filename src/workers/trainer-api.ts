@@ -5,7 +5,7 @@
 import * as Comlink from 'comlink';
 import type { Hyperparams } from '../model/config';
 import { type CheckpointMeta, pruneCheckpoints, saveCheckpoint } from './checkpoint-store';
-import type { FetchBytes } from './dataset';
+import type { Dataset, FetchBytes } from './dataset';
 import type { RunSettings, TrainerEvent, TrainerListener } from './protocol';
 import { type InitRequest, Trainer, type TrainerDeps } from './trainer';
 
@@ -41,6 +41,10 @@ export function createTrainerApi(deps: TrainerDeps & { fetchBytes: FetchBytes })
     /** Loads data and builds a new model for these settings (training stops). */
     configure(settings: RunSettings) {
       return trainer.configure(settings);
+    },
+    /** Takes the user's own images (buffers moved here) as the "user" data set. */
+    setUserDataset(dataset: Dataset) {
+      return trainer.setUserDataset(dataset);
     },
     start() {
       return trainer.start();

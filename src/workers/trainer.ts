@@ -7,6 +7,9 @@ import * as tf from '@tensorflow/tfjs';
 import {
   DEFAULT_HYPERPARAMS,
   type Hyperparams,
+  type ImageShape,
+  imageSize,
+  MNIST_IMAGE,
   type ModelConfig,
   sanitizeHyperparams,
   validateModelConfig,
@@ -18,11 +21,12 @@ import { selectBackend } from './backend';
 import {
   type Dataset,
   type FetchBytes,
+  imageShapeOf,
   loadDataset,
   loadManifest,
   type DatasetManifest,
 } from './dataset';
-import { CELL, composeGrid, interleave, toUnitFloats } from './images';
+import { composeGrid, interleave, toUnitFloats } from './images';
 import {
   disposeSnapshot,
   encodeRun,
@@ -30,7 +34,9 @@ import {
   restoreRun,
   type RunManifest,
   snapshotRun,
+  type UserDatasetRef,
 } from './run-archive';
+import { checkUserDataset, NO_USER_DATASET, userDatasetRef } from './user-images';
 import {
   BATCH_SIZE_RANGE,
   type BackendInfo,
@@ -99,6 +105,8 @@ class BatchSampler {
     private readonly images: Uint8Array,
     private readonly count: number,
     seed: number,
+    /** Values per image: 784 for MNIST. */
+    private readonly cellValues: number,
   ) {
     this.random = mulberry32(seed);
     this.order = new Uint32Array(count);
@@ -118,28 +126,46 @@ class BatchSampler {
 
   /** Moves on by `batches` batches without drawing them, as a restored run must. */
   advance(batches: number, batchSize: number) {
-    for (let i = 0; i < batches; i++) {
-      if (this.cursor + batchSize > this.count) this.shuffle();
-      this.cursor += batchSize;
-    }
+    for (let i = 0; i < batches; i++) this.indices(batchSize);
   }
 
-  /** The next batch as floats in [0, 1], [batchSize, 784]. */
-  next(batchSize: number): tf.Tensor2D {
+  /** The next batch's image indices. */
+  private indices(batchSize: number): ArrayLike<number> {
+    if (batchSize > this.count) {
+      // A small set of the user's: the batch spans epochs, each in a fresh order.
+      const out = new Uint32Array(batchSize);
+      for (let i = 0; i < batchSize; i++) {
+        if (this.cursor >= this.count) this.shuffle();
+        out[i] = this.order[this.cursor++]!;
+      }
+      return out;
+    }
     if (this.cursor + batchSize > this.count) this.shuffle();
     const indices = this.order.subarray(this.cursor, this.cursor + batchSize);
     this.cursor += batchSize;
-    return tf.tensor2d(toUnitFloats(this.images, indices), [batchSize, CELL * CELL]);
+    return indices;
+  }
+
+  /** The next batch as floats in [0, 1], [batchSize, cellValues]. */
+  next(batchSize: number): tf.Tensor2D {
+    const indices = this.indices(batchSize);
+    return tf.tensor2d(toUnitFloats(this.images, indices, this.cellValues), [
+      batchSize,
+      this.cellValues,
+    ]);
   }
 }
 
 /** Fixed inputs of the pictures, so the same images and noise are shown throughout a run. */
 interface Display {
-  reconInputs: Float32Array; // [RECON_COUNT * 784]
-  reconX: tf.Tensor2D; // [RECON_COUNT, 784]
+  image: ImageShape;
+  /** Test images shown with their reconstructions: RECON_COUNT, or fewer in a small user set. */
+  reconCount: number;
+  reconInputs: Float32Array; // [reconCount * pixels]
+  reconX: tf.Tensor2D; // [reconCount, pixels]
   sampleZ: tf.Tensor2D; // [SAMPLE_COUNT, latentDim]
-  pairInputs: Float32Array; // [2 * 784]
-  pairX: tf.Tensor2D; // [2, 784]
+  pairInputs: Float32Array; // [2 * pixels]
+  pairX: tf.Tensor2D; // [2, pixels]
 }
 
 export class Trainer {
@@ -150,6 +176,8 @@ export class Trainer {
   private baseUrl = '';
   private manifest: DatasetManifest | undefined;
   private dataset: Dataset | undefined;
+  /** The user's own images, loaded last (setUserDataset); used for settings.dataset "user". */
+  private userDataset: Dataset | undefined;
   private settings: RunSettings | undefined;
   private model: VaeGan | undefined;
   private sampler: BatchSampler | undefined;
@@ -225,10 +253,19 @@ export class Trainer {
       this.emit({ type: 'notice', level: 'error', message });
       throw new Error(message);
     }
+    if (settings.dataset === 'user' && !this.userDataset) {
+      this.emit({ type: 'notice', level: 'error', message: NO_USER_DATASET });
+      throw new Error(NO_USER_DATASET);
+    }
     await this.halt();
     this.setStatus('loading', 'Loading the data set');
     try {
-      if (this.dataset?.info.id !== settings.dataset) {
+      if (settings.dataset === 'user') {
+        if (this.dataset !== this.userDataset) {
+          this.disposeModel();
+          this.dataset = this.userDataset;
+        }
+      } else if (this.dataset?.info.id !== settings.dataset) {
         this.disposeModel();
         this.dataset = undefined; // let the old one be collected before the new one arrives
         if (!this.manifest) this.manifest = await loadManifest(this.baseUrl, this.deps.fetchBytes);
@@ -262,16 +299,22 @@ export class Trainer {
     const dataset = this.dataset!;
     this.disposeModel();
     this.generation += 1;
+    const image = imageShapeOf(dataset.info);
     const config: ModelConfig = {
       architecture: 'mlp',
       variant: settings.variant,
       latentDim: settings.latentDim,
       hiddenUnits: settings.hiddenUnits,
-      imagePixels: CELL * CELL,
+      image,
       seed: settings.seed,
     };
     this.model = new VaeGan(config, this.hp);
-    this.sampler = new BatchSampler(dataset.train.images, dataset.train.count, settings.seed);
+    this.sampler = new BatchSampler(
+      dataset.train.images,
+      dataset.train.count,
+      settings.seed,
+      imageSize(image),
+    );
     this.display = makeDisplay(dataset, settings);
     this.step = 0;
     this.trainingMs = 0;
@@ -395,7 +438,7 @@ export class Trainer {
 
   private trainOne() {
     const model = this.model!;
-    const x = this.sampler!.next(this.settings!.batchSize); // [batch, 784]
+    const x = this.sampler!.next(this.settings!.batchSize); // [batch, pixels]
     const metrics = model.trainStep(x, this.hp); // [7]
     x.dispose();
     const previous = this.pending;
@@ -461,13 +504,13 @@ export class Trainer {
     if (!model || !display) return;
     const generation = this.generation;
     const stacked = tf.tidy(() => {
-      const recon = model.reconstruct(display.reconX); // [RECON_COUNT, 784]
-      const samples = model.generate(display.sampleZ); // [SAMPLE_COUNT, 784]
+      const recon = model.reconstruct(display.reconX); // [reconCount, pixels]
+      const samples = model.generate(display.sampleZ); // [SAMPLE_COUNT, pixels]
       const { mu } = model.encode(display.pairX); // [2, latentDim]
       const t = tf.linspace(0, 1, INTERPOLATION_STEPS).reshape([INTERPOLATION_STEPS, 1]);
       const [a, b] = tf.split(mu, 2, 0) as [tf.Tensor2D, tf.Tensor2D];
       const z = tf.add(tf.mul(tf.sub(1, t), a), tf.mul(t, b)) as tf.Tensor2D; // [STEPS, latentDim]
-      return tf.concat([recon, samples, model.decode(z)], 0); // [total, 784]
+      return tf.concat([recon, samples, model.decode(z)], 0); // [total, pixels]
     });
     let data: Float32Array;
     try {
@@ -476,29 +519,30 @@ export class Trainer {
       stacked.dispose();
     }
     if (generation !== this.generation) return;
-    const px = CELL * CELL;
-    const recon = data.subarray(0, RECON_COUNT * px);
-    const samples = data.subarray(RECON_COUNT * px, (RECON_COUNT + SAMPLE_COUNT) * px);
-    const path = data.subarray((RECON_COUNT + SAMPLE_COUNT) * px);
+    const { image, reconCount } = display;
+    const px = imageSize(image);
+    const recon = data.subarray(0, reconCount * px);
+    const samples = data.subarray(reconCount * px, (reconCount + SAMPLE_COUNT) * px);
+    const path = data.subarray((reconCount + SAMPLE_COUNT) * px);
     const strip = new Float32Array((INTERPOLATION_STEPS + 2) * px);
     strip.set(display.pairInputs.subarray(0, px), 0);
     strip.set(path, px);
     strip.set(display.pairInputs.subarray(px), (INTERPOLATION_STEPS + 1) * px);
     const images: ImagesUpdate = {
       step: this.step,
-      reconstructions: composeGrid(interleave(display.reconInputs, recon), 2 * RECON_COUNT, {
-        cols: 8,
-        gap: 1,
-        groupEvery: 2,
-        groupGap: 3,
-      }),
-      samples: composeGrid(samples, SAMPLE_COUNT, { cols: 8, gap: 1 }),
-      interpolation: composeGrid(strip, INTERPOLATION_STEPS + 2, {
-        cols: INTERPOLATION_STEPS + 2,
-        gap: 1,
-        groupEvery: 1,
-        groupGap: 0,
-      }),
+      reconstructions: composeGrid(
+        interleave(display.reconInputs, recon, px),
+        2 * reconCount,
+        { cols: 8, gap: 1, groupEvery: 2, groupGap: 3 },
+        image,
+      ),
+      samples: composeGrid(samples, SAMPLE_COUNT, { cols: 8, gap: 1 }, image),
+      interpolation: composeGrid(
+        strip,
+        INTERPOLATION_STEPS + 2,
+        { cols: INTERPOLATION_STEPS + 2, gap: 1, groupEvery: 1, groupGap: 0 },
+        image,
+      ),
     };
     this.emit({ type: 'images', images });
   }
@@ -512,8 +556,11 @@ export class Trainer {
     if (!model || !this.settings) throw new Error('There is no model to export yet.');
     const t0 = this.deps.now();
     const running = this.status === 'training' ? this.deps.now() - this.resumedAt : 0;
+    const userDataset = this.settings.dataset === 'user' ? this.dataset : undefined;
     const snapshot = snapshotRun(model, {
       settings: { ...this.settings },
+      image: model.config.image,
+      ...(userDataset ? { userDataset: userDatasetRef(userDataset) } : {}),
       hyperparams: { ...this.hp },
       step: this.step,
       trainingMs: this.trainingMs + running,
@@ -555,7 +602,9 @@ export class Trainer {
     const { settings } = parsed;
     let dataset = this.dataset;
     try {
-      if (dataset?.info.id !== settings.dataset) {
+      if (settings.dataset === 'user') {
+        dataset = this.matchingUserDataset(parsed.manifest.userDataset!);
+      } else if (dataset?.info.id !== settings.dataset) {
         dataset = await loadDataset(
           settings.dataset,
           this.baseUrl,
@@ -582,7 +631,12 @@ export class Trainer {
     this.settings = { ...settings };
     this.model = model;
     this.hp = { ...parsed.hyperparams };
-    this.sampler = new BatchSampler(dataset!.train.images, dataset!.train.count, settings.seed);
+    this.sampler = new BatchSampler(
+      dataset!.train.images,
+      dataset!.train.count,
+      settings.seed,
+      imageSize(parsed.image),
+    );
     this.sampler.advance(parsed.manifest.step, settings.batchSize);
     this.display = makeDisplay(dataset!, settings);
     this.step = parsed.manifest.step;
@@ -605,6 +659,34 @@ export class Trainer {
   }
 
   /**
+   * The loaded user set a saved run was trained on; throws a message asking for the images
+   * when another set (or none) is loaded: a user set cannot be fetched, and another set must
+   * not stand in for it silently.
+   */
+  private matchingUserDataset(ref: UserDatasetRef): Dataset {
+    const loaded = this.userDataset;
+    if (loaded?.info.fingerprint === ref.fingerprint) return loaded;
+    const what =
+      `"${ref.name}" (${ref.trainCount + ref.testCount} images, ` +
+      `${ref.classes.length} class${ref.classes.length === 1 ? '' : 'es'})`;
+    throw new Error(
+      loaded
+        ? `This run was trained on your images ${what}, but the images loaded now are another set ("${loaded.info.name}"). Load the same folder or zip under "Your own images", then restore again.`
+        : `This run was trained on your images ${what}, which are not stored with it. Load the same folder or zip under "Your own images", then restore again.`,
+    );
+  }
+
+  /**
+   * Takes the user's own images (decoded by the page's import worker) as the "user" data set.
+   * The running model keeps its data until the next configure with dataset "user".
+   */
+  setUserDataset(dataset: Dataset): { name: string; fingerprint: string } {
+    checkUserDataset(dataset);
+    this.userDataset = dataset;
+    return { name: dataset.info.name, fingerprint: dataset.info.fingerprint! };
+  }
+
+  /**
    * Sends a copy of the encoder and decoder (Layers artifacts, buffers transferred) for the
    * latent explorer, which decodes from it in its own worker without waiting for training steps.
    */
@@ -624,6 +706,7 @@ export class Trainer {
         step,
         modelId: generation,
         dataset: this.settings.dataset,
+        ...(this.dataset?.info.fingerprint ? { fingerprint: this.dataset.info.fingerprint } : {}),
         latentDim: model.config.latentDim,
         encoder,
         decoder,
@@ -641,6 +724,7 @@ export class Trainer {
     this.generation += 1;
     this.disposeModel();
     this.dataset = undefined;
+    this.userDataset = undefined;
     this.status = 'idle';
   }
 }
@@ -656,10 +740,13 @@ function makeDisplay(dataset: Dataset, settings: RunSettings): Display {
     const index = pool[Math.floor(k / info.classes.length)];
     if (index !== undefined) picks.push(index);
   }
-  const reconInputs = toUnitFloats(test.images, picks);
-  const pairInputs = toUnitFloats(test.images, [0, 1]);
-  const px = CELL * CELL;
+  const image = imageShapeOf(info);
+  const px = imageSize(image);
+  const reconInputs = toUnitFloats(test.images, picks, px);
+  const pairInputs = toUnitFloats(test.images, [0, 1], px);
   return {
+    image,
+    reconCount: picks.length,
     reconInputs,
     reconX: tf.tensor2d(reconInputs, [picks.length, px]),
     sampleZ: tf.randomNormal(
@@ -681,7 +768,7 @@ export function validateSettings(s: RunSettings): string[] {
     variant: s.variant,
     latentDim: s.latentDim,
     hiddenUnits: s.hiddenUnits,
-    imagePixels: CELL * CELL,
+    image: MNIST_IMAGE,
     seed: s.seed,
   });
   if (
@@ -693,6 +780,8 @@ export function validateSettings(s: RunSettings): string[] {
       `batch size must be a whole number from ${BATCH_SIZE_RANGE.min} to ${BATCH_SIZE_RANGE.max}`,
     );
   }
-  if (s.dataset !== 'mnist' && s.dataset !== 'fashion-mnist') problems.push('unknown data set');
+  if (s.dataset !== 'mnist' && s.dataset !== 'fashion-mnist' && s.dataset !== 'user') {
+    problems.push('unknown data set');
+  }
   return problems;
 }

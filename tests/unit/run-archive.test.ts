@@ -5,7 +5,7 @@ import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_HYPERPARAMS, type Hyperparams } from '../../src/model/config';
+import { DEFAULT_HYPERPARAMS, type Hyperparams, MNIST_IMAGE } from '../../src/model/config';
 import { VaeGan } from '../../src/model/vaegan';
 import {
   encodeRun,
@@ -36,7 +36,7 @@ function makeModel(s: RunSettings = settings) {
       variant: s.variant,
       latentDim: s.latentDim,
       hiddenUnits: s.hiddenUnits,
-      imagePixels: 784,
+      image: MNIST_IMAGE,
       seed: s.seed,
     },
     hp,
@@ -69,6 +69,7 @@ const history: MetricsPoint[] = [1, 2, 3].map((step) => ({
 async function exportModel(model: VaeGan, s: RunSettings = settings) {
   const snapshot = snapshotRun(model, {
     settings: s,
+    image: MNIST_IMAGE,
     hyperparams: hp,
     step: model.steps,
     trainingMs: 1234,

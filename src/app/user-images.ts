@@ -1,0 +1,192 @@
+/**
+ * The page's side of "Your own images": collects the dropped or picked files (walking dropped
+ * folders), has the import worker decode them, then gives the set to the trainer and its test
+ * split to the latent explorer, and builds a model on it. The page keeps one copy of the set,
+ * so a restarted training worker (new backend) gets it again without asking for the files.
+ */
+import * as Comlink from 'comlink';
+import { create } from 'zustand';
+import type { Dataset } from '../workers/dataset';
+import type { ImportFile, ImportProgress } from '../workers/image-import';
+import type { ImageImportApi } from '../workers/image-import.worker';
+import type { SkippedFile } from '../workers/user-images';
+import { sendUserTestSet } from './explorer-client';
+import { useAppStore } from './store';
+import { applySettings, trainerApi } from './trainer-client';
+
+export interface UserSetSummary {
+  name: string;
+  fingerprint: string;
+  classes: string[];
+  trainCount: number;
+  testCount: number;
+  colour: boolean;
+}
+
+export interface UserImagesState {
+  status: 'idle' | 'importing' | 'ready' | 'refused' | 'error';
+  progress: ImportProgress | null;
+  /** The last outcome in words (loaded, refused or failed). */
+  message: string;
+  skipped: SkippedFile[];
+  /** The set the trainer holds (null before the first successful import). */
+  loaded: UserSetSummary | null;
+  colour: boolean;
+  setColour: (colour: boolean) => void;
+}
+
+export const useUserImagesStore = create<UserImagesState>()((set) => ({
+  status: 'idle',
+  progress: null,
+  message: '',
+  skipped: [],
+  loaded: null,
+  colour: false,
+  setColour: (colour) => set({ colour }),
+}));
+
+/** The set as the page keeps it, to hand to a restarted training worker. */
+let kept: Dataset | null = null;
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Files of an <input type="file"> (with `webkitdirectory`, each keeps its path in the folder). */
+export function filesFromInput(list: FileList | readonly File[]): ImportFile[] {
+  return Array.from(list, (file) => ({ file, path: file.webkitRelativePath || file.name }));
+}
+
+/** Every file of a drop, walking dropped folders (FileSystemEntry), each with its path. */
+export async function filesFromDrop(transfer: DataTransfer): Promise<ImportFile[]> {
+  const entries = Array.from(transfer.items)
+    .map((item) => (item.kind === 'file' ? item.webkitGetAsEntry() : null))
+    .filter((e): e is FileSystemEntry => e !== null);
+  if (entries.length === 0) return filesFromInput(transfer.files);
+  const out: ImportFile[] = [];
+  const walk = async (entry: FileSystemEntry, prefix: string): Promise<void> => {
+    const path = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isFile) {
+      const file = await new Promise<File>((resolve, reject) =>
+        (entry as FileSystemFileEntry).file(resolve, reject),
+      );
+      out.push({ file, path });
+      return;
+    }
+    const reader = (entry as FileSystemDirectoryEntry).createReader();
+    // readEntries answers in chunks (100 in Chromium) until it answers an empty list.
+    for (;;) {
+      const chunk = await new Promise<FileSystemEntry[]>((resolve, reject) =>
+        reader.readEntries(resolve, reject),
+      );
+      if (chunk.length === 0) break;
+      for (const child of chunk) await walk(child, path);
+    }
+  };
+  for (const entry of entries) await walk(entry, '');
+  return out;
+}
+
+function summary(d: Dataset, colour: boolean): UserSetSummary {
+  return {
+    name: d.info.name,
+    fingerprint: d.info.fingerprint ?? '',
+    classes: [...d.info.classes],
+    trainCount: d.train.count,
+    testCount: d.test.count,
+    colour,
+  };
+}
+
+/** Gives the kept set to the trainer (a copy: the page keeps its own). */
+export async function sendKeptSetToTrainer(): Promise<boolean> {
+  const remote = trainerApi();
+  if (!kept || !remote) return false;
+  await remote.setUserDataset(kept);
+  return true;
+}
+
+/** Whether the page holds a set of the user's to give to a new training worker. */
+export const hasUserSet = () => kept !== null;
+
+/**
+ * Decodes the files in the import worker (progress in the store), then trains on them: the
+ * trainer and the explorer get the set and a new model is built with dataset "user".
+ * A refused set (too few images) changes nothing that runs.
+ */
+export async function importUserImages(files: ImportFile[]): Promise<void> {
+  const { colour } = useUserImagesStore.getState();
+  const set = useUserImagesStore.setState;
+  if (useUserImagesStore.getState().status === 'importing') return;
+  if (files.length === 0) {
+    set({ status: 'refused', message: 'Nothing to import: the drop held no files.', skipped: [] });
+    return;
+  }
+  set({ status: 'importing', progress: null, message: '', skipped: [] });
+  const worker = new Worker(new URL('../workers/image-import.worker.ts', import.meta.url), {
+    type: 'module',
+    name: 'image-import',
+  });
+  const remote = Comlink.wrap<ImageImportApi>(worker);
+  try {
+    const result = await remote.importImages(
+      files,
+      { colour },
+      Comlink.proxy((progress: ImportProgress) => set({ progress })),
+    );
+    if (!result.ok) {
+      set({ status: 'refused', progress: null, message: result.message, skipped: result.skipped });
+      return;
+    }
+    const { dataset } = result;
+    const trainer = trainerApi();
+    if (!trainer) throw new Error('The training worker is not running; press Apply settings.');
+    set({ progress: { done: 1, total: 1, label: 'Handing the images to the trainer' } });
+    await sendUserTestSet(dataset.info, dataset.test.images, dataset.test.labels);
+    await trainer.setUserDataset(dataset);
+    kept = dataset;
+    const loaded = summary(dataset, colour);
+    const total = loaded.trainCount + loaded.testCount;
+    const parts = [
+      `Loaded ${total.toLocaleString('en-US')} images from "${loaded.name}" ` +
+        `in ${(result.ms / 1000).toFixed(1)} s ` +
+        `(${loaded.trainCount} to train, ${loaded.testCount} to test; ` +
+        `${colour ? '32×32 colour' : '28×28 grey'}; ` +
+        (loaded.classes.length === 1
+          ? `one class, "${loaded.classes[0]}")`
+          : `${loaded.classes.length} classes from the sub-folders)`),
+    ];
+    if (result.skipped.length > 0) {
+      parts.push(
+        `${result.skipped.length} file${result.skipped.length === 1 ? ' was' : 's were'} skipped (listed below).`,
+      );
+    }
+    const capNotice =
+      result.capped > 0
+        ? `The set is capped at ${result.cap.toLocaleString('en-US')} images: ` +
+          `${result.capped.toLocaleString('en-US')} of the ${result.found.toLocaleString('en-US')} found were left out (the last by path).`
+        : '';
+    if (capNotice) parts.push(capNotice);
+    if (result.droppedClasses > 0) {
+      parts.push(
+        `${result.droppedClasses} sub-folders are more than 256 labels: every image is "unlabelled".`,
+      );
+    }
+    const message = parts.join(' ');
+    set({ status: 'ready', progress: null, message, skipped: result.skipped, loaded });
+    const store = useAppStore.getState();
+    if (capNotice) store.addNotice('warning', capNotice);
+    const settings = { ...store.requested, dataset: 'user' as const };
+    store.setRequested({ dataset: 'user' });
+    await applySettings(settings);
+  } catch (error) {
+    set({
+      status: 'error',
+      progress: null,
+      message: `The images could not be imported: ${errorText(error)}`,
+    });
+  } finally {
+    remote[Comlink.releaseProxy]();
+    worker.terminate();
+  }
+}
