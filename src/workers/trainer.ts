@@ -78,7 +78,7 @@ const SNAPSHOT_EVERY = 50;
  */
 const HOST_COPY_MS = 20_000;
 /** Restores without a new good copy in between before the guard gives up and pauses. */
-const MAX_RESTORES_IN_A_ROW = 12;
+const MAX_RESTORES_IN_A_ROW = 20;
 
 /** What a report found: all well, a divergence handled, or a device that is gone. */
 type ReportOutcome = 'ok' | 'restored' | 'paused' | 'lost';

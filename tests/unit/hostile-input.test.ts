@@ -121,10 +121,10 @@ describe('worker API against hostile input', () => {
 
   it.each([
     [
-      'a learning rate of 10',
-      { lrVae: 10 },
+      'a learning rate of 100',
+      { lrVae: 100 },
       'out-of-range',
-      /lrVae = 10 is outside its range, 0.000001 to 0.1/,
+      /lrVae = 100 is outside its range, 0.000001 to 10/,
     ],
     ['a negative β', { beta: -1 }, 'out-of-range', /beta = -1 is outside/],
     ['γ of 1e9', { gamma: 1e9 }, 'out-of-range', /gamma = 1000000000 is outside/],
@@ -150,8 +150,8 @@ describe('worker API against hostile input', () => {
   );
 
   it('takes a slider value a rounding error past its end as the end', async () => {
-    const accepted = await remote.setHyperparams({ lrVae: 10 ** Math.log10(0.1) * (1 + 1e-15) });
-    expect(accepted.lrVae).toBe(0.1);
+    const accepted = await remote.setHyperparams({ lrVae: 10 ** Math.log10(10) * (1 + 1e-15) });
+    expect(accepted.lrVae).toBe(10);
     baseline = await remote
       .setHyperparams({ lrVae: baseline.hyperparams.lrVae })
       .then(() => remote.getStatus());
