@@ -27,6 +27,11 @@ export interface DeviceWatch {
   isLost(): boolean;
   /** Why, in words, once lost. */
   reason(): string;
+  /**
+   * Resolves once the device is lost. Reads from a lost WebGL context never complete (tfjs
+   * polls a fence that never signals), so every readback is raced against this.
+   */
+  whenLost(): Promise<void>;
   /** Forces the loss (test hook); throws on a backend without a device. */
   lose(): void;
   dispose(): void;
@@ -44,10 +49,14 @@ function webgpuDevice(): GpuDeviceLike | undefined {
 export function watchDevice(name: BackendName): DeviceWatch {
   let lost = false;
   let why = '';
+  let signal = () => {};
+  const lostPromise = new Promise<void>((resolve) => (signal = resolve));
   const markLost = (text: string) => {
     if (!lost) why = text;
     lost = true;
+    signal();
   };
+  const whenLost = () => lostPromise;
   if (name === 'webgl') {
     const gl = webglContext();
     // In a worker the context's canvas is an OffscreenCanvas (an EventTarget).
@@ -61,6 +70,7 @@ export function watchDevice(name: BackendName): DeviceWatch {
         return lost;
       },
       reason: () => why,
+      whenLost,
       lose: () => {
         const ext = gl?.getExtension('WEBGL_lose_context');
         if (!ext) throw new Error('this WebGL context cannot be lost on purpose');
@@ -83,6 +93,7 @@ export function watchDevice(name: BackendName): DeviceWatch {
       backend: name,
       isLost: () => lost,
       reason: () => why,
+      whenLost,
       lose: () => {
         if (!device?.destroy) throw new Error('this WebGPU device cannot be destroyed');
         markLost('the WebGPU device was destroyed (forced by the test hook)');
@@ -97,9 +108,29 @@ export function watchDevice(name: BackendName): DeviceWatch {
     backend: name,
     isLost: () => false,
     reason: () => '',
+    whenLost: () => new Promise<void>(() => {}),
     lose: () => {
       throw new Error(`the ${name} backend runs on the CPU: it has no GPU device to lose`);
     },
     dispose: () => {},
   };
+}
+
+/** Thrown in place of a readback that can no longer complete. */
+export class DeviceLostError extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'DeviceLostError';
+  }
+}
+
+/** `work`, or a DeviceLostError as soon as the watched device is lost. */
+export function unlessLost<T>(watch: DeviceWatch | undefined, work: Promise<T>): Promise<T> {
+  if (!watch) return work;
+  return Promise.race([
+    work,
+    watch.whenLost().then(() => {
+      throw new DeviceLostError(watch.reason());
+    }),
+  ]);
 }

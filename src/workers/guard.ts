@@ -35,16 +35,33 @@ export const PROBED_NETWORKS: readonly NetworkName[] = [
   'discriminator',
 ];
 
-/** The learning rate of the phase that moves each network, and that phase's metrics. */
-const PHASES: { lr: 'lrVae' | 'lrD' | 'lrG'; metrics: MetricName[]; networks: NetworkName[] }[] = [
-  { lr: 'lrVae', metrics: ['reconstruction', 'kl'], networks: ['encoder', 'decoder'] },
-  {
-    lr: 'lrD',
-    metrics: ['discriminator', 'dReal', 'dRecon', 'dPrior'],
-    networks: ['discriminator'],
-  },
-  { lr: 'lrG', metrics: ['generator'], networks: ['generator'] },
-];
+type Lr = 'lrVae' | 'lrD' | 'lrG';
+
+/**
+ * Which learning rate to blame, from the metrics of the first bad step and the weights that
+ * went bad. Metrics are computed before each phase's update, so a wild update shows first in a
+ * later phase's numbers: an encoder moved too far gives codes whose decodings D scores as NaN
+ * while D still scores real images fine. Hence, in order:
+ * - L_rec or KL bad: the encoder/decoder phase;
+ * - D(x) bad: the discriminator itself;
+ * - D(x̃) bad while D(x) is fine: the reconstructions, i.e. the encoder/decoder;
+ * - D(x_p) bad while the others are fine: the generator's images;
+ * - only L_D bad: the discriminator (over-confident, log 0);
+ * - only L_G bad: the discriminator if its weights went bad in its update, else the generator;
+ * - no metric bad, only weights: the phase that moves those weights.
+ */
+function blame(metrics: MetricName[], networks: NetworkName[]): Lr {
+  const bad = (name: MetricName) => metrics.includes(name);
+  if (bad('reconstruction') || bad('kl')) return 'lrVae';
+  if (bad('dReal')) return 'lrD';
+  if (bad('dRecon')) return 'lrVae';
+  if (bad('dPrior')) return 'lrG';
+  if (bad('discriminator')) return 'lrD';
+  if (bad('generator')) return networks.includes('discriminator') ? 'lrD' : 'lrG';
+  if (networks.includes('encoder') || networks.includes('decoder')) return 'lrVae';
+  if (networks.includes('discriminator')) return 'lrD';
+  return 'lrG';
+}
 
 /** Sum of `w * 0` over a list of tensors: a scalar that is 0 when all are finite, else NaN. */
 function finiteProbe(tensors: tf.Tensor[]): tf.Scalar {
@@ -71,8 +88,8 @@ export interface Divergence {
   step: number;
   metrics: MetricName[];
   networks: NetworkName[];
-  /** The learning rate of the earliest phase that went bad (phases run in this order). */
-  lr: 'lrVae' | 'lrD' | 'lrG';
+  /** The learning rate blamed for it (see blame). */
+  lr: Lr;
 }
 
 /**
@@ -89,16 +106,11 @@ export function findDivergence(raw: ArrayLike<number>, k: number, lastStep: numb
   if (firstBad < 0 && networks.length === 0) return null;
   const row = firstBad >= 0 ? firstBad : k - 1;
   const metrics = METRIC_NAMES.filter((_, j) => !Number.isFinite(raw[row * m + j]!));
-  // The earliest phase whose own output went bad: later phases only inherit its NaN.
-  const phase =
-    PHASES.find((p) => p.metrics.some((name) => metrics.includes(name))) ??
-    PHASES.find((p) => p.networks.some((name) => networks.includes(name))) ??
-    PHASES[0]!;
   const divergence: Divergence = {
     step: lastStep - k + 1 + row,
     metrics,
     networks,
-    lr: phase.lr,
+    lr: blame(metrics, networks),
   };
   return divergence;
 }

@@ -15,7 +15,7 @@ import { mulberry32 } from '../model/random';
 import { saveNetwork } from '../model/serialize';
 import { METRIC_NAMES, type MetricName, VaeGan } from '../model/vaegan';
 import { selectBackend } from './backend';
-import { type DeviceWatch, watchDevice } from './device-loss';
+import { type DeviceWatch, unlessLost, watchDevice } from './device-loss';
 import { TrainerInputError } from './errors';
 import {
   type Divergence,
@@ -377,10 +377,20 @@ export class Trainer {
       await this.recoverFromDeviceLoss();
       return this.step;
     }
-    await this.renderImages();
-    await this.sendWeights();
+    await this.refreshViews();
     this.setStatus('paused');
     return this.step;
+  }
+
+  /** Pictures and the explorer's weights; a device lost meanwhile is recovered from. */
+  private async refreshViews() {
+    try {
+      await this.renderImages();
+      await this.sendWeights();
+    } catch (error) {
+      if (!this.watch?.isLost()) throw error;
+      await this.recoverFromDeviceLoss();
+    }
   }
 
   /** Stops the loop without reporting, e.g. before the model is replaced. */
@@ -407,8 +417,7 @@ export class Trainer {
       return this.step;
     }
     this.trainingMs += this.deps.now() - t0;
-    await this.renderImages();
-    await this.sendWeights();
+    await this.refreshViews();
     this.setStatus('paused');
     return this.step;
   }
@@ -418,8 +427,7 @@ export class Trainer {
     if (!this.settings || !this.dataset) return this.status;
     await this.halt();
     this.buildModel();
-    await this.renderImages();
-    await this.sendWeights();
+    await this.refreshViews();
     await this.refreshHostCopy();
     this.setStatus('ready');
     return this.status;
@@ -544,7 +552,7 @@ export class Trainer {
     let raw: Float32Array;
     try {
       // Waits for the queued GPU work too: natural back-pressure.
-      raw = (await readback.data()) as Float32Array;
+      raw = (await unlessLost(this.watch, readback.data())) as Float32Array;
     } catch (error) {
       if (this.watch?.isLost()) return 'lost';
       throw error;
@@ -591,7 +599,10 @@ export class Trainer {
     if (!model || this.step - (this.good?.step ?? -Infinity) < this.deps.snapshotEvery) return;
     const generation = this.generation;
     const candidate = takeSnapshot(model, this.snapshotMeta());
-    if (!(await isFiniteSnapshot(candidate)) || generation !== this.generation) {
+    if (
+      !(await unlessLost(this.watch, isFiniteSnapshot(candidate))) ||
+      generation !== this.generation
+    ) {
       disposeGoodSnapshot(candidate);
       return;
     }
@@ -612,7 +623,7 @@ export class Trainer {
     const name = this.backend?.name;
     if (!good || (name !== 'webgl' && name !== 'webgpu')) return;
     try {
-      const { bytes } = await encodeRun(good.run);
+      const { bytes } = await unlessLost(this.watch, encodeRun(good.run));
       this.hostCopy = { step: good.step, bytes, time: this.deps.now() };
     } catch {
       // The copy was replaced or the device went away meanwhile: the previous copy stays.
@@ -760,7 +771,7 @@ export class Trainer {
     });
     let data: Float32Array;
     try {
-      data = (await stacked.data()) as Float32Array;
+      data = (await unlessLost(this.watch, stacked.data())) as Float32Array;
     } finally {
       stacked.dispose();
     }
@@ -904,10 +915,10 @@ export class Trainer {
     if (!model || !this.settings) return;
     const generation = this.generation;
     const step = this.step;
-    const [encoder, decoder] = await Promise.all([
-      saveNetwork(model.encoder),
-      saveNetwork(model.decoder),
-    ]);
+    const [encoder, decoder] = await unlessLost(
+      this.watch,
+      Promise.all([saveNetwork(model.encoder), saveNetwork(model.decoder)]),
+    );
     if (generation !== this.generation) return;
     this.emit({
       type: 'weights',

@@ -134,6 +134,10 @@ describe('guard on a model', () => {
     const weightsOnly = findDivergence([...row([]), NaN, 0, 0, 0], 1, 5);
     expect(weightsOnly).toMatchObject({ step: 5, metrics: [], networks: ['encoder'], lr: 'lrVae' });
     expect(findDivergence([...row([]), ...row([]), 0, 0, 0, 0], 2, 2)).toBeNull();
+    // A learning rate of 10 on the encoder: its codes overflow, D scores the reconstructions
+    // as NaN while real images still score fine. The encoder/decoder rate is to blame.
+    const wildEncoder = findDivergence([...row([2, 3, 5]), 0, NaN, NaN, NaN], 1, 1);
+    expect(wildEncoder?.lr).toBe('lrVae');
   });
 });
 
