@@ -62,12 +62,13 @@ test.describe('it keeps working', () => {
     test(`a lost ${backend} device is survived: rebuilt on wasm from the last good weights`, async ({
       page,
     }) => {
-      test.setTimeout(240_000);
+      test.setTimeout(420_000);
       const app = new Playground(page);
       await app.open(`?${SMALL}&backend=${backend}`);
       await expect(app.backendName).toHaveText(backend);
       await app.train.click();
-      await app.waitForSteps(3, 120_000);
+      // The first steps compile the GPU programs: slow on SwiftShader.
+      await app.waitForSteps(2, 180_000);
       const lost = await page.evaluate(() =>
         (window as unknown as { vaeganPlayground: Handle }).vaeganPlayground.debug.loseDevice(),
       );
@@ -135,7 +136,7 @@ test.describe('it keeps working', () => {
       debug.setHeartbeatTimeout(5000);
       return debug.crashWorker('hang');
     });
-    const panel = page.getByRole('alert', { name: 'Training worker stopped' });
+    const panel = page.getByRole('alert', { name: 'Training worker not answering' });
     await expect(panel).toContainText(/it has not answered for \d+ s/, { timeout: 60_000 });
     await panel.getByRole('button', { name: 'Restart with fresh weights' }).click();
     await expect(app.train).toBeEnabled({ timeout: 90_000 });

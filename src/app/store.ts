@@ -33,6 +33,15 @@ export interface Notice {
   message: string;
 }
 
+/** What the page knows about a training worker that died or went silent. */
+export interface WorkerCrash {
+  reason: string;
+  /** The last step the page heard of. */
+  step: number;
+  /** Silent but perhaps only busy: still running, and the offer goes away if it answers. */
+  unresponsive?: boolean;
+}
+
 export interface SettingsSlice {
   /** Run settings in the form; they take effect with "Apply settings". */
   requested: RunSettings;
@@ -58,8 +67,8 @@ export interface RunSlice {
   inForce: { hyperparams: Hyperparams; fromStep: number } | null;
   notices: Notice[];
   /** Set when the training worker died or stopped answering; the crash panel offers a restart. */
-  crash: { reason: string; step: number } | null;
-  setCrash: (crash: { reason: string; step: number } | null) => void;
+  crash: WorkerCrash | null;
+  setCrash: (crash: WorkerCrash | null) => void;
   addNotice: (level: Notice['level'], message: string) => void;
   dismissNotice: (id: number) => void;
 }

@@ -16,18 +16,12 @@ let api: Comlink.Remote<TrainerApi> | null = null;
 /** Every few seconds the page asks the worker for its status; no answer for long = crashed. */
 const HEARTBEAT_EVERY_MS = 3000;
 /**
- * Longest silence taken as a busy worker rather than a dead one: a step on software WebGPU
- * with its first shader compilations, or a data set being parsed, can take several seconds.
+ * Silence after which the page says the worker is not answering and offers a restart. It is
+ * not ended for that: a first step on a software GPU (shader compilation) or a busy machine
+ * can take this long, and the panel goes away by itself when the worker answers again.
  */
 let heartbeatTimeoutMs = 30_000;
 let heartbeat: ReturnType<typeof setInterval> | undefined;
-
-/** What the page knows about a worker that died, for the crash panel. */
-export interface WorkerCrash {
-  reason: string;
-  /** The last step the page heard of. */
-  step: number;
-}
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -127,16 +121,25 @@ function startHeartbeat(remote: Comlink.Remote<TrainerApi>) {
     const now = performance.now();
     if (waiting) {
       if (now - askedAt > heartbeatTimeoutMs) {
-        crashed(`it has not answered for ${Math.round((now - askedAt) / 1000)} s`);
+        const store = useAppStore.getState();
+        store.setCrash({
+          reason: `it has not answered for ${Math.round((now - askedAt) / 1000)} s`,
+          step: store.step,
+          unresponsive: true,
+        });
       }
       return;
     }
     waiting = true;
     askedAt = now;
-    remote.getStatus().then(
-      () => (waiting = false),
-      () => (waiting = false),
-    );
+    const answered = () => {
+      waiting = false;
+      // It was only busy: the offer to restart is withdrawn.
+      if (api === remote && useAppStore.getState().crash?.unresponsive) {
+        useAppStore.getState().setCrash(null);
+      }
+    };
+    remote.getStatus().then(answered, answered);
   }, HEARTBEAT_EVERY_MS);
 }
 

@@ -11,6 +11,7 @@ import { startTrainer } from '../app/trainer-client';
 export function CrashPanel() {
   const crash = useAppStore((s) => s.crash);
   const list = useCheckpoints((s) => s.list);
+  const setCrash = useAppStore((s) => s.setCrash);
   const [newest, setNewest] = useState<CheckpointMeta | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -39,10 +40,19 @@ export function CrashPanel() {
   };
 
   return (
-    <div className="crash-panel" role="alert" aria-label="Training worker stopped">
+    <div
+      className="crash-panel"
+      role="alert"
+      aria-label={crash.unresponsive ? 'Training worker not answering' : 'Training worker stopped'}
+    >
       <p>
-        <strong>The training worker stopped</strong>: {crash.reason}. The last step reported was{' '}
-        {crash.step}.
+        <strong>
+          {crash.unresponsive
+            ? 'The training worker is not answering'
+            : 'The training worker stopped'}
+        </strong>
+        : {crash.reason}. The last step reported was {crash.step}.
+        {crash.unresponsive && ' It may only be busy; this goes away if it answers.'}
       </p>
       <div className="crash-actions">
         {newest && (
@@ -58,6 +68,11 @@ export function CrashPanel() {
         <button type="button" disabled={busy} onClick={() => void restart(null)}>
           Restart with fresh weights
         </button>
+        {crash.unresponsive && (
+          <button type="button" disabled={busy} onClick={() => setCrash(null)}>
+            Keep waiting
+          </button>
+        )}
       </div>
     </div>
   );
