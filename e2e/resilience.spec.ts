@@ -139,7 +139,8 @@ test.describe('it keeps working', () => {
     const panel = page.getByRole('alert', { name: 'Training worker not answering' });
     await expect(panel).toContainText(/it has not answered for \d+ s/, { timeout: 60_000 });
     await panel.getByRole('button', { name: 'Restart with fresh weights' }).click();
-    await expect(app.train).toBeEnabled({ timeout: 90_000 });
+    await expect(panel).toHaveCount(0);
+    await expect(app.runStatus).toHaveText('ready', { timeout: 90_000 });
     await app.train.click();
     await app.waitForSteps(2);
   });

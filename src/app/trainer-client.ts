@@ -58,6 +58,8 @@ export async function startTrainer(
   const store = useAppStore.getState();
   const receive = store.receive;
   store.setCrash(null);
+  // Nothing can be sent to the new worker until it has a model: the controls wait for 'ready'.
+  receive({ type: 'status', status: 'loading', step: store.step, message: 'Starting the worker' });
   const started = new Worker(new URL('../workers/trainer.worker.ts', import.meta.url), {
     type: 'module',
     name: 'trainer',
