@@ -99,8 +99,9 @@ await browser.close();
 stop();
 
 const mb = (x) => (x === null || x === undefined ? 'n/a' : (x / 1e6).toFixed(1));
-// Warm-up: Adam creates its moments on the first step and the guard's first copy follows.
-const warm = rows.find((r) => r.step >= Math.min(every, 100)) ?? rows[1] ?? rows[0];
+// Warm-up: Adam creates its moments on the first step; the guard keeps its first copy with
+// them at step 50 (the copy of step 0 has none).
+const warm = rows.find((r) => r.step >= Math.max(every, 100)) ?? rows[1] ?? rows[0];
 const trained = rows.filter((r) => r.step >= warm.step);
 const tensors = trained.map((r) => r.numTensors);
 const flat = Math.max(...tensors) === Math.min(...tensors);
