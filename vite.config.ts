@@ -1,4 +1,4 @@
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 
 /**
@@ -10,11 +10,54 @@ const crossOriginIsolation = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
+/**
+ * Nothing leaves the origin: scripts, workers, fetches, images, styles and fonts come from the
+ * app itself. The exceptions, each needed and no wider than that:
+ * - 'wasm-unsafe-eval': compiling the tfjs wasm backend (WebAssembly only, not eval);
+ * - blob: for workers and scripts: the wasm backend starts its threads as blob: workers that
+ *   import the backend's code from a blob: URL (tfjs-backend-wasm, threaded build);
+ * - data: and blob: images: checkpoint thumbnails and pictures saved as PNG;
+ * - 'unsafe-inline' styles: KaTeX writes its layout as style attributes in its HTML.
+ * The page gets it as a <meta> tag in the build (any static host), and vite preview also sends
+ * it as a header, which is what restricts the workers (a worker does not read the page's meta).
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval' blob:",
+  "worker-src 'self' blob:",
+  "connect-src 'self'",
+  "img-src 'self' data: blob:",
+  "style-src 'self' 'unsafe-inline'",
+  "font-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'none'",
+].join('; ');
+
+/** The policy as the first tag of the built index.html (not in dev: Vite's HMR injects scripts). */
+function contentSecurityPolicyMeta(): Plugin {
+  return {
+    name: 'content-security-policy-meta',
+    apply: 'build',
+    transformIndexHtml: () => [
+      {
+        tag: 'meta',
+        attrs: { 'http-equiv': 'Content-Security-Policy', content: CONTENT_SECURITY_POLICY },
+        injectTo: 'head-prepend',
+      },
+    ],
+  };
+}
+
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), contentSecurityPolicyMeta()],
   base: './',
   server: { headers: crossOriginIsolation, port: 5173, strictPort: false },
-  preview: { headers: crossOriginIsolation, port: 4173, strictPort: true },
+  preview: {
+    headers: { ...crossOriginIsolation, 'Content-Security-Policy': CONTENT_SECURITY_POLICY },
+    port: 4173,
+    strictPort: true,
+  },
   worker: {
     format: 'es',
     // Not minified: the wasm backend starts its threads from the source text of a function in
@@ -24,6 +67,8 @@ export default defineConfig({
   },
   build: {
     target: 'es2022',
+    // KaTeX's small fonts would be inlined as data: URLs; as files they load under font-src 'self'.
+    assetsInlineLimit: (file: string) => (/\.(woff2?|ttf)$/.test(file) ? false : undefined),
     chunkSizeWarningLimit: 4096,
   },
 });

@@ -81,7 +81,8 @@ test.describe('training on the automatic backend', () => {
     await expect(app.inForce('Adversarial weight')).toContainText('in force: 0 from step');
 
     const lr = app.slider('VAE learning rate');
-    await lr.fill('250');
+    // 1e-5 .. 10 over 1000 positions: 167 is 10^(-5 + 6 * 0.167) = 1.0e-4.
+    await lr.fill('167');
     await expect(app.inForce('VAE learning rate')).toContainText('in force: 1.0e-4');
 
     // Training went on through all of it.

@@ -1,4 +1,5 @@
 import { CheckpointsPanel, ResumeOffer } from '../components/CheckpointsPanel';
+import { CrashPanel } from '../components/CrashPanel';
 import { ExportPanel } from '../components/ExportPanel';
 import { GuidedTour } from '../components/GuidedTour';
 import { HyperparamsPanel } from '../components/HyperparamsPanel';
@@ -22,6 +23,7 @@ export function App() {
         <StatusBar />
       </header>
       <Notices />
+      <CrashPanel />
       <ResumeOffer />
       <GuidedTour />
       <main className="layout">

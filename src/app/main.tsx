@@ -2,7 +2,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import { useAppStore } from './store';
-import { startTrainer } from './trainer-client';
+import { debugHooks, startTrainer } from './trainer-client';
 import { startUrlSync } from './url-sync';
 import { startAutosave } from './autosave';
 import './styles.css';
@@ -16,13 +16,14 @@ createRoot(document.getElementById('root')!).render(
   </StrictMode>,
 );
 
-// A read-only handle for benchmarks and end-to-end tests (bench/throughput.mjs reads the curves).
+// A handle for benchmarks and end-to-end tests: the store read-only (bench/throughput.mjs reads
+// the curves) and the fault-injection hooks (lose the GPU, poison a weight, crash the worker).
 declare global {
   interface Window {
-    vaeganPlayground?: { getState: typeof useAppStore.getState };
+    vaeganPlayground?: { getState: typeof useAppStore.getState; debug: typeof debugHooks };
   }
 }
-window.vaeganPlayground = { getState: useAppStore.getState };
+window.vaeganPlayground = { getState: useAppStore.getState, debug: debugHooks };
 
 const { backendRequest, requested, hyperparams } = useAppStore.getState();
 void startTrainer(backendRequest, requested, hyperparams);

@@ -1,9 +1,12 @@
 /**
- * The full history of the curves, kept in plain arrays outside React state, with a decimated
- * view for the charts so that hours of training stay smooth.
+ * The history of the curves, kept in plain arrays outside React state, with a decimated view
+ * for the charts so that hours of training stay smooth. It stays bounded: past `maxPoints`,
+ * neighbouring points are merged in pairs (each pair's mean over the steps it covers), as the
+ * worker does with its own copy (../workers/history.ts).
  */
 import type { MetricName } from '../model/vaegan';
 import type { MetricsPoint } from '../workers/protocol';
+import { MAX_HISTORY_POINTS } from '../workers/history';
 
 export const CHART_KEYS = [
   'reconstruction',
@@ -25,17 +28,51 @@ export class MetricsSeries {
     CHART_KEYS.map((key) => [key, []]),
   ) as unknown as Record<ChartKey, number[]>;
 
+  constructor(readonly maxPoints = MAX_HISTORY_POINTS) {}
+
   get length() {
     return this.steps.length;
   }
 
   push(point: MetricsPoint) {
+    if (this.steps.length >= this.maxPoints) this.compact();
     this.steps.push(point.step);
     this.times.push(point.time);
     for (const key of CHART_KEYS) {
       const value = key === 'stepsPerSec' ? point.stepsPerSec : point.values[key as MetricName];
       this.columns[key].push(value);
     }
+  }
+
+  /** Halves the number of points, merging neighbours weighted by the steps they cover. */
+  private compact() {
+    const n = this.steps.length;
+    let before = 0;
+    let out = 0;
+    for (let i = 0; i < n; i += 2, out++) {
+      if (i + 1 >= n) {
+        this.steps[out] = this.steps[i]!;
+        this.times[out] = this.times[i]!;
+        for (const key of CHART_KEYS) this.columns[key][out] = this.columns[key][i]!;
+        break;
+      }
+      const wa = Math.max(1, this.steps[i]! - before);
+      const wb = Math.max(1, this.steps[i + 1]! - this.steps[i]!);
+      before = this.steps[i + 1]!;
+      for (const key of CHART_KEYS) {
+        const c = this.columns[key];
+        c[out] =
+          key === 'stepsPerSec'
+            ? (c[i]! + c[i + 1]!) / 2
+            : (c[i]! * wa + c[i + 1]! * wb) / (wa + wb);
+      }
+      this.steps[out] = this.steps[i + 1]!;
+      this.times[out] = this.times[i + 1]!;
+    }
+    const kept = Math.ceil(n / 2);
+    this.steps.length = kept;
+    this.times.length = kept;
+    for (const key of CHART_KEYS) this.columns[key].length = kept;
   }
 
   clear() {

@@ -33,6 +33,15 @@ export interface Notice {
   message: string;
 }
 
+/** What the page knows about a training worker that died or went silent. */
+export interface WorkerCrash {
+  reason: string;
+  /** The last step the page heard of. */
+  step: number;
+  /** Silent but perhaps only busy: still running, and the offer goes away if it answers. */
+  unresponsive?: boolean;
+}
+
 export interface SettingsSlice {
   /** Run settings in the form; they take effect with "Apply settings". */
   requested: RunSettings;
@@ -57,6 +66,9 @@ export interface RunSlice {
   /** Hyperparameters the worker confirmed, and the first step that uses them. */
   inForce: { hyperparams: Hyperparams; fromStep: number } | null;
   notices: Notice[];
+  /** Set when the training worker died or stopped answering; the crash panel offers a restart. */
+  crash: WorkerCrash | null;
+  setCrash: (crash: WorkerCrash | null) => void;
   addNotice: (level: Notice['level'], message: string) => void;
   dismissNotice: (id: number) => void;
 }
@@ -105,6 +117,8 @@ const runSlice: StateCreator<AppState, [], [], RunSlice> = (set) => ({
   running: null,
   inForce: null,
   notices: [],
+  crash: null,
+  setCrash: (crash) => set({ crash }),
   addNotice: (level, message) =>
     set((s) => ({
       // The same message twice in a row is shown once.
@@ -193,6 +207,8 @@ export const useAppStore = create<AppState>()((...a) => {
           break;
         case 'hyperparams':
           set({ inForce: { hyperparams: event.hyperparams, fromStep: event.fromStep } });
+          // The divergence guard halved a learning rate: the sliders show what now runs.
+          if (event.byGuard) set({ hyperparams: { ...event.hyperparams } });
           break;
         case 'notice':
           get().addNotice(event.level, event.message);

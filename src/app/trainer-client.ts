@@ -14,6 +14,16 @@ import { sendKeptSetToTrainer } from './user-images';
 let worker: Worker | null = null;
 let api: Comlink.Remote<TrainerApi> | null = null;
 
+/** Every few seconds the page asks the worker for its status; no answer for long = crashed. */
+const HEARTBEAT_EVERY_MS = 3000;
+/**
+ * Silence after which the page says the worker is not answering and offers a restart. It is
+ * not ended for that: a first step on a software GPU (shader compilation) or a busy machine
+ * can take this long, and the panel goes away by itself when the worker answers again.
+ */
+let heartbeatTimeoutMs = 30_000;
+let heartbeat: ReturnType<typeof setInterval> | undefined;
+
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -48,20 +58,27 @@ export async function startTrainer(
   stopTrainer();
   const store = useAppStore.getState();
   const receive = store.receive;
-  worker = new Worker(new URL('../workers/trainer.worker.ts', import.meta.url), {
+  store.setCrash(null);
+  // Nothing can be sent to the new worker until it has a model: the controls wait for 'ready'.
+  receive({ type: 'status', status: 'loading', step: store.step, message: 'Starting the worker' });
+  const started = new Worker(new URL('../workers/trainer.worker.ts', import.meta.url), {
     type: 'module',
     name: 'trainer',
   });
-  worker.addEventListener('error', (event) => {
-    receive({
-      type: 'status',
-      status: 'error',
-      step: useAppStore.getState().step,
-      message: `The training worker crashed: ${event.message || 'unknown error'}. Press Apply settings to start again.`,
-    });
+  worker = started;
+  // An uncaught error leaves the worker in an unknown state (a half-done step, tensors
+  // leaked): it is ended and the page offers a restart, as for a worker that went silent.
+  started.addEventListener('error', (event) => {
+    event.preventDefault();
+    if (worker === started)
+      crashed(`it threw an uncaught error (${event.message || 'no message'})`);
   });
-  const remote = Comlink.wrap<TrainerApi>(worker);
+  started.addEventListener('messageerror', () => {
+    if (worker === started) crashed('a message from it could not be read');
+  });
+  const remote = Comlink.wrap<TrainerApi>(started);
   api = remote;
+  startHeartbeat(remote);
   const datasetsBaseUrl = new URL('datasets/', document.baseURI).href;
   try {
     // Weight snapshots go to the latent explorer's worker; every other event to the store.
@@ -78,10 +95,57 @@ export async function startTrainer(
 }
 
 export function stopTrainer() {
+  clearInterval(heartbeat);
   api?.[Comlink.releaseProxy]();
   worker?.terminate();
   api = null;
   worker = null;
+}
+
+/** Ends a dead or stuck worker and tells the page, which offers a restart (CrashPanel). */
+function crashed(reason: string) {
+  const store = useAppStore.getState();
+  const step = store.step;
+  stopTrainer();
+  store.setCrash({ reason, step });
+  store.receive({
+    type: 'status',
+    status: 'error',
+    step,
+    message: `The training worker stopped: ${reason}. Restart it from the panel above.`,
+  });
+}
+
+/** Asks the worker for its status every few seconds; one question in flight at a time. */
+function startHeartbeat(remote: Comlink.Remote<TrainerApi>) {
+  let askedAt = 0;
+  let waiting = false;
+  clearInterval(heartbeat);
+  heartbeat = setInterval(() => {
+    if (api !== remote) return;
+    const now = performance.now();
+    if (waiting) {
+      if (now - askedAt > heartbeatTimeoutMs) {
+        const store = useAppStore.getState();
+        store.setCrash({
+          reason: `it has not answered for ${Math.round((now - askedAt) / 1000)} s`,
+          step: store.step,
+          unresponsive: true,
+        });
+      }
+      return;
+    }
+    waiting = true;
+    askedAt = now;
+    const answered = () => {
+      waiting = false;
+      // It was only busy: the offer to restart is withdrawn.
+      if (api === remote && useAppStore.getState().crash?.unresponsive) {
+        useAppStore.getState().setCrash(null);
+      }
+    };
+    remote.getStatus().then(answered, answered);
+  }, HEARTBEAT_EVERY_MS);
 }
 
 /** Builds a new model with the settings in the form (same worker, same backend). */
@@ -91,6 +155,21 @@ export function applySettings(settings: RunSettings) {
 
 /** The worker API, for callers that report their own errors (export, import, checkpoints). */
 export const trainerApi = (): Comlink.Remote<TrainerApi> | null => api;
+
+/**
+ * Test hooks for the end-to-end tests and benchmarks (window.vaeganPlayground.debug): they
+ * reach the worker's clearly named debug methods and nothing else.
+ */
+export const debugHooks = {
+  loseDevice: () => api?.debugLoseDevice(),
+  poisonWeights: (network?: 'encoder' | 'decoder' | 'discriminator') =>
+    api?.debugPoisonWeights(network),
+  crashWorker: (kind: 'throw' | 'exit' | 'hang') => api?.debugCrash(kind),
+  memory: () => api?.getMemory(),
+  setHeartbeatTimeout: (ms: number) => {
+    heartbeatTimeoutMs = ms;
+  },
+};
 
 export const train = () => call((remote) => remote.start());
 export const pause = () => call((remote) => remote.pause());

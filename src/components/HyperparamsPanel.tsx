@@ -1,4 +1,10 @@
-import { BETA_RANGE, GAMMA_RANGE, type AdversarialForm, type Hyperparams } from '../model/config';
+import {
+  BETA_RANGE,
+  GAMMA_RANGE,
+  LEARNING_RATE_RANGE,
+  type AdversarialForm,
+  type Hyperparams,
+} from '../model/config';
 import { useAppStore } from '../app/store';
 import { sendHyperparams } from '../app/trainer-client';
 import { LogSlider } from './LogSlider';
@@ -65,7 +71,7 @@ export function HyperparamsPanel() {
         hint="η_VAE: Adam step of the encoder and decoder in phase 1"
         value={hp.lrVae}
         min={1e-5}
-        max={1e-1}
+        max={LEARNING_RATE_RANGE.max}
         onChange={(lrVae) => update({ lrVae })}
         inForce={confirmed('lrVae')}
       />
@@ -74,7 +80,7 @@ export function HyperparamsPanel() {
         hint="η_D: Adam step of D_ψ in phase 2"
         value={hp.lrD}
         min={1e-5}
-        max={1e-1}
+        max={LEARNING_RATE_RANGE.max}
         onChange={(lrD) => update({ lrD })}
         inForce={confirmed('lrD')}
       />
@@ -83,7 +89,7 @@ export function HyperparamsPanel() {
         hint="η_G: Adam step of the generator in phase 3, times γ"
         value={hp.lrG}
         min={1e-5}
-        max={1e-1}
+        max={LEARNING_RATE_RANGE.max}
         onChange={(lrG) => update({ lrG })}
         inForce={confirmed('lrG')}
       />

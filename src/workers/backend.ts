@@ -119,11 +119,20 @@ const ORDER: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
  * A forced backend that cannot run falls back to the automatic order; `skipped` then names the
  * reason, so the page can tell the user.
  */
-export async function selectBackend(requested: BackendRequest): Promise<BackendInfo> {
+export async function selectBackend(
+  requested: BackendRequest,
+  /** Backends that lost their device in this worker: passed over, with `excludedReason`. */
+  exclude: readonly BackendName[] = [],
+  excludedReason = 'lost its device earlier in this session',
+): Promise<BackendInfo> {
   const skipped: BackendInfo['skipped'] = [];
   const candidates =
     requested === 'auto' ? ORDER : [requested, ...ORDER.filter((name) => name !== requested)];
   for (const name of candidates) {
+    if (exclude.includes(name)) {
+      skipped.push({ name, reason: excludedReason });
+      continue;
+    }
     const forced = name === requested;
     let probe: Probe;
     try {

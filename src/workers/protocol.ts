@@ -104,7 +104,13 @@ export type TrainerEvent =
   /** Weight buffers are transferred, not copied. */
   | { type: 'weights'; weights: WeightsSnapshot }
   /** Hyperparameters the worker accepted, in force from step `fromStep` on. */
-  | { type: 'hyperparams'; hyperparams: Hyperparams; fromStep: number }
+  | {
+      type: 'hyperparams';
+      hyperparams: Hyperparams;
+      fromStep: number;
+      /** Set when the divergence guard changed them (a learning rate halved): the sliders follow. */
+      byGuard?: boolean;
+    }
   | { type: 'notice'; level: 'info' | 'warning' | 'error'; message: string }
   /** The whole curve history, replacing the page's (after a run is imported). */
   | { type: 'history'; points: MetricsPoint[] };

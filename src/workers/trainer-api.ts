@@ -7,7 +7,18 @@ import type { Hyperparams } from '../model/config';
 import { type CheckpointMeta, pruneCheckpoints, saveCheckpoint } from './checkpoint-store';
 import type { Dataset, FetchBytes } from './dataset';
 import type { RunSettings, TrainerEvent, TrainerListener } from './protocol';
+import { installErrorTransfer, TrainerInputError } from './errors';
 import { type InitRequest, Trainer, type TrainerDeps } from './trainer';
+import {
+  checkBytes,
+  checkHyperparams,
+  checkInitRequest,
+  checkPoisonTarget,
+  checkSettings,
+} from './validate';
+
+/** How the crash hook ends the worker. */
+export type CrashKind = 'throw' | 'exit' | 'hang';
 
 /** Moves the pixel buffers of a pictures event instead of copying them. */
 function transferable(event: TrainerEvent): TrainerEvent {
@@ -30,17 +41,23 @@ function transferable(event: TrainerEvent): TrainerEvent {
   ]);
 }
 
-/** Builds the API around one Trainer; `fetchBytes` is injectable so Node tests can serve files. */
+/**
+ * Builds the API around one Trainer; `fetchBytes` is injectable so Node tests can serve files.
+ * Every argument is checked (validate.ts): a bad one is refused with a TrainerInputError, whose
+ * `code` reaches the page, and nothing changes.
+ */
 export function createTrainerApi(deps: TrainerDeps & { fetchBytes: FetchBytes }) {
+  installErrorTransfer();
   const trainer = new Trainer(deps);
   return {
     /** Picks the backend and reads the data set manifest; `listener` receives every event. */
-    init(request: InitRequest, listener: TrainerListener) {
+    async init(request: InitRequest, listener: TrainerListener) {
+      checkInitRequest(request, listener);
       return trainer.init(request, (event) => listener(transferable(event)));
     },
     /** Loads data and builds a new model for these settings (training stops). */
-    configure(settings: RunSettings) {
-      return trainer.configure(settings);
+    async configure(settings: RunSettings) {
+      return trainer.configure(checkSettings(settings));
     },
     /** Takes the user's own images (buffers moved here) as the "user" data set. */
     setUserDataset(dataset: Dataset) {
@@ -58,8 +75,13 @@ export function createTrainerApi(deps: TrainerDeps & { fetchBytes: FetchBytes })
     reset() {
       return trainer.reset();
     },
-    setHyperparams(hyperparams: Partial<Hyperparams>) {
-      return trainer.setHyperparams(hyperparams);
+    /** Changes loss weights and learning rates; out-of-range or unknown values are refused. */
+    async setHyperparams(hyperparams: Partial<Hyperparams>) {
+      return trainer.setHyperparams(checkHyperparams(hyperparams));
+    },
+    /** tfjs memory in the worker (tensors, bytes) and the history length: for the soak benchmark. */
+    getMemory() {
+      return trainer.getMemory();
     },
     getStatus() {
       return trainer.getStatus();
@@ -93,8 +115,30 @@ export function createTrainerApi(deps: TrainerDeps & { fetchBytes: FetchBytes })
       return { meta: saved, serializeMs };
     },
     /** Replaces the model by the run in `bytes` (a zip from exportRun); throws on a bad file. */
-    importRun(bytes: Uint8Array) {
-      return trainer.importRun(bytes);
+    async importRun(bytes: Uint8Array) {
+      return trainer.importRun(checkBytes(bytes));
+    },
+    /** Test hook: NaN into one weight of a network, for the divergence guard to catch. */
+    async debugPoisonWeights(network?: 'encoder' | 'decoder' | 'discriminator') {
+      trainer.debugPoisonWeights(checkPoisonTarget(network));
+    },
+    /** Test hook: loses the WebGL context or destroys the WebGPU device; returns the backend. */
+    async debugLoseDevice() {
+      return trainer.debugLoseDevice();
+    },
+    /**
+     * Test hook: ends this worker the way real faults do, after this call has answered:
+     * an uncaught error ('throw'), the worker closing itself ('exit'), or an endless loop ('hang').
+     */
+    async debugCrash(kind: CrashKind) {
+      if (kind !== 'throw' && kind !== 'exit' && kind !== 'hang') {
+        throw new TrainerInputError('bad-argument', `Unknown crash kind ${String(kind)}.`);
+      }
+      setTimeout(() => {
+        if (kind === 'exit') (globalThis as { close?: () => void }).close?.();
+        else if (kind === 'hang') for (;;);
+        else throw new Error('debugCrash: the training worker threw an uncaught error');
+      }, 50);
     },
   };
 }

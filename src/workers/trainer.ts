@@ -18,6 +18,21 @@ import { mulberry32 } from '../model/random';
 import { saveNetwork } from '../model/serialize';
 import { METRIC_NAMES, type MetricName, VaeGan } from '../model/vaegan';
 import { selectBackend } from './backend';
+import { type DeviceWatch, unlessLost, watchDevice } from './device-loss';
+import { TrainerInputError } from './errors';
+import {
+  type Divergence,
+  disposeGoodSnapshot,
+  findDivergence,
+  type GoodSnapshot,
+  halved,
+  isFiniteSnapshot,
+  LR_LABELS,
+  restoreSnapshot,
+  takeSnapshot,
+  weightProbe,
+} from './guard';
+import { compactHistory, MAX_HISTORY_POINTS } from './history';
 import {
   type Dataset,
   type FetchBytes,
@@ -40,6 +55,7 @@ import { checkUserDataset, NO_USER_DATASET, userDatasetRef } from './user-images
 import {
   BATCH_SIZE_RANGE,
   type BackendInfo,
+  type BackendName,
   type BackendRequest,
   type ImagesUpdate,
   type MetricsPoint,
@@ -60,12 +76,26 @@ const SAMPLE_COUNT = 64;
 const INTERPOLATION_STEPS = 10;
 /** At most this often the latent explorer gets a copy of the encoder and decoder while training. */
 const WEIGHTS_MS = 2000;
+/** Steps between two last-good copies of the model kept by the divergence guard. */
+const SNAPSHOT_EVERY = 50;
+/**
+ * On a GPU backend, at most this often the last-good copy is also read back into worker
+ * memory (as run-zip bytes), so that a lost device can be rebuilt on another backend.
+ */
+const HOST_COPY_MS = 20_000;
+/** Restores without a new good copy in between before the guard gives up and pauses. */
+const MAX_RESTORES_IN_A_ROW = 20;
+
+/** What a report found: all well, a divergence handled, or a device that is gone. */
+type ReportOutcome = 'ok' | 'restored' | 'paused' | 'lost';
 
 export interface TrainerDeps {
   fetchBytes: FetchBytes;
   /** Lets queued messages (pause, slider moves) in between two steps. */
   yieldToEvents?: () => Promise<void>;
   now?: () => number;
+  /** Steps between the divergence guard's last-good copies (SNAPSHOT_EVERY). */
+  snapshotEvery?: number;
 }
 
 export interface InitRequest {
@@ -184,9 +214,8 @@ export class Trainer {
   private display: Display | undefined;
   private hp: Hyperparams = { ...DEFAULT_HYPERPARAMS };
   private step = 0;
-  /** Sum of the metrics of the steps not yet reported, kept on the device: no readback per step. */
-  private pending: tf.Tensor1D | undefined;
-  private pendingSteps = 0;
+  /** Metrics of the steps not yet reported, [7] each, kept on the device: no readback per step. */
+  private pending: tf.Tensor1D[] = [];
   private loop: Promise<void> | undefined;
   /** Bumped whenever the model is replaced, so a stale loop or render stops at once. */
   private generation = 0;
@@ -200,12 +229,23 @@ export class Trainer {
   private importing = false;
   /** Every curve point sent for this model, for exports and checkpoints. */
   private history: MetricsPoint[] = [];
+  /** The divergence guard's last good copy of the weights and optimiser state (on the device). */
+  private good: GoodSnapshot | undefined;
+  /** The last good copy as run-zip bytes in worker memory (GPU backends only), and its time. */
+  private hostCopy: { step: number; bytes: Uint8Array; time: number } | undefined;
+  private restoresInARow = 0;
+  private requestedBackend: BackendRequest = 'auto';
+  private watch: DeviceWatch | undefined;
+  /** Backends whose device was lost in this worker: not tried again. */
+  private lostBackends: BackendName[] = [];
+  private recovering: Promise<void> | undefined;
 
   constructor(deps: TrainerDeps) {
     this.deps = {
       fetchBytes: deps.fetchBytes,
       yieldToEvents: deps.yieldToEvents ?? defaultYield(),
       now: deps.now ?? (() => performance.now()),
+      snapshotEvery: deps.snapshotEvery ?? SNAPSHOT_EVERY,
     };
   }
 
@@ -226,10 +266,13 @@ export class Trainer {
   async init(request: InitRequest, listener: TrainerListener): Promise<BackendInfo> {
     this.listener = listener;
     this.baseUrl = request.datasetsBaseUrl;
+    this.requestedBackend = request.backend;
     this.setStatus('loading', 'Starting the backend');
     this.emit({ type: 'progress', phase: 'backend', fraction: 0, label: 'Starting the backend' });
     try {
       this.backend = await selectBackend(request.backend);
+      this.watch?.dispose();
+      this.watch = watchDevice(this.backend.name);
       this.emit({ type: 'backend', backend: this.backend });
       this.emit({
         type: 'progress',
@@ -251,7 +294,7 @@ export class Trainer {
     if (problems.length > 0) {
       const message = `Invalid run settings: ${problems.join('; ')}`;
       this.emit({ type: 'notice', level: 'error', message });
-      throw new Error(message);
+      throw new TrainerInputError('invalid-settings', message);
     }
     if (settings.dataset === 'user' && !this.userDataset) {
       this.emit({ type: 'notice', level: 'error', message: NO_USER_DATASET });
@@ -285,6 +328,7 @@ export class Trainer {
       this.emit({ type: 'settings', settings: this.settings });
       await this.renderImages();
       await this.sendWeights();
+      await this.refreshHostCopy();
       this.emit({ type: 'progress', phase: 'model', fraction: 1, label: 'Ready' });
       this.setStatus('ready');
       return this.settings;
@@ -320,12 +364,35 @@ export class Trainer {
     this.trainingMs = 0;
     this.speedSamples = [];
     this.history = [];
+    this.adoptInitialSnapshot();
+  }
+
+  /** A fresh or imported model is good by construction (an import is checked for NaN). */
+  private adoptInitialSnapshot() {
+    disposeGoodSnapshot(this.good);
+    this.good = takeSnapshot(this.model!, this.snapshotMeta());
+    this.hostCopy = undefined;
+    this.restoresInARow = 0;
+  }
+
+  private snapshotMeta() {
+    const userDataset = this.settings!.dataset === 'user' ? this.dataset : undefined;
+    return {
+      settings: { ...this.settings! },
+      image: this.model!.config.image,
+      ...(userDataset ? { userDataset: userDatasetRef(userDataset) } : {}),
+      hyperparams: { ...this.hp },
+      step: this.step,
+      trainingMs: this.trainingMs,
+      history: this.history,
+    };
   }
 
   private disposeModel() {
-    this.pending?.dispose();
-    this.pending = undefined;
-    this.pendingSteps = 0;
+    tf.dispose(this.pending);
+    this.pending = [];
+    disposeGoodSnapshot(this.good);
+    this.good = undefined;
     this.model?.dispose();
     this.model = undefined;
     if (this.display) tf.dispose([this.display.reconX, this.display.sampleZ, this.display.pairX]);
@@ -352,11 +419,24 @@ export class Trainer {
     this.status = 'paused';
     await this.loop;
     this.trainingMs += this.deps.now() - this.resumedAt;
-    await this.report();
-    await this.renderImages();
-    await this.sendWeights();
+    if ((await this.report()) === 'lost') {
+      await this.recoverFromDeviceLoss();
+      return this.step;
+    }
+    await this.refreshViews();
     this.setStatus('paused');
     return this.step;
+  }
+
+  /** Pictures and the explorer's weights; a device lost meanwhile is recovered from. */
+  private async refreshViews() {
+    try {
+      await this.renderImages();
+      await this.sendWeights();
+    } catch (error) {
+      if (!this.watch?.isLost()) throw error;
+      await this.recoverFromDeviceLoss();
+    }
   }
 
   /** Stops the loop without reporting, e.g. before the model is replaced. */
@@ -374,13 +454,16 @@ export class Trainer {
     try {
       this.trainOne();
     } catch (error) {
-      this.fail(error);
+      if (this.watch?.isLost()) await this.recoverFromDeviceLoss();
+      else this.fail(error);
       return this.step;
     }
-    await this.report(true);
+    if ((await this.report(true)) === 'lost') {
+      await this.recoverFromDeviceLoss();
+      return this.step;
+    }
     this.trainingMs += this.deps.now() - t0;
-    await this.renderImages();
-    await this.sendWeights();
+    await this.refreshViews();
     this.setStatus('paused');
     return this.step;
   }
@@ -390,8 +473,8 @@ export class Trainer {
     if (!this.settings || !this.dataset) return this.status;
     await this.halt();
     this.buildModel();
-    await this.renderImages();
-    await this.sendWeights();
+    await this.refreshViews();
+    await this.refreshHostCopy();
     this.setStatus('ready');
     return this.status;
   }
@@ -401,6 +484,50 @@ export class Trainer {
     this.hp = sanitizeHyperparams({ ...this.hp, ...next }, this.hp);
     this.emit({ type: 'hyperparams', hyperparams: { ...this.hp }, fromStep: this.step + 1 });
     return { ...this.hp };
+  }
+
+  /** tfjs memory in this worker (tensor count and bytes), for the soak benchmark. */
+  getMemory() {
+    const m = tf.memory();
+    return {
+      numTensors: m.numTensors,
+      numBytes: m.numBytes,
+      numDataBuffers: m.numDataBuffers,
+      backend: this.backend?.name ?? null,
+      step: this.step,
+      historyPoints: this.history.length,
+      goodCopyStep: this.good?.step ?? null,
+    };
+  }
+
+  /**
+   * Test hook: writes NaN into one weight of `network` (the discriminator by default), as a
+   * diverging step would, so the guard has something to catch.
+   */
+  debugPoisonWeights(network: 'encoder' | 'decoder' | 'discriminator' = 'discriminator') {
+    const model = this.model;
+    if (!model) throw new TrainerInputError('not-ready', 'There is no model to poison yet.');
+    const variable = model[network].trainableWeights[0]!.read() as tf.Variable;
+    const poisoned = tf.tidy(() => {
+      const mask = tf.oneHot(0, variable.size).reshape(variable.shape).cast('bool');
+      return tf.where(mask, tf.fill(variable.shape, Number.NaN), variable);
+    });
+    variable.assign(poisoned);
+    poisoned.dispose();
+  }
+
+  /** Test hook: loses the WebGL context or destroys the WebGPU device under the trainer. */
+  debugLoseDevice(): string {
+    const watch = this.watch;
+    if (!watch) throw new TrainerInputError('not-ready', 'No backend is running yet.');
+    try {
+      watch.lose();
+    } catch (error) {
+      throw new TrainerInputError('unsupported', errorText(error));
+    }
+    // A paused trainer notices at once; a training one at its next report.
+    if (this.status !== 'training' && this.status !== 'loading') void this.recoverFromDeviceLoss();
+    return watch.backend;
   }
 
   getStatus() {
@@ -418,21 +545,29 @@ export class Trainer {
     while (this.status === 'training' && generation === this.generation) {
       try {
         this.trainOne();
+        const t = now();
+        if (t - this.lastReport >= REPORT_MS && (await this.report()) === 'lost') break;
+        if (t - this.lastImages >= IMAGES_MS && this.status === 'training') {
+          await this.renderImages();
+          this.lastImages = now();
+        }
+        if (now() - this.lastWeights >= WEIGHTS_MS && this.status === 'training') {
+          await this.sendWeights();
+          this.lastWeights = now();
+        }
       } catch (error) {
-        this.fail(error);
-        return;
-      }
-      const t = now();
-      if (t - this.lastReport >= REPORT_MS) await this.report();
-      if (t - this.lastImages >= IMAGES_MS && this.status === 'training') {
-        await this.renderImages();
-        this.lastImages = now();
-      }
-      if (now() - this.lastWeights >= WEIGHTS_MS && this.status === 'training') {
-        await this.sendWeights();
-        this.lastWeights = now();
+        if (!this.watch?.isLost()) {
+          this.fail(error);
+          return;
+        }
+        break;
       }
       await yieldToEvents();
+    }
+    // Not awaited here: recovery halts the loop first, and this is the loop.
+    if (this.watch?.isLost() && generation === this.generation && !this.recovering) {
+      this.status = 'loading';
+      void this.recoverFromDeviceLoss(true);
     }
   }
 
@@ -441,27 +576,39 @@ export class Trainer {
     const x = this.sampler!.next(this.settings!.batchSize); // [batch, pixels]
     const metrics = model.trainStep(x, this.hp); // [7]
     x.dispose();
-    const previous = this.pending;
-    this.pending = previous ? tf.add<tf.Tensor1D>(previous, metrics) : metrics;
-    if (previous) {
-      previous.dispose();
-      metrics.dispose();
-    }
-    this.pendingSteps += 1;
+    this.pending.push(metrics);
     this.step += 1;
   }
 
-  /** Reads the summed metrics back (one readback per report) and sends one curve point. */
-  private async report(force = false) {
-    const sum = this.pending;
-    const steps = this.pendingSteps;
-    if (!sum || steps === 0) return;
-    this.pending = undefined;
-    this.pendingSteps = 0;
+  /**
+   * Reads the metrics of the steps since the last report back, with the divergence guard's
+   * probe of the weights, in one readback; then either sends one curve point (their mean) or,
+   * when something went NaN or infinite, restores the last good copy.
+   */
+  private async report(force = false): Promise<ReportOutcome> {
+    const list = this.pending;
+    const model = this.model;
+    if (list.length === 0 || !model) return 'ok';
+    this.pending = [];
+    const steps = list.length;
     const generation = this.generation;
-    const raw = await sum.data(); // waits for the queued GPU work too: natural back-pressure
-    sum.dispose();
-    if (generation !== this.generation) return;
+    // [steps * 7 metrics, then 4 weight probes]
+    const readback = tf.tidy(() => tf.concat([tf.stack(list).reshape([-1]), weightProbe(model)]));
+    tf.dispose(list);
+    let raw: Float32Array;
+    try {
+      // Waits for the queued GPU work too: natural back-pressure.
+      raw = (await unlessLost(this.watch, readback.data())) as Float32Array;
+    } catch (error) {
+      if (this.watch?.isLost()) return 'lost';
+      throw error;
+    } finally {
+      readback.dispose();
+    }
+    if (this.watch?.isLost()) return 'lost';
+    if (generation !== this.generation) return 'ok';
+    const divergence = findDivergence(raw, steps, this.step);
+    if (divergence) return this.restoreAfterDivergence(divergence);
     const t = this.deps.now();
     this.lastReport = t;
     this.speedSamples.push({ time: t, step: this.step });
@@ -472,7 +619,11 @@ export class Trainer {
     const elapsed = (t - first.time) / 1000;
     const stepsPerSec = !force && elapsed > 0 ? (this.step - first.step) / elapsed : 0;
     const values = {} as Record<MetricName, number>;
-    METRIC_NAMES.forEach((name, i) => (values[name] = raw[i]! / steps));
+    METRIC_NAMES.forEach((name, j) => {
+      let sum = 0;
+      for (let i = 0; i < steps; i++) sum += raw[i * METRIC_NAMES.length + j]!;
+      values[name] = sum / steps;
+    });
     const running = this.status === 'training' ? t - this.resumedAt : 0;
     const point: MetricsPoint = {
       step: this.step,
@@ -482,18 +633,170 @@ export class Trainer {
       imagesPerSec: stepsPerSec * this.settings!.batchSize,
     };
     this.history.push(point);
+    if (this.history.length > MAX_HISTORY_POINTS) this.history = compactHistory(this.history);
     this.emit({ type: 'metrics', point });
-    const bad = METRIC_NAMES.filter((name) => !Number.isFinite(values[name]));
-    if (bad.length > 0 && this.status === 'training') {
-      this.status = 'paused';
+    await this.keepGoodCopy();
+    return 'ok';
+  }
+
+  /** Every `snapshotEvery` steps, a new last-good copy once its own probe came back finite. */
+  private async keepGoodCopy() {
+    const model = this.model;
+    if (!model || this.step - (this.good?.step ?? -Infinity) < this.deps.snapshotEvery) return;
+    const generation = this.generation;
+    const candidate = takeSnapshot(model, this.snapshotMeta());
+    if (
+      !(await unlessLost(this.watch, isFiniteSnapshot(candidate))) ||
+      generation !== this.generation
+    ) {
+      disposeGoodSnapshot(candidate);
+      return;
+    }
+    disposeGoodSnapshot(this.good);
+    this.good = candidate;
+    this.restoresInARow = 0;
+    if (this.deps.now() - (this.hostCopy?.time ?? -Infinity) >= HOST_COPY_MS) {
+      await this.refreshHostCopy();
+    }
+  }
+
+  /**
+   * On a GPU backend, reads the last good copy back into worker memory as run-zip bytes:
+   * a lost device takes its tensors with it, and these bytes rebuild the model elsewhere.
+   */
+  private async refreshHostCopy() {
+    const good = this.good;
+    const name = this.backend?.name;
+    if (!good || (name !== 'webgl' && name !== 'webgpu')) return;
+    try {
+      const { bytes } = await unlessLost(this.watch, encodeRun(good.run));
+      this.hostCopy = { step: good.step, bytes, time: this.deps.now() };
+    } catch {
+      // The copy was replaced or the device went away meanwhile: the previous copy stays.
+    }
+  }
+
+  /**
+   * The guard's answer to a NaN or Inf: the step is dropped, the last good weights and Adam
+   * state come back bit for bit, and the learning rate of the phase that went bad is halved
+   * (or training pauses when that keeps happening). The user is told what happened.
+   */
+  private restoreAfterDivergence(d: Divergence): ReportOutcome {
+    const model = this.model!;
+    const good = this.good!;
+    const badStep = d.step;
+    const what = [
+      d.metrics.length > 0 ? d.metrics.join(', ') : '',
+      d.networks.length > 0 ? `${d.networks.join(', ')} weights` : '',
+    ]
+      .filter((x) => x)
+      .join(' and ');
+    restoreSnapshot(model, good);
+    this.step = good.step;
+    this.history = this.history.filter((p) => p.step <= good.step);
+    this.speedSamples = [{ time: this.deps.now(), step: this.step }];
+    this.restoresInARow += 1;
+    this.emit({ type: 'history', points: this.history.slice() });
+    const next = this.restoresInARow <= MAX_RESTORES_IN_A_ROW ? halved(this.hp, d.lr) : null;
+    const restored = `Step ${badStep}: ${what} became NaN or infinite. Restored the weights and optimiser state of step ${good.step}`;
+    if (next) {
+      const before = this.hp[d.lr];
+      this.hp = next;
+      this.emit({
+        type: 'hyperparams',
+        hyperparams: { ...this.hp },
+        fromStep: this.step + 1,
+        byGuard: true,
+      });
+      const going = this.status === 'training' ? 'Training continues.' : 'Press Train to go on.';
       this.emit({
         type: 'notice',
-        level: 'error',
-        message:
-          `Training diverged at step ${this.step}: ${bad.join(', ')} became NaN or infinite. ` +
-          'Paused. Lower the learning rates, then press Reset.',
+        level: 'warning',
+        message: `${restored} and halved ${LR_LABELS[d.lr]} from ${before.toPrecision(3)} to ${next[d.lr].toPrecision(3)}. ${going}`,
       });
-      this.setStatus('paused');
+      this.setStatus(this.status);
+      return 'restored';
+    }
+    const why =
+      this.restoresInARow > MAX_RESTORES_IN_A_ROW
+        ? `it diverged ${MAX_RESTORES_IN_A_ROW} times in a row`
+        : `${LR_LABELS[d.lr]} is already at its minimum`;
+    this.status = 'paused';
+    this.emit({
+      type: 'notice',
+      level: 'error',
+      message: `${restored} and paused: ${why}. Lower the learning rates or β, γ, then press Train.`,
+    });
+    this.setStatus('paused');
+    return 'paused';
+  }
+
+  /**
+   * The GPU went away (WebGL context lost, WebGPU device lost): the model is rebuilt on the
+   * next backend that works, from the last good copy read back into memory, and training goes
+   * on if it was running. Without such a copy yet, a fresh model from the same seed is built.
+   */
+  private recoverFromDeviceLoss(resume = false): Promise<void> {
+    if (!this.recovering) {
+      this.recovering = this.rebuildElsewhere(resume).finally(() => (this.recovering = undefined));
+    }
+    return this.recovering;
+  }
+
+  private async rebuildElsewhere(resume: boolean) {
+    const watch = this.watch!;
+    const lost = watch.backend;
+    const reason = watch.reason() || `the ${lost} device stopped working`;
+    const lostAt = this.step;
+    const copy = this.hostCopy;
+    const hp = { ...this.hp };
+    this.status = 'loading';
+    this.setStatus('loading', `${reason}: rebuilding the model on another backend`);
+    this.generation += 1;
+    watch.dispose();
+    this.watch = undefined;
+    this.lostBackends.push(lost);
+    try {
+      // Their tensors lived on the dead device; free what can be freed.
+      this.disposeModel();
+    } catch {
+      this.model = undefined;
+      this.good = undefined;
+    }
+    this.hostCopy = undefined;
+    try {
+      this.backend = await selectBackend(
+        this.requestedBackend,
+        this.lostBackends,
+        'its device was lost earlier in this session',
+      );
+      this.watch = watchDevice(this.backend.name);
+      this.emit({ type: 'backend', backend: this.backend });
+      let from: string;
+      if (copy) {
+        await this.replaceWithRun(copy.bytes);
+        from = `the last good weights, of step ${copy.step}`;
+      } else {
+        this.buildModel();
+        await this.renderImages();
+        await this.sendWeights();
+        this.setStatus('ready');
+        from = 'fresh weights of the same seed (no copy had been read back yet)';
+      }
+      this.hp = hp;
+      this.emit({ type: 'hyperparams', hyperparams: { ...hp }, fromStep: this.step + 1 });
+      await this.refreshHostCopy();
+      this.emit({
+        type: 'notice',
+        level: 'warning',
+        message: `Step ${lostAt}: ${reason}. Rebuilt the model on ${this.backend.name} from ${from}.${resume ? ' Training continues.' : ''}`,
+      });
+      if (resume) this.start();
+    } catch (error) {
+      this.setStatus(
+        'error',
+        `Training stopped: ${reason}, and rebuilding failed: ${errorText(error)}`,
+      );
     }
   }
 
@@ -514,7 +817,7 @@ export class Trainer {
     });
     let data: Float32Array;
     try {
-      data = (await stacked.data()) as Float32Array;
+      data = (await unlessLost(this.watch, stacked.data())) as Float32Array;
     } finally {
       stacked.dispose();
     }
@@ -643,11 +946,13 @@ export class Trainer {
     this.trainingMs = Number.isFinite(parsed.manifest.trainingMs) ? parsed.manifest.trainingMs : 0;
     this.speedSamples = [];
     this.history = parsed.history;
+    this.adoptInitialSnapshot();
     this.emit({ type: 'settings', settings: { ...settings } });
     this.emit({ type: 'hyperparams', hyperparams: { ...this.hp }, fromStep: this.step + 1 });
     this.emit({ type: 'history', points: this.history.slice() });
     await this.renderImages();
     await this.sendWeights();
+    await this.refreshHostCopy();
     this.emit({ type: 'progress', phase: 'model', fraction: 1, label: 'Ready' });
     this.setStatus(this.step > 0 ? 'paused' : 'ready');
     return {
@@ -695,10 +1000,10 @@ export class Trainer {
     if (!model || !this.settings) return;
     const generation = this.generation;
     const step = this.step;
-    const [encoder, decoder] = await Promise.all([
-      saveNetwork(model.encoder),
-      saveNetwork(model.decoder),
-    ]);
+    const [encoder, decoder] = await unlessLost(
+      this.watch,
+      Promise.all([saveNetwork(model.encoder), saveNetwork(model.decoder)]),
+    );
     if (generation !== this.generation) return;
     this.emit({
       type: 'weights',
@@ -723,6 +1028,7 @@ export class Trainer {
     await this.halt();
     this.generation += 1;
     this.disposeModel();
+    this.watch?.dispose();
     this.dataset = undefined;
     this.userDataset = undefined;
     this.status = 'idle';

@@ -98,10 +98,14 @@ describe('trainer API over a MessageChannel', () => {
   it('trains, streams finite curves, and takes new hyperparameters on the next step', async () => {
     await remote.start();
     await until(() => lastStep() >= 3, 'three steps');
-    const accepted = await remote.setHyperparams({ beta: 2.5, gamma: 0, lrVae: Number.NaN });
+    // NaN is refused with a typed error and changes nothing, the valid fields included.
+    await expect(
+      remote.setHyperparams({ beta: 2.5, gamma: 0, lrVae: Number.NaN }),
+    ).rejects.toMatchObject({ name: 'TrainerInputError', code: 'bad-argument' });
+    expect((await remote.getStatus()).hyperparams.beta).toBe(1);
+    const accepted = await remote.setHyperparams({ beta: 2.5, gamma: 0 });
     expect(accepted.beta).toBe(2.5);
     expect(accepted.gamma).toBe(0);
-    // NaN is refused; the previous learning rate stays in force.
     expect(accepted.lrVae).toBe(1e-3);
     // The worker confirms what is in force, and from which step.
     await until(

@@ -53,9 +53,9 @@ describe('readUrlState', () => {
   });
 
   it('clamps out-of-range numbers and says so', () => {
-    const state = readUrlState('?latent=1000&hidden=4&batch=9999&beta=-1&gamma=50&lrG=1&seed=-3');
+    const state = readUrlState('?latent=1000&hidden=4&batch=9999&beta=-1&gamma=50&lrG=100&seed=-3');
     expect(state.settings).toEqual({ latentDim: 128, hiddenUnits: 16, batchSize: 512, seed: 0 });
-    expect(state.hyperparams).toEqual({ beta: 0, gamma: 10, lrG: 0.1 });
+    expect(state.hyperparams).toEqual({ beta: 0, gamma: 10, lrG: 10 });
     expect(state.problems).toHaveLength(7);
     expect(state.problems).toContain('latent=1000 is outside 2 to 128; using 128 instead.');
   });

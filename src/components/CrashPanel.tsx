@@ -1,0 +1,79 @@
+import { useEffect, useState } from 'react';
+import { restoreCheckpoint, useCheckpoints } from '../app/autosave';
+import { type CheckpointMeta, listCheckpoints } from '../workers/checkpoint-store';
+import { useAppStore } from '../app/store';
+import { startTrainer } from '../app/trainer-client';
+
+/**
+ * Shown when the training worker died or stopped answering: what happened, and a restart,
+ * from the newest checkpoint in this browser or with fresh weights. The page stays usable.
+ */
+export function CrashPanel() {
+  const crash = useAppStore((s) => s.crash);
+  const list = useCheckpoints((s) => s.list);
+  const setCrash = useAppStore((s) => s.setCrash);
+  const [newest, setNewest] = useState<CheckpointMeta | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    if (!crash) return;
+    let live = true;
+    listCheckpoints()
+      .then((all) => live && setNewest(all[0] ?? null))
+      .catch(() => live && setNewest(null));
+    return () => {
+      live = false;
+    };
+  }, [crash, list]);
+
+  if (!crash) return null;
+
+  const restart = async (from: CheckpointMeta | null) => {
+    setBusy(true);
+    try {
+      const { backendRequest, running, requested, hyperparams } = useAppStore.getState();
+      await startTrainer(backendRequest, from?.settings ?? running ?? requested, hyperparams);
+      if (from) await restoreCheckpoint(from);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div
+      className="crash-panel"
+      role="alert"
+      aria-label={crash.unresponsive ? 'Training worker not answering' : 'Training worker stopped'}
+    >
+      <p>
+        <strong>
+          {crash.unresponsive
+            ? 'The training worker is not answering'
+            : 'The training worker stopped'}
+        </strong>
+        : {crash.reason}. The last step reported was {crash.step}.
+        {crash.unresponsive && ' It may only be busy; this goes away if it answers.'}
+      </p>
+      <div className="crash-actions">
+        {newest && (
+          <button
+            type="button"
+            className="primary"
+            disabled={busy}
+            onClick={() => void restart(newest)}
+          >
+            Restart from the checkpoint at step {newest.step}
+          </button>
+        )}
+        <button type="button" disabled={busy} onClick={() => void restart(null)}>
+          Restart with fresh weights
+        </button>
+        {crash.unresponsive && (
+          <button type="button" disabled={busy} onClick={() => setCrash(null)}>
+            Keep waiting
+          </button>
+        )}
+      </div>
+    </div>
+  );
+}

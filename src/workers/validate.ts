@@ -1,0 +1,165 @@
+/**
+ * Checks on every argument that reaches the trainer through its API: the page is trusted to
+ * be well-behaved, but the API must not depend on it. A bad argument is refused with a
+ * TrainerInputError (its code says which kind) and nothing in the trainer changes.
+ */
+import { BETA_RANGE, GAMMA_RANGE, type Hyperparams, LEARNING_RATE_RANGE } from '../model/config';
+import { TrainerInputError } from './errors';
+import { BACKEND_NAMES, type BackendRequest, type RunSettings } from './protocol';
+import { validateSettings } from './trainer';
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const describe = (v: unknown) =>
+  typeof v === 'number' || typeof v === 'boolean'
+    ? String(v)
+    : typeof v === 'string'
+      ? JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)
+      : v === null
+        ? 'null'
+        : Array.isArray(v)
+          ? 'an array'
+          : typeof v;
+
+const BACKEND_REQUESTS: readonly BackendRequest[] = ['auto', ...BACKEND_NAMES];
+
+/** init's request: a known backend and a URL for the data sets. */
+export function checkInitRequest(request: unknown, listener: unknown) {
+  if (!isRecord(request)) {
+    throw new TrainerInputError(
+      'bad-argument',
+      `init needs a request object, not ${describe(request)}.`,
+    );
+  }
+  if (!BACKEND_REQUESTS.includes(request.backend as BackendRequest)) {
+    throw new TrainerInputError(
+      'bad-argument',
+      `Unknown backend ${describe(request.backend)}: use one of ${BACKEND_REQUESTS.join(', ')}.`,
+    );
+  }
+  if (typeof request.datasetsBaseUrl !== 'string' || request.datasetsBaseUrl.length === 0) {
+    throw new TrainerInputError('bad-argument', 'datasetsBaseUrl must be a non-empty URL string.');
+  }
+  if (typeof listener !== 'function') {
+    throw new TrainerInputError('bad-argument', 'init needs a listener function for the events.');
+  }
+}
+
+const SETTINGS_TYPES: Record<keyof RunSettings, 'string' | 'number'> = {
+  dataset: 'string',
+  variant: 'string',
+  latentDim: 'number',
+  hiddenUnits: 'number',
+  batchSize: 'number',
+  seed: 'number',
+};
+
+/** configure's settings: every field present, of its type, and in range. */
+export function checkSettings(settings: unknown): RunSettings {
+  if (!isRecord(settings)) {
+    throw new TrainerInputError(
+      'bad-argument',
+      `Run settings must be an object, not ${describe(settings)}.`,
+    );
+  }
+  for (const key of Object.keys(settings)) {
+    if (!(key in SETTINGS_TYPES)) {
+      throw new TrainerInputError('bad-argument', `Unknown run setting ${describe(key)}.`);
+    }
+  }
+  for (const [key, type] of Object.entries(SETTINGS_TYPES)) {
+    if (typeof settings[key] !== type) {
+      throw new TrainerInputError(
+        'bad-argument',
+        `Run setting ${key} must be a ${type}, not ${describe(settings[key])}.`,
+      );
+    }
+  }
+  const s = settings as unknown as RunSettings;
+  const problems = validateSettings(s);
+  if (problems.length > 0) {
+    throw new TrainerInputError('invalid-settings', `Invalid run settings: ${problems.join('; ')}`);
+  }
+  return { ...s };
+}
+
+const HP_RANGES: Record<
+  Exclude<keyof Hyperparams, 'adversarialForm'>,
+  { min: number; max: number }
+> = {
+  beta: BETA_RANGE,
+  gamma: GAMMA_RANGE,
+  lrVae: LEARNING_RATE_RANGE,
+  lrD: LEARNING_RATE_RANGE,
+  lrG: LEARNING_RATE_RANGE,
+};
+
+/**
+ * setHyperparams' patch: known keys only, finite numbers inside their ranges. A value within a
+ * rounding error of an end (a log slider's 10^log10(0.1)) is taken as that end.
+ */
+export function checkHyperparams(patch: unknown): Partial<Hyperparams> {
+  if (!isRecord(patch)) {
+    throw new TrainerInputError(
+      'bad-argument',
+      `Hyperparameters must be an object, not ${describe(patch)}.`,
+    );
+  }
+  const out: Partial<Hyperparams> = {};
+  for (const [key, value] of Object.entries(patch)) {
+    if (key === 'adversarialForm') {
+      if (value !== 'non-saturating' && value !== 'minimax') {
+        throw new TrainerInputError(
+          'bad-argument',
+          `Unknown adversarial loss form ${describe(value)}: use non-saturating or minimax.`,
+        );
+      }
+      out.adversarialForm = value;
+      continue;
+    }
+    const range = HP_RANGES[key as keyof typeof HP_RANGES];
+    if (!range)
+      throw new TrainerInputError('bad-argument', `Unknown hyperparameter ${describe(key)}.`);
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      throw new TrainerInputError(
+        'bad-argument',
+        `${key} must be a finite number, not ${describe(value)}.`,
+      );
+    }
+    const slack = 1e-9 * Math.max(Math.abs(range.min), Math.abs(range.max));
+    if (value < range.min - slack || value > range.max + slack) {
+      throw new TrainerInputError(
+        'out-of-range',
+        `${key} = ${value} is outside its range, ${range.min} to ${range.max}; nothing was changed.`,
+      );
+    }
+    out[key as keyof typeof HP_RANGES] = Math.min(range.max, Math.max(range.min, value));
+  }
+  return out;
+}
+
+/** importRun's bytes. */
+export function checkBytes(bytes: unknown): Uint8Array {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new TrainerInputError(
+      'bad-argument',
+      `A run to import must be the bytes of a zip file (Uint8Array), not ${describe(bytes)}.`,
+    );
+  }
+  return bytes;
+}
+
+const NETWORKS = ['encoder', 'decoder', 'discriminator'] as const;
+export type PoisonTarget = (typeof NETWORKS)[number];
+
+export function checkPoisonTarget(network: unknown): PoisonTarget {
+  if (network === undefined) return 'discriminator';
+  if (!NETWORKS.includes(network as PoisonTarget)) {
+    throw new TrainerInputError(
+      'bad-argument',
+      `Unknown network ${describe(network)}: use one of ${NETWORKS.join(', ')}.`,
+    );
+  }
+  return network as PoisonTarget;
+}

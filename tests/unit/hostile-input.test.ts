@@ -1,0 +1,182 @@
+// Hostile input through the worker API (comlink over a MessageChannel, as the page calls it):
+// each bad argument is refused with a TrainerInputError whose code crosses the boundary, and
+// the running model, step and hyperparameters stay as they were.
+import * as Comlink from 'comlink';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { prepareDatasets } from '../../scripts/datasets.mjs';
+import { createTrainerApi, type TrainerApi } from '../../src/workers/trainer-api';
+import type { RunSettings, TrainerEvent } from '../../src/workers/protocol';
+import { nodeFetchBytes } from '../helpers/node-fetch-bytes';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+const settings: RunSettings = {
+  dataset: 'mnist',
+  variant: 'shared',
+  latentDim: 4,
+  hiddenUnits: 32,
+  batchSize: 16,
+  seed: 3,
+};
+
+/** Runs `call` and returns what it was rejected with (fails if it resolved). */
+async function refusal(call: () => Promise<unknown>): Promise<Record<string, unknown>> {
+  try {
+    await call();
+  } catch (error) {
+    return error as Record<string, unknown>;
+  }
+  throw new Error('the call was accepted');
+}
+
+describe('worker API against hostile input', () => {
+  const channel = new MessageChannel();
+  let remote: Comlink.Remote<TrainerApi>;
+  const events: TrainerEvent[] = [];
+  let baseline: Awaited<ReturnType<TrainerApi['getStatus']>>;
+
+  beforeAll(async () => {
+    await prepareDatasets({ root });
+    Comlink.expose(createTrainerApi({ fetchBytes: nodeFetchBytes }), channel.port1);
+    remote = Comlink.wrap<TrainerApi>(channel.port2);
+  });
+
+  afterAll(async () => {
+    await remote.dispose();
+    remote[Comlink.releaseProxy]();
+    channel.port1.close();
+    channel.port2.close();
+  });
+
+  it('refuses an unknown backend and a missing listener before starting anything', async () => {
+    const listener = Comlink.proxy((event: TrainerEvent) => void events.push(event));
+    const bad = await refusal(() =>
+      remote.init({ backend: 'quantum' as 'cpu', datasetsBaseUrl: '/datasets/' }, listener),
+    );
+    expect(bad).toMatchObject({ name: 'TrainerInputError', code: 'bad-argument' });
+    expect(bad.message).toMatch(/Unknown backend "quantum": use one of auto, webgpu/);
+    const noUrl = await refusal(() =>
+      remote.init({ backend: 'cpu', datasetsBaseUrl: '' }, listener),
+    );
+    expect(noUrl).toMatchObject({ code: 'bad-argument' });
+    expect((await remote.getStatus()).status).toBe('idle');
+    await remote.init({ backend: 'cpu', datasetsBaseUrl: '/datasets/' }, listener);
+    await remote.configure(settings);
+    await remote.step();
+    baseline = await remote.getStatus();
+    expect(baseline.step).toBe(1);
+  });
+
+  const unchanged = async () => {
+    const now = await remote.getStatus();
+    expect(now.settings).toEqual(baseline.settings);
+    expect(now.hyperparams).toEqual(baseline.hyperparams);
+    expect(now.step).toBe(baseline.step);
+    expect(now.status).toBe(baseline.status);
+  };
+
+  it.each([
+    [
+      'latent size 0',
+      { latentDim: 0 },
+      'invalid-settings',
+      /latent size must be a whole number from 2 to 128/,
+    ],
+    ['latent size 10,000', { latentDim: 10_000 }, 'invalid-settings', /latent size/],
+    [
+      'batch size 0',
+      { batchSize: 0 },
+      'invalid-settings',
+      /batch size must be a whole number from 8 to 512/,
+    ],
+    ['batch size -64', { batchSize: -64 }, 'invalid-settings', /batch size/],
+    ['batch size 2.5', { batchSize: 2.5 }, 'invalid-settings', /batch size/],
+    ['hidden units NaN', { hiddenUnits: Number.NaN }, 'invalid-settings', /hidden units/],
+    [
+      'a batch size as text',
+      { batchSize: '64' },
+      'bad-argument',
+      /batchSize must be a number, not "64"/,
+    ],
+    ['an unknown data set', { dataset: 'cifar' }, 'invalid-settings', /unknown data set/],
+    ['an unknown field', { evil: true }, 'bad-argument', /Unknown run setting "evil"/],
+  ])('refuses %s in the run settings', async (_, patch, code, message) => {
+    const error = await refusal(() =>
+      remote.configure({ ...settings, ...(patch as Partial<RunSettings>) }),
+    );
+    expect(error).toMatchObject({ name: 'TrainerInputError', code });
+    expect(error.message).toMatch(message);
+    await unchanged();
+  });
+
+  it('refuses settings that are not an object', async () => {
+    for (const value of [null, 42, 'mnist', [1, 2]]) {
+      const error = await refusal(() => remote.configure(value as unknown as RunSettings));
+      expect(error).toMatchObject({ code: 'bad-argument' });
+      expect(error.message).toMatch(/^Run settings must be an object/);
+    }
+    await unchanged();
+  });
+
+  it.each([
+    [
+      'a learning rate of 100',
+      { lrVae: 100 },
+      'out-of-range',
+      /lrVae = 100 is outside its range, 0.000001 to 10/,
+    ],
+    ['a negative β', { beta: -1 }, 'out-of-range', /beta = -1 is outside/],
+    ['γ of 1e9', { gamma: 1e9 }, 'out-of-range', /gamma = 1000000000 is outside/],
+    ['a zero learning rate', { lrD: 0 }, 'out-of-range', /lrD = 0 is outside/],
+    ['NaN', { lrG: Number.NaN }, 'bad-argument', /lrG must be a finite number, not NaN/],
+    ['Infinity', { beta: Number.POSITIVE_INFINITY }, 'bad-argument', /finite number/],
+    ['a number as text', { beta: '2' }, 'bad-argument', /beta must be a finite number, not "2"/],
+    ['an unknown key', { momentum: 0.9 }, 'bad-argument', /Unknown hyperparameter "momentum"/],
+    [
+      'an unknown loss form',
+      { adversarialForm: 'wasserstein' },
+      'bad-argument',
+      /adversarial loss form/,
+    ],
+  ])(
+    'refuses %s as a hyperparameter, valid fields beside it included',
+    async (_, patch, code, message) => {
+      const error = await refusal(() => remote.setHyperparams({ beta: 3, ...(patch as object) }));
+      expect(error).toMatchObject({ name: 'TrainerInputError', code });
+      expect(error.message).toMatch(message);
+      await unchanged();
+    },
+  );
+
+  it('takes a slider value a rounding error past its end as the end', async () => {
+    const accepted = await remote.setHyperparams({ lrVae: 10 ** Math.log10(10) * (1 + 1e-15) });
+    expect(accepted.lrVae).toBe(10);
+    baseline = await remote
+      .setHyperparams({ lrVae: baseline.hyperparams.lrVae })
+      .then(() => remote.getStatus());
+  });
+
+  it('refuses an import that is not bytes, and bytes that are not a run', async () => {
+    const notBytes = await refusal(() =>
+      remote.importRun('PK\u0003\u0004' as unknown as Uint8Array),
+    );
+    expect(notBytes).toMatchObject({ name: 'TrainerInputError', code: 'bad-argument' });
+    const notZip = await refusal(() =>
+      remote.importRun(new TextEncoder().encode('<html>hi</html>')),
+    );
+    expect(notZip).toMatchObject({ name: 'RunArchiveError', problem: 'not-zip' });
+    await unchanged();
+  });
+
+  it('refuses test hooks that cannot apply', async () => {
+    const lose = await refusal(() => remote.debugLoseDevice());
+    expect(lose).toMatchObject({ code: 'unsupported' });
+    expect(lose.message).toMatch(/the cpu backend runs on the CPU/);
+    const poison = await refusal(() => remote.debugPoisonWeights('heart' as 'encoder'));
+    expect(poison).toMatchObject({ code: 'bad-argument' });
+    const crash = await refusal(() => remote.debugCrash('melt' as 'exit'));
+    expect(crash).toMatchObject({ code: 'bad-argument' });
+    await unchanged();
+  });
+});
