@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendInfo, BackendName, BackendRequest } from './protocol';
+import { installWasmMatMulPatch } from './wasm-matmul';
 
 /** Answer of one probe: the backend runs, or why it cannot. */
 type Probe =
@@ -75,6 +76,8 @@ async function probeWebGl(): Promise<Probe> {
 async function probeWasm(): Promise<Probe> {
   if (typeof WebAssembly === 'undefined') return { ok: false, reason: 'no WebAssembly' };
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  // Transposed products (every backward pass) to XNNPACK instead of a naive loop: wasm-matmul.ts.
+  installWasmMatMulPatch();
   // The wasm binaries are bundled by Vite and served from this origin.
   const [plain, simd, threaded] = await Promise.all([
     import('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url'),

@@ -22,6 +22,11 @@ function swapLastTwo(rank: number): number[] {
   return perm;
 }
 
+/** Names of the kernels replaced so far (for tests and the benchmark's notes). */
+export function patchedKernels(): ReadonlySet<string> {
+  return PATCHED;
+}
+
 /**
  * Replaces the wasm backend's BatchMatMul and _FusedMatMul by versions that transpose operands
  * before the product. Call after importing @tensorflow/tfjs-backend-wasm and before (or after)
@@ -57,7 +62,8 @@ export function installWasmMatMulPatch(): void {
         backend: args.backend,
         attrs: { ...args.attrs, transposeA: false, transposeB: false },
       });
-      for (const t of temporaries) args.backend.disposeData(t.dataId);
+      const backend = args.backend as tf.KernelBackend;
+      for (const t of temporaries) backend.disposeData(t.dataId);
       return out;
     };
     tf.unregisterKernel(kernelName, 'wasm');
