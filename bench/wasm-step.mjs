@@ -1,28 +1,14 @@
 // The training step on the tfjs wasm backend in Node: no browser, no app, for measuring levers
 // of src/model one at a time (bench/levers.md) and seeing which kernels take the time.
 // Usage: npm run bench:step [-- --batch 64,256 --variant shared --seconds 10 --no-patch --profile]
-import { build } from 'rolldown';
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { importTs } from './harness.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : fallback;
 };
-// Bundled inside the project (an ignored folder), so Node resolves @tensorflow/* from here.
-const dir = path.resolve('.scratch/bench');
-await mkdir(dir, { recursive: true });
-const file = path.join(dir, 'wasm-step.mjs');
-await build({
-  input: 'bench/wasm-step.ts',
-  platform: 'node',
-  external: [/^@tensorflow\//],
-  logLevel: 'silent',
-  output: { file, format: 'esm' },
-});
-const { run } = await import(pathToFileURL(file).href);
+const { run } = await importTs('bench/wasm-step.ts');
 const rows = [];
 for (const batch of option('batch', '64').split(',').map(Number)) {
   for (const variant of option('variant', 'shared').split(',')) {

@@ -2,7 +2,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import { useAppStore } from './store';
-import { startTrainer } from './trainer-client';
+import { startTrainer, trainerDiagnostics } from './trainer-client';
 import { startUrlSync } from './url-sync';
 import { startAutosave } from './autosave';
 import './styles.css';
@@ -19,10 +19,13 @@ createRoot(document.getElementById('root')!).render(
 // A read-only handle for benchmarks and end-to-end tests (bench/throughput.mjs reads the curves).
 declare global {
   interface Window {
-    vaeganPlayground?: { getState: typeof useAppStore.getState };
+    vaeganPlayground?: {
+      getState: typeof useAppStore.getState;
+      diagnostics: typeof trainerDiagnostics;
+    };
   }
 }
-window.vaeganPlayground = { getState: useAppStore.getState };
+window.vaeganPlayground = { getState: useAppStore.getState, diagnostics: trainerDiagnostics };
 
 const { backendRequest, requested, hyperparams } = useAppStore.getState();
 void startTrainer(backendRequest, requested, hyperparams);

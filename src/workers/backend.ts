@@ -73,11 +73,22 @@ async function probeWebGl(): Promise<Probe> {
   return { ok: true, detail: renderer, software: /swiftshader|llvmpipe|software/i.test(renderer) };
 }
 
-async function probeWasm(): Promise<Probe> {
+/**
+ * Knobs for benchmarks (bench/throughput.mjs sets them through the page URL, ?threads= and
+ * ?matmul=tfjs); the app itself never sets them.
+ */
+export interface BackendTuning {
+  /** wasm threads instead of cores - 1 (still 1 without cross-origin isolation). */
+  wasmThreads?: number;
+  /** false: keep tfjs-backend-wasm's own matMul for transposed operands (the "before" figure). */
+  wasmMatMulPatch?: boolean;
+}
+
+async function probeWasm(tuning: BackendTuning = {}): Promise<Probe> {
   if (typeof WebAssembly === 'undefined') return { ok: false, reason: 'no WebAssembly' };
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   // Transposed products (every backward pass) to XNNPACK instead of a naive loop: wasm-matmul.ts.
-  installWasmMatMulPatch();
+  if (tuning.wasmMatMulPatch !== false) installWasmMatMulPatch();
   // The wasm binaries are bundled by Vite and served from this origin.
   const [plain, simd, threaded] = await Promise.all([
     import('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url'),
@@ -96,19 +107,22 @@ async function probeWasm(): Promise<Probe> {
   // One core stays with the page and the explorer worker: on two cores, two training threads
   // starved the latent pad (drag p95 29 ms against 16 ms with one thread, bench/latent-latency).
   const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
-  const threads = isolated ? Math.max(1, Math.min(8, cores - 1)) : 1;
+  const wanted = tuning.wasmThreads ?? cores - 1;
+  const threads = isolated ? Math.max(1, Math.min(8, Math.round(wanted))) : 1;
   wasm.setThreadsCount(threads);
   return {
     ok: true,
-    detail: isolated
-      ? `${threads} ${threads === 1 ? 'thread' : 'threads'}, SIMD`
-      : 'SIMD, 1 thread (page not cross-origin isolated)',
+    detail:
+      (isolated
+        ? `${threads} ${threads === 1 ? 'thread' : 'threads'}, SIMD`
+        : 'SIMD, 1 thread (page not cross-origin isolated)') +
+      (tuning.wasmMatMulPatch === false ? ', tfjs transposed matMul' : ''),
     software: false,
     threads,
   };
 }
 
-const PROBES: Record<BackendName, () => Promise<Probe>> = {
+const PROBES: Record<BackendName, (tuning: BackendTuning) => Promise<Probe>> = {
   webgpu: probeWebGpu,
   webgl: probeWebGl,
   wasm: probeWasm,
@@ -122,7 +136,10 @@ const ORDER: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
  * A forced backend that cannot run falls back to the automatic order; `skipped` then names the
  * reason, so the page can tell the user.
  */
-export async function selectBackend(requested: BackendRequest): Promise<BackendInfo> {
+export async function selectBackend(
+  requested: BackendRequest,
+  tuning: BackendTuning = {},
+): Promise<BackendInfo> {
   const skipped: BackendInfo['skipped'] = [];
   const candidates =
     requested === 'auto' ? ORDER : [requested, ...ORDER.filter((name) => name !== requested)];
@@ -130,7 +147,7 @@ export async function selectBackend(requested: BackendRequest): Promise<BackendI
     const forced = name === requested;
     let probe: Probe;
     try {
-      probe = await PROBES[name]();
+      probe = await PROBES[name](tuning);
     } catch (error) {
       probe = { ok: false, reason: errorText(error) };
     }

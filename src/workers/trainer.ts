@@ -14,7 +14,7 @@ import {
 import { mulberry32 } from '../model/random';
 import { saveNetwork } from '../model/serialize';
 import { METRIC_NAMES, type MetricName, VaeGan } from '../model/vaegan';
-import { selectBackend } from './backend';
+import { type BackendTuning, selectBackend } from './backend';
 import {
   type Dataset,
   type FetchBytes,
@@ -66,6 +66,8 @@ export interface InitRequest {
   backend: BackendRequest;
   /** Absolute URL of the folder holding manifest.json, e.g. "http://127.0.0.1:4173/datasets/". */
   datasetsBaseUrl: string;
+  /** Benchmark knobs (backend.ts); absent in normal use. */
+  tuning?: BackendTuning;
 }
 
 /** Zero-delay yield: a MessageChannel round trip in a worker, setImmediate under Node. */
@@ -201,7 +203,7 @@ export class Trainer {
     this.setStatus('loading', 'Starting the backend');
     this.emit({ type: 'progress', phase: 'backend', fraction: 0, label: 'Starting the backend' });
     try {
-      this.backend = await selectBackend(request.backend);
+      this.backend = await selectBackend(request.backend, request.tuning);
       this.emit({ type: 'backend', backend: this.backend });
       this.emit({
         type: 'progress',
