@@ -57,16 +57,12 @@ export function createTrainerApi(deps: TrainerDeps & { fetchBytes: FetchBytes })
     /** Tensors and memory of this worker, for the benchmark's leak and heap figures. */
     diagnostics() {
       const memory = tf.memory();
-      const heap = (globalThis.performance as { memory?: { usedJSHeapSize: number } } | undefined)
-        ?.memory?.usedJSHeapSize;
       const wasm = (tf.engine().backend as { wasm?: { HEAPU8?: Uint8Array } }).wasm;
       return {
         step: trainer.getStatus().step,
         backend: tf.getBackend(),
         numTensors: memory.numTensors,
         tensorBytes: memory.numBytes,
-        /** Chromium's non-standard performance.memory, where the worker has it. */
-        jsHeapBytes: heap ?? null,
         /** Size of the wasm backend's linear memory (it only grows). */
         wasmMemoryBytes: wasm?.HEAPU8?.byteLength ?? null,
       };
