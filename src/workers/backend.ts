@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendInfo, BackendName, BackendRequest } from './protocol';
+import { type RaceOptions, raceBackends } from './backend-race';
 import { installWasmMatMulPatch } from './wasm-matmul';
 
 /** Answer of one probe: the backend runs, or why it cannot. */
@@ -139,10 +140,13 @@ const ORDER: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 export async function selectBackend(
   requested: BackendRequest,
   tuning: BackendTuning = {},
+  race?: RaceOptions,
 ): Promise<BackendInfo> {
   const skipped: BackendInfo['skipped'] = [];
   const candidates =
     requested === 'auto' ? ORDER : [requested, ...ORDER.filter((name) => name !== requested)];
+  /** Backends that passed their probe, in order, not yet activated (only with a race). */
+  const usable: { name: BackendName; probe: Probe & { ok: true } }[] = [];
   for (const name of candidates) {
     const forced = name === requested;
     let probe: Probe;
@@ -162,21 +166,86 @@ export async function selectBackend(
       });
       continue;
     }
+    // The automatic choice with a race: gather every fast candidate first (cpu only as a last
+    // resort: plain JavaScript never beats wasm).
+    if (requested === 'auto' && race && name !== 'cpu') {
+      usable.push({ name, probe });
+      continue;
+    }
+    if (usable.length > 0) break;
     try {
       await activate(name);
     } catch (error) {
       skipped.push({ name, reason: `failed to start: ${errorText(error)}` });
       continue;
     }
+    return info(name, requested, probe, skipped);
+  }
+  if (usable.length === 1) {
+    const [only] = usable;
+    try {
+      await activate(only!.name);
+      return info(only!.name, requested, only!.probe, skipped);
+    } catch (error) {
+      skipped.push({ name: only!.name, reason: `failed to start: ${errorText(error)}` });
+    }
+  } else if (usable.length > 1) {
+    const result = await raceBackends(
+      usable.map(({ name, probe }) => ({
+        name,
+        detail: probe.detail,
+        activate: () => activate(name),
+      })),
+      race!,
+    );
+    const winner = usable.find((u) => u.name === result.winner)!;
+    for (const f of result.failed)
+      skipped.push({ name: f.name, reason: `failed in the race: ${f.reason}` });
+    for (const s of result.speeds) {
+      if (s.name !== winner.name) {
+        skipped.push({
+          name: s.name,
+          reason: `slower in the start-up measurement (${Math.round(s.imagesPerSec)} against ${Math.round(
+            result.speeds.find((w) => w.name === winner.name)!.imagesPerSec,
+          )} images/s)`,
+        });
+      }
+    }
     return {
-      name,
-      requested,
-      detail: probe.detail,
-      skipped,
-      ...(probe.threads !== undefined ? { threads: probe.threads } : {}),
+      ...info(winner.name, requested, winner.probe, skipped),
+      race: { speeds: result.speeds, measuredAt: result.measuredAt, fromCache: result.fromCache },
     };
+  }
+  if (usable.length > 0) {
+    // Every raced candidate failed: the plain JavaScript backend is left.
+    try {
+      await activate('cpu');
+      return info(
+        'cpu',
+        requested,
+        { ok: true, detail: 'plain JavaScript', software: false },
+        skipped,
+      );
+    } catch (error) {
+      skipped.push({ name: 'cpu', reason: `failed to start: ${errorText(error)}` });
+    }
   }
   throw new Error(
     `No tfjs backend could start: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`,
   );
+}
+
+function info(
+  name: BackendName,
+  requested: BackendRequest,
+  probe: Probe & { ok: true },
+  skipped: BackendInfo['skipped'],
+): BackendInfo {
+  return {
+    name,
+    requested,
+    detail: probe.detail,
+    skipped,
+    ...(probe.threads !== undefined ? { threads: probe.threads } : {}),
+  };
 }

@@ -15,6 +15,7 @@ import { mulberry32 } from '../model/random';
 import { saveNetwork } from '../model/serialize';
 import { METRIC_NAMES, type MetricName, VaeGan } from '../model/vaegan';
 import { type BackendTuning, selectBackend } from './backend';
+import { indexedDbRaceCache, measureTrainingSpeed } from './backend-race';
 import {
   type Dataset,
   type FetchBytes,
@@ -203,7 +204,11 @@ export class Trainer {
     this.setStatus('loading', 'Starting the backend');
     this.emit({ type: 'progress', phase: 'backend', fraction: 0, label: 'Starting the backend' });
     try {
-      this.backend = await selectBackend(request.backend, request.tuning);
+      // 'auto' with several fast backends: a short training race decides (backend-race.ts).
+      this.backend = await selectBackend(request.backend, request.tuning, {
+        measure: () => measureTrainingSpeed(),
+        cache: indexedDbRaceCache(),
+      });
       this.emit({ type: 'backend', backend: this.backend });
       this.emit({
         type: 'progress',
