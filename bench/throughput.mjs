@@ -170,7 +170,9 @@ for (const batch of batchSizes) {
     } catch (error) {
       // A backend too slow to take 3 steps in time (software GPUs on a busy machine) loses its
       // row, not the whole run.
-      const reason = String(error?.message ?? error).split('\n')[0];
+      const reason = String(error?.message ?? error)
+        .split('\n')[0]
+        .replace(/\.$/, '');
       failures.push(`${name} at batch ${batch}: ${reason}`);
       console.log(`${name} batch ${batch}: no figure (${reason})`);
     } finally {
@@ -327,7 +329,11 @@ WebGPU and WebGL run on SwiftShader (software) here. GFLOP/s counts the step's m
 PyTorch's best (1 or 2 threads) at the same batch size, same model and step
 (bench/pytorch_reference.py${pytorch ? `, torch ${pytorch.torch}, BLAS ${pytorch.blas}` : ''}).
 ${pytorchNote}
-
+${
+  os.loadavg()[0] > cores
+    ? `\n**The machine was busy (load average above its ${cores} cores): the figures are contaminated; only rows of this run compare with each other, and roughly.**\n`
+    : ''
+}
 ${table}
 ${failures.length ? `\nNo figure for: ${failures.join('; ')}.\n` : ''}
 ## The default backend, as a visitor gets it: ${defaultBackend}
