@@ -59,3 +59,25 @@ export function launchChromium() {
     args: CHROMIUM_ARGS,
   });
 }
+
+/**
+ * Imports a TypeScript module of this project under Node: bundled by rolldown (Vite's bundler)
+ * into the ignored .scratch/bench folder, so its bare imports resolve from this project.
+ */
+export async function importTs(entry) {
+  const { build } = await import('rolldown');
+  const { mkdir } = await import('node:fs/promises');
+  const path = await import('node:path');
+  const { pathToFileURL } = await import('node:url');
+  const dir = path.resolve('.scratch/bench');
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, `${path.basename(entry).replace(/\.ts$/, '')}.mjs`);
+  await build({
+    input: entry,
+    platform: 'node',
+    external: [/^@tensorflow\//],
+    logLevel: 'silent',
+    output: { file, format: 'esm' },
+  });
+  return import(`${pathToFileURL(file).href}?t=${Date.now()}`);
+}

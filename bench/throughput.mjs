@@ -1,21 +1,79 @@
-// Training throughput of the production app, per backend, in headless Debian Chromium.
-// Drives the built app like a person (Train button), reads the step count over a timed window
-// after a warm-up, and writes bench/results.md. Usage: npm run bench [-- --rec-steps 1000]
+// `npm run bench`: the production app's training speed per backend in headless Debian Chromium,
+// side by side with the same model and step in PyTorch on the CPU (bench/pytorch_reference.py),
+// plus responsiveness, time to the first loss point and memory after long training.
+// Writes bench/results.md. Needs a build (npm run build); PyTorch is optional
+// (bash bench/setup-pytorch.sh installs it; without it the ratio column says n/a).
+//
+// Options (defaults in brackets):
+//   --backends cpu,wasm1,wasm,webgl,webgpu  [all five] wasm1 = one thread, wasm = one per core
+//   --batch 64,256           batch sizes [64,256]
+//   --warmup MS --window MS  per row: warm-up, then the timed window [8000, 20000]
+//   --before                 also time wasm with tfjs's own transposed matMul (lever "before")
+//   --responsiveness MS      main-thread long tasks and frame intervals while training [60000]
+//   --steps 1000,5000        memory checkpoints on the default backend [1000]; --long = 1000,5000
+//   --row-timeout MS         give up a row that has not taken 3 steps by then [300000]
+//   --no-pytorch             skip the PyTorch reference
+// Default run on a 2-core machine: about 12 to 15 minutes; --long adds about 30 minutes.
+import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
-import { launchChromium, startPreview } from './harness.mjs';
+import { importTs, launchChromium, startPreview } from './harness.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : fallback;
 };
-const backends = option('backends', 'wasm,webgl,cpu,webgpu').split(',');
-const batchSizes = option('batch', '64').split(',').map(Number);
+const backends = option('backends', 'cpu,wasm1,wasm,webgl,webgpu').split(',');
+const batchSizes = option('batch', '64,256').split(',').map(Number);
 const warmupMs = Number(option('warmup', '8000'));
 const windowMs = Number(option('window', '20000'));
-const recSteps = Number(option('rec-steps', '1000'));
-const port = 4179;
+const responsivenessMs = Number(option('responsiveness', '60000'));
+const memorySteps = option('steps', args.includes('--long') ? '1000,5000' : '1000')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
+const withBefore = args.includes('--before');
+const rowTimeoutMs = Number(option('row-timeout', '300000'));
+const failures = [];
+const cores = os.cpus().length;
+const port = Number(process.env.BENCH_PORT ?? 4179);
+
+const { trainStepMacs, gflops } = await importTs('src/model/flops.ts');
+const { DEFAULT_MODEL_CONFIG } = await importTs('src/model/config.ts');
+const macsPerImage = trainStepMacs(DEFAULT_MODEL_CONFIG).total;
+
+// ---- PyTorch, first, so that it does not compete with the browser ----
+const PYTHON = '/usr/bin/python3';
+let pytorch = null;
+let pytorchNote = '';
+if (args.includes('--no-pytorch')) {
+  pytorchNote = 'PyTorch skipped (--no-pytorch).';
+} else {
+  const probe = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
+  if (probe.status !== 0) {
+    pytorchNote =
+      'PyTorch is not installed, so the ratio column is empty. Install it (Debian, as root): ' +
+      '`bash bench/setup-pytorch.sh` (apt-get install -y python3-torch libopenblas0-pthread), then rerun.';
+    console.log(pytorchNote);
+  } else {
+    console.log('PyTorch reference (bench/pytorch_reference.py) ...');
+    const run = spawnSync(
+      PYTHON,
+      ['bench/pytorch_reference.py', '--batch', batchSizes.join(','), '--threads', '1,2'],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    if (run.status === 0) pytorch = JSON.parse(run.stdout);
+    else pytorchNote = `The PyTorch reference failed (exit ${run.status}); see its output above.`;
+  }
+}
+/** PyTorch's best images/s at this batch (1 or 2 threads), the denominator of the ratio. */
+const torchBest = (batch) =>
+  pytorch?.rows
+    .filter((r) => r.batch === batch)
+    .reduce((best, r) => (!best || r.imagesPerSec > best.imagesPerSec ? r : best), null);
+
+// ---- The app in Chromium ----
 const { base, stop } = await startPreview(port);
 const browser = await launchChromium();
 const chromiumVersion = browser.version();
@@ -27,107 +85,273 @@ const state = (page) =>
       step: s.step,
       backend: s.backend && `${s.backend.name} (${s.backend.detail})`,
       status: s.status,
+      points: s.series.steps.length,
       rec: s.series.columns.reconstruction.at(-1),
       kl: s.series.columns.kl.at(-1),
       seriesSteps: s.series.steps.at(-1),
     };
   });
 
-async function openReady(backend, batch) {
+/** URL query of a row: backend, and the benchmark knobs of src/app/trainer-client.ts. */
+function query(name) {
+  if (name === 'wasm1') return 'backend=wasm&threads=1';
+  if (name === 'wasm') return `backend=wasm&threads=${cores}`;
+  if (name === 'wasm-before') return 'backend=wasm&threads=1&matmul=tfjs';
+  return `backend=${name}`;
+}
+
+/**
+ * Opens the app, waits until it is ready (with `batch` applied), presses Train and waits for the
+ * first curve point. Returns the page and the times from opening it.
+ */
+async function openTraining(q, batch) {
   const page = await browser.newPage();
-  await page.goto(`${base}?backend=${backend}`);
-  const train = page.getByRole('button', { name: 'Train' });
-  await train.waitFor();
-  await page.waitForFunction(() => window.vaeganPlayground?.getState().status === 'ready', null, {
-    timeout: 120_000,
-  });
-  if (batch !== 64) {
-    await page.getByRole('spinbutton', { name: 'Batch size' }).fill(String(batch));
-    await page.getByRole('button', { name: 'Apply settings' }).click();
-    await page.waitForFunction(
-      (b) => window.vaeganPlayground.getState().running?.batchSize === b,
-      batch,
+  try {
+    const t0 = Date.now();
+    await page.goto(`${base}?${q}&batch=${batch}`);
+    await page.waitForFunction(() => window.vaeganPlayground?.getState().status === 'ready', null, {
+      timeout: 180_000,
+    });
+    const readyMs = Date.now() - t0;
+    const running = await page.evaluate(
+      () => window.vaeganPlayground.getState().running?.batchSize,
     );
-    await page.waitForFunction(() => window.vaeganPlayground.getState().status === 'ready');
+    if (running !== batch) throw new Error(`batch ${batch} not applied (running ${running})`);
+    await page.getByRole('button', { name: 'Train' }).click();
+    await page.waitForFunction(
+      () => window.vaeganPlayground.getState().series.steps.length > 0,
+      null,
+      { timeout: rowTimeoutMs, polling: 50 },
+    );
+    return { page, readyMs, firstLossMs: Date.now() - t0 };
+  } catch (error) {
+    await page.close();
+    throw error;
   }
-  return page;
 }
 
 const rows = [];
+const names = withBefore ? [...backends, 'wasm-before'] : backends;
 for (const batch of batchSizes) {
-  for (const backend of backends) {
-    const page = await openReady(backend, batch);
-    await page.getByRole('button', { name: 'Train' }).click();
-    await page.waitForTimeout(warmupMs);
-    // Software GPUs take seconds per step: make sure a few steps are done before timing.
-    await page.waitForFunction(() => window.vaeganPlayground.getState().step >= 3, null, {
-      timeout: 180_000,
-    });
-    const a = await state(page);
-    const t0 = Date.now();
-    await page.waitForTimeout(windowMs);
-    const b = await state(page);
-    const seconds = (Date.now() - t0) / 1000;
-    const stepsPerSec = (b.step - a.step) / seconds;
-    rows.push({
-      backend: b.backend,
-      batch,
-      stepsPerSec,
-      imagesPerSec: stepsPerSec * batch,
-      steps: b.step - a.step,
-      seconds,
-    });
-    console.log(
-      `${b.backend} batch ${batch}: ${stepsPerSec.toFixed(2)} steps/s, ${(stepsPerSec * batch).toFixed(0)} images/s`,
-    );
-    await page.close();
+  for (const name of names) {
+    if (name === 'wasm-before' && batch !== batchSizes[0]) continue;
+    let page;
+    try {
+      const opened = await openTraining(query(name), batch);
+      page = opened.page;
+      await page.waitForTimeout(warmupMs);
+      // Software GPUs take seconds per step: make sure a few steps are done before timing.
+      await page.waitForFunction(() => window.vaeganPlayground.getState().step >= 3, null, {
+        timeout: rowTimeoutMs,
+      });
+      const a = await state(page);
+      const t0 = Date.now();
+      await page.waitForTimeout(windowMs);
+      const b = await state(page);
+      const seconds = (Date.now() - t0) / 1000;
+      const stepsPerSec = (b.step - a.step) / seconds;
+      const imagesPerSec = stepsPerSec * batch;
+      const torch = torchBest(batch);
+      const row = {
+        name,
+        backend: b.backend,
+        batch,
+        stepsPerSec,
+        imagesPerSec,
+        ratio: torch ? imagesPerSec / torch.imagesPerSec : null,
+        gflops: gflops(macsPerImage, imagesPerSec),
+        firstLossMs: opened.firstLossMs,
+      };
+      rows.push(row);
+      console.log(
+        `${row.backend} batch ${batch}: ${stepsPerSec.toFixed(2)} steps/s, ${imagesPerSec.toFixed(0)} images/s` +
+          (row.ratio ? `, ${row.ratio.toFixed(2)}x PyTorch` : ''),
+      );
+    } catch (error) {
+      // A backend too slow to take 3 steps in time (software GPUs on a busy machine) loses its
+      // row, not the whole run.
+      const reason = String(error?.message ?? error)
+        .split('\n')[0]
+        .replace(/\.$/, '');
+      failures.push(`${name} at batch ${batch}: ${reason}`);
+      console.log(`${name} batch ${batch}: no figure (${reason})`);
+    } finally {
+      await page?.close();
+    }
   }
 }
 
-// Reconstruction loss of the default model after `recSteps` steps, on the fastest backend.
-let recLine = '';
-if (recSteps > 0) {
-  const fastest = rows
-    .filter((r) => r.batch === 64)
-    .sort((x, y) => y.imagesPerSec - x.imagesPerSec)[0];
-  const name = fastest.backend.split(' ')[0];
-  const page = await openReady(name, 64);
-  await page.getByRole('button', { name: 'Train' }).click();
-  const t0 = Date.now();
-  await page.waitForFunction((n) => window.vaeganPlayground.getState().step >= n, recSteps, {
-    timeout: 30 * 60_000,
-    polling: 250,
+// ---- The default backend (what a visitor gets): responsiveness, first loss, memory ----
+/** Installed before the app's scripts: long tasks and frame intervals of the main thread. */
+function instrument() {
+  const w = window;
+  w.__bench = { longTasks: [], frames: [], recording: false };
+  new PerformanceObserver((list) => {
+    if (!w.__bench.recording) return;
+    for (const e of list.getEntries()) w.__bench.longTasks.push(e.duration);
+  }).observe({ type: 'longtask', buffered: false });
+  let last = performance.now();
+  const frame = (t) => {
+    if (w.__bench.recording) w.__bench.frames.push(t - last);
+    last = t;
+    requestAnimationFrame(frame);
+  };
+  requestAnimationFrame(frame);
+}
+
+const context = await browser.newContext();
+await context.addInitScript(instrument);
+const page = await context.newPage();
+const t0 = Date.now();
+await page.goto(base);
+await page.waitForFunction(() => window.vaeganPlayground?.getState().status === 'ready', null, {
+  timeout: 180_000,
+});
+const readyMs = Date.now() - t0;
+await page.getByRole('button', { name: 'Train' }).click();
+await page.waitForFunction(() => window.vaeganPlayground.getState().series.steps.length > 0, null, {
+  polling: 50,
+});
+const firstLossMs = Date.now() - t0;
+const defaultBackend = (await state(page)).backend;
+console.log(
+  `default backend ${defaultBackend}: ready ${readyMs} ms, first loss point ${firstLossMs} ms`,
+);
+
+let responsiveness = null;
+if (responsivenessMs > 0) {
+  await page.evaluate(() => (window.__bench.recording = true));
+  await page.waitForTimeout(responsivenessMs);
+  responsiveness = await page.evaluate(() => {
+    const b = window.__bench;
+    b.recording = false;
+    const frames = b.frames.slice().sort((x, y) => x - y);
+    const p95 = frames[Math.min(frames.length - 1, Math.floor(0.95 * frames.length))] ?? null;
+    return {
+      longTasks: b.longTasks.length,
+      longestTaskMs: b.longTasks.length ? Math.max(...b.longTasks) : 0,
+      frames: frames.length,
+      p95FrameMs: p95,
+    };
   });
+  console.log(
+    `main thread over ${responsivenessMs / 1000} s of training: ${responsiveness.longTasks} long tasks, ` +
+      `p95 frame interval ${responsiveness.p95FrameMs?.toFixed(1)} ms`,
+  );
+}
+
+const memory = [];
+let recLine = '';
+const trainStart = Date.now();
+for (const steps of memorySteps) {
+  await page.waitForFunction((n) => window.vaeganPlayground.getState().step >= n, steps, {
+    timeout: 3 * 60 * 60_000,
+    polling: 1000,
+  });
+  const d = await page.evaluate(async () => {
+    const worker = await window.vaeganPlayground.diagnostics();
+    // Cross-origin isolated pages may measure every worker of the page (JS heaps, wasm memory).
+    let trainerBytes = null;
+    let totalBytes = null;
+    if (performance.measureUserAgentSpecificMemory) {
+      const m = await performance.measureUserAgentSpecificMemory();
+      totalBytes = m.bytes;
+      trainerBytes = m.breakdown
+        .filter((b) => b.attribution.some((a) => /trainer\.worker/.test(a.url)))
+        .reduce((sum, b) => sum + b.bytes, 0);
+    }
+    return {
+      worker,
+      pageHeap: performance.memory?.usedJSHeapSize ?? null,
+      trainerBytes,
+      totalBytes,
+    };
+  });
+  memory.push({ steps, seconds: (Date.now() - trainStart) / 1000, ...d });
+  console.log(`after ${d.worker.step} steps: ${d.worker.numTensors} tensors`);
+}
+if (memorySteps.length > 0) {
   await page.getByRole('button', { name: 'Pause' }).click();
   await page.waitForFunction(() => window.vaeganPlayground.getState().status === 'paused');
   const s = await state(page);
   recLine =
     `Default model (shared, MLP 784-512-16, batch 64, seed 1, beta 1, gamma 0.1) on ${s.backend}: ` +
-    `after ${s.seriesSteps} steps (${((Date.now() - t0) / 1000).toFixed(0)} s) the reconstruction loss ` +
-    `(mean of the last reported window) is ${s.rec.toFixed(1)} nats per image and the KL ${s.kl.toFixed(1)} nats.`;
+    `after ${s.seriesSteps} steps the reconstruction loss (mean of the last reported window) is ` +
+    `${s.rec.toFixed(1)} nats per image and the KL ${s.kl.toFixed(1)} nats.`;
   console.log(recLine);
-  await page.close();
 }
+await context.close();
 await browser.close();
 stop();
 
+// ---- Report ----
+const mb = (bytes) => (bytes == null ? 'n/a' : `${(bytes / 2 ** 20).toFixed(1)} MB`);
+const fmtRatio = (r) => (r == null ? 'n/a' : `${r.toFixed(2)}x`);
+const label = (r) =>
+  r.name === 'wasm-before' ? `${r.backend} (before the matMul lever)` : r.backend;
 const table = [
-  '| backend | batch | steps/s | images/s |',
-  '| --- | ---: | ---: | ---: |',
+  '| backend | batch | steps/s | images/s | ÷ PyTorch | GFLOP/s | open → first loss point |',
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...rows.map(
     (r) =>
-      `| ${r.backend} | ${r.batch} | ${r.stepsPerSec.toFixed(2)} | ${r.imagesPerSec.toFixed(0)} |`,
+      `| ${label(r)} | ${r.batch} | ${r.stepsPerSec.toFixed(2)} | ${r.imagesPerSec.toFixed(0)} | ` +
+      `${fmtRatio(r.ratio)} | ${r.gflops.toFixed(2)} | ${(r.firstLossMs / 1000).toFixed(1)} s |`,
+  ),
+  ...(pytorch?.rows ?? []).map(
+    (r) =>
+      `| PyTorch ${pytorch.torch} CPU, ${r.threads} thread${r.threads > 1 ? 's' : ''} | ${r.batch} | ` +
+      `${r.stepsPerSec.toFixed(2)} | ${r.imagesPerSec.toFixed(0)} | ${r === torchBest(r.batch) ? '1 (best)' : fmtRatio(r.imagesPerSec / torchBest(r.batch).imagesPerSec)} | ` +
+      `${gflops(macsPerImage, r.imagesPerSec).toFixed(2)} | |`,
   ),
 ].join('\n');
+const memoryTable = memory.length
+  ? [
+      '| steps | after | tensors (worker) | tensor bytes | wasm memory | trainer worker memory | page JS heap | all of the page |',
+      '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      ...memory.map(
+        (m) =>
+          `| ${m.worker.step} | ${m.seconds.toFixed(0)} s | ${m.worker.numTensors} | ${mb(m.worker.tensorBytes)} | ` +
+          `${mb(m.worker.wasmMemoryBytes)} | ${mb(m.trainerBytes)} | ${mb(m.pageHeap)} | ${mb(m.totalBytes)} |`,
+      ),
+    ].join('\n')
+  : '(memory checkpoints skipped: --steps 0)';
 const report = `# Training throughput
 
-Measured by \`npm run bench\` (bench/throughput.mjs) on ${new Date().toISOString().slice(0, 10)}:
-${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), no GPU, headless Chromium ${chromiumVersion}.
+Measured by \`npm run bench\` (bench/throughput.mjs${args.length ? ` ${args.join(' ')}` : ''}) on ${new Date().toISOString().slice(0, 10)}:
+${cores} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), no GPU, load average at the end ${os
+  .loadavg()
+  .map((l) => l.toFixed(1))
+  .join(' ')}, headless Chromium ${chromiumVersion}.
 The production build trains the default model (MLP 784-512-16, shared variant) in its worker;
 each figure counts the steps the app reported over ${windowMs / 1000} s after a ${warmupMs / 1000} s warm-up.
-WebGPU and WebGL run on SwiftShader (software) here.
-
+WebGPU and WebGL run on SwiftShader (software) here. GFLOP/s counts the step's matrix products
+(${(macsPerImage / 1e6).toFixed(2)} M multiply-adds per image, src/model/flops.ts). "÷ PyTorch" divides by
+PyTorch's best (1 or 2 threads) at the same batch size, same model and step
+(bench/pytorch_reference.py${pytorch ? `, torch ${pytorch.torch}, BLAS ${pytorch.blas}` : ''}).
+${pytorchNote}
+${
+  os.loadavg()[0] > cores
+    ? `\n**The machine was busy (load average above its ${cores} cores): the figures are contaminated; only rows of this run compare with each other, and roughly.**\n`
+    : ''
+}
 ${table}
+${failures.length ? `\nNo figure for: ${failures.join('; ')}.\n` : ''}
+## The default backend, as a visitor gets it: ${defaultBackend}
+
+- Page open to model ready: ${(readyMs / 1000).toFixed(1)} s; to the first loss point after pressing Train at once: ${(firstLossMs / 1000).toFixed(1)} s.
+${
+  responsiveness
+    ? `- Main thread over ${responsivenessMs / 1000} s of training: ${responsiveness.longTasks} long tasks over 50 ms ` +
+      `(longest ${responsiveness.longestTaskMs.toFixed(0)} ms); 95th-percentile frame interval ` +
+      `${responsiveness.p95FrameMs?.toFixed(1)} ms over ${responsiveness.frames} frames.`
+    : '- Responsiveness skipped (--responsiveness 0).'
+}
+
+${memoryTable}
+
+Trainer worker memory and "all of the page" come from performance.measureUserAgentSpecificMemory()
+(JS heaps and the wasm backend's memory; the wasm threads' pool workers share that memory and are
+counted in the total only).
 
 ${recLine}
 `;

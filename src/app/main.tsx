@@ -2,7 +2,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import { useAppStore } from './store';
-import { debugHooks, startTrainer } from './trainer-client';
+import { debugHooks, startTrainer, trainerDiagnostics } from './trainer-client';
 import { startUrlSync } from './url-sync';
 import { startAutosave } from './autosave';
 import './styles.css';
@@ -20,10 +20,18 @@ createRoot(document.getElementById('root')!).render(
 // the curves) and the fault-injection hooks (lose the GPU, poison a weight, crash the worker).
 declare global {
   interface Window {
-    vaeganPlayground?: { getState: typeof useAppStore.getState; debug: typeof debugHooks };
+    vaeganPlayground?: {
+      getState: typeof useAppStore.getState;
+      debug: typeof debugHooks;
+      diagnostics: typeof trainerDiagnostics;
+    };
   }
 }
-window.vaeganPlayground = { getState: useAppStore.getState, debug: debugHooks };
+window.vaeganPlayground = {
+  getState: useAppStore.getState,
+  debug: debugHooks,
+  diagnostics: trainerDiagnostics,
+};
 
 const { backendRequest, requested, hyperparams } = useAppStore.getState();
 void startTrainer(backendRequest, requested, hyperparams);

@@ -47,6 +47,24 @@ async function call<T>(
 }
 
 /**
+ * Benchmark knobs from the page URL (bench/throughput.mjs): `threads=N` wasm threads, and
+ * `matmul=tfjs` to keep tfjs-backend-wasm's own transposed matMul. Not part of the UI.
+ */
+function benchTuning(search: string): { wasmThreads?: number; wasmMatMulPatch?: boolean } {
+  const params = new URLSearchParams(search);
+  const threads = Number(params.get('threads'));
+  return {
+    ...(Number.isInteger(threads) && threads >= 1 && threads <= 8 ? { wasmThreads: threads } : {}),
+    ...(params.get('matmul') === 'tfjs' ? { wasmMatMulPatch: false } : {}),
+  };
+}
+
+/** Tensor count and memory of the training worker (the benchmark reads it through main.tsx). */
+export function trainerDiagnostics() {
+  return call((remote) => remote.diagnostics());
+}
+
+/**
  * (Re)starts the worker on a backend and builds a model for `settings`. A running worker is
  * terminated first: a backend cannot be swapped under a live model.
  */
@@ -84,7 +102,8 @@ export async function startTrainer(
     // Weight snapshots go to the latent explorer's worker; every other event to the store.
     const route = (event: TrainerEvent) =>
       event.type === 'weights' ? acceptWeights(event.weights) : receive(event);
-    await remote.init({ backend, datasetsBaseUrl }, Comlink.proxy(route));
+    const tuning = benchTuning(location.search);
+    await remote.init({ backend, datasetsBaseUrl, tuning }, Comlink.proxy(route));
     await remote.setHyperparams(hp);
     // A new worker has no images of the user's: the page gives it its copy.
     if (settings.dataset === 'user') await sendKeptSetToTrainer();

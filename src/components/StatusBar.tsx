@@ -62,9 +62,19 @@ export function StatusBar() {
           <span className="muted">{Math.round(progress.fraction * 100)}%</span>
         </div>
       )}
-      {backend && backend.skipped.length > 0 && (
+      {backend && (backend.skipped.length > 0 || backend.race) && (
         <details className="backend-why">
           <summary>Why {backend.name}?</summary>
+          {backend.race && (
+            <p data-testid="backend-race">
+              Measured at start ({backend.race.fromCache ? 'remembered from ' : ''}
+              {new Date(backend.race.measuredAt).toLocaleString()}):{' '}
+              {backend.race.speeds
+                .map((s) => `${s.name} ${Math.round(s.imagesPerSec)} images/s`)
+                .join(', ')}
+              ; {backend.name} won.
+            </p>
+          )}
           <ul>
             {backend.skipped.map((s) => (
               <li key={s.name}>

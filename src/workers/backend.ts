@@ -5,6 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendInfo, BackendName, BackendRequest } from './protocol';
+import { type RaceOptions, raceBackends } from './backend-race';
+import { installWasmMatMulPatch } from './wasm-matmul';
 
 /** Answer of one probe: the backend runs, or why it cannot. */
 type Probe =
@@ -72,9 +74,22 @@ async function probeWebGl(): Promise<Probe> {
   return { ok: true, detail: renderer, software: /swiftshader|llvmpipe|software/i.test(renderer) };
 }
 
-async function probeWasm(): Promise<Probe> {
+/**
+ * Knobs for benchmarks (bench/throughput.mjs sets them through the page URL, ?threads= and
+ * ?matmul=tfjs); the app itself never sets them.
+ */
+export interface BackendTuning {
+  /** wasm threads instead of cores - 1 (still 1 without cross-origin isolation). */
+  wasmThreads?: number;
+  /** false: keep tfjs-backend-wasm's own matMul for transposed operands (the "before" figure). */
+  wasmMatMulPatch?: boolean;
+}
+
+async function probeWasm(tuning: BackendTuning = {}): Promise<Probe> {
   if (typeof WebAssembly === 'undefined') return { ok: false, reason: 'no WebAssembly' };
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  // Transposed products (every backward pass) to XNNPACK instead of a naive loop: wasm-matmul.ts.
+  if (tuning.wasmMatMulPatch !== false) installWasmMatMulPatch();
   // The wasm binaries are bundled by Vite and served from this origin.
   const [plain, simd, threaded] = await Promise.all([
     import('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url'),
@@ -93,19 +108,22 @@ async function probeWasm(): Promise<Probe> {
   // One core stays with the page and the explorer worker: on two cores, two training threads
   // starved the latent pad (drag p95 29 ms against 16 ms with one thread, bench/latent-latency).
   const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
-  const threads = isolated ? Math.max(1, Math.min(8, cores - 1)) : 1;
+  const wanted = tuning.wasmThreads ?? cores - 1;
+  const threads = isolated ? Math.max(1, Math.min(8, Math.round(wanted))) : 1;
   wasm.setThreadsCount(threads);
   return {
     ok: true,
-    detail: isolated
-      ? `${threads} ${threads === 1 ? 'thread' : 'threads'}, SIMD`
-      : 'SIMD, 1 thread (page not cross-origin isolated)',
+    detail:
+      (isolated
+        ? `${threads} ${threads === 1 ? 'thread' : 'threads'}, SIMD`
+        : 'SIMD, 1 thread (page not cross-origin isolated)') +
+      (tuning.wasmMatMulPatch === false ? ', tfjs transposed matMul' : ''),
     software: false,
     threads,
   };
 }
 
-const PROBES: Record<BackendName, () => Promise<Probe>> = {
+const PROBES: Record<BackendName, (tuning: BackendTuning) => Promise<Probe>> = {
   webgpu: probeWebGpu,
   webgl: probeWebGl,
   wasm: probeWasm,
@@ -121,6 +139,8 @@ const ORDER: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
  */
 export async function selectBackend(
   requested: BackendRequest,
+  tuning: BackendTuning = {},
+  race?: RaceOptions,
   /** Backends that lost their device in this worker: passed over, with `excludedReason`. */
   exclude: readonly BackendName[] = [],
   excludedReason = 'lost its device earlier in this session',
@@ -128,6 +148,8 @@ export async function selectBackend(
   const skipped: BackendInfo['skipped'] = [];
   const candidates =
     requested === 'auto' ? ORDER : [requested, ...ORDER.filter((name) => name !== requested)];
+  /** Backends that passed their probe, in order, not yet activated (only with a race). */
+  const usable: { name: BackendName; probe: Probe & { ok: true } }[] = [];
   for (const name of candidates) {
     if (exclude.includes(name)) {
       skipped.push({ name, reason: excludedReason });
@@ -136,7 +158,7 @@ export async function selectBackend(
     const forced = name === requested;
     let probe: Probe;
     try {
-      probe = await PROBES[name]();
+      probe = await PROBES[name](tuning);
     } catch (error) {
       probe = { ok: false, reason: errorText(error) };
     }
@@ -151,21 +173,86 @@ export async function selectBackend(
       });
       continue;
     }
+    // The automatic choice with a race: gather every fast candidate first (cpu only as a last
+    // resort: plain JavaScript never beats wasm).
+    if (requested === 'auto' && race && name !== 'cpu') {
+      usable.push({ name, probe });
+      continue;
+    }
+    if (usable.length > 0) break;
     try {
       await activate(name);
     } catch (error) {
       skipped.push({ name, reason: `failed to start: ${errorText(error)}` });
       continue;
     }
+    return info(name, requested, probe, skipped);
+  }
+  if (usable.length === 1) {
+    const [only] = usable;
+    try {
+      await activate(only!.name);
+      return info(only!.name, requested, only!.probe, skipped);
+    } catch (error) {
+      skipped.push({ name: only!.name, reason: `failed to start: ${errorText(error)}` });
+    }
+  } else if (usable.length > 1) {
+    const result = await raceBackends(
+      usable.map(({ name, probe }) => ({
+        name,
+        detail: probe.detail,
+        activate: () => activate(name),
+      })),
+      race!,
+    );
+    const winner = usable.find((u) => u.name === result.winner)!;
+    for (const f of result.failed)
+      skipped.push({ name: f.name, reason: `failed in the race: ${f.reason}` });
+    for (const s of result.speeds) {
+      if (s.name !== winner.name) {
+        skipped.push({
+          name: s.name,
+          reason: `slower in the start-up measurement (${Math.round(s.imagesPerSec)} against ${Math.round(
+            result.speeds.find((w) => w.name === winner.name)!.imagesPerSec,
+          )} images/s)`,
+        });
+      }
+    }
     return {
-      name,
-      requested,
-      detail: probe.detail,
-      skipped,
-      ...(probe.threads !== undefined ? { threads: probe.threads } : {}),
+      ...info(winner.name, requested, winner.probe, skipped),
+      race: { speeds: result.speeds, measuredAt: result.measuredAt, fromCache: result.fromCache },
     };
+  }
+  if (usable.length > 0) {
+    // Every raced candidate failed: the plain JavaScript backend is left.
+    try {
+      await activate('cpu');
+      return info(
+        'cpu',
+        requested,
+        { ok: true, detail: 'plain JavaScript', software: false },
+        skipped,
+      );
+    } catch (error) {
+      skipped.push({ name: 'cpu', reason: `failed to start: ${errorText(error)}` });
+    }
   }
   throw new Error(
     `No tfjs backend could start: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`,
   );
+}
+
+function info(
+  name: BackendName,
+  requested: BackendRequest,
+  probe: Probe & { ok: true },
+  skipped: BackendInfo['skipped'],
+): BackendInfo {
+  return {
+    name,
+    requested,
+    detail: probe.detail,
+    skipped,
+    ...(probe.threads !== undefined ? { threads: probe.threads } : {}),
+  };
 }

@@ -24,6 +24,13 @@ export interface BackendInfo {
   skipped: { name: BackendName; reason: string }[];
   /** Threads of the wasm backend (1 without cross-origin isolation). */
   threads?: number;
+  /** The start-up measurement of the automatic choice, when more than one fast backend ran. */
+  race?: {
+    speeds: { name: BackendName; imagesPerSec: number }[];
+    /** ISO time of the measurement; older than this visit when it came from the cache. */
+    measuredAt: string;
+    fromCache: boolean;
+  };
 }
 
 /** Settings that define a model and its data: changing one starts a new model. */

@@ -2,6 +2,7 @@
  * The worker's API, exposed with comlink. The page derives its type from this object
  * (`TrainerApi`) and imports it with `import type` only.
  */
+import * as tf from '@tensorflow/tfjs';
 import * as Comlink from 'comlink';
 import type { Hyperparams } from '../model/config';
 import { type CheckpointMeta, pruneCheckpoints, saveCheckpoint } from './checkpoint-store';
@@ -85,6 +86,19 @@ export function createTrainerApi(deps: TrainerDeps & { fetchBytes: FetchBytes })
     },
     getStatus() {
       return trainer.getStatus();
+    },
+    /** Tensors and memory of this worker, for the benchmark's leak and heap figures. */
+    diagnostics() {
+      const memory = tf.memory();
+      const wasm = (tf.engine().backend as { wasm?: { HEAPU8?: Uint8Array } }).wasm;
+      return {
+        step: trainer.getStatus().step,
+        backend: tf.getBackend(),
+        numTensors: memory.numTensors,
+        tensorBytes: memory.numBytes,
+        /** Size of the wasm backend's linear memory (it only grows). */
+        wasmMemoryBytes: wasm?.HEAPU8?.byteLength ?? null,
+      };
     },
     dispose() {
       return trainer.dispose();

@@ -17,7 +17,8 @@ import {
 import { mulberry32 } from '../model/random';
 import { saveNetwork } from '../model/serialize';
 import { METRIC_NAMES, type MetricName, VaeGan } from '../model/vaegan';
-import { selectBackend } from './backend';
+import { type BackendTuning, selectBackend } from './backend';
+import { indexedDbRaceCache, measureTrainingSpeed } from './backend-race';
 import { type DeviceWatch, unlessLost, watchDevice } from './device-loss';
 import { TrainerInputError } from './errors';
 import {
@@ -102,6 +103,8 @@ export interface InitRequest {
   backend: BackendRequest;
   /** Absolute URL of the folder holding manifest.json, e.g. "http://127.0.0.1:4173/datasets/". */
   datasetsBaseUrl: string;
+  /** Benchmark knobs (backend.ts); absent in normal use. */
+  tuning?: BackendTuning;
 }
 
 /** Zero-delay yield: a MessageChannel round trip in a worker, setImmediate under Node. */
@@ -235,6 +238,7 @@ export class Trainer {
   private hostCopy: { step: number; bytes: Uint8Array; time: number } | undefined;
   private restoresInARow = 0;
   private requestedBackend: BackendRequest = 'auto';
+  private tuning: BackendTuning = {};
   private watch: DeviceWatch | undefined;
   /** Backends whose device was lost in this worker: not tried again. */
   private lostBackends: BackendName[] = [];
@@ -267,10 +271,15 @@ export class Trainer {
     this.listener = listener;
     this.baseUrl = request.datasetsBaseUrl;
     this.requestedBackend = request.backend;
+    this.tuning = request.tuning ?? {};
     this.setStatus('loading', 'Starting the backend');
     this.emit({ type: 'progress', phase: 'backend', fraction: 0, label: 'Starting the backend' });
     try {
-      this.backend = await selectBackend(request.backend);
+      // 'auto' with several fast backends: a short training race decides (backend-race.ts).
+      this.backend = await selectBackend(request.backend, request.tuning, {
+        measure: () => measureTrainingSpeed(),
+        cache: indexedDbRaceCache(),
+      });
       this.watch?.dispose();
       this.watch = watchDevice(this.backend.name);
       this.emit({ type: 'backend', backend: this.backend });
@@ -767,6 +776,8 @@ export class Trainer {
     try {
       this.backend = await selectBackend(
         this.requestedBackend,
+        this.tuning,
+        undefined,
         this.lostBackends,
         'its device was lost earlier in this session',
       );

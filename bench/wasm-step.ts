@@ -1,0 +1,81 @@
+// Body of bench/wasm-step.mjs (bundled by it for Node): times VaeGan.trainStep on the tfjs wasm
+// backend (one thread, SIMD) in Node, without a browser, and profiles which kernels take the time.
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { DEFAULT_HYPERPARAMS, DEFAULT_MODEL_CONFIG, type Variant } from '../src/model/config';
+import { trainStepMacs, gflops } from '../src/model/flops';
+import { VaeGan } from '../src/model/vaegan';
+import { installWasmMatMulPatch } from '../src/workers/wasm-matmul';
+
+export interface StepBenchOptions {
+  backend: 'wasm' | 'cpu';
+  batch: number;
+  variant: Variant;
+  /** false: tfjs-backend-wasm's own matMul kernels, for before/after figures. */
+  patch: boolean;
+  seconds: number;
+  warmup: number;
+  profile: boolean;
+}
+
+export async function run(o: StepBenchOptions) {
+  if (o.patch) installWasmMatMulPatch();
+  await tf.setBackend(o.backend);
+  await tf.ready();
+  const config = { ...DEFAULT_MODEL_CONFIG, variant: o.variant };
+  const model = new VaeGan(config, DEFAULT_HYPERPARAMS);
+  const batches = Array.from(
+    { length: 8 },
+    (_, i) => tf.randomUniform([o.batch, 784], 0, 1, 'float32', i) as tf.Tensor2D,
+  );
+  const step = (i: number) => model.trainStep(batches[i % batches.length]!, DEFAULT_HYPERPARAMS);
+  for (let i = 0; i < o.warmup; i++) step(i).dispose();
+  await tf.nextFrame?.();
+  let steps = 0;
+  const t0 = performance.now();
+  let elapsed = 0;
+  while (elapsed < o.seconds * 1000 || steps < 3) {
+    const m = step(steps);
+    if (steps % 10 === 9) await m.data(); // the app reads back every few steps, so do we
+    m.dispose();
+    steps += 1;
+    elapsed = performance.now() - t0;
+  }
+  const stepsPerSec = steps / (elapsed / 1000);
+  const macs = trainStepMacs(config)!.total;
+  const result: Record<string, unknown> = {
+    backend: o.backend,
+    patch: o.patch,
+    variant: o.variant,
+    batch: o.batch,
+    steps,
+    stepsPerSec,
+    imagesPerSec: stepsPerSec * o.batch,
+    gflops: gflops(macs, stepsPerSec * o.batch),
+  };
+  if (o.profile) {
+    const info = await tf.profile(() => step(0));
+    const byKernel = new Map<string, number>();
+    for (const k of info.kernels) {
+      const name = k.name === 'BatchMatMul' || k.name === '_FusedMatMul' ? matMulLabel(k) : k.name;
+      byKernel.set(name, (byKernel.get(name) ?? 0) + (k.kernelTimeMs as number));
+    }
+    const total = [...byKernel.values()].reduce((a, b) => a + b, 0);
+    result.profile = [...byKernel.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 12)
+      .map(([name, ms]) => ({
+        name,
+        ms: Number(ms.toFixed(2)),
+        share: Number((ms / total).toFixed(3)),
+      }));
+    result.kernelCount = info.kernels.length;
+  }
+  tf.dispose(batches);
+  model.dispose();
+  return result;
+}
+
+function matMulLabel(k: { name: string; inputShapes: number[][] }): string {
+  return `${k.name} ${k.inputShapes[0]!.join('x')} . ${k.inputShapes[1]!.join('x')}`;
+}
