@@ -112,7 +112,7 @@ describe('shapes and ranges', () => {
     },
   );
 
-  it('trainStep returns 7 finite metrics, probabilities in (0, 1)', async () => {
+  it('trainStep returns 10 metrics, finite but for the unused feature loss, probabilities in (0, 1)', async () => {
     // The order the worker and the charts read the metrics vector in.
     expect(METRIC_NAMES).toEqual([
       'reconstruction',
@@ -122,16 +122,24 @@ describe('shapes and ranges', () => {
       'dReal',
       'dRecon',
       'dPrior',
+      'featureRec',
+      'skipD',
+      'skipG',
     ]);
     for (const variant of ['shared', 'separate'] as const) {
       const m = new VaeGan(config({ variant }), hp());
       const x = images();
       for (let step = 0; step < 2; step++) {
         const metrics = m.trainStep(x, hp());
-        expect(metrics.shape).toEqual([7]);
+        expect(metrics.shape).toEqual([10]);
         const v = Array.from(await metrics.data());
-        expect(v.every(Number.isFinite)).toBe(true);
         const at = (name: (typeof METRIC_NAMES)[number]) => v[METRIC_NAMES.indexOf(name)]!;
+        // `pixel` reconstruction: the feature distance is not computed; no gate, nothing skipped.
+        expect(at('featureRec')).toBeNaN();
+        expect([at('skipD'), at('skipG')]).toEqual([0, 0]);
+        expect(v.filter((_, i) => METRIC_NAMES[i] !== 'featureRec').every(Number.isFinite)).toBe(
+          true,
+        );
         // 784 Bernoulli pixels of uniform noise: far above 0.
         expect(at('reconstruction')).toBeGreaterThan(100);
         expect(at('kl')).toBeGreaterThanOrEqual(0);
