@@ -66,7 +66,10 @@ export async function startTrainer(
     // Weight snapshots go to the latent explorer's worker; every other event to the store.
     const route = (event: TrainerEvent) =>
       event.type === 'weights' ? acceptWeights(event.weights) : receive(event);
-    await remote.init({ backend, datasetsBaseUrl }, Comlink.proxy(route));
+    await remote.init(
+      { backend, datasetsBaseUrl, architecture: settings.architecture },
+      Comlink.proxy(route),
+    );
     await remote.setHyperparams(hp);
     await remote.configure(settings);
   } catch (error) {

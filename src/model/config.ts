@@ -51,6 +51,11 @@ export interface ModelConfig {
    * Images cross as flat rows of height * width * channels values, in HWC order.
    */
   imageShape?: ImageShape;
+  /**
+   * Filters of the two conv blocks of the `conv` networks (DCGAN-style 32 and 64 by default).
+   * Narrower blocks keep the CPU-backend tests fast.
+   */
+  convFilters?: [number, number];
   /** Seeds weight initialisation and every noise draw, so a run can be repeated. */
   seed: number;
 }

@@ -15,7 +15,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_IMAGE_SHAPE, type ImageShape, type ModelConfig } from './config';
 
-const FILTERS = [32, 64] as const;
+const DEFAULT_FILTERS: [number, number] = [32, 64];
 const KERNEL = 5;
 /** Keras' default is 0.99; 0.9 lets the inference statistics follow a fast-moving decoder. */
 const BN_MOMENTUM = 0.9;
@@ -27,18 +27,23 @@ export function imageShapeOf(config: ModelConfig): ImageShape {
   return config.imageShape ?? DEFAULT_IMAGE_SHAPE;
 }
 
+function filtersOf(config: ModelConfig): [number, number] {
+  return config.convFilters ?? DEFAULT_FILTERS;
+}
+
 /** Two stride-2 convolutions of the image, [batch, H/4, W/4, 64], as symbolic layers. */
 function convStack(
   input: tf.SymbolicTensor,
   prefix: string,
   shape: ImageShape,
+  filterCounts: [number, number],
   init: Init,
   activation: () => tf.layers.Layer,
 ): tf.SymbolicTensor {
   let h = tf.layers
     .reshape({ name: `${prefix}_image`, targetShape: [shape.height, shape.width, shape.channels] })
     .apply(input) as tf.SymbolicTensor; // [batch, H, W, C]
-  FILTERS.forEach((filters, i) => {
+  filterCounts.forEach((filters, i) => {
     h = tf.layers
       .conv2d({
         name: `${prefix}_conv${i + 1}`,
@@ -48,7 +53,7 @@ function convStack(
         padding: 'same',
         kernelInitializer: init(i),
       })
-      .apply(h) as tf.SymbolicTensor; // [batch, H/2, W/2, 32], then [batch, H/4, W/4, 64]
+      .apply(h) as tf.SymbolicTensor; // [batch, H/2, W/2, f1], then [batch, H/4, W/4, f2]
     h = activation().apply(h) as tf.SymbolicTensor;
   });
   return h;
@@ -59,7 +64,7 @@ export function buildConvEncoder(config: ModelConfig, init: Init): tf.LayersMode
   const shape = imageShapeOf(config);
   const input = tf.input({ shape: [config.imagePixels], name: 'encoder_input' });
   let n = 0;
-  const features = convStack(input, 'encoder', shape, init, () =>
+  const features = convStack(input, 'encoder', shape, filtersOf(config), init, () =>
     tf.layers.activation({ name: `encoder_relu${++n}`, activation: 'relu' }),
   );
   const flat = tf.layers.flatten({ name: 'encoder_flatten' }).apply(features);
@@ -77,6 +82,7 @@ export function buildConvDecoder(
 ): tf.LayersModel {
   const shape = imageShapeOf(config);
   const [h4, w4] = [shape.height / 4, shape.width / 4];
+  const FILTERS = filtersOf(config);
   const bn = (name: string) =>
     tf.layers.batchNormalization({ name: `${role}_${name}`, momentum: BN_MOMENTUM });
   const relu = (name: string) =>
@@ -124,7 +130,7 @@ export function buildConvDiscriminator(config: ModelConfig, init: Init): tf.Laye
   const shape = imageShapeOf(config);
   const input = tf.input({ shape: [config.imagePixels], name: 'discriminator_input' });
   let n = 0;
-  const block = convStack(input, 'discriminator', shape, init, () =>
+  const block = convStack(input, 'discriminator', shape, filtersOf(config), init, () =>
     tf.layers.leakyReLU({ name: `discriminator_lrelu${++n}`, alpha: LEAK }),
   );
   const features = tf.layers

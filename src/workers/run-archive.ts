@@ -25,6 +25,7 @@ import * as tf from '@tensorflow/tfjs';
 import { strFromU8, strToU8, unzipSync, zipSync, type Zippable } from 'fflate';
 import { version as appVersion } from '../../package.json';
 import {
+  ARCHITECTURES,
   type Architecture,
   type Hyperparams,
   sanitizeHyperparams,
@@ -37,6 +38,7 @@ import {
   restoreAdam,
   snapshotAdam,
 } from '../model/optimizer-state';
+import { OPTIONAL_METRICS } from '../model/metrics';
 import { METRIC_NAMES, type MetricName, VaeGan } from '../model/vaegan';
 import type { DatasetId } from './dataset';
 import type { MetricsPoint, RunSettings } from './protocol';
@@ -55,7 +57,8 @@ const NETWORK_OUTPUTS: Record<NetworkName, string> = {
   encoder: 'x [n, 784] in [0,1] -> concat(mu, logvar) [n, 2 * latentDim]',
   decoder: 'z [n, latentDim] -> pixel probabilities [n, 784] (28x28 row-major, sigmoid output)',
   generator: 'z [n, latentDim] -> pixel probabilities [n, 784] (sigmoid output)',
-  discriminator: 'x [n, 784] -> [Dis_l features [n, hiddenUnits], logit of P(real) [n, 1]]',
+  discriminator:
+    'x [n, 784] -> [Dis_l features [n, hiddenUnits] (mlp) or [n, 7 * 7 * 64] (conv), logit of P(real) [n, 1]]',
 };
 
 /** The curves, one column per quantity (JSON has no NaN: a diverged value is null). */
@@ -263,7 +266,7 @@ export async function encodeRun(
     appVersion,
     createdAt: new Date().toISOString(),
     dataset: s.settings.dataset,
-    architecture: 'mlp',
+    architecture: s.settings.architecture,
     variant: s.settings.variant,
     latentDim: s.settings.latentDim,
     hiddenUnits: s.settings.hiddenUnits,
@@ -423,7 +426,14 @@ function readHistory(json: unknown, path: string): MetricsPoint[] {
   const n = Array.isArray(json.step) ? json.step.length : -1;
   const numeric = (c: unknown) =>
     Array.isArray(c) && c.length === n && c.every((v) => v === null || typeof v === 'number');
-  if (n < 0 || !cols.every(numeric) || !METRIC_NAMES.every((k) => numeric(values[k]))) bad();
+  // Curves added later (feature distance, gate skips) may be absent from older files.
+  const absentOptional = (k: MetricName) => OPTIONAL_METRICS.includes(k) && values[k] === undefined;
+  if (
+    n < 0 ||
+    !cols.every(numeric) ||
+    !METRIC_NAMES.every((k) => absentOptional(k) || numeric(values[k]))
+  )
+    bad();
   const num = (v: unknown) => (typeof v === 'number' ? v : Number.NaN);
   const points: MetricsPoint[] = [];
   for (let i = 0; i < n; i++) {
@@ -433,7 +443,7 @@ function readHistory(json: unknown, path: string): MetricsPoint[] {
       stepsPerSec: num((json.stepsPerSec as unknown[])[i]),
       imagesPerSec: num((json.imagesPerSec as unknown[])[i]),
       values: Object.fromEntries(
-        METRIC_NAMES.map((k) => [k, num((values[k] as unknown[])[i])]),
+        METRIC_NAMES.map((k) => [k, num((values[k] as unknown[] | undefined)?.[i])]),
       ) as Record<MetricName, number>,
     });
   }
@@ -492,15 +502,16 @@ export function parseRunArchive(bytes: Uint8Array): ParsedRun {
         `${RUN_FORMAT_VERSION}. Update the app to open it.`,
     );
   }
-  if (manifest.architecture !== 'mlp') {
+  if (!ARCHITECTURES.includes(manifest.architecture)) {
     fail(
       'other-architecture',
       `This run is of the "${String(manifest.architecture)}" architecture; this version of the ` +
-        'app builds "mlp" models only.',
+        `app builds ${ARCHITECTURES.map((a) => `"${a}"`).join(' and ')} models only.`,
     );
   }
   const settings: RunSettings = {
     dataset: manifest.dataset,
+    architecture: manifest.architecture,
     variant: manifest.variant,
     latentDim: manifest.latentDim,
     hiddenUnits: manifest.hiddenUnits,
@@ -637,7 +648,7 @@ export function restoreRun(run: ParsedRun): VaeGan {
   const { settings, manifest } = run;
   const model = new VaeGan(
     {
-      architecture: 'mlp',
+      architecture: settings.architecture,
       variant: settings.variant,
       latentDim: settings.latentDim,
       hiddenUnits: settings.hiddenUnits,
@@ -648,7 +659,7 @@ export function restoreRun(run: ParsedRun): VaeGan {
   );
   const created: tf.Tensor[] = [];
   try {
-    const sizes = `latent size ${settings.latentDim}, ${settings.hiddenUnits} hidden units, ${settings.variant} variant`;
+    const sizes = `${settings.architecture}, latent size ${settings.latentDim}, ${settings.hiddenUnits} hidden units, ${settings.variant} variant`;
     for (const name of networkNames(settings.variant)) {
       const block = run.networks[name]!;
       const net = networkOf(model, name);

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {
+  type Architecture,
   DEFAULT_HYPERPARAMS,
   type Hyperparams,
   type ModelConfig,
@@ -64,6 +65,8 @@ export interface TrainerDeps {
 
 export interface InitRequest {
   backend: BackendRequest;
+  /** The architecture the first model will have: the automatic backend choice depends on it. */
+  architecture?: Architecture;
   /** Absolute URL of the folder holding manifest.json, e.g. "http://127.0.0.1:4173/datasets/". */
   datasetsBaseUrl: string;
 }
@@ -201,7 +204,7 @@ export class Trainer {
     this.setStatus('loading', 'Starting the backend');
     this.emit({ type: 'progress', phase: 'backend', fraction: 0, label: 'Starting the backend' });
     try {
-      this.backend = await selectBackend(request.backend);
+      this.backend = await selectBackend(request.backend, request.architecture ?? 'mlp');
       this.emit({ type: 'backend', backend: this.backend });
       this.emit({
         type: 'progress',
@@ -220,6 +223,10 @@ export class Trainer {
   /** Loads the data set if it changed and builds a fresh model; training stops. */
   async configure(settings: RunSettings): Promise<RunSettings> {
     const problems = validateSettings(settings);
+    const missing = this.backend?.missingConvKernels ?? [];
+    if (settings.architecture === 'conv' && missing.length > 0) {
+      problems.push(convBackendProblem(this.backend!.name, missing));
+    }
     if (problems.length > 0) {
       const message = `Invalid run settings: ${problems.join('; ')}`;
       this.emit({ type: 'notice', level: 'error', message });
@@ -263,7 +270,7 @@ export class Trainer {
     this.disposeModel();
     this.generation += 1;
     const config: ModelConfig = {
-      architecture: 'mlp',
+      architecture: settings.architecture,
       variant: settings.variant,
       latentDim: settings.latentDim,
       hiddenUnits: settings.hiddenUnits,
@@ -329,7 +336,7 @@ export class Trainer {
     if (!this.model || (this.status !== 'ready' && this.status !== 'paused')) return this.step;
     const t0 = this.deps.now();
     try {
-      this.trainOne();
+      await this.trainOne();
     } catch (error) {
       this.fail(error);
       return this.step;
@@ -374,7 +381,7 @@ export class Trainer {
     const { now, yieldToEvents } = this.deps;
     while (this.status === 'training' && generation === this.generation) {
       try {
-        this.trainOne();
+        await this.trainOne();
       } catch (error) {
         this.fail(error);
         return;
@@ -393,11 +400,24 @@ export class Trainer {
     }
   }
 
-  private trainOne() {
+  /**
+   * One step. Synchronous unless the equilibrium gate is on: the gate reads D's two
+   * cross-entropies back before phases 2 and 3 (one small readback per step).
+   */
+  private async trainOne() {
     const model = this.model!;
-    const x = this.sampler!.next(this.settings!.batchSize); // [batch, 784]
-    const metrics = model.trainStep(x, this.hp); // [7]
-    x.dispose();
+    const hp = this.hp;
+    const x = this.sampler!.next(this.settings!.batchSize); // [batch, pixels]
+    let metrics: tf.Tensor1D; // [METRIC_NAMES.length]
+    try {
+      metrics = hp.equilibriumGate ? await model.trainStepAsync(x, hp) : model.trainStep(x, hp);
+    } finally {
+      x.dispose();
+    }
+    if (model !== this.model) {
+      metrics.dispose(); // replaced while the gate waited
+      return;
+    }
     const previous = this.pending;
     this.pending = previous ? tf.add<tf.Tensor1D>(previous, metrics) : metrics;
     if (previous) {
@@ -440,7 +460,12 @@ export class Trainer {
     };
     this.history.push(point);
     this.emit({ type: 'metrics', point });
-    const bad = METRIC_NAMES.filter((name) => !Number.isFinite(values[name]));
+    // The feature distance is NaN by design while the loss is `pixel` (not computed).
+    const bad = METRIC_NAMES.filter(
+      (name) =>
+        !Number.isFinite(values[name]) &&
+        !(name === 'featureRec' && this.hp.reconstructionLoss === 'pixel'),
+    );
     if (bad.length > 0 && this.status === 'training') {
       this.status = 'paused';
       this.emit({
@@ -674,10 +699,19 @@ function makeDisplay(dataset: Dataset, settings: RunSettings): Display {
   };
 }
 
+/** Why a backend cannot train conv, in words for the page. */
+export function convBackendProblem(backend: string, missing: string[]): string {
+  return (
+    `the ${backend} backend cannot train the conv architecture: it has no ` +
+    `${missing.join(', ')} kernel (the gradient of the convolution weights). ` +
+    'Pick WebGL or WebGPU, or the mlp architecture'
+  );
+}
+
 /** Problems with run settings, in words for the page (empty when valid). */
 export function validateSettings(s: RunSettings): string[] {
   const problems = validateModelConfig({
-    architecture: 'mlp',
+    architecture: s.architecture,
     variant: s.variant,
     latentDim: s.latentDim,
     hiddenUnits: s.hiddenUnits,

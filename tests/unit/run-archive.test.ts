@@ -21,6 +21,7 @@ import type { MetricsPoint, RunSettings } from '../../src/workers/protocol';
 
 const settings: RunSettings = {
   dataset: 'mnist',
+  architecture: 'mlp',
   variant: 'shared',
   latentDim: 3,
   hiddenUnits: 32,
@@ -63,6 +64,9 @@ const history: MetricsPoint[] = [1, 2, 3].map((step) => ({
     dReal: 0.5,
     dRecon: 0.5,
     dPrior: 0.5,
+    featureRec: Number.NaN,
+    skipD: 0,
+    skipG: 0,
   },
 }));
 
@@ -301,9 +305,9 @@ describe('bad files: each refused with its own message', () => {
     ],
     [
       'a manifest of another architecture',
-      () => editJson(zip, 'manifest.json', (m) => (m.architecture = 'conv')),
+      () => editJson(zip, 'manifest.json', (m) => (m.architecture = 'capsule')),
       'other-architecture',
-      /"conv" architecture/,
+      /"capsule" architecture/,
     ],
     [
       'a manifest of another latent size',
