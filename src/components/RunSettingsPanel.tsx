@@ -155,8 +155,7 @@ export function RunSettingsPanel() {
           <div className="conv-backend" role="alert" data-testid="conv-backend-message">
             <p>
               The WebAssembly backend cannot train the conv architecture: TensorFlow.js has no{' '}
-              <code>{missingKernels}</code> kernel for it (the gradient of the convolution
-              weights).{' '}
+              <code>{missingKernels}</code> kernel for it (the gradient of the convolution weights).{' '}
               {backendRequest === 'auto'
                 ? 'Apply settings restarts on a backend that can (the automatic choice skips WebAssembly for conv).'
                 : 'Switch to a backend that can train it:'}
