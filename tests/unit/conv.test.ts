@@ -154,12 +154,13 @@ describe('conv networks', () => {
     // The CPU backend is slow for convolutions: 30 steps of 8 images, narrow blocks.
     const STEPS = 30;
     const SIZE = 8;
-    const m = new VaeGan(narrow({ latentDim: 16 }), hp({ lrVae: 1e-2 }));
+    const h = hp({ lrVae: 1e-2 });
+    const m = new VaeGan(narrow({ latentDim: 16 }), h);
     const rec = METRIC_NAMES.indexOf('reconstruction');
     const losses: number[] = [];
     for (let s = 0; s < STEPS; s++) {
       const x = batch(s * SIZE, SIZE);
-      const metrics = m.trainStep(x, hp());
+      const metrics = m.trainStep(x, h);
       losses.push((await metrics.data())[rec]!);
       tf.dispose([x, metrics]);
     }
