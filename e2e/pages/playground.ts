@@ -32,10 +32,10 @@ export class Playground {
     this.curvePoints = page.getByTestId('curve-points');
   }
 
-  async open(query = '') {
+  async open(query = '', timeout = 90_000) {
     await this.page.goto(`/${query}`);
     // Ready when the data set is loaded and the first pictures are drawn.
-    await expect(this.train).toBeEnabled({ timeout: 90_000 });
+    await expect(this.train).toBeEnabled({ timeout });
   }
 
   /** The step count shown in the status line ("step 123"). */

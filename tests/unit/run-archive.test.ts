@@ -33,7 +33,7 @@ const hp: Hyperparams = { ...DEFAULT_HYPERPARAMS, beta: 0.5, gamma: 0.3 };
 function makeModel(s: RunSettings = settings) {
   return new VaeGan(
     {
-      architecture: 'mlp',
+      architecture: s.architecture,
       variant: s.variant,
       latentDim: s.latentDim,
       hiddenUnits: s.hiddenUnits,
@@ -210,6 +210,35 @@ describe('run archive: export and import', () => {
     }
     restored.dispose();
     twin.dispose();
+  });
+
+  it('round-trips a conv model, batch-norm statistics included, and its manifest says conv', async () => {
+    const convSettings: RunSettings = { ...settings, architecture: 'conv' };
+    const original = makeModel(convSettings);
+    // Move the decoder's batch-norm statistics away from their initial values.
+    tf.dispose(
+      original.decoder.apply(tf.randomNormal([4, 3], 0, 1, 'float32', 8), { training: true }),
+    );
+    const { bytes, manifest } = await exportModel(original, convSettings);
+    expect(manifest.architecture).toBe('conv');
+    const parsed = parseRunArchive(bytes);
+    expect(parsed.settings.architecture).toBe('conv');
+    const restored = restoreRun(parsed);
+    expect(restored.config.architecture).toBe('conv');
+    expect(Array.from(await decodeFixed(restored))).toEqual(
+      Array.from(await decodeFixed(original)),
+    );
+    const moving = (m: VaeGan) =>
+      m.decoder.weights
+        .find((w) => w.originalName.includes('moving_mean'))!
+        .read()
+        .data();
+    expect(Array.from(await moving(restored))).toEqual(Array.from(await moving(original)));
+    // An mlp manifest over conv networks is refused, not half-loaded.
+    const mislabelled = editJson(bytes, 'manifest.json', (m) => (m.architecture = 'mlp'));
+    expect(refusal(mislabelled).problem).toBe('model-mismatch');
+    original.dispose();
+    restored.dispose();
   });
 
   it('round-trips the separate variant (four networks, own generator optimiser)', async () => {
