@@ -216,9 +216,9 @@ describe('run archive: export and import', () => {
     const convSettings: RunSettings = { ...settings, architecture: 'conv' };
     const original = makeModel(convSettings);
     // Move the decoder's batch-norm statistics away from their initial values.
-    tf.dispose(
-      original.decoder.apply(tf.randomNormal([4, 3], 0, 1, 'float32', 8), { training: true }),
-    );
+    tf.tidy(() => {
+      original.decoder.apply(tf.randomNormal([4, 3], 0, 1, 'float32', 8), { training: true });
+    });
     const { bytes, manifest } = await exportModel(original, convSettings);
     expect(manifest.architecture).toBe('conv');
     const parsed = parseRunArchive(bytes);
