@@ -64,14 +64,14 @@ test.describe('conv architecture', () => {
   test('the automatic backend lands conv on WebGL, not wasm, and it trains there', async ({
     page,
   }) => {
-    test.setTimeout(300_000);
+    test.setTimeout(480_000);
     const app = new Playground(page);
-    await app.open('?arch=conv', 180_000);
+    await app.open('?arch=conv&batch=16', 180_000);
     await expect(app.backendName).toHaveText('webgl');
     await expect(app.architecture).toHaveValue('conv');
     const before = await app.canvasStats('Prior samples');
     await app.train.click();
-    await app.waitForSteps(4, 150_000);
+    await app.waitForSteps(2, 240_000);
     await app.pause.click();
     await expect(app.runStatus).toHaveText('paused');
     await expect
