@@ -95,16 +95,16 @@ test.describe('conv architecture', () => {
   });
 
   test('conv trains on WebGPU (SwiftShader): two steps', async ({ page }) => {
-    test.setTimeout(420_000);
+    test.setTimeout(600_000);
     const app = new Playground(page);
     // Software WebGPU compiles a shader per kernel and shape before the first pictures.
     await app.open('?arch=conv&backend=webgpu&batch=16', 240_000);
     await expect(app.backendName).toHaveText('webgpu');
     const before = await app.canvasStats('Reconstructions');
     await app.step.click();
-    await expect.poll(() => app.steps(), { timeout: 90_000 }).toBe(1);
+    await expect.poll(() => app.steps(), { timeout: 240_000 }).toBe(1);
     await app.step.click();
-    await expect.poll(() => app.steps(), { timeout: 90_000 }).toBe(2);
+    await expect.poll(() => app.steps(), { timeout: 120_000 }).toBe(2);
     await expect(app.chartLatest('chart-vae')).toContainText(/L_rec \(pixel NLL\) \d/);
     await expect
       .poll(async () => (await app.canvasStats('Reconstructions')).checksum)
