@@ -83,7 +83,7 @@ const fmt = (v) => (Number.isFinite(v) ? v.toFixed(2) : '–');
 const lines = [
   '# Pixel vs feature reconstruction, MLP vs conv (MNIST)',
   '',
-  `Written by \`node bench/compare-models.mjs --steps ${steps} --window ${tail}\` on ${new Date().toISOString().slice(0, 10)},`,
+  `Written by \`node bench/compare-models.mjs --steps ${steps} --window ${tail}${only ? ` --only ${only}` : ''}\` on ${new Date().toISOString().slice(0, 10)},`,
   `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), headless Chromium. Each model: seed 1, batch ${batch},`,
   'default loss weights (β = 1, γ = 0.1, non-saturating), the `shared` variant, MNIST training split.',
   `Values are means over steps ${steps - tail + 1}–${steps} of the curves the app reports (nats per image;`,
