@@ -32,10 +32,10 @@ export class Playground {
     this.curvePoints = page.getByTestId('curve-points');
   }
 
-  async open(query = '') {
+  async open(query = '', timeout = 90_000) {
     await this.page.goto(`/${query}`);
     // Ready when the data set is loaded and the first pictures are drawn.
-    await expect(this.train).toBeEnabled({ timeout: 90_000 });
+    await expect(this.train).toBeEnabled({ timeout });
   }
 
   /** The step count shown in the status line ("step 123"). */
@@ -78,6 +78,65 @@ export class Playground {
       }
       return { width, height, variance: sumSq / n - (sum / n) ** 2, checksum };
     });
+  }
+
+  /** Run settings: the architecture select (mlp or conv), applied with Apply settings. */
+  get architecture(): Locator {
+    return this.page.getByLabel('Architecture');
+  }
+
+  get applySettings(): Locator {
+    return this.page.getByRole('button', { name: 'Apply settings' });
+  }
+
+  /** "These settings are running." once the worker runs what the form says. */
+  get settingsState(): Locator {
+    return this.page.getByTestId('settings-state');
+  }
+
+  /** The alert shown when conv is picked on a backend that cannot train it. */
+  get convBackendMessage(): Locator {
+    return this.page.getByTestId('conv-backend-message');
+  }
+
+  convBackendSwitch(to: 'WebGL' | 'WebGPU'): Locator {
+    return this.page.getByRole('button', { name: `Switch to ${to}` });
+  }
+
+  /** The live objective choices of the loss panel. */
+  get reconstructionLoss(): Locator {
+    return this.page.getByLabel('Reconstruction loss');
+  }
+
+  get reconstructionsInD(): Locator {
+    return this.page.getByRole('checkbox', { name: /D also sees reconstructions/ });
+  }
+
+  get equilibriumGate(): Locator {
+    return this.page.getByRole('checkbox', { name: /Equilibrium gate/ });
+  }
+
+  get ganOnly(): Locator {
+    return this.page.getByRole('checkbox', { name: /GAN only/ });
+  }
+
+  /** "Training: VAEGAN | plain VAE | plain GAN ...". */
+  get modelMode(): Locator {
+    return this.page.getByTestId('model-mode');
+  }
+
+  specialCase(name: 'Plain VAE' | 'Plain GAN' | 'VAEGAN'): Locator {
+    return this.page.getByRole('group', { name: 'Special cases' }).getByRole('button', { name });
+  }
+
+  /** A typeset formula block of the math panel: elbo, discriminator, generator or total. */
+  formula(id: 'elbo' | 'discriminator' | 'generator' | 'total'): Locator {
+    return this.page.locator(`[data-formula="${id}"]`);
+  }
+
+  /** The latest values a chart shows in its caption, e.g. "L_rec (pixel NLL) 210.3". */
+  chartLatest(testId: string): Locator {
+    return this.page.getByTestId(testId).locator('.chart-latest');
   }
 
   slider(name: string): Locator {

@@ -16,6 +16,9 @@ export const CHART_KEYS = [
   'dReal',
   'dRecon',
   'dPrior',
+  'featureRec',
+  'skipD',
+  'skipG',
   'stepsPerSec',
 ] as const;
 export type ChartKey = (typeof CHART_KEYS)[number];

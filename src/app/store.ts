@@ -20,6 +20,7 @@ import type { TermId } from './objective';
 
 export const DEFAULT_RUN_SETTINGS: RunSettings = {
   dataset: 'mnist',
+  architecture: 'mlp',
   variant: 'shared',
   latentDim: 16,
   hiddenUnits: 512,

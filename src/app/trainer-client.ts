@@ -103,7 +103,10 @@ export async function startTrainer(
     const route = (event: TrainerEvent) =>
       event.type === 'weights' ? acceptWeights(event.weights) : receive(event);
     const tuning = benchTuning(location.search);
-    await remote.init({ backend, datasetsBaseUrl, tuning }, Comlink.proxy(route));
+    await remote.init(
+      { backend, datasetsBaseUrl, tuning, architecture: settings.architecture },
+      Comlink.proxy(route),
+    );
     await remote.setHyperparams(hp);
     // A new worker has no images of the user's: the page gives it its copy.
     if (settings.dataset === 'user') await sendKeptSetToTrainer();

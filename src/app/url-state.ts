@@ -1,13 +1,15 @@
 /**
  * Every setting of a run in the page's URL query, so a link reproduces the run, e.g.
  * `?dataset=mnist&arch=mlp&variant=shared&latent=16&hidden=512&batch=64&seed=1&beta=1&gamma=0.1
- *  &lrVae=0.001&lrD=0.0002&lrG=0.0002&adv=non-saturating&backend=auto`.
+ *  &lrVae=0.001&lrD=0.0002&lrG=0.0002&adv=non-saturating&rec=pixel&dBatches=3&gate=0&gan=0
+ *  &backend=auto`.
  * Reading never fails: a malformed value is ignored and an out-of-range one clamped, each with a
  * line in `problems` for the page to show. Pure functions: no store, no window.
  */
 import {
   type AdversarialForm,
-  type Architecture,
+  ARCHITECTURES,
+  RECONSTRUCTION_LOSSES,
   BETA_RANGE,
   GAMMA_RANGE,
   HIDDEN_UNITS_RANGE,
@@ -26,7 +28,6 @@ import { DATASET_IDS, type DatasetId } from '../workers/dataset';
 
 export interface UrlState {
   backend?: BackendRequest;
-  architecture?: Architecture;
   /** Run settings found in the URL (applied to the form; a new model is built with them). */
   settings: Partial<RunSettings>;
   /** Loss weights and learning rates found in the URL. */
@@ -36,7 +37,6 @@ export interface UrlState {
 }
 
 export const SEED_RANGE = { min: 0, max: 2 ** 31 - 1 } as const;
-const ARCHITECTURES: readonly Architecture[] = ['mlp'];
 const VARIANTS: readonly Variant[] = ['shared', 'separate'];
 const ADVERSARIAL_FORMS: readonly AdversarialForm[] = ['non-saturating', 'minimax'];
 const BACKENDS: readonly BackendRequest[] = ['auto', ...BACKEND_NAMES];
@@ -67,8 +67,20 @@ export const URL_PARAMS = [
   ...INT_PARAMS.map(([p]) => p),
   ...FLOAT_PARAMS.map(([p]) => p),
   'adv',
+  'rec',
+  'dBatches',
+  'gate',
+  'gan',
   'backend',
 ] as const;
+
+/** On/off switches of the objective, written as 0 or 1 (dBatches as 3 or 2). */
+const SWITCHES: [string, 'reconstructionsInD' | 'equilibriumGate' | 'ganOnly', [string, string]][] =
+  [
+    ['dBatches', 'reconstructionsInD', ['2', '3']],
+    ['gate', 'equilibriumGate', ['0', '1']],
+    ['gan', 'ganOnly', ['0', '1']],
+  ];
 
 function oneOf<T extends string>(
   params: URLSearchParams,
@@ -123,7 +135,7 @@ export function readUrlState(search: string): UrlState {
     );
   } else if (dataset) state.settings.dataset = dataset;
   const architecture = oneOf(params, 'arch', ARCHITECTURES, problems);
-  if (architecture) state.architecture = architecture;
+  if (architecture) state.settings.architecture = architecture;
   const variant = oneOf(params, 'variant', VARIANTS, problems);
   if (variant) state.settings.variant = variant;
   for (const [name, key, range] of INT_PARAMS) {
@@ -136,6 +148,12 @@ export function readUrlState(search: string): UrlState {
   }
   const adv = oneOf(params, 'adv', ADVERSARIAL_FORMS, problems);
   if (adv) state.hyperparams.adversarialForm = adv;
+  const rec = oneOf(params, 'rec', RECONSTRUCTION_LOSSES, problems);
+  if (rec) state.hyperparams.reconstructionLoss = rec;
+  for (const [name, key, [off, on]] of SWITCHES) {
+    const v = oneOf(params, name, [off, on], problems);
+    if (v !== undefined) state.hyperparams[key] = v === on;
+  }
   return state;
 }
 
@@ -151,7 +169,6 @@ export function writeUrlState(
     settings: RunSettings;
     hyperparams: Hyperparams;
     backend: BackendRequest;
-    architecture?: Architecture;
   },
   current = '',
 ): string {
@@ -159,11 +176,13 @@ export function writeUrlState(
   for (const name of URL_PARAMS) params.delete(name);
   const { settings: s, hyperparams: h } = run;
   params.set('dataset', s.dataset);
-  params.set('arch', run.architecture ?? 'mlp');
+  params.set('arch', s.architecture);
   params.set('variant', s.variant);
   for (const [name, key] of INT_PARAMS) params.set(name, String(s[key]));
   for (const [name, key] of FLOAT_PARAMS) params.set(name, numberText(h[key]));
   params.set('adv', h.adversarialForm);
+  params.set('rec', h.reconstructionLoss);
+  for (const [name, key, [off, on]] of SWITCHES) params.set(name, h[key] ? on : off);
   params.set('backend', run.backend);
   return `?${params.toString()}`;
 }

@@ -8,6 +8,7 @@ import {
 import { useAppStore } from '../app/store';
 import { sendHyperparams } from '../app/trainer-client';
 import { LogSlider } from './LogSlider';
+import { ObjectiveOptions } from './ObjectiveOptions';
 
 /** Live training weights: each change goes to the worker and acts on the next step. */
 export function HyperparamsPanel() {
@@ -22,6 +23,8 @@ export function HyperparamsPanel() {
     // Show in the formulas which term the weight scales.
     if (patch.beta !== undefined) highlightTerm('kl', 2500);
     if (patch.gamma !== undefined) highlightTerm('gen', 2500);
+    if (patch.reconstructionLoss !== undefined) highlightTerm('rec', 2500);
+    if (patch.reconstructionsInD !== undefined) highlightTerm('disc', 2500);
   };
   const confirmed = (key: 'beta' | 'gamma' | 'lrVae' | 'lrD' | 'lrG') =>
     inForce ? { value: inForce.hyperparams[key], fromStep: inForce.fromStep } : undefined;
@@ -65,6 +68,7 @@ export function HyperparamsPanel() {
           <option value="minimax">minimax log(1 − D(G(z))) (the seed's)</option>
         </select>
       </div>
+      <ObjectiveOptions hp={hp} update={update} />
       <h3>Learning rates (Adam)</h3>
       <LogSlider
         label="VAE learning rate"

@@ -24,7 +24,8 @@ interface ChartSpec {
   /** One or two sentences for the tooltip, with the symbols of the formulas. */
   help: string;
   testId: string;
-  lines: { key: ChartKey; name: string; color: string; term?: TermId }[];
+  /** `optional`: left out of the chart while it has no finite value (e.g. Dis_l under `pixel`). */
+  lines: { key: ChartKey; name: string; color: string; term?: TermId; optional?: boolean }[];
   domain?: [number, number];
   log?: boolean;
 }
@@ -32,11 +33,12 @@ interface ChartSpec {
 const CHARTS: ChartSpec[] = [
   {
     title: 'Reconstruction and KL (nats per image)',
-    help: 'L_rec = −log p(x|z), the reconstruction error, and KL(q(z|x) ‖ N(0, I)); their sum is minus the ELBO.',
+    help: 'L_rec = −log p(x|z) over the pixels (reported in nats whatever loss trains) and KL(q(z|x) ‖ N(0, I)); their sum is minus the ELBO. With the feature or mixed loss, Dis_l is ½‖Dis_l(x) − Dis_l(x̃)‖², the feature distance phase 1 trains on.',
     testId: 'chart-vae',
     lines: [
-      { key: 'reconstruction', name: 'L_rec', color: '#38bdf8', term: 'rec' },
+      { key: 'reconstruction', name: 'L_rec (pixel NLL)', color: '#38bdf8', term: 'rec' },
       { key: 'kl', name: 'KL', color: '#f59e0b', term: 'kl' },
+      { key: 'featureRec', name: 'Dis_l distance', color: '#2dd4bf', optional: true },
     ],
   },
   {
@@ -60,6 +62,16 @@ const CHARTS: ChartSpec[] = [
     ],
   },
   {
+    title: 'Equilibrium gate: fraction of steps skipped',
+    help: 'Per curve point, the share of the steps since the previous point in which the gate skipped D’s update (D far ahead) or the generator side’s (D weak). 0 while the gate is off.',
+    testId: 'chart-gate',
+    domain: [0, 1],
+    lines: [
+      { key: 'skipD', name: 'D skipped', color: '#f472b6' },
+      { key: 'skipG', name: 'G skipped', color: '#a3e635' },
+    ],
+  },
+  {
     title: 'Speed (steps/s)',
     help: 'Training steps per second in the worker; images/s is this times the batch size.',
     testId: 'chart-speed',
@@ -70,8 +82,12 @@ const CHARTS: ChartSpec[] = [
 const tickFormat = (v: number) =>
   Math.abs(v) >= 1000 ? `${(v / 1000).toFixed(v >= 10000 ? 0 : 1)}k` : String(v);
 
-function Chart({ spec, rows }: { spec: ChartSpec; rows: ChartRow[] }) {
+function Chart({ spec: full, rows }: { spec: ChartSpec; rows: ChartRow[] }) {
   const last = rows[rows.length - 1];
+  const spec = {
+    ...full,
+    lines: full.lines.filter((l) => !l.optional || rows.some((r) => Number.isFinite(r[l.key]))),
+  };
   const highlighted = useAppStore((s) => s.highlightedTerm);
   const highlightTerm = useAppStore((s) => s.highlightTerm);
   const termOf = (dataKey: unknown) => spec.lines.find((l) => l.key === dataKey)?.term ?? null;

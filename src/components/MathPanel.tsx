@@ -66,15 +66,29 @@ export function MathPanel() {
     return objectiveFormulas(
       {
         variant: running?.variant ?? 'shared',
-        reconstruction: 'pixel',
+        reconstruction: hp.reconstructionLoss,
         adversarialForm: hp.adversarialForm,
         beta: hp.beta,
         gamma: hp.gamma,
+        reconstructionsInD: hp.reconstructionsInD,
+        ganOnly: hp.ganOnly,
+        equilibriumGate: hp.equilibriumGate,
       },
       live,
     );
     // eslint-disable-next-line react-hooks/exhaustive-deps -- series mutates; version tracks it
-  }, [series, version, running?.variant, hp.adversarialForm, hp.beta, hp.gamma]);
+  }, [
+    series,
+    version,
+    running?.variant,
+    hp.adversarialForm,
+    hp.beta,
+    hp.gamma,
+    hp.reconstructionLoss,
+    hp.reconstructionsInD,
+    hp.ganOnly,
+    hp.equilibriumGate,
+  ]);
 
   const onPointer = (e: MouseEvent<HTMLDivElement>) => {
     const target = (e.target as HTMLElement).closest<HTMLElement>('[data-term]');

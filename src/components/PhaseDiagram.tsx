@@ -23,6 +23,7 @@ export function PhaseDiagram() {
   const status = useAppStore((s) => s.status);
   const variant = useAppStore((s) => s.running?.variant ?? 'shared');
   const gamma = useAppStore((s) => s.inForce?.hyperparams.gamma ?? s.hyperparams.gamma);
+  const ganOnly = useAppStore((s) => s.inForce?.hyperparams.ganOnly ?? s.hyperparams.ganOnly);
   const [pinned, setPinned] = useState<1 | 2 | 3 | null>(null);
   const [cycle, setCycle] = useState<1 | 2 | 3>(1);
   const training = status === 'training';
@@ -33,7 +34,7 @@ export function PhaseDiagram() {
     return () => clearInterval(timer);
   }, [training, pinned]);
 
-  const list = phases(variant, gamma);
+  const list = phases(variant, gamma, ganOnly);
   const shown = pinned ?? (training ? cycle : null);
   const active = list.find((p) => p.phase === shown);
   const lit = new Set<Net>(active?.moves ?? []);

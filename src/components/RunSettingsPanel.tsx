@@ -1,5 +1,10 @@
 import type { FormEvent } from 'react';
-import { HIDDEN_UNITS_RANGE, LATENT_DIM_RANGE, type Variant } from '../model/config';
+import {
+  type Architecture,
+  HIDDEN_UNITS_RANGE,
+  LATENT_DIM_RANGE,
+  type Variant,
+} from '../model/config';
 import { useAppStore } from '../app/store';
 import { useUserImagesStore } from '../app/user-images';
 import { applySettings, startTrainer } from '../app/trainer-client';
@@ -62,6 +67,22 @@ export function RunSettingsPanel() {
 
   const backendChanged = backend !== null && backendRequest !== backend.requested;
   const pending = !sameSettings(requested, running) || backendChanged;
+  const conv = requested.architecture === 'conv';
+  // The backend conv would run on: the running one unless a restart picks again.
+  const convTarget = backendChanged || status === 'error' ? backendRequest : backend?.name;
+  const convBlocked =
+    conv &&
+    (convTarget === 'wasm' ||
+      (!backendChanged && status !== 'error' && (backend?.missingConvKernels.length ?? 0) > 0));
+  const missingKernels =
+    backend?.name === 'wasm' && backend.missingConvKernels.length > 0
+      ? backend.missingConvKernels.join(', ')
+      : 'Conv2DBackpropFilter';
+  /** Restarts the worker on a backend that trains conv, with the settings in the form. */
+  const switchBackend = (to: BackendRequest) => {
+    setBackendRequest(to);
+    void startTrainer(to, requested, useAppStore.getState().hyperparams);
+  };
 
   const problems: string[] = [];
   const inRange = (v: number, lo: number, hi: number) => Number.isInteger(v) && v >= lo && v <= hi;
@@ -85,6 +106,18 @@ export function RunSettingsPanel() {
     e.preventDefault();
     if (problems.length > 0) {
       addNotice('error', problems.join('. '));
+      return;
+    }
+    if (convBlocked) {
+      if (backendRequest === 'auto') {
+        // The automatic choice passes over wasm for conv: a restart lands on a backend that can.
+        void startTrainer('auto', requested, useAppStore.getState().hyperparams);
+        return;
+      }
+      addNotice(
+        'error',
+        `The WebAssembly backend cannot train the conv architecture (no ${missingKernels} kernel). Switch to WebGL or WebGPU, or pick mlp.`,
+      );
       return;
     }
     if (backendChanged || status === 'error') {
@@ -114,6 +147,37 @@ export function RunSettingsPanel() {
           </select>
         </div>
         <div className="select-field">
+          <label htmlFor="architecture">Architecture</label>
+          <select
+            id="architecture"
+            title="mlp: the seed's one-hidden-layer networks. conv: DCGAN-style convolutional encoder, decoder (batch-normalised) and discriminator, Dis_l = its last conv block; sharper images, and it needs WebGL or WebGPU to train"
+            value={requested.architecture}
+            onChange={(e) => setRequested({ architecture: e.currentTarget.value as Architecture })}
+          >
+            <option value="mlp">mlp: 784-hidden-latent (the seed's)</option>
+            <option value="conv">conv: DCGAN-style, 5×5 convolutions</option>
+          </select>
+        </div>
+        {convBlocked && (
+          <div className="conv-backend" role="alert" data-testid="conv-backend-message">
+            <p>
+              The WebAssembly backend cannot train the conv architecture: TensorFlow.js has no{' '}
+              <code>{missingKernels}</code> kernel for it (the gradient of the convolution weights).{' '}
+              {backendRequest === 'auto'
+                ? 'Apply settings restarts on a backend that can (the automatic choice skips WebAssembly for conv).'
+                : 'Switch to a backend that can train it:'}
+            </p>
+            <div className="conv-backend-buttons">
+              <button type="button" onClick={() => switchBackend('webgl')}>
+                Switch to WebGL
+              </button>
+              <button type="button" onClick={() => switchBackend('webgpu')}>
+                Switch to WebGPU
+              </button>
+            </div>
+          </div>
+        )}
+        <div className="select-field">
           <label htmlFor="variant">Variant</label>
           <select
             id="variant"
@@ -137,7 +201,7 @@ export function RunSettingsPanel() {
         <NumberField
           id="hidden"
           label="Hidden units"
-          help="Width of the one hidden layer of every network (512 in the seed)"
+          help="Width of the one hidden layer of every MLP network (512 in the seed); the conv networks have fixed 32 and 64 filters and do not use it"
           value={requested.hiddenUnits}
           min={HIDDEN_UNITS_RANGE.min}
           max={HIDDEN_UNITS_RANGE.max}

@@ -5,8 +5,26 @@
 
 /** `shared`: the decoder is the generator (Larsen et al. 2016). `separate`: the seed's four networks. */
 export type Variant = 'shared' | 'separate';
-/** `mlp`: the seed's 784-512-latent networks. */
-export type Architecture = 'mlp';
+/**
+ * `mlp`: the seed's 784-512-latent networks. `conv`: DCGAN-style convolutional networks
+ * (conv-networks.ts), sharper images, but they need a backend with conv weight gradients.
+ */
+export type Architecture = 'mlp' | 'conv';
+export const ARCHITECTURES: readonly Architecture[] = ['mlp', 'conv'];
+/**
+ * Reconstruction loss of phase 1: `pixel` is the Bernoulli NLL over pixels (the seed's),
+ * `feature` Larsen's learned similarity 0.5 * ||Dis_l(x) - Dis_l(x_tilde)||^2 on D's hidden
+ * features, `mixed` their sum.
+ */
+export type ReconstructionLoss = 'pixel' | 'feature' | 'mixed';
+export const RECONSTRUCTION_LOSSES: readonly ReconstructionLoss[] = ['pixel', 'feature', 'mixed'];
+
+/**
+ * Larsen's equilibrium gate (autoencoding_beyond_pixels): D's binary cross-entropy on real and
+ * on fake images is compared with ln 2 ~ 0.68 (the value at D = 0.5) give or take the margin.
+ */
+export const GATE_EQUILIBRIUM = 0.68;
+export const GATE_MARGIN = 0.35;
 /** Generator-side adversarial loss: non-saturating -log D(G(z)), or the seed's minimax log(1 - D(G(z))). */
 export type AdversarialForm = 'non-saturating' | 'minimax';
 
@@ -36,6 +54,12 @@ export interface ModelConfig {
   hiddenUnits: number;
   /** Shape of the images: 28 x 28 x 1 for MNIST and Fashion-MNIST, 32 x 32 x 3 for colour sets. */
   image: ImageShape;
+  /**
+   * Filters of the two conv blocks of the `conv` networks (DCGAN-style 32 and 64 by default).
+   * Narrower blocks keep the CPU-backend tests fast. Images cross as flat rows of
+   * height * width * channels values, in HWC order.
+   */
+  convFilters?: [number, number];
   /** Seeds weight initialisation and every noise draw, so a run can be repeated. */
   seed: number;
 }
@@ -57,6 +81,21 @@ export interface Hyperparams {
   /** Adam learning rate of the generator, i.e. the decoder in `shared` (phase 3), before gamma. */
   lrG: number;
   adversarialForm: AdversarialForm;
+  /** Phase 1's reconstruction term (MODEL.md, "Losses"). */
+  reconstructionLoss: ReconstructionLoss;
+  /**
+   * D sees reconstructions x_tilde as a third batch (Larsen). Off: D and the generator side see
+   * real images against prior samples only, as in a plain GAN.
+   */
+  reconstructionsInD: boolean;
+  /** Larsen's equilibrium gate: skip D's update when it is far ahead, G's when D is weak. */
+  equilibriumGate: boolean;
+  /**
+   * Plain GAN: no phase 1 (the encoder never moves), D sees real against prior samples, and the
+   * generator takes steps of lrG (gamma only trades the adversarial loss off against the
+   * reconstruction, which is not trained here).
+   */
+  ganOnly: boolean;
 }
 
 export const LATENT_DIM_RANGE = { min: 2, max: 128 } as const;
@@ -86,6 +125,10 @@ export const DEFAULT_HYPERPARAMS: Hyperparams = {
   lrD: 2e-4,
   lrG: 2e-4,
   adversarialForm: 'non-saturating',
+  reconstructionLoss: 'pixel',
+  reconstructionsInD: true,
+  equilibriumGate: false,
+  ganOnly: false,
 };
 
 /** Adam's first-moment decay for D and G: 0.5 as in DCGAN; the VAE keeps Adam's 0.9. */
@@ -100,6 +143,7 @@ const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x
 export function sanitizeHyperparams(h: Partial<Hyperparams>, base: Hyperparams): Hyperparams {
   const num = (v: unknown, fallback: number, lo: number, hi: number) =>
     typeof v === 'number' && Number.isFinite(v) ? clamp(v, lo, hi) : fallback;
+  const bool = (v: unknown, fallback: boolean) => (typeof v === 'boolean' ? v : fallback);
   const lr = LEARNING_RATE_RANGE;
   return {
     beta: num(h.beta, base.beta, BETA_RANGE.min, BETA_RANGE.max),
@@ -111,6 +155,12 @@ export function sanitizeHyperparams(h: Partial<Hyperparams>, base: Hyperparams):
       h.adversarialForm === 'minimax' || h.adversarialForm === 'non-saturating'
         ? h.adversarialForm
         : base.adversarialForm,
+    reconstructionLoss: RECONSTRUCTION_LOSSES.includes(h.reconstructionLoss as ReconstructionLoss)
+      ? (h.reconstructionLoss as ReconstructionLoss)
+      : base.reconstructionLoss,
+    reconstructionsInD: bool(h.reconstructionsInD, base.reconstructionsInD),
+    equilibriumGate: bool(h.equilibriumGate, base.equilibriumGate),
+    ganOnly: bool(h.ganOnly, base.ganOnly),
   };
 }
 
@@ -129,12 +179,14 @@ export function validateModelConfig(c: ModelConfig): string[] {
     );
   }
   if (c.variant !== 'shared' && c.variant !== 'separate') problems.push('unknown variant');
-  if (c.architecture !== 'mlp') problems.push('unknown architecture');
+  if (!ARCHITECTURES.includes(c.architecture)) problems.push('unknown architecture');
   if (!Number.isInteger(c.seed)) problems.push('seed must be a whole number');
   const { width, height, channels } = c.image;
   const side = (v: number) => Number.isInteger(v) && v >= 4 && v <= 256;
   if (!side(width) || !side(height) || (channels !== 1 && channels !== 3)) {
     problems.push('image shape must be 4 to 256 pixels a side with 1 or 3 channels');
+  } else if (c.architecture === 'conv' && (height % 4 !== 0 || width % 4 !== 0)) {
+    problems.push('the conv architecture needs an image height and width divisible by 4');
   }
   return problems;
 }

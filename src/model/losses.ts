@@ -51,41 +51,105 @@ function meanNegLogOneMinusSigmoid(logits: tf.Tensor): tf.Scalar {
 }
 
 /**
- * Discriminator loss over three batches:
- * L_D = -[log D(x) + 0.5 log(1 - D(x_tilde)) + 0.5 log(1 - D(x_p))].
+ * Larsen's learned-similarity reconstruction loss: 0.5 * sum over features of
+ * (Dis_l(x) - Dis_l(x_tilde))^2, averaged over the batch. Which weights it moves is the caller's
+ * var list (phase 1 lists the encoder and decoder only, so D's own weights never move).
+ * @param realFeatures Dis_l(x), [batch, features]
+ * @param reconFeatures Dis_l(x_tilde), [batch, features]
+ */
+export function featureDistance(realFeatures: tf.Tensor2D, reconFeatures: tf.Tensor2D): tf.Scalar {
+  return tf.tidy(
+    () =>
+      tf.mean(
+        tf.mul(0.5, tf.sum(tf.squaredDifference(realFeatures, reconFeatures), 1)),
+      ) as tf.Scalar,
+  );
+}
+
+/**
+ * Discriminator loss. With three batches (Larsen):
+ * L_D = -[log D(x) + 0.5 log(1 - D(x_tilde)) + 0.5 log(1 - D(x_p))];
+ * without the reconstruction batch (reconLogits null), a plain GAN's
+ * L_D = -[log D(x) + log(1 - D(x_p))].
  * @param realLogits D's logits on data, [batch, 1]
- * @param reconLogits D's logits on reconstructions x_tilde, [batch, 1]
+ * @param reconLogits D's logits on reconstructions x_tilde, [batch, 1], or null
  * @param priorLogits D's logits on prior samples x_p = G(z ~ N(0, I)), [batch, 1]
  */
 export function discriminatorLoss(
   realLogits: tf.Tensor,
-  reconLogits: tf.Tensor,
+  reconLogits: tf.Tensor | null,
   priorLogits: tf.Tensor,
 ): tf.Scalar {
+  return tf.tidy(() => tf.add(meanNegLogSigmoid(realLogits), fakeCost(reconLogits, priorLogits)));
+}
+
+/**
+ * D's cross-entropy on the fakes it is trained on: -[0.5 log(1 - D(x_tilde)) + 0.5 log(1 - D(x_p))],
+ * or -log(1 - D(x_p)) without the reconstruction batch.
+ */
+function fakeCost(reconLogits: tf.Tensor | null, priorLogits: tf.Tensor): tf.Scalar {
+  if (!reconLogits) return meanNegLogOneMinusSigmoid(priorLogits);
+  return tf.mul(
+    0.5,
+    tf.add(meanNegLogOneMinusSigmoid(reconLogits), meanNegLogOneMinusSigmoid(priorLogits)),
+  );
+}
+
+/**
+ * D's binary cross-entropy on real and on fake images, [2]: the two numbers Larsen's equilibrium
+ * gate reads. realBce = -mean log D(x); fakeBce = the fake part of L_D (see discriminatorLoss).
+ */
+export function discriminatorCosts(
+  realLogits: tf.Tensor,
+  reconLogits: tf.Tensor | null,
+  priorLogits: tf.Tensor,
+): tf.Tensor1D {
   return tf.tidy(
     () =>
-      tf.addN([
-        meanNegLogSigmoid(realLogits),
-        tf.mul(0.5, meanNegLogOneMinusSigmoid(reconLogits)),
-        tf.mul(0.5, meanNegLogOneMinusSigmoid(priorLogits)),
-      ]) as tf.Scalar,
+      tf.stack([meanNegLogSigmoid(realLogits), fakeCost(reconLogits, priorLogits)]) as tf.Tensor1D,
   );
+}
+
+/** What the equilibrium gate lets train in one step. */
+export interface GateDecision {
+  trainD: boolean;
+  trainG: boolean;
+}
+
+/**
+ * Larsen's equilibrium gate, as in his code: D does not train when either of its cross-entropies
+ * is below equilibrium - margin (D is far ahead); the generator side does not train when either
+ * is above equilibrium + margin (D is weak). If both would stop, both train.
+ */
+export function equilibriumGate(
+  realBce: number,
+  fakeBce: number,
+  equilibrium: number,
+  margin: number,
+): GateDecision {
+  let trainD = !(realBce < equilibrium - margin || fakeBce < equilibrium - margin);
+  let trainG = !(realBce > equilibrium + margin || fakeBce > equilibrium + margin);
+  if (!trainD && !trainG) trainD = trainG = true;
+  return { trainD, trainG };
 }
 
 /**
  * Generator/decoder adversarial loss on reconstructions and prior samples.
  * non-saturating: -[0.5 log D(x_tilde) + 0.5 log D(x_p)];
  * minimax (the seed's): 0.5 log(1 - D(x_tilde)) + 0.5 log(1 - D(x_p)).
+ * With reconLogits null (no reconstruction batch, or a plain GAN): -log D(x_p), or log(1 - D(x_p)).
  */
 export function generatorLoss(
-  reconLogits: tf.Tensor,
+  reconLogits: tf.Tensor | null,
   priorLogits: tf.Tensor,
   form: AdversarialForm,
 ): tf.Scalar {
   return tf.tidy(() => {
     if (form === 'non-saturating') {
+      if (!reconLogits) return meanNegLogSigmoid(priorLogits);
       return tf.mul(0.5, tf.add(meanNegLogSigmoid(reconLogits), meanNegLogSigmoid(priorLogits)));
     }
+    if (!reconLogits) return tf.neg(meanNegLogOneMinusSigmoid(priorLogits));
     return tf.mul(
       -0.5,
       tf.add(meanNegLogOneMinusSigmoid(reconLogits), meanNegLogOneMinusSigmoid(priorLogits)),

@@ -9,5 +9,10 @@ export const METRIC_NAMES = [
   'dReal', // mean D(x)
   'dRecon', // mean D(x_tilde)
   'dPrior', // mean D(x_p)
+  'featureRec', // 0.5 ||Dis_l(x) - Dis_l(x_tilde)||^2 per image; NaN when the loss is `pixel`
+  'skipD', // 1 when the equilibrium gate skipped D's update (the mean is the skipped fraction)
+  'skipG', // 1 when the gate skipped the generator side's update
 ] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
+/** Metrics older run files may lack (added with the feature loss and the equilibrium gate). */
+export const OPTIONAL_METRICS: readonly MetricName[] = ['featureRec', 'skipD', 'skipG'];

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { imageSize, type ModelConfig } from './config';
+import { buildConvDecoder, buildConvDiscriminator, buildConvEncoder } from './conv-networks';
 
 /** Seeded Glorot initialiser: the same config.seed gives the same initial weights. */
 function glorot(seed: number) {
@@ -19,7 +20,10 @@ function layerSeed(config: ModelConfig, network: number, layer: number): number 
 const NET = { encoder: 1, decoder: 2, generator: 3, discriminator: 4 } as const;
 
 /** Encoder q_phi(z|x): x [batch, width * height * channels] -> [batch, 2 * latentDim] = concat(mu, logvar). */
-export function buildEncoder(config: ModelConfig): tf.Sequential {
+export function buildEncoder(config: ModelConfig): tf.LayersModel {
+  if (config.architecture === 'conv') {
+    return buildConvEncoder(config, (l) => glorot(layerSeed(config, NET.encoder, l)));
+  }
   const { hiddenUnits, latentDim } = config;
   const imagePixels = imageSize(config.image);
   return tf.sequential({
@@ -45,10 +49,13 @@ export function buildEncoder(config: ModelConfig): tf.Sequential {
  * Decoder p_theta(x|z), also the generator in the `shared` variant, and the separate generator:
  * z [batch, latentDim] -> logits [batch, pixels].
  */
-export function buildDecoder(config: ModelConfig, role: 'decoder' | 'generator'): tf.Sequential {
+export function buildDecoder(config: ModelConfig, role: 'decoder' | 'generator'): tf.LayersModel {
   const { hiddenUnits, latentDim } = config;
   const imagePixels = imageSize(config.image);
   const net = NET[role];
+  if (config.architecture === 'conv') {
+    return buildConvDecoder(config, role, (l) => glorot(layerSeed(config, net, l)));
+  }
   return tf.sequential({
     name: role,
     layers: [
@@ -73,6 +80,9 @@ export function buildDecoder(config: ModelConfig, role: 'decoder' | 'generator')
  * Dis_l is exposed for Larsen's learned-similarity reconstruction loss.
  */
 export function buildDiscriminator(config: ModelConfig): tf.LayersModel {
+  if (config.architecture === 'conv') {
+    return buildConvDiscriminator(config, (l) => glorot(layerSeed(config, NET.discriminator, l)));
+  }
   const { hiddenUnits } = config;
   const imagePixels = imageSize(config.image);
   const input = tf.input({ shape: [imagePixels], name: 'discriminator_input' });

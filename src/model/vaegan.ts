@@ -4,13 +4,40 @@
  * No DOM: runs in a Web Worker and under Node for the tests.
  */
 import * as tf from '@tensorflow/tfjs';
-import { GAN_ADAM_BETA1, type Hyperparams, type ModelConfig, validateModelConfig } from './config';
-import { bernoulliNll, discriminatorLoss, generatorLoss, klDivergence } from './losses';
+import {
+  GAN_ADAM_BETA1,
+  GATE_EQUILIBRIUM,
+  GATE_MARGIN,
+  type Hyperparams,
+  type ModelConfig,
+  validateModelConfig,
+} from './config';
+import {
+  bernoulliNll,
+  discriminatorCosts,
+  discriminatorLoss,
+  equilibriumGate,
+  featureDistance,
+  type GateDecision,
+  generatorLoss,
+  klDivergence,
+} from './losses';
 import { buildDecoder, buildDiscriminator, buildEncoder, trainableVariables } from './networks';
 import { METRIC_NAMES, type MetricName } from './metrics';
 import { seedStream } from './random';
 
 export { METRIC_NAMES, type MetricName } from './metrics';
+export type { GateDecision } from './losses';
+
+/** Layers' call flag: batch statistics (and moving-average updates) in the conv decoder's BN. */
+const TRAINING = { training: true };
+const TRAIN_BOTH: GateDecision = { trainD: true, trainG: true };
+
+/** The gate's inputs and verdict at the last gated step. */
+export interface GateReading extends GateDecision {
+  realBce: number;
+  fakeBce: number;
+}
 
 /** Adam whose learning rate can change between steps without losing its moment estimates. */
 class TunableAdam extends tf.AdamOptimizer {
@@ -20,12 +47,12 @@ class TunableAdam extends tf.AdamOptimizer {
 }
 
 /** Latent codes and images shared by phases 2 and 3 of a step. */
-export interface Fakes {
+export type Fakes = {
   zTilde: tf.Tensor2D; // [batch, latentDim], from q(z|x)
   zPrior: tf.Tensor2D; // [batch, latentDim], from N(0, I)
   xTilde: tf.Tensor2D; // [batch, pixels], Dec(zTilde)
   xPrior: tf.Tensor2D; // [batch, pixels], G(zPrior)
-}
+};
 
 /**
  * One optimiser step on `cost`, which may also report named parts of itself. The parts come
@@ -67,10 +94,10 @@ export interface VariableGroups {
 
 export class VaeGan {
   readonly config: ModelConfig;
-  readonly encoder: tf.Sequential;
-  readonly decoder: tf.Sequential;
+  readonly encoder: tf.LayersModel;
+  readonly decoder: tf.LayersModel;
   /** The decoder itself in `shared`; its own network in `separate`. */
-  readonly generator: tf.Sequential;
+  readonly generator: tf.LayersModel;
   readonly discriminator: tf.LayersModel;
   readonly vars: VariableGroups;
   private readonly optVae: TunableAdam;
@@ -81,6 +108,8 @@ export class VaeGan {
   steps = 0;
   /** Noise seeds drawn so far; a restored run skips as many to continue the same stream. */
   noiseDraws = 0;
+  /** What the equilibrium gate read and decided at the last step it was on. */
+  lastGate: GateReading | undefined;
 
   constructor(config: ModelConfig, hp: Hyperparams) {
     const problems = validateModelConfig(config);
@@ -142,8 +171,18 @@ export class VaeGan {
 
   /** D's logit on images, [batch, 1]. */
   private dLogit(images: tf.Tensor2D): tf.Tensor2D {
-    const [, logit] = this.discriminator.apply(images) as tf.Tensor2D[];
-    return logit as tf.Tensor2D;
+    return this.dApply(images).logit;
+  }
+
+  /** D's hidden features Dis_l [batch, features] and logit [batch, 1]. */
+  private dApply(images: tf.Tensor2D): { features: tf.Tensor2D; logit: tf.Tensor2D } {
+    const [features, logit] = this.discriminator.apply(images) as tf.Tensor2D[];
+    return { features: features!, logit: logit! };
+  }
+
+  /** Images in [0, 1] from a network in training mode (batch statistics in BN), [batch, pixels]. */
+  private trainingImages(net: tf.LayersModel, z: tf.Tensor2D): tf.Tensor2D {
+    return tf.sigmoid(net.apply(z, TRAINING) as tf.Tensor2D);
   }
 
   /** Mean decoded image p(x|z) in [0, 1], [batch, pixels]. */
@@ -162,18 +201,44 @@ export class VaeGan {
   }
 
   /**
-   * Phase 1: encoder + decoder minimise L_rec + beta * L_reg. Only their variables move.
+   * Phase 1: encoder + decoder minimise L_rec + beta * L_reg. Only their variables move: the
+   * feature loss runs x and x_tilde through D, but D is not in this optimiser's list.
+   * In GAN-only mode nothing trains here; the losses are only measured.
    * @param x images in [0, 1], [batch, pixels]
    */
-  vaePhase(x: tf.Tensor2D, hp: Hyperparams): { reconstruction: tf.Scalar; kl: tf.Scalar } {
-    this.optVae.setLearningRate(hp.lrVae);
-    return minimizeWithParts(this.optVae, [...this.vars.encoder, ...this.vars.decoder], (parts) => {
+  vaePhase(
+    x: tf.Tensor2D,
+    hp: Hyperparams,
+  ): { reconstruction: tf.Scalar; kl: tf.Scalar; featureRec: tf.Scalar } {
+    type Parts = Partial<Record<'reconstruction' | 'kl' | 'featureRec', tf.Scalar>>;
+    const loss = (parts: Parts) => {
       const { mu, logvar } = this.encode(x); // [batch, latentDim] each
-      const logits = this.decoder.apply(this.sampleZ(mu, logvar)) as tf.Tensor2D; // [batch, pixels]
-      parts.reconstruction = bernoulliNll(logits, x);
+      const z = this.sampleZ(mu, logvar);
+      const logits = this.decoder.apply(z, TRAINING) as tf.Tensor2D; // [batch, pixels]
+      const pixel = bernoulliNll(logits, x);
+      parts.reconstruction = pixel;
       parts.kl = klDivergence(mu, logvar);
-      return tf.add(parts.reconstruction, tf.mul(hp.beta, parts.kl));
-    });
+      let rec = pixel;
+      if (hp.reconstructionLoss === 'pixel') {
+        parts.featureRec = tf.scalar(Number.NaN); // not computed: it would cost two D passes
+      } else {
+        const real = this.dApply(x).features; // [batch, features]
+        const recon = this.dApply(tf.sigmoid(logits)).features;
+        parts.featureRec = featureDistance(real, recon);
+        rec =
+          hp.reconstructionLoss === 'feature' ? parts.featureRec : tf.add(pixel, parts.featureRec);
+      }
+      return tf.add(rec, tf.mul(hp.beta, parts.kl));
+    };
+    if (hp.ganOnly) {
+      return tf.tidy(() => {
+        const parts: Parts = {};
+        loss(parts);
+        return parts as Required<Parts>;
+      });
+    }
+    this.optVae.setLearningRate(hp.lrVae);
+    return minimizeWithParts(this.optVae, [...this.vars.encoder, ...this.vars.decoder], loss);
   }
 
   /**
@@ -185,27 +250,65 @@ export class VaeGan {
       const { mu, logvar } = this.encode(x);
       const zTilde = this.sampleZ(mu, logvar); // [batch, latentDim]
       const zPrior = this.priorZ(x.shape[0]); // [batch, latentDim]
-      return { zTilde, zPrior, xTilde: this.decode(zTilde), xPrior: this.generate(zPrior) };
+      return {
+        zTilde,
+        zPrior,
+        xTilde: this.trainingImages(this.decoder, zTilde),
+        xPrior: this.trainingImages(this.generator, zPrior),
+      };
     });
   }
 
-  /** Phase 2: the discriminator minimises L_D on real, reconstructed and prior images. */
+  /** D sees reconstructions only with the three-batch switch on, and never in GAN-only mode. */
+  private static usesReconstructions(hp: Hyperparams): boolean {
+    return hp.reconstructionsInD && !hp.ganOnly;
+  }
+
+  /** D's cross-entropy on real and on fake images, [2], as the equilibrium gate reads them. */
+  discriminatorCosts(x: tf.Tensor2D, fakes: Fakes, hp: Hyperparams): tf.Tensor1D {
+    return tf.tidy(() =>
+      discriminatorCosts(
+        this.dLogit(x),
+        VaeGan.usesReconstructions(hp) ? this.dLogit(fakes.xTilde) : null,
+        this.dLogit(fakes.xPrior),
+      ),
+    );
+  }
+
+  /**
+   * Phase 2: the discriminator minimises L_D on real and prior images, and on reconstructions
+   * when it sees three batches. With `train` false (the gate held it) L_D is only measured.
+   */
   discriminatorPhase(
     x: tf.Tensor2D,
     fakes: Fakes,
     hp: Hyperparams,
+    train = true,
   ): { discriminator: tf.Scalar; dReal: tf.Scalar; dRecon: tf.Scalar; dPrior: tf.Scalar } {
-    this.optD.setLearningRate(hp.lrD);
-    return minimizeWithParts(this.optD, this.vars.discriminator, (parts) => {
+    type Parts = Partial<Record<'discriminator' | 'dReal' | 'dRecon' | 'dPrior', tf.Scalar>>;
+    const loss = (parts: Parts) => {
       const realLogit = this.dLogit(x); // [batch, 1]
       const reconLogit = this.dLogit(fakes.xTilde);
       const priorLogit = this.dLogit(fakes.xPrior);
       parts.dReal = tf.mean(tf.sigmoid(realLogit)) as tf.Scalar;
       parts.dRecon = tf.mean(tf.sigmoid(reconLogit)) as tf.Scalar;
       parts.dPrior = tf.mean(tf.sigmoid(priorLogit)) as tf.Scalar;
-      parts.discriminator = discriminatorLoss(realLogit, reconLogit, priorLogit);
+      parts.discriminator = discriminatorLoss(
+        realLogit,
+        VaeGan.usesReconstructions(hp) ? reconLogit : null,
+        priorLogit,
+      );
       return parts.discriminator;
-    });
+    };
+    if (!train) {
+      return tf.tidy(() => {
+        const parts: Parts = {};
+        loss(parts);
+        return parts as Required<Parts>;
+      });
+    }
+    this.optD.setLearningRate(hp.lrD);
+    return minimizeWithParts(this.optD, this.vars.discriminator, loss);
   }
 
   /**
@@ -214,39 +317,87 @@ export class VaeGan {
    * weights exactly as L_G does for every gamma > 0; gamma therefore scales the step, which is
    * what makes the adversarial weight trade off against reconstruction. With gamma = 0 nothing
    * moves: L_G is only measured, so Adam's momentum cannot drift the decoder of a plain VAE.
+   * In GAN-only mode there is no reconstruction to trade off against: the step is lrG.
+   * With `train` false (the gate held the generator) L_G is only measured.
    */
-  generatorPhase(fakes: Fakes, hp: Hyperparams): { generator: tf.Scalar } {
-    this.optG.setLearningRate(hp.gamma * hp.lrG);
+  generatorPhase(fakes: Fakes, hp: Hyperparams, train = true): { generator: tf.Scalar } {
+    const step = hp.ganOnly ? hp.lrG : hp.gamma * hp.lrG;
     const adversarial = () =>
       generatorLoss(
-        this.dLogit(tf.sigmoid(this.decoder.apply(fakes.zTilde) as tf.Tensor2D)),
-        this.dLogit(tf.sigmoid(this.generator.apply(fakes.zPrior) as tf.Tensor2D)),
+        VaeGan.usesReconstructions(hp)
+          ? this.dLogit(this.trainingImages(this.decoder, fakes.zTilde))
+          : null,
+        this.dLogit(this.trainingImages(this.generator, fakes.zPrior)),
         hp.adversarialForm,
       );
-    if (hp.gamma <= 0) return { generator: tf.tidy(adversarial) };
+    if (!train || step <= 0) return { generator: tf.tidy(adversarial) };
+    this.optG.setLearningRate(step);
     return minimizeWithParts(this.optG, this.vars.generator, (parts) => {
       parts.generator = adversarial();
       return parts.generator;
     });
   }
 
+  /** Phases 2 and 3 and the metrics vector, [METRIC_NAMES.length]. */
+  private finishStep(
+    x: tf.Tensor2D,
+    fakes: Fakes,
+    hp: Hyperparams,
+    gate: GateDecision,
+    vae: Record<'reconstruction' | 'kl' | 'featureRec', tf.Scalar>,
+  ): tf.Tensor1D {
+    const d = this.discriminatorPhase(x, fakes, hp, gate.trainD);
+    const g = this.generatorPhase(fakes, hp, gate.trainG);
+    const all: Record<MetricName, tf.Scalar> = {
+      ...vae,
+      ...d,
+      ...g,
+      skipD: tf.scalar(gate.trainD ? 0 : 1),
+      skipG: tf.scalar(gate.trainG ? 0 : 1),
+    };
+    return tf.stack(METRIC_NAMES.map((name) => all[name])) as tf.Tensor1D;
+  }
+
   /**
    * One training step in the seed's order (MODEL.md, "One training step"): phase 1 (VAE),
    * phase 2 (D), phase 3 (G). Hyperparameters are read afresh, so a change acts on this step.
+   * The equilibrium gate needs D's costs on the CPU, so it is applied by trainStepAsync; here
+   * `gate` says which of phases 2 and 3 train (both by default).
    * @param x a batch of images in [0, 1], [batch, pixels]
-   * @returns metrics in METRIC_NAMES order, [7]; the caller disposes it. Nothing else is left.
+   * @returns metrics in METRIC_NAMES order; the caller disposes it. Nothing else is left.
    */
-  trainStep(x: tf.Tensor2D, hp: Hyperparams): tf.Tensor1D {
+  trainStep(x: tf.Tensor2D, hp: Hyperparams, gate: GateDecision = TRAIN_BOTH): tf.Tensor1D {
     const metrics = tf.tidy(() => {
       const vae = this.vaePhase(x, hp);
       const fakes = this.drawFakes(x);
-      const d = this.discriminatorPhase(x, fakes, hp);
-      const g = this.generatorPhase(fakes, hp);
-      const all: Record<MetricName, tf.Scalar> = { ...vae, ...d, ...g };
-      return tf.stack(METRIC_NAMES.map((name) => all[name])) as tf.Tensor1D; // [7]
+      return this.finishStep(x, fakes, hp, gate, vae);
     });
     this.steps += 1;
     return metrics;
+  }
+
+  /**
+   * trainStep with Larsen's equilibrium gate when hp.equilibriumGate is on: after phase 1 and the
+   * fakes, D's cross-entropies on real and fake images are read back (one small readback per
+   * step, only while the gate is on) and decide whether phases 2 and 3 train.
+   */
+  async trainStepAsync(x: tf.Tensor2D, hp: Hyperparams): Promise<tf.Tensor1D> {
+    if (!hp.equilibriumGate) return this.trainStep(x, hp);
+    const first = tf.tidy(() => {
+      const vae = this.vaePhase(x, hp);
+      const fakes = this.drawFakes(x);
+      return { vae, fakes, costs: this.discriminatorCosts(x, fakes, hp) };
+    });
+    try {
+      const [realBce, fakeBce] = await first.costs.data();
+      const gate = equilibriumGate(realBce!, fakeBce!, GATE_EQUILIBRIUM, GATE_MARGIN);
+      this.lastGate = { realBce: realBce!, fakeBce: fakeBce!, ...gate };
+      const metrics = tf.tidy(() => this.finishStep(x, first.fakes, hp, gate, first.vae));
+      this.steps += 1;
+      return metrics;
+    } finally {
+      tf.dispose(first);
+    }
   }
 
   /** Frees every tensor of the networks and optimisers. */

@@ -4,9 +4,22 @@
  * several times slower than wasm (../shared/ENVIRONMENT.md); a user can still force them.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { Architecture } from '../model/config';
 import type { BackendInfo, BackendName, BackendRequest } from './protocol';
 import { type RaceOptions, raceBackends } from './backend-race';
 import { installWasmMatMulPatch } from './wasm-matmul';
+
+/**
+ * Kernels that training the conv architecture runs: the convolution, its input gradient (also
+ * the transposed convolution of the decoder) and its weight gradient. tfjs-backend-wasm 4.22 has
+ * no Conv2DBackpropFilter, so conv weights cannot learn there.
+ */
+export const CONV_TRAINING_KERNELS = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'];
+
+/** The conv training kernels a registered backend lacks. */
+export function missingConvKernels(name: BackendName): string[] {
+  return CONV_TRAINING_KERNELS.filter((kernel) => tf.getKernel(kernel, name) === undefined);
+}
 
 /** Answer of one probe: the backend runs, or why it cannot. */
 type Probe =
@@ -139,12 +152,24 @@ const ORDER: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
  */
 export async function selectBackend(
   requested: BackendRequest,
-  tuning: BackendTuning = {},
-  race?: RaceOptions,
-  /** Backends that lost their device in this worker: passed over, with `excludedReason`. */
-  exclude: readonly BackendName[] = [],
-  excludedReason = 'lost its device earlier in this session',
+  options: {
+    tuning?: BackendTuning;
+    /** The automatic choice measures the fast candidates when given (backend-race.ts). */
+    race?: RaceOptions;
+    /** Backends that lost their device in this worker: passed over, with `excludedReason`. */
+    exclude?: readonly BackendName[];
+    excludedReason?: string;
+    /** `conv` passes over backends that cannot train it (wasm: no conv filter gradient). */
+    architecture?: Architecture;
+  } = {},
 ): Promise<BackendInfo> {
+  const {
+    tuning = {},
+    race,
+    exclude = [],
+    excludedReason = 'lost its device earlier in this session',
+    architecture = 'mlp',
+  } = options;
   const skipped: BackendInfo['skipped'] = [];
   const candidates =
     requested === 'auto' ? ORDER : [requested, ...ORDER.filter((name) => name !== requested)];
@@ -166,10 +191,24 @@ export async function selectBackend(
       skipped.push({ name, reason: probe.reason });
       continue;
     }
-    if (probe.software && !forced) {
+    // The probe has registered the backend's kernels, so they can be checked before it starts.
+    const missing = missingConvKernels(name);
+    if (architecture === 'conv' && missing.length > 0 && !forced) {
       skipped.push({
         name,
-        reason: `software adapter (${probe.detail}): slower than wasm on this CPU; pick it to force it`,
+        reason: `cannot train the conv architecture (no ${missing.join(', ')} kernel)`,
+      });
+      continue;
+    }
+    // A software WebGL is still the fastest way to train conv when wasm cannot.
+    const softwareOk = architecture === 'conv' && name === 'webgl';
+    if (probe.software && !forced && !softwareOk) {
+      skipped.push({
+        name,
+        reason:
+          architecture === 'conv'
+            ? `software adapter (${probe.detail}): WebGPU through a software adapter is the slowest; pick it to force it`
+            : `software adapter (${probe.detail}): slower than wasm on this CPU; pick it to force it`,
       });
       continue;
     }
@@ -253,6 +292,7 @@ function info(
     requested,
     detail: probe.detail,
     skipped,
+    missingConvKernels: missingConvKernels(name),
     ...(probe.threads !== undefined ? { threads: probe.threads } : {}),
   };
 }

@@ -96,16 +96,24 @@ export interface Divergence {
  * Reads `raw` = [k steps x METRIC_NAMES, then PROBED_NETWORKS probes] as laid out by the
  * trainer's report. `lastStep` is the step count after the k steps.
  */
+const FEATURE_REC = METRIC_NAMES.indexOf('featureRec');
+
 export function findDivergence(raw: ArrayLike<number>, k: number, lastStep: number) {
   const m = METRIC_NAMES.length;
+  // featureRec is NaN by design in steps that train the pixel loss (it is not computed there);
+  // a NaN in a step that did compute it shows in the other losses or the weight probe too.
+  const bad = (i: number, j: number) => {
+    const v = raw[i * m + j]!;
+    return !Number.isFinite(v) && !(j === FEATURE_REC && Number.isNaN(v));
+  };
   let firstBad = -1;
   for (let i = 0; i < k && firstBad < 0; i++) {
-    for (let j = 0; j < m; j++) if (!Number.isFinite(raw[i * m + j]!)) firstBad = i;
+    for (let j = 0; j < m; j++) if (bad(i, j)) firstBad = i;
   }
   const networks = PROBED_NETWORKS.filter((_, n) => !Number.isFinite(raw[k * m + n]!));
   if (firstBad < 0 && networks.length === 0) return null;
   const row = firstBad >= 0 ? firstBad : k - 1;
-  const metrics = METRIC_NAMES.filter((_, j) => !Number.isFinite(raw[row * m + j]!));
+  const metrics = METRIC_NAMES.filter((_, j) => bad(row, j));
   const divergence: Divergence = {
     step: lastStep - k + 1 + row,
     metrics,

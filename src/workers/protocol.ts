@@ -2,7 +2,7 @@
  * What crosses the worker boundary, besides the API methods themselves (trainer-api.ts).
  * Types only: the page imports this file with `import type` and never loads tfjs.
  */
-import type { Hyperparams, Variant } from '../model/config';
+import type { Architecture, Hyperparams, Variant } from '../model/config';
 import type { MetricName } from '../model/vaegan';
 import type { NetworkArtifacts } from '../model/serialize';
 import type { DatasetId } from './dataset';
@@ -31,11 +31,18 @@ export interface BackendInfo {
     measuredAt: string;
     fromCache: boolean;
   };
+  /**
+   * Kernels the conv architecture needs for training that this backend lacks (tf.getKernel),
+   * e.g. ['Conv2DBackpropFilter'] on wasm; empty where conv trains.
+   */
+  missingConvKernels: string[];
 }
 
 /** Settings that define a model and its data: changing one starts a new model. */
 export interface RunSettings {
   dataset: DatasetId;
+  /** `mlp` (the seed's) or `conv` (DCGAN-style; needs a backend with conv weight gradients). */
+  architecture: Architecture;
   variant: Variant;
   latentDim: number;
   hiddenUnits: number;

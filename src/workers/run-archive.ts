@@ -26,6 +26,7 @@ import * as tf from '@tensorflow/tfjs';
 import { strFromU8, strToU8, unzipSync, zipSync, type Zippable } from 'fflate';
 import { version as appVersion } from '../../package.json';
 import {
+  ARCHITECTURES,
   type Architecture,
   type Hyperparams,
   type ImageShape,
@@ -41,6 +42,7 @@ import {
   restoreAdam,
   snapshotAdam,
 } from '../model/optimizer-state';
+import { OPTIONAL_METRICS } from '../model/metrics';
 import { METRIC_NAMES, type MetricName, VaeGan } from '../model/vaegan';
 import type { DatasetId } from './dataset';
 import type { MetricsPoint, RunSettings } from './protocol';
@@ -58,7 +60,8 @@ const NETWORK_OUTPUTS: Record<NetworkName, string> = {
   encoder: 'x [n, 784] in [0,1] -> concat(mu, logvar) [n, 2 * latentDim]',
   decoder: 'z [n, latentDim] -> pixel probabilities [n, 784] (28x28 row-major, sigmoid output)',
   generator: 'z [n, latentDim] -> pixel probabilities [n, 784] (sigmoid output)',
-  discriminator: 'x [n, 784] -> [Dis_l features [n, hiddenUnits], logit of P(real) [n, 1]]',
+  discriminator:
+    'x [n, 784] -> [Dis_l features [n, hiddenUnits] (mlp) or [n, 7 * 7 * 64] (conv), logit of P(real) [n, 1]]',
 };
 
 /** NETWORK_OUTPUTS for an image shape (the same text for 28 x 28 x 1). */
@@ -291,7 +294,7 @@ export async function encodeRun(
     appVersion,
     createdAt: new Date().toISOString(),
     dataset: s.settings.dataset,
-    architecture: 'mlp',
+    architecture: s.settings.architecture,
     variant: s.settings.variant,
     latentDim: s.settings.latentDim,
     hiddenUnits: s.settings.hiddenUnits,
@@ -453,7 +456,14 @@ function readHistory(json: unknown, path: string): MetricsPoint[] {
   const n = Array.isArray(json.step) ? json.step.length : -1;
   const numeric = (c: unknown) =>
     Array.isArray(c) && c.length === n && c.every((v) => v === null || typeof v === 'number');
-  if (n < 0 || !cols.every(numeric) || !METRIC_NAMES.every((k) => numeric(values[k]))) bad();
+  // Curves added later (feature distance, gate skips) may be absent from older files.
+  const absentOptional = (k: MetricName) => OPTIONAL_METRICS.includes(k) && values[k] === undefined;
+  if (
+    n < 0 ||
+    !cols.every(numeric) ||
+    !METRIC_NAMES.every((k) => absentOptional(k) || numeric(values[k]))
+  )
+    bad();
   const num = (v: unknown) => (typeof v === 'number' ? v : Number.NaN);
   const points: MetricsPoint[] = [];
   for (let i = 0; i < n; i++) {
@@ -463,7 +473,7 @@ function readHistory(json: unknown, path: string): MetricsPoint[] {
       stepsPerSec: num((json.stepsPerSec as unknown[])[i]),
       imagesPerSec: num((json.imagesPerSec as unknown[])[i]),
       values: Object.fromEntries(
-        METRIC_NAMES.map((k) => [k, num((values[k] as unknown[])[i])]),
+        METRIC_NAMES.map((k) => [k, num((values[k] as unknown[] | undefined)?.[i])]),
       ) as Record<MetricName, number>,
     });
   }
@@ -522,15 +532,16 @@ export function parseRunArchive(bytes: Uint8Array): ParsedRun {
         `${RUN_FORMAT_VERSION}. Update the app to open it.`,
     );
   }
-  if (manifest.architecture !== 'mlp') {
+  if (!ARCHITECTURES.includes(manifest.architecture)) {
     fail(
       'other-architecture',
       `This run is of the "${String(manifest.architecture)}" architecture; this version of the ` +
-        'app builds "mlp" models only.',
+        `app builds ${ARCHITECTURES.map((a) => `"${a}"`).join(' and ')} models only.`,
     );
   }
   const settings: RunSettings = {
     dataset: manifest.dataset,
+    architecture: manifest.architecture,
     variant: manifest.variant,
     latentDim: manifest.latentDim,
     hiddenUnits: manifest.hiddenUnits,
@@ -703,7 +714,7 @@ export function restoreRun(run: ParsedRun): VaeGan {
   const { settings, manifest } = run;
   const model = new VaeGan(
     {
-      architecture: 'mlp',
+      architecture: settings.architecture,
       variant: settings.variant,
       latentDim: settings.latentDim,
       hiddenUnits: settings.hiddenUnits,
@@ -714,7 +725,7 @@ export function restoreRun(run: ParsedRun): VaeGan {
   );
   const created: tf.Tensor[] = [];
   try {
-    const sizes = `latent size ${settings.latentDim}, ${settings.hiddenUnits} hidden units, ${settings.variant} variant`;
+    const sizes = `${settings.architecture}, latent size ${settings.latentDim}, ${settings.hiddenUnits} hidden units, ${settings.variant} variant`;
     for (const name of networkNames(settings.variant)) {
       const block = run.networks[name]!;
       const net = networkOf(model, name);

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {
+  type Architecture,
   DEFAULT_HYPERPARAMS,
   type Hyperparams,
   type ImageShape,
@@ -101,6 +102,8 @@ export interface TrainerDeps {
 
 export interface InitRequest {
   backend: BackendRequest;
+  /** The architecture the first model will have: the automatic backend choice depends on it. */
+  architecture?: Architecture;
   /** Absolute URL of the folder holding manifest.json, e.g. "http://127.0.0.1:4173/datasets/". */
   datasetsBaseUrl: string;
   /** Benchmark knobs (backend.ts); absent in normal use. */
@@ -276,9 +279,10 @@ export class Trainer {
     this.emit({ type: 'progress', phase: 'backend', fraction: 0, label: 'Starting the backend' });
     try {
       // 'auto' with several fast backends: a short training race decides (backend-race.ts).
-      this.backend = await selectBackend(request.backend, request.tuning, {
-        measure: () => measureTrainingSpeed(),
-        cache: indexedDbRaceCache(),
+      this.backend = await selectBackend(request.backend, {
+        tuning: request.tuning,
+        race: { measure: () => measureTrainingSpeed(), cache: indexedDbRaceCache() },
+        architecture: request.architecture ?? 'mlp',
       });
       this.watch?.dispose();
       this.watch = watchDevice(this.backend.name);
@@ -300,6 +304,10 @@ export class Trainer {
   /** Loads the data set if it changed and builds a fresh model; training stops. */
   async configure(settings: RunSettings): Promise<RunSettings> {
     const problems = validateSettings(settings);
+    const missing = this.backend?.missingConvKernels ?? [];
+    if (settings.architecture === 'conv' && missing.length > 0) {
+      problems.push(convBackendProblem(this.backend!.name, missing));
+    }
     if (problems.length > 0) {
       const message = `Invalid run settings: ${problems.join('; ')}`;
       this.emit({ type: 'notice', level: 'error', message });
@@ -354,7 +362,7 @@ export class Trainer {
     this.generation += 1;
     const image = imageShapeOf(dataset.info);
     const config: ModelConfig = {
-      architecture: 'mlp',
+      architecture: settings.architecture,
       variant: settings.variant,
       latentDim: settings.latentDim,
       hiddenUnits: settings.hiddenUnits,
@@ -461,7 +469,7 @@ export class Trainer {
     if (!this.model || (this.status !== 'ready' && this.status !== 'paused')) return this.step;
     const t0 = this.deps.now();
     try {
-      this.trainOne();
+      await this.trainOne();
     } catch (error) {
       if (this.watch?.isLost()) await this.recoverFromDeviceLoss();
       else this.fail(error);
@@ -553,7 +561,7 @@ export class Trainer {
     const { now, yieldToEvents } = this.deps;
     while (this.status === 'training' && generation === this.generation) {
       try {
-        this.trainOne();
+        await this.trainOne();
         const t = now();
         if (t - this.lastReport >= REPORT_MS && (await this.report()) === 'lost') break;
         if (t - this.lastImages >= IMAGES_MS && this.status === 'training') {
@@ -580,11 +588,24 @@ export class Trainer {
     }
   }
 
-  private trainOne() {
+  /**
+   * One step. Synchronous unless the equilibrium gate is on: the gate reads D's two
+   * cross-entropies back before phases 2 and 3 (one small readback per step).
+   */
+  private async trainOne() {
     const model = this.model!;
+    const hp = this.hp;
     const x = this.sampler!.next(this.settings!.batchSize); // [batch, pixels]
-    const metrics = model.trainStep(x, this.hp); // [7]
-    x.dispose();
+    let metrics: tf.Tensor1D; // [METRIC_NAMES.length]
+    try {
+      metrics = hp.equilibriumGate ? await model.trainStepAsync(x, hp) : model.trainStep(x, hp);
+    } finally {
+      x.dispose();
+    }
+    if (model !== this.model) {
+      metrics.dispose(); // replaced while the gate waited
+      return;
+    }
     this.pending.push(metrics);
     this.step += 1;
   }
@@ -774,13 +795,12 @@ export class Trainer {
     }
     this.hostCopy = undefined;
     try {
-      this.backend = await selectBackend(
-        this.requestedBackend,
-        this.tuning,
-        undefined,
-        this.lostBackends,
-        'its device was lost earlier in this session',
-      );
+      this.backend = await selectBackend(this.requestedBackend, {
+        tuning: this.tuning,
+        exclude: this.lostBackends,
+        excludedReason: 'its device was lost earlier in this session',
+        architecture: this.settings?.architecture ?? 'mlp',
+      });
       this.watch = watchDevice(this.backend.name);
       this.emit({ type: 'backend', backend: this.backend });
       let from: string;
@@ -1078,10 +1098,19 @@ function makeDisplay(dataset: Dataset, settings: RunSettings): Display {
   };
 }
 
+/** Why a backend cannot train conv, in words for the page. */
+export function convBackendProblem(backend: string, missing: string[]): string {
+  return (
+    `the ${backend} backend cannot train the conv architecture: it has no ` +
+    `${missing.join(', ')} kernel (the gradient of the convolution weights). ` +
+    'Pick WebGL or WebGPU, or the mlp architecture'
+  );
+}
+
 /** Problems with run settings, in words for the page (empty when valid). */
 export function validateSettings(s: RunSettings): string[] {
   const problems = validateModelConfig({
-    architecture: 'mlp',
+    architecture: s.architecture,
     variant: s.variant,
     latentDim: s.latentDim,
     hiddenUnits: s.hiddenUnits,

@@ -3,7 +3,14 @@
  * be well-behaved, but the API must not depend on it. A bad argument is refused with a
  * TrainerInputError (its code says which kind) and nothing in the trainer changes.
  */
-import { BETA_RANGE, GAMMA_RANGE, type Hyperparams, LEARNING_RATE_RANGE } from '../model/config';
+import {
+  BETA_RANGE,
+  GAMMA_RANGE,
+  type Hyperparams,
+  LEARNING_RATE_RANGE,
+  RECONSTRUCTION_LOSSES,
+  type ReconstructionLoss,
+} from '../model/config';
 import { TrainerInputError } from './errors';
 import { BACKEND_NAMES, type BackendRequest, type RunSettings } from './protocol';
 import { validateSettings } from './trainer';
@@ -48,6 +55,7 @@ export function checkInitRequest(request: unknown, listener: unknown) {
 
 const SETTINGS_TYPES: Record<keyof RunSettings, 'string' | 'number'> = {
   dataset: 'string',
+  architecture: 'string',
   variant: 'string',
   latentDim: 'number',
   hiddenUnits: 'number',
@@ -84,10 +92,8 @@ export function checkSettings(settings: unknown): RunSettings {
   return { ...s };
 }
 
-const HP_RANGES: Record<
-  Exclude<keyof Hyperparams, 'adversarialForm'>,
-  { min: number; max: number }
-> = {
+type NumericHyperparam = 'beta' | 'gamma' | 'lrVae' | 'lrD' | 'lrG';
+const HP_RANGES: Record<NumericHyperparam, { min: number; max: number }> = {
   beta: BETA_RANGE,
   gamma: GAMMA_RANGE,
   lrVae: LEARNING_RATE_RANGE,
@@ -116,6 +122,26 @@ export function checkHyperparams(patch: unknown): Partial<Hyperparams> {
         );
       }
       out.adversarialForm = value;
+      continue;
+    }
+    if (key === 'reconstructionLoss') {
+      if (!RECONSTRUCTION_LOSSES.includes(value as ReconstructionLoss)) {
+        throw new TrainerInputError(
+          'bad-argument',
+          `Unknown reconstruction loss ${describe(value)}: use ${RECONSTRUCTION_LOSSES.join(', ')}.`,
+        );
+      }
+      out.reconstructionLoss = value as ReconstructionLoss;
+      continue;
+    }
+    if (key === 'reconstructionsInD' || key === 'equilibriumGate' || key === 'ganOnly') {
+      if (typeof value !== 'boolean') {
+        throw new TrainerInputError(
+          'bad-argument',
+          `${key} must be true or false, not ${describe(value)}.`,
+        );
+      }
+      out[key] = value;
       continue;
     }
     const range = HP_RANGES[key as keyof typeof HP_RANGES];

@@ -218,6 +218,7 @@ describe('the trainer sends weight snapshots the explorer can load', () => {
     );
     await trainer.configure({
       dataset: 'mnist',
+      architecture: 'mlp',
       variant: 'shared',
       latentDim: 3,
       hiddenUnits: 16,

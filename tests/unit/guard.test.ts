@@ -81,6 +81,7 @@ describe('guard on a model', () => {
     const snapshot = takeSnapshot(model, {
       settings: {
         dataset: 'mnist',
+        architecture: 'mlp',
         variant: 'shared',
         latentDim: 4,
         hiddenUnits: 32,
@@ -148,6 +149,7 @@ describe('guard through the worker API', () => {
   const events: TrainerEvent[] = [];
   const settings: RunSettings = {
     dataset: 'mnist',
+    architecture: 'mlp',
     variant: 'shared',
     latentDim: 4,
     hiddenUnits: 32,

@@ -26,6 +26,9 @@ function point(step: number, reconstruction: number): MetricsPoint {
       dReal: 0.5,
       dRecon: 0.4,
       dPrior: 0.3,
+      featureRec: Number.NaN,
+      skipD: 0,
+      skipG: 0,
     },
     stepsPerSec: 4,
     imagesPerSec: 256,
@@ -53,6 +56,7 @@ describe('2,000 steps', () => {
     );
     const settings: RunSettings = {
       dataset: 'mnist',
+      architecture: 'mlp',
       variant: 'shared',
       latentDim: 2,
       hiddenUnits: 16,

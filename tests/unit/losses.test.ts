@@ -5,7 +5,9 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   bernoulliNll,
+  discriminatorCosts,
   discriminatorLoss,
+  featureDistance,
   generatorLoss,
   klDivergence,
 } from '../../src/model/losses';
@@ -158,6 +160,23 @@ describe('klDivergence', () => {
   });
 });
 
+describe('featureDistance (Larsen Dis_l)', () => {
+  it('is 0.5 * sum over features of the squared difference, averaged over the batch', () => {
+    const a = tf.tensor2d([
+      [1, 2, 3],
+      [0, -1, 0.5],
+    ]);
+    const b = tf.tensor2d([
+      [1, 0, 4],
+      [2, -1, 0],
+    ]);
+    // Image 1: 0.5 * (0 + 4 + 1) = 2.5; image 2: 0.5 * (4 + 0 + 0.25) = 2.125.
+    expectNear(value(featureDistance(a, b)), (2.5 + 2.125) / 2);
+    expectNear(value(featureDistance(a, a)), 0);
+    tf.dispose([a, b]);
+  });
+});
+
 describe('adversarial losses', () => {
   const real = [2, -0.5, 0.3];
   const recon = [-1, 0.8, 0];
@@ -171,6 +190,25 @@ describe('adversarial losses', () => {
     // The first real term by hand: log D(2) = log(1 / (1 + e^-2)).
     expect(Math.log(1 / (1 + Math.exp(-2)))).toBeCloseTo(Math.log(sigmoid(real[0]!)), 15);
     expectNear(value(discriminatorLoss(col(real), col(recon), col(prior))), expected);
+  });
+
+  it('without the reconstruction batch: L_D = -[log D(x) + log(1 - D(x_p))], L_G on x_p alone', () => {
+    expectNear(
+      value(discriminatorLoss(col(real), null, col(prior))),
+      -(logD(real) + log1mD(prior)),
+    );
+    expectNear(value(generatorLoss(null, col(prior), 'non-saturating')), -logD(prior));
+    expectNear(value(generatorLoss(null, col(prior), 'minimax')), log1mD(prior));
+  });
+
+  it("discriminatorCosts: D's cross-entropy on real and on the fakes it is trained on", async () => {
+    const three = discriminatorCosts(col(real), col(recon), col(prior));
+    const [r, f] = await three.data();
+    expectNear(r!, -logD(real));
+    expectNear(f!, -(0.5 * log1mD(recon) + 0.5 * log1mD(prior)));
+    const two = discriminatorCosts(col(real), null, col(prior));
+    expectNear((await two.data())[1]!, -log1mD(prior));
+    tf.dispose([three, two]);
   });
 
   it('weights real data twice as much as each kind of fake', () => {

@@ -2,6 +2,7 @@ import katex from 'katex';
 import { describe, expect, it } from 'vitest';
 import {
   formatValue,
+  modelMode,
   objectiveFormulas,
   phases,
   type ObjectiveSettings,
@@ -43,9 +44,10 @@ describe('objectiveFormulas', () => {
             expect(b.text.length).toBeGreaterThan(40);
           }
           const elbo = blocks.elbo!.tex;
-          // Reconstruction term: pixel BCE and/or the Dis_l feature distance.
-          expect(elbo.includes('\\log \\tilde x_i')).toBe(reconstruction !== 'feature');
+          // The ELBO always uses the pixel BCE; the trained L_rec adds the Dis_l distance.
+          expect(elbo).toContain('\\log \\tilde x_i');
           expect(elbo.includes('\\mathrm{Dis}_l')).toBe(reconstruction !== 'pixel');
+          expect(elbo.includes('\\text{trained: }')).toBe(reconstruction !== 'pixel');
           // Generator side: the chosen adversarial form.
           const gen = blocks.generator!.tex;
           if (adversarialForm === 'non-saturating') {
@@ -63,6 +65,34 @@ describe('objectiveFormulas', () => {
       }
     }
   }
+
+  it('the switches change the formulas: two-batch D, GAN only, the gate', () => {
+    const two = byId({ ...base, reconstructionsInD: false });
+    expect(two.discriminator!.tex).not.toContain('\\tilde x)\\big)');
+    expect(two.discriminator!.tex).toContain('\\log\\big(1 - D_\\psi(x_p)\\big)\\Big]');
+    expect(two.generator!.tex).toContain('-\\log D_\\psi(x_p)');
+    expect(two.discriminator!.title).toMatch(/reconstructions left out/);
+    const gan = byId({ ...base, ganOnly: true, gamma: 0 });
+    expect(gan.total!.tex).toContain('\\text{1: skipped (GAN only)');
+    // gamma = 0 does not stop a plain GAN: phase 3 still trains, with step eta_G.
+    expect(gan.total!.tex).toContain('\\text{with step } \\eta_G');
+    expect(gan.total!.terms).toEqual(['disc', 'gen']);
+    expect(gan.discriminator!.title).toMatch(/plain GAN/);
+    const gated = byId({ ...base, equilibriumGate: true });
+    expect(gated.discriminator!.tex).toContain('\\text{gate: ');
+    expect(byId(base).discriminator!.tex).not.toContain('\\text{gate: ');
+    for (const b of [...Object.values(two), ...Object.values(gan), ...Object.values(gated)]) {
+      expect(() => renders(b.tex)).not.toThrow();
+    }
+    expect(modelMode({ gamma: 0.1, ganOnly: false }).id).toBe('vaegan');
+    expect(modelMode({ gamma: 0, ganOnly: false }).id).toBe('vae');
+    expect(modelMode({ gamma: 0, ganOnly: true }).id).toBe('gan');
+    expect(phases('shared', 0, true).map((p) => p.moves)).toEqual([
+      [],
+      ['discriminator'],
+      ['decoder'],
+    ]);
+  });
 
   it('binds the values the worker reports under their terms', () => {
     const live = {

@@ -14,6 +14,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 
 const settings: RunSettings = {
   dataset: 'mnist',
+  architecture: 'mlp',
   variant: 'shared',
   latentDim: 4,
   hiddenUnits: 32,

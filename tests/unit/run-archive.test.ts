@@ -21,6 +21,7 @@ import type { MetricsPoint, RunSettings } from '../../src/workers/protocol';
 
 const settings: RunSettings = {
   dataset: 'mnist',
+  architecture: 'mlp',
   variant: 'shared',
   latentDim: 3,
   hiddenUnits: 32,
@@ -32,7 +33,7 @@ const hp: Hyperparams = { ...DEFAULT_HYPERPARAMS, beta: 0.5, gamma: 0.3 };
 function makeModel(s: RunSettings = settings) {
   return new VaeGan(
     {
-      architecture: 'mlp',
+      architecture: s.architecture,
       variant: s.variant,
       latentDim: s.latentDim,
       hiddenUnits: s.hiddenUnits,
@@ -63,6 +64,9 @@ const history: MetricsPoint[] = [1, 2, 3].map((step) => ({
     dReal: 0.5,
     dRecon: 0.5,
     dPrior: 0.5,
+    featureRec: Number.NaN,
+    skipD: 0,
+    skipG: 0,
   },
 }));
 
@@ -209,6 +213,35 @@ describe('run archive: export and import', () => {
     twin.dispose();
   });
 
+  it('round-trips a conv model, batch-norm statistics included, and its manifest says conv', async () => {
+    const convSettings: RunSettings = { ...settings, architecture: 'conv' };
+    const original = makeModel(convSettings);
+    // Move the decoder's batch-norm statistics away from their initial values.
+    tf.tidy(() => {
+      original.decoder.apply(tf.randomNormal([4, 3], 0, 1, 'float32', 8), { training: true });
+    });
+    const { bytes, manifest } = await exportModel(original, convSettings);
+    expect(manifest.architecture).toBe('conv');
+    const parsed = parseRunArchive(bytes);
+    expect(parsed.settings.architecture).toBe('conv');
+    const restored = restoreRun(parsed);
+    expect(restored.config.architecture).toBe('conv');
+    expect(Array.from(await decodeFixed(restored))).toEqual(
+      Array.from(await decodeFixed(original)),
+    );
+    const moving = (m: VaeGan) =>
+      m.decoder.weights
+        .find((w) => w.originalName.includes('moving_mean'))!
+        .read()
+        .data();
+    expect(Array.from(await moving(restored))).toEqual(Array.from(await moving(original)));
+    // An mlp manifest over conv networks is refused, not half-loaded.
+    const mislabelled = editJson(bytes, 'manifest.json', (m) => (m.architecture = 'mlp'));
+    expect(refusal(mislabelled).problem).toBe('model-mismatch');
+    original.dispose();
+    restored.dispose();
+  });
+
   it('round-trips the separate variant (four networks, own generator optimiser)', async () => {
     const separate = { ...settings, variant: 'separate' as const };
     const m = makeModel(separate);
@@ -302,9 +335,9 @@ describe('bad files: each refused with its own message', () => {
     ],
     [
       'a manifest of another architecture',
-      () => editJson(zip, 'manifest.json', (m) => (m.architecture = 'conv')),
+      () => editJson(zip, 'manifest.json', (m) => (m.architecture = 'capsule')),
       'other-architecture',
-      /"conv" architecture/,
+      /"capsule" architecture/,
     ],
     [
       'a manifest of another latent size',

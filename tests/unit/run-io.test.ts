@@ -20,13 +20,16 @@ describe('curvesCsv', () => {
           dReal: 0.6,
           dRecon: 0.4,
           dPrior: 0.3,
+          featureRec: Number.NaN,
+          skipD: 0,
+          skipG: 0,
         },
       });
     }
     expect(curvesCsv(series).split('\n')).toEqual([
-      'step,time_s,reconstruction,kl,discriminator,generator,dReal,dRecon,dPrior,stepsPerSec',
-      '10,1.000,190,5,1.2,0.8,0.6,0.4,0.3,4',
-      '20,2.000,180,5,,0.8,0.6,0.4,0.3,4',
+      'step,time_s,reconstruction,kl,discriminator,generator,dReal,dRecon,dPrior,featureRec,skipD,skipG,stepsPerSec',
+      '10,1.000,190,5,1.2,0.8,0.6,0.4,0.3,,0,0,4',
+      '20,2.000,180,5,,0.8,0.6,0.4,0.3,,0,0,4',
       '',
     ]);
   });

@@ -15,6 +15,9 @@ const point = (step: number): MetricsPoint => ({
     dReal: 0.5,
     dRecon: 0.5,
     dPrior: 0.5,
+    featureRec: Number.NaN,
+    skipD: 0,
+    skipG: 0,
   },
 });
 

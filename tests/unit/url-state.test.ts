@@ -5,6 +5,7 @@ import type { RunSettings } from '../../src/workers/protocol';
 
 const run: RunSettings = {
   dataset: 'fashion-mnist',
+  architecture: 'conv',
   variant: 'separate',
   latentDim: 8,
   hiddenUnits: 256,
@@ -37,15 +38,19 @@ describe('readUrlState', () => {
       gamma: 0,
       lrD: 3e-5,
       adversarialForm: 'minimax' as const,
+      reconstructionLoss: 'feature' as const,
+      reconstructionsInD: false,
+      equilibriumGate: true,
+      ganOnly: false,
     };
     const search = writeUrlState({ settings: run, hyperparams: hp, backend: 'wasm' });
     expect(search).toBe(
-      '?dataset=fashion-mnist&arch=mlp&variant=separate&latent=8&hidden=256&batch=32&seed=42' +
-        '&beta=0.25&gamma=0&lrVae=0.001&lrD=0.00003&lrG=0.0002&adv=minimax&backend=wasm',
+      '?dataset=fashion-mnist&arch=conv&variant=separate&latent=8&hidden=256&batch=32&seed=42' +
+        '&beta=0.25&gamma=0&lrVae=0.001&lrD=0.00003&lrG=0.0002&adv=minimax' +
+        '&rec=feature&dBatches=2&gate=1&gan=0&backend=wasm',
     );
     expect(readUrlState(search)).toEqual({
       backend: 'wasm',
-      architecture: 'mlp',
       settings: run,
       hyperparams: hp,
       problems: [],
@@ -62,13 +67,13 @@ describe('readUrlState', () => {
 
   it('ignores malformed values, one message each, and never throws', () => {
     const state = readUrlState(
-      '?latent=abc&hidden=12.5&batch=&seed=1e400&beta=NaN&lrVae=0x&adv=sideways&variant=both&arch=conv',
+      '?latent=abc&hidden=12.5&batch=&seed=1e400&beta=NaN&lrVae=0x&adv=sideways&variant=both&arch=capsule' +
+        '&rec=l2&gate=yes',
     );
     expect(state.settings).toEqual({});
     expect(state.hyperparams).toEqual({});
-    expect(state.architecture).toBeUndefined();
     expect(state.problems).toEqual([
-      'Ignored arch=conv: use one of mlp.',
+      'Ignored arch=capsule: use one of mlp, conv.',
       'Ignored variant=both: use one of shared, separate.',
       'Ignored latent=abc: not a whole number.',
       'Ignored hidden=12.5: not a whole number.',
@@ -77,6 +82,8 @@ describe('readUrlState', () => {
       'Ignored beta=NaN: not a number.',
       'Ignored lrVae=0x: not a number.',
       'Ignored adv=sideways: use one of non-saturating, minimax.',
+      'Ignored rec=l2: use one of pixel, feature, mixed.',
+      'Ignored gate=yes: use one of 0, 1.',
     ]);
     expect(() => readUrlState('?%E0%A4%A=1&latent=%ZZ')).not.toThrow();
   });

@@ -33,6 +33,7 @@ function randomSet(count: number, shape: ImageShape, seed: number, name = 'mine'
 
 const settings: RunSettings = {
   dataset: 'user',
+  architecture: 'mlp',
   variant: 'shared',
   latentDim: 4,
   hiddenUnits: 24,

@@ -112,7 +112,7 @@ describe('shapes and ranges', () => {
     },
   );
 
-  it('trainStep returns 7 finite metrics, probabilities in (0, 1)', async () => {
+  it('trainStep returns 10 metrics, finite but for the unused feature loss, probabilities in (0, 1)', async () => {
     // The order the worker and the charts read the metrics vector in.
     expect(METRIC_NAMES).toEqual([
       'reconstruction',
@@ -122,16 +122,24 @@ describe('shapes and ranges', () => {
       'dReal',
       'dRecon',
       'dPrior',
+      'featureRec',
+      'skipD',
+      'skipG',
     ]);
     for (const variant of ['shared', 'separate'] as const) {
       const m = new VaeGan(config({ variant }), hp());
       const x = images();
       for (let step = 0; step < 2; step++) {
         const metrics = m.trainStep(x, hp());
-        expect(metrics.shape).toEqual([7]);
+        expect(metrics.shape).toEqual([10]);
         const v = Array.from(await metrics.data());
-        expect(v.every(Number.isFinite)).toBe(true);
         const at = (name: (typeof METRIC_NAMES)[number]) => v[METRIC_NAMES.indexOf(name)]!;
+        // `pixel` reconstruction: the feature distance is not computed; no gate, nothing skipped.
+        expect(at('featureRec')).toBeNaN();
+        expect([at('skipD'), at('skipG')]).toEqual([0, 0]);
+        expect(v.filter((_, i) => METRIC_NAMES[i] !== 'featureRec').every(Number.isFinite)).toBe(
+          true,
+        );
         // 784 Bernoulli pixels of uniform noise: far above 0.
         expect(at('reconstruction')).toBeGreaterThan(100);
         expect(at('kl')).toBeGreaterThanOrEqual(0);
@@ -409,7 +417,7 @@ describe('metrics', () => {
     const gHand = -(0.5 * logD(recon2) + 0.5 * logD(prior2));
     const g = b.generatorPhase(fakes, h);
 
-    const phases = { ...vae, ...d, ...g };
+    const phases = { ...vae, ...d, ...g, skipD: tf.scalar(0), skipG: tf.scalar(0) };
     const byName = Object.fromEntries(METRIC_NAMES.map((n, i) => [n, metrics[i]!]));
     // Bit-identical to the phases run by hand, in METRIC_NAMES order.
     for (const name of METRIC_NAMES) expect(byName[name]).toBe(await scalar(phases[name]));
@@ -426,7 +434,7 @@ describe('metrics', () => {
     for (const group of GROUPS) {
       expect(maxChange(await snapshot(a.vars[group]), await snapshot(b.vars[group]))).toBe(0);
     }
-    tf.dispose([x, enc.mu, enc.logvar, ...tensorsOf(fakes), vae, d, g]);
+    tf.dispose([x, enc.mu, enc.logvar, ...tensorsOf(fakes), phases]);
     a.dispose();
     b.dispose();
   });
