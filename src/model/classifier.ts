@@ -168,10 +168,13 @@ export async function classifyAll(
 
 /** Parses and checks public/classifiers/manifest.json. Throws with a clear message. */
 export function parseClassifierManifest(json: unknown): ClassifierManifest {
-  if (typeof json !== 'object' || json === null) throw new Error('classifier manifest: not an object');
+  if (typeof json !== 'object' || json === null)
+    throw new Error('classifier manifest: not an object');
   const root = json as Record<string, unknown>;
   if (root['formatVersion'] !== 1) {
-    throw new Error(`classifier manifest: formatVersion ${String(root['formatVersion'])}, expected 1`);
+    throw new Error(
+      `classifier manifest: formatVersion ${String(root['formatVersion'])}, expected 1`,
+    );
   }
   const list = root['classifiers'];
   if (typeof list !== 'object' || list === null) {

@@ -81,6 +81,8 @@ export interface WeightsSnapshot {
   latentDim: number;
   encoder: NetworkArtifacts;
   decoder: NetworkArtifacts;
+  /** The generator, in the `separate` variant only (in `shared` it is the decoder). */
+  generator?: NetworkArtifacts;
 }
 
 export type ProgressPhase = 'backend' | 'dataset' | 'model';

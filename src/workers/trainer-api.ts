@@ -11,8 +11,10 @@ import { type InitRequest, Trainer, type TrainerDeps } from './trainer';
 /** Moves the pixel buffers of a pictures event instead of copying them. */
 function transferable(event: TrainerEvent): TrainerEvent {
   if (event.type === 'weights') {
-    const { encoder, decoder } = event.weights;
-    return Comlink.transfer(event, [encoder.weightData, decoder.weightData]);
+    const { encoder, decoder, generator } = event.weights;
+    const buffers = [encoder.weightData, decoder.weightData];
+    if (generator) buffers.push(generator.weightData);
+    return Comlink.transfer(event, buffers);
   }
   if (event.type !== 'images') return event;
   const { reconstructions, samples, interpolation } = event.images;

@@ -613,9 +613,10 @@ export class Trainer {
     if (!model || !this.settings) return;
     const generation = this.generation;
     const step = this.step;
-    const [encoder, decoder] = await Promise.all([
+    const [encoder, decoder, generator] = await Promise.all([
       saveNetwork(model.encoder),
       saveNetwork(model.decoder),
+      model.generator === model.decoder ? undefined : saveNetwork(model.generator),
     ]);
     if (generation !== this.generation) return;
     this.emit({
@@ -627,6 +628,7 @@ export class Trainer {
         latentDim: model.config.latentDim,
         encoder,
         decoder,
+        ...(generator ? { generator } : {}),
       },
     });
   }
