@@ -89,8 +89,11 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Training batches drawn without replacement, epoch after epoch, in a seeded order. */
-class BatchSampler {
+/**
+ * Training batches drawn without replacement, epoch after epoch, in a seeded order. Exported for
+ * bench/quality.ts, which trains outside a worker with the app's batch order.
+ */
+export class BatchSampler {
   private order: Uint32Array;
   private cursor = 0;
   private readonly random: () => number;
