@@ -239,7 +239,7 @@ export function QualityPanel() {
           </select>
         </div>
         <div className="number-field">
-          <label htmlFor="quality-images">Test images</label>
+          <label htmlFor="quality-images">Test images (bounds)</label>
           <input
             id="quality-images"
             type="number"
