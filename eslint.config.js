@@ -41,6 +41,9 @@ export default tseslint.config(
                 '**/model/serialize',
                 '**/workers/trainer',
                 '**/workers/backend',
+                '**/workers/quality',
+                '**/model/quality',
+                '**/model/classifier',
               ],
               message:
                 'This module loads tfjs: import its types only, or move the value to a tfjs-free file.',

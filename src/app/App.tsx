@@ -1,5 +1,6 @@
 import { CheckpointsPanel, ResumeOffer } from '../components/CheckpointsPanel';
 import { CrashPanel } from '../components/CrashPanel';
+import { ComparisonPanel } from '../components/ComparisonPanel';
 import { ExportPanel } from '../components/ExportPanel';
 import { GuidedTour } from '../components/GuidedTour';
 import { HyperparamsPanel } from '../components/HyperparamsPanel';
@@ -8,6 +9,7 @@ import { LatentExplorer } from '../components/LatentExplorer';
 import { LossCharts } from '../components/LossCharts';
 import { MathPanel } from '../components/MathPanel';
 import { Notices } from '../components/Notices';
+import { QualityPanel } from '../components/QualityPanel';
 import { RunSettingsPanel } from '../components/RunSettingsPanel';
 import { StatusBar } from '../components/StatusBar';
 import { TrainingControls } from '../components/TrainingControls';
@@ -35,8 +37,10 @@ export function App() {
         </aside>
         <div className="content">
           <ImagesPanel />
+          <ComparisonPanel />
           <LatentExplorer />
           <LossCharts />
+          <QualityPanel />
           <ExportPanel />
           <CheckpointsPanel />
           <MathPanel />

@@ -4,6 +4,7 @@
  */
 import * as Comlink from 'comlink';
 import type { ImagesUpdate } from '../workers/protocol';
+import { stopComparison } from './comparison-client';
 import { CHART_KEYS, type MetricsSeries } from './metrics-series';
 import { useExplorerStore } from './explorer-store';
 import { useAppStore } from './store';
@@ -70,6 +71,8 @@ export async function importRunBytes(bytes: ArrayBuffer, label: string): Promise
   try {
     const view = new Uint8Array(bytes);
     const result = await api.importRun(Comlink.transfer(view, [bytes]));
+    // The comparison copied the replaced model's settings.
+    stopComparison();
     store.setRequested(result.settings);
     store.setHyperparams(result.hyperparams);
     const s = result.settings;

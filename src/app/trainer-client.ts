@@ -7,7 +7,16 @@ import * as Comlink from 'comlink';
 import type { Hyperparams } from '../model/config';
 import type { TrainerApi } from '../workers/trainer-api';
 import type { BackendRequest, RunSettings, TrainerEvent } from '../workers/protocol';
+import {
+  comparisonHyperparams,
+  comparisonPause,
+  comparisonReset,
+  comparisonStep,
+  comparisonTrain,
+  stopComparison,
+} from './comparison-client';
 import { acceptWeights } from './explorer-client';
+import { acceptQualityWeights, copySnapshot } from './quality-client';
 import { useAppStore } from './store';
 import { sendKeptSetToTrainer } from './user-images';
 
@@ -100,8 +109,18 @@ export async function startTrainer(
   const datasetsBaseUrl = new URL('datasets/', document.baseURI).href;
   try {
     // Weight snapshots go to the latent explorer's worker; every other event to the store.
-    const route = (event: TrainerEvent) =>
-      event.type === 'weights' ? acceptWeights(event.weights) : receive(event);
+    // Copies made in the trainer worker: the quality worker's, and the page's pad decoder's;
+    // the explorer's buffers are moved on to its worker.
+    const route = (event: TrainerEvent) => {
+      if (event.type !== 'weights') return receive(event);
+      const { qualityCopy, ...snapshot } = event.weights;
+      const { pageDecoderData: _page, ...forQuality } = snapshot;
+      acceptQualityWeights(
+        'main',
+        qualityCopy ? { ...forQuality, ...qualityCopy } : copySnapshot(forQuality),
+      );
+      acceptWeights(snapshot);
+    };
     const tuning = benchTuning(location.search);
     await remote.init(
       { backend, datasetsBaseUrl, tuning, architecture: settings.architecture },
@@ -118,6 +137,7 @@ export async function startTrainer(
 
 export function stopTrainer() {
   clearInterval(heartbeat);
+  stopComparison();
   api?.[Comlink.releaseProxy]();
   worker?.terminate();
   api = null;
@@ -172,6 +192,8 @@ function startHeartbeat(remote: Comlink.Remote<TrainerApi>) {
 
 /** Builds a new model with the settings in the form (same worker, same backend). */
 export function applySettings(settings: RunSettings) {
+  // The comparison copies the running model's settings: a new model ends it.
+  stopComparison();
   return call((remote) => remote.configure(settings));
 }
 
@@ -193,9 +215,10 @@ export const debugHooks = {
   },
 };
 
-export const train = () => call((remote) => remote.start());
-export const pause = () => call((remote) => remote.pause());
-export const stepOnce = () => call((remote) => remote.step());
-export const reset = () => call((remote) => remote.reset());
+// Each control also drives the plain-VAE comparison run, when one is open.
+export const train = () => Promise.all([call((remote) => remote.start()), comparisonTrain()]);
+export const pause = () => Promise.all([call((remote) => remote.pause()), comparisonPause()]);
+export const stepOnce = () => Promise.all([call((remote) => remote.step()), comparisonStep()]);
+export const reset = () => Promise.all([call((remote) => remote.reset()), comparisonReset()]);
 export const sendHyperparams = (hp: Partial<Hyperparams>) =>
-  call((remote) => remote.setHyperparams(hp));
+  Promise.all([call((remote) => remote.setHyperparams(hp)), comparisonHyperparams(hp)]);

@@ -97,6 +97,8 @@ export interface WeightsSnapshot {
   latentDim: number;
   encoder: NetworkArtifacts;
   decoder: NetworkArtifacts;
+  /** The generator, in the `separate` variant only (in `shared` it is the decoder). */
+  generator?: NetworkArtifacts;
   /**
    * A second copy of the decoder's weight bytes, made in the trainer worker, for the page's own
    * pad decoder: the page reads its weights in place from it and moves `encoder` and `decoder`
@@ -104,6 +106,11 @@ export interface WeightsSnapshot {
    * dropped frame under the pointer).
    */
   pageDecoderData?: ArrayBuffer;
+  /**
+   * Copies of the networks for the quality worker, made in the trainer worker (the page would
+   * otherwise copy megabytes on its own thread every few seconds).
+   */
+  qualityCopy?: Pick<WeightsSnapshot, 'encoder' | 'decoder' | 'generator'>;
 }
 
 export type ProgressPhase = 'backend' | 'dataset' | 'model';

@@ -7,6 +7,7 @@ import * as Comlink from 'comlink';
 import type { Hyperparams } from '../model/config';
 import { type CheckpointMeta, pruneCheckpoints, saveCheckpoint } from './checkpoint-store';
 import type { Dataset, FetchBytes } from './dataset';
+import type { NetworkArtifacts } from '../model/serialize';
 import type { RunSettings, TrainerEvent, TrainerListener } from './protocol';
 import { installErrorTransfer, TrainerInputError } from './errors';
 import { type InitRequest, Trainer, type TrainerDeps } from './trainer';
@@ -24,14 +25,31 @@ export type CrashKind = 'throw' | 'exit' | 'hang';
 /** Moves the pixel buffers of a pictures event instead of copying them. */
 function transferable(event: TrainerEvent): TrainerEvent {
   if (event.type === 'weights') {
-    const { encoder, decoder } = event.weights;
+    const { encoder, decoder, generator } = event.weights;
     const decoderData = decoder.weightData as ArrayBuffer;
     const pageDecoderData = decoderData.slice(0);
-    return Comlink.transfer({ ...event, weights: { ...event.weights, pageDecoderData } }, [
+    const copy = (a: NetworkArtifacts) => ({
+      ...a,
+      weightData: (a.weightData as ArrayBuffer).slice(0),
+    });
+    const qualityCopy = {
+      encoder: copy(encoder),
+      decoder: copy(decoder),
+      ...(generator ? { generator: copy(generator) } : {}),
+    };
+    const buffers = [
       encoder.weightData as ArrayBuffer,
       decoderData,
       pageDecoderData,
-    ]);
+      qualityCopy.encoder.weightData,
+      qualityCopy.decoder.weightData,
+    ];
+    if (generator) buffers.push(generator.weightData as ArrayBuffer);
+    if (qualityCopy.generator) buffers.push(qualityCopy.generator.weightData);
+    return Comlink.transfer(
+      { ...event, weights: { ...event.weights, pageDecoderData, qualityCopy } },
+      buffers,
+    );
   }
   if (event.type !== 'images') return event;
   const { reconstructions, samples, interpolation } = event.images;

@@ -131,8 +131,11 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Training batches drawn without replacement, epoch after epoch, in a seeded order. */
-class BatchSampler {
+/**
+ * Training batches drawn without replacement, epoch after epoch, in a seeded order. Exported for
+ * bench/quality.ts, which trains outside a worker with the app's batch order.
+ */
+export class BatchSampler {
   private order: Uint32Array;
   private cursor = 0;
   private readonly random: () => number;
@@ -1031,9 +1034,13 @@ export class Trainer {
     if (!model || !this.settings) return;
     const generation = this.generation;
     const step = this.step;
-    const [encoder, decoder] = await unlessLost(
+    const [encoder, decoder, generator] = await unlessLost(
       this.watch,
-      Promise.all([saveNetwork(model.encoder), saveNetwork(model.decoder)]),
+      Promise.all([
+        saveNetwork(model.encoder),
+        saveNetwork(model.decoder),
+        model.generator === model.decoder ? undefined : saveNetwork(model.generator),
+      ]),
     );
     if (generation !== this.generation) return;
     this.emit({
@@ -1046,6 +1053,7 @@ export class Trainer {
         latentDim: model.config.latentDim,
         encoder,
         decoder,
+        ...(generator ? { generator } : {}),
       },
     });
   }

@@ -1,0 +1,138 @@
+// Trains the quality panel's classifiers (src/model/classifier.ts), one per data set, with tfjs
+// on the wasm backend in Node, and writes their weights and test accuracy into
+// public/classifiers/. Run: npm run train:classifiers [-- --datasets mnist --epochs 3]
+// After every epoch it measures the whole test split and writes the files, so an interrupted
+// run still leaves a usable classifier.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import {
+  CLASSIFIER_ARCHITECTURE,
+  classify,
+  initClassifierWeights,
+  parseClassifierManifest,
+  weightsToArray,
+  type ClassifierManifest,
+} from '../src/model/classifier';
+import { mulberry32 } from '../src/model/random';
+import { type BuiltinDatasetId, loadDataset } from '../src/workers/dataset';
+import { nodeFetchBytes } from '../tests/helpers/node-fetch-bytes';
+
+export const CLASSIFIER_DIR = path.resolve('public/classifiers');
+
+function option(args: string[], name: string, fallback: string): string {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : fallback;
+}
+
+/** Learning rate of each epoch: Adam at 2e-3, then cut by 3 per epoch. */
+const learningRate = (epoch: number) => 2e-3 / 3 ** epoch;
+
+async function accuracy(weights: tf.Tensor[], images: Uint8Array, labels: Uint8Array) {
+  let correct = 0;
+  const count = labels.length;
+  for (let start = 0; start < count; start += 500) {
+    const n = Math.min(500, count - start);
+    const pred = tf.tidy(() => {
+      const x = tf.tensor2d(images.subarray(start * 784, (start + n) * 784), [n, 784], 'int32');
+      return tf.argMax(classify(weights, tf.div(x, 255)).logits, 1);
+    });
+    const p = await pred.data();
+    pred.dispose();
+    for (let i = 0; i < n; i++) if (p[i] === labels[start + i]) correct++;
+  }
+  return correct / count;
+}
+
+async function readManifest(): Promise<ClassifierManifest> {
+  try {
+    const text = await readFile(path.join(CLASSIFIER_DIR, 'manifest.json'), 'utf8');
+    return parseClassifierManifest(JSON.parse(text));
+  } catch {
+    return { formatVersion: 1, classifiers: {} };
+  }
+}
+
+async function train(id: BuiltinDatasetId, epochs: number, batch: number, seed: number) {
+  const data = await loadDataset(id, '/datasets/', nodeFetchBytes);
+  const { images, labels, count } = data.train;
+  const weights = initClassifierWeights(seed);
+  const optimizer = tf.train.adam(learningRate(0));
+  const random = mulberry32(seed);
+  const order = Uint32Array.from({ length: count }, (_, i) => i);
+  const xBuf = new Float32Array(batch * 784);
+  const yBuf = new Int32Array(batch);
+  const started = performance.now();
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    (optimizer as unknown as { learningRate: number }).learningRate = learningRate(epoch);
+    for (let i = count - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    const steps = Math.floor(count / batch);
+    let lossSum = 0;
+    let tick = performance.now();
+    for (let step = 0; step < steps; step++) {
+      for (let b = 0; b < batch; b++) {
+        const k = order[step * batch + b]!;
+        for (let p = 0; p < 784; p++) xBuf[b * 784 + p] = images[k * 784 + p]! / 255;
+        yBuf[b] = labels[k]!;
+      }
+      const loss = tf.tidy(() => {
+        const x = tf.tensor2d(xBuf, [batch, 784]);
+        const y = tf.oneHot(tf.tensor1d(yBuf, 'int32'), 10);
+        return optimizer.minimize(
+          () => tf.losses.softmaxCrossEntropy(y, classify(weights, x).logits) as tf.Scalar,
+          true,
+          weights,
+        )!;
+      });
+      lossSum += (await loss.data())[0]!;
+      loss.dispose();
+      if ((step + 1) % 100 === 0) {
+        const now = performance.now();
+        console.log(
+          `${id} epoch ${epoch + 1}/${epochs} step ${step + 1}/${steps} loss ${(lossSum / 100).toFixed(4)} ` +
+            `${((100 * batch) / ((now - tick) / 1000)).toFixed(0)} images/s`,
+        );
+        lossSum = 0;
+        tick = now;
+      }
+    }
+    const acc = await accuracy(weights, data.test.images, data.test.labels);
+    console.log(`${id} epoch ${epoch + 1}: test accuracy ${(acc * 100).toFixed(2)}%`);
+    await mkdir(CLASSIFIER_DIR, { recursive: true });
+    const file = `${id}.bin`;
+    const values = await weightsToArray(weights);
+    await writeFile(path.join(CLASSIFIER_DIR, file), new Uint8Array(values.buffer));
+    // Reread so that a parallel run for the other data set keeps its entry.
+    const manifest = await readManifest();
+    manifest.classifiers[id] = {
+      weights: file,
+      architecture: CLASSIFIER_ARCHITECTURE,
+      testAccuracy: acc,
+      testCount: data.test.count,
+      epochs: epoch + 1,
+      trainImages: count,
+      seed,
+    };
+    await writeFile(
+      path.join(CLASSIFIER_DIR, 'manifest.json'),
+      JSON.stringify(manifest, null, 2) + '\n',
+    );
+  }
+  console.log(`${id}: ${((performance.now() - started) / 60000).toFixed(1)} min`);
+  weights.forEach((w) => w.dispose());
+  optimizer.dispose();
+}
+
+export async function main(args: string[]) {
+  await tf.setBackend('wasm');
+  await tf.ready();
+  const ids = option(args, 'datasets', 'mnist,fashion-mnist').split(',') as BuiltinDatasetId[];
+  const epochs = Number(option(args, 'epochs', '3'));
+  const batch = Number(option(args, 'batch', '64'));
+  const seed = Number(option(args, 'seed', '1'));
+  for (const id of ids) await train(id, epochs, batch, seed);
+}

@@ -1,0 +1,192 @@
+/**
+ * The page's side of the quality worker: starts it on the first weight copy, keeps the newest
+ * copy of each run there, and measures a run every AUTO_INTERVAL_S seconds of new weights (and
+ * on demand). Measurements run one at a time; a request during one is served right after it,
+ * with the newest weights.
+ */
+import * as Comlink from 'comlink';
+import type { QualityApi } from '../workers/quality-api';
+import type { RunKey } from '../workers/quality-protocol';
+import type { WeightsSnapshot } from '../workers/protocol';
+import {
+  addPoint,
+  AUTO_INTERVAL_S,
+  clearRun,
+  setRun,
+  useQualityStore,
+  type QualitySettings,
+} from './quality-store';
+
+let worker: Worker | null = null;
+let api: Comlink.Remote<QualityApi> | null = null;
+let ready: Promise<boolean> | null = null;
+
+const set = useQualityStore.setState;
+const get = useQualityStore.getState;
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function start(): Promise<boolean> {
+  if (ready) return ready;
+  set({ status: 'starting', error: '' });
+  worker = new Worker(new URL('../workers/quality.worker.ts', import.meta.url), {
+    type: 'module',
+    name: 'quality',
+  });
+  worker.addEventListener('error', (event) => {
+    set({
+      status: 'error',
+      error: `The quality worker crashed: ${event.message || 'unknown error'}. Reload the page.`,
+    });
+  });
+  const remote = Comlink.wrap<QualityApi>(worker);
+  api = remote;
+  ready = remote
+    .init({
+      backend: 'wasm',
+      datasetsBaseUrl: new URL('datasets/', document.baseURI).href,
+      classifiersBaseUrl: new URL('classifiers/', document.baseURI).href,
+    })
+    .then(
+      () => {
+        set({ status: 'ready' });
+        return true;
+      },
+      (error: unknown) => {
+        set({ status: 'error', error: `The quality worker could not start: ${errorText(error)}` });
+        return false;
+      },
+    );
+  return ready;
+}
+
+/** A copy whose buffers can move to the quality worker while the original goes elsewhere. */
+export function copySnapshot(s: WeightsSnapshot): WeightsSnapshot {
+  const copy = (a: WeightsSnapshot['encoder']) => ({ ...a, weightData: a.weightData.slice(0) });
+  return {
+    ...s,
+    encoder: copy(s.encoder),
+    decoder: copy(s.decoder),
+    ...(s.generator ? { generator: copy(s.generator) } : {}),
+  };
+}
+
+// ---- weight copies ---------------------------------------------------------------------------
+
+const pending: Record<RunKey, WeightsSnapshot | null> = { main: null, comparison: null };
+const loading: Record<RunKey, boolean> = { main: false, comparison: false };
+/** When each run was last measured (performance.now()), for the automatic interval. */
+const lastMeasured: Record<RunKey, number> = { main: -Infinity, comparison: -Infinity };
+
+/** Takes a weight copy of a run (its buffers move to the quality worker). */
+export function acceptQualityWeights(run: RunKey, snapshot: WeightsSnapshot) {
+  pending[run] = snapshot;
+  if (!loading[run]) void loadLoop(run);
+}
+
+async function loadLoop(run: RunKey) {
+  loading[run] = true;
+  try {
+    if (!(await start())) return;
+    while (pending[run] && api) {
+      const snapshot = pending[run];
+      pending[run] = null;
+      const before = get().runs[run];
+      // A new model (or a restarted trainer counting from 1 again): its curves start afresh.
+      const newModel =
+        before.modelId !== snapshot.modelId ||
+        (before.weightsStep !== null && snapshot.step < before.weightsStep);
+      const buffers = [snapshot.encoder.weightData, snapshot.decoder.weightData];
+      if (snapshot.generator) buffers.push(snapshot.generator.weightData);
+      try {
+        await api.loadWeights(run, Comlink.transfer(snapshot, buffers));
+      } catch (error) {
+        set({ error: `Could not load the weights: ${errorText(error)}` });
+        continue;
+      }
+      if (newModel) {
+        clearRun(run);
+        lastMeasured[run] = -Infinity;
+      }
+      setRun(run, { modelId: snapshot.modelId, weightsStep: snapshot.step });
+      const due = performance.now() - lastMeasured[run] >= AUTO_INTERVAL_S * 1000;
+      if (get().settings.auto && due) void measure(run);
+    }
+  } finally {
+    loading[run] = false;
+  }
+}
+
+// ---- measurements ----------------------------------------------------------------------------
+
+const queued = new Set<RunKey>();
+let running: Promise<void> | null = null;
+
+/** Measures a run's newest weights (after the measurement in progress, if any). */
+export function measure(run: RunKey): Promise<void> {
+  queued.add(run);
+  if (!running) running = drain().finally(() => (running = null));
+  return running;
+}
+
+/** The "Measure now" button: every run that has weights. */
+export function measureNow(): Promise<void> {
+  const runs = get().runs;
+  const targets = (['main', 'comparison'] as const).filter((r) => runs[r].modelId !== null);
+  if (targets.length === 0) {
+    set({ error: 'No weights yet: wait until the model is built.' });
+    return Promise.resolve();
+  }
+  return Promise.all(targets.map((r) => measure(r))).then(() => undefined);
+}
+
+async function drain() {
+  while (queued.size > 0 && api) {
+    const run = queued.values().next().value as RunKey;
+    queued.delete(run);
+    const { k, images, samples } = get().settings;
+    lastMeasured[run] = performance.now();
+    set({ busy: run });
+    try {
+      const result = await api.evaluate({ run, k, images, samples });
+      const record = get().runs[run];
+      // Weights of another model arrived meanwhile: this result belongs to the old one.
+      if (record.modelId !== result.modelId) continue;
+      setRun(run, {
+        latest: result,
+        points: addPoint(record.points, {
+          step: result.step,
+          elbo: result.elbo,
+          iwae: result.iwae,
+          k: result.k,
+          fcd: result.fcd,
+          classesPresent: result.classesPresent,
+        }),
+      });
+      set({ error: '' });
+    } catch (error) {
+      // The comparison may have been stopped while it was measured: not an error worth showing.
+      if (!(run === 'comparison' && !get().comparison.active)) {
+        set({ error: `Could not measure: ${errorText(error)}` });
+      }
+    } finally {
+      set({ busy: null });
+    }
+  }
+}
+
+/** New measuring settings; they apply from the next measurement. */
+export function setQualitySettings(patch: Partial<QualitySettings>) {
+  set((s) => ({ settings: { ...s.settings, ...patch } }));
+}
+
+/** Forgets a run's weights and curves (the comparison was stopped). */
+export function dropQualityRun(run: RunKey) {
+  pending[run] = null;
+  queued.delete(run);
+  clearRun(run);
+  lastMeasured[run] = -Infinity;
+  void api?.dropRun(run).catch(() => undefined);
+}

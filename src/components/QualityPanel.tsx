@@ -1,0 +1,333 @@
+import { useMemo, useState } from 'react';
+import {
+  CartesianGrid,
+  Legend,
+  Line,
+  LineChart,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
+import { measureNow, setQualitySettings } from '../app/quality-client';
+import {
+  AUTO_INTERVAL_S,
+  K_CHOICES,
+  useQualityStore,
+  type QualityPoint,
+  type RunQuality,
+} from '../app/quality-store';
+import { useAppStore } from '../app/store';
+import { K_RANGE, SAMPLES_RANGE, type RunKey } from '../workers/quality-protocol';
+
+/** Test images in each data set's test split (the worker checks the real count too). */
+const TEST_COUNT = 10_000;
+/** Burda et al. 2015, Table 1: VAE, one stochastic layer, k = 5,000, dynamically binarised MNIST. */
+const LITERATURE_NLL = 86.76;
+
+const RUN_STYLE: Record<RunKey, { name: string; color: string; dash?: string }> = {
+  main: { name: 'this run', color: '#38bdf8' },
+  comparison: { name: 'plain VAE (γ = 0)', color: '#f59e0b', dash: '5 3' },
+};
+
+type Row = { step: number } & Partial<Record<string, number>>;
+
+/** One row per step of either run, with the columns `${run}.${field}`. */
+function mergeRows(runs: Record<RunKey, RunQuality>): Row[] {
+  const byStep = new Map<number, Row>();
+  for (const run of ['main', 'comparison'] as const) {
+    for (const p of runs[run].points) {
+      const row = byStep.get(p.step) ?? { step: p.step };
+      for (const key of ['elbo', 'iwae', 'fcd', 'classesPresent'] as const) {
+        const v = p[key];
+        if (v !== null) row[`${run}.${key}`] = v;
+      }
+      byStep.set(p.step, row);
+    }
+  }
+  return [...byStep.values()].sort((a, b) => a.step - b.step);
+}
+
+interface ChartSpec {
+  title: string;
+  help: string;
+  testId: string;
+  fields: { key: keyof QualityPoint; label: string; dash?: string }[];
+  domain?: [number, number];
+}
+
+const CHARTS: ChartSpec[] = [
+  {
+    title: 'Test ELBO and IWAE bound (nats per image, higher is better)',
+    help: 'ELBO = E[log p(x|z) + log p(z) − log q(z|x)]; IWAE = log of the mean importance weight over k draws, a tighter lower bound on log p(x).',
+    testId: 'quality-chart-bounds',
+    fields: [
+      { key: 'elbo', label: 'ELBO' },
+      { key: 'iwae', label: 'IWAE', dash: '2 2' },
+    ],
+  },
+  {
+    title: 'Fréchet classifier distance (lower is better)',
+    help: 'Fréchet distance between Gaussians fitted to the classifier features of test images and of prior samples.',
+    testId: 'quality-chart-fcd',
+    fields: [{ key: 'fcd', label: 'FCD' }],
+  },
+  {
+    title: 'Mode coverage (classes present in 1% or more of the samples)',
+    help: 'How many classes the shipped classifier finds in at least 1% of the prior samples.',
+    testId: 'quality-chart-coverage',
+    fields: [{ key: 'classesPresent', label: 'classes' }],
+    domain: [0, 10],
+  },
+];
+
+function QualityChart({ spec, rows, runs }: { spec: ChartSpec; rows: Row[]; runs: RunKey[] }) {
+  return (
+    <figure className="chart" data-testid={spec.testId} data-points={rows.length}>
+      <figcaption title={spec.help}>{spec.title}</figcaption>
+      <div className="chart-body">
+        <ResponsiveContainer width="100%" height="100%">
+          <LineChart data={rows} margin={{ top: 4, right: 12, bottom: 0, left: 0 }}>
+            <CartesianGrid stroke="#334155" strokeDasharray="3 3" />
+            <XAxis
+              dataKey="step"
+              type="number"
+              domain={['dataMin', 'dataMax']}
+              stroke="#94a3b8"
+              fontSize={11}
+            />
+            <YAxis
+              domain={spec.domain ?? ['auto', 'auto']}
+              stroke="#94a3b8"
+              fontSize={11}
+              width={48}
+              tickFormatter={(v: number) => String(+v.toPrecision(3))}
+            />
+            <Tooltip
+              contentStyle={{ background: '#0f172a', border: '1px solid #334155' }}
+              labelFormatter={(step) => `step ${String(step)}`}
+              formatter={(v) => (typeof v === 'number' ? v.toFixed(2) : String(v))}
+            />
+            <Legend wrapperStyle={{ fontSize: 12 }} />
+            {runs.flatMap((run) =>
+              spec.fields.map((f) => (
+                <Line
+                  key={`${run}.${f.key}`}
+                  dataKey={`${run}.${f.key}`}
+                  name={`${f.label}, ${RUN_STYLE[run].name}`}
+                  stroke={RUN_STYLE[run].color}
+                  strokeDasharray={f.dash ?? RUN_STYLE[run].dash}
+                  dot={rows.length < 30}
+                  strokeWidth={1.5}
+                  isAnimationActive={false}
+                  connectNulls
+                />
+              )),
+            )}
+          </LineChart>
+        </ResponsiveContainer>
+      </div>
+    </figure>
+  );
+}
+
+const fmt = (v: number | null | undefined, digits = 2) =>
+  v === null || v === undefined ? '–' : Number.isFinite(v) ? v.toFixed(digits) : String(v);
+
+/** The latest figures of one run, and its class histogram. */
+function RunFigures({ run, record }: { run: RunKey; record: RunQuality }) {
+  const r = record.latest;
+  return (
+    <div className="quality-run" data-testid={`quality-${run}`} data-step={r?.step}>
+      <h3 style={{ color: RUN_STYLE[run].color }}>
+        {run === 'main' ? 'This run' : 'Plain VAE (γ = 0)'}{' '}
+        <span className="muted">{r ? `at step ${r.step}` : 'not measured yet'}</span>
+      </h3>
+      <dl className="quality-figures">
+        <dt title="Mean over the test images of the ELBO, nats per image">Test ELBO</dt>
+        <dd data-testid={`quality-${run}-elbo`}>{fmt(r?.elbo)}</dd>
+        <dt title="Importance-weighted bound on log p(x); −IWAE is the NLL estimate">
+          IWAE (k = {r?.k ?? '–'})
+        </dt>
+        <dd data-testid={`quality-${run}-iwae`}>{fmt(r?.iwae)}</dd>
+        <dt>FCD</dt>
+        <dd data-testid={`quality-${run}-fcd`}>{fmt(r?.fcd)}</dd>
+        <dt>Classes present</dt>
+        <dd data-testid={`quality-${run}-coverage`}>
+          {r?.classesPresent === null || r === null ? '–' : `${r.classesPresent} of 10`}
+        </dd>
+      </dl>
+      {r?.histogram && (
+        <div
+          className="quality-histogram"
+          role="img"
+          aria-label={`Classes of ${r.samples} prior samples (${RUN_STYLE[run].name}): ${r.histogram
+            .map((c, i) => `${r.classes[i]} ${c}`)
+            .join(', ')}`}
+        >
+          {r.histogram.map((count, i) => (
+            <div key={i} className="quality-bar" title={`${r.classes[i]}: ${count}`}>
+              <span
+                style={{
+                  height: `${(100 * count) / Math.max(...r.histogram!, 1)}%`,
+                  background: RUN_STYLE[run].color,
+                }}
+              />
+              <small>{r.classes[i]!.slice(0, 3)}</small>
+            </div>
+          ))}
+        </div>
+      )}
+      {r?.classifierError && <p className="field-errors">{r.classifierError}</p>}
+    </div>
+  );
+}
+
+/** Whole number in a range, or an error message. */
+function parseWhole(text: string, min: number, max: number, what: string) {
+  const v = Number(text);
+  if (text.trim() === '' || !Number.isInteger(v) || v < min || v > max) {
+    return { error: `${what}: a whole number from ${min} to ${max.toLocaleString('en')}` };
+  }
+  return { value: v };
+}
+
+/** Model quality: test ELBO and IWAE in nats, FCD and mode coverage, over training steps. */
+export function QualityPanel() {
+  const status = useQualityStore((s) => s.status);
+  const error = useQualityStore((s) => s.error);
+  const busy = useQualityStore((s) => s.busy);
+  const settings = useQualityStore((s) => s.settings);
+  const runs = useQualityStore((s) => s.runs);
+  const comparisonActive = useQualityStore((s) => s.comparison.active);
+  const dataset = useAppStore((s) => s.running?.dataset);
+  const [imagesText, setImagesText] = useState(String(settings.images));
+  const [samplesText, setSamplesText] = useState(String(settings.samples));
+  const images = parseWhole(imagesText, 1, TEST_COUNT, 'Test images');
+  const samples = parseWhole(samplesText, SAMPLES_RANGE.min, TEST_COUNT, 'Samples');
+  const rows = useMemo(() => mergeRows(runs), [runs]);
+  const shown: RunKey[] = comparisonActive ? ['main', 'comparison'] : ['main'];
+  const latest = runs.main.latest;
+  const accuracy = latest?.classifierAccuracy;
+
+  return (
+    <section className="panel quality-panel" aria-labelledby="quality-heading">
+      <h2 id="quality-heading">
+        Model quality{' '}
+        <span className="muted" data-testid="quality-status">
+          {status === 'off' || status === 'starting'
+            ? 'starting…'
+            : busy
+              ? `measuring ${RUN_STYLE[busy].name}…`
+              : 'idle'}
+        </span>
+      </h2>
+      <div className="quality-controls">
+        <div className="select-field">
+          <label htmlFor="quality-k">Importance samples k</label>
+          <select
+            id="quality-k"
+            value={settings.k}
+            title="Draws z ~ q(z|x) per test image for the IWAE bound; 5,000 as in Burda et al. 2015 (slow)"
+            onChange={(e) => setQualitySettings({ k: Number(e.currentTarget.value) })}
+          >
+            {K_CHOICES.filter((k) => k >= K_RANGE.min && k <= K_RANGE.max).map((k) => (
+              <option key={k} value={k}>
+                {k.toLocaleString('en')}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="number-field">
+          <label htmlFor="quality-images">Test images (bounds)</label>
+          <input
+            id="quality-images"
+            type="number"
+            min={1}
+            max={TEST_COUNT}
+            value={imagesText}
+            title="The first N test images, dynamically binarised with a fixed seed"
+            onChange={(e) => {
+              const text = e.currentTarget.value;
+              setImagesText(text);
+              const parsed = parseWhole(text, 1, TEST_COUNT, 'Test images');
+              if (parsed.value !== undefined) setQualitySettings({ images: parsed.value });
+            }}
+          />
+        </div>
+        <div className="number-field">
+          <label htmlFor="quality-samples">Samples (FCD)</label>
+          <input
+            id="quality-samples"
+            type="number"
+            min={SAMPLES_RANGE.min}
+            max={TEST_COUNT}
+            value={samplesText}
+            title="Prior samples, and as many test images, for the FCD and the mode coverage"
+            onChange={(e) => {
+              const text = e.currentTarget.value;
+              setSamplesText(text);
+              const parsed = parseWhole(text, SAMPLES_RANGE.min, TEST_COUNT, 'Samples');
+              if (parsed.value !== undefined) setQualitySettings({ samples: parsed.value });
+            }}
+          />
+        </div>
+        <label className="checkbox-field">
+          <input
+            type="checkbox"
+            checked={settings.auto}
+            onChange={(e) => setQualitySettings({ auto: e.currentTarget.checked })}
+          />
+          Measure every {AUTO_INTERVAL_S} s of training
+        </label>
+        <button
+          type="button"
+          onClick={() => void measureNow()}
+          disabled={status !== 'ready' || busy !== null}
+        >
+          Measure now
+        </button>
+      </div>
+      {(images.error || samples.error) && (
+        <ul className="field-errors" role="alert">
+          {images.error && (
+            <li>
+              {images.error} (still using {settings.images})
+            </li>
+          )}
+          {samples.error && (
+            <li>
+              {samples.error} (still using {settings.samples})
+            </li>
+          )}
+        </ul>
+      )}
+      {error && (
+        <p className="field-errors" role="alert">
+          {error}
+        </p>
+      )}
+      <p className="hint" data-testid="quality-method">
+        {latest
+          ? `Last measured: ELBO and IWAE with k = ${latest.k.toLocaleString('en')} on the first ${latest.images.toLocaleString('en')} test images (dynamically binarised, fixed seed), ${(latest.ms / 1000).toFixed(1)} s. `
+          : `ELBO and IWAE with k = ${settings.k.toLocaleString('en')} on the first ${settings.images.toLocaleString('en')} test images (dynamically binarised, fixed seed). `}
+        FCD between the first {settings.samples.toLocaleString('en')} test images and as many prior
+        samples, in the 64 features of the project&apos;s own classifier
+        {accuracy ? ` (test accuracy ${(accuracy * 100).toFixed(2)}%)` : ''}; coverage: classes in
+        at least 1% of the samples.
+        {dataset === 'mnist' &&
+          ` Literature: a VAE with one stochastic layer reaches −${LITERATURE_NLL} nats (IWAE, k = 5,000, all 10,000 test images; Burda et al. 2015, Table 1). Fewer images and smaller k give a noisier, lower bound.`}
+      </p>
+      <div className="quality-runs">
+        {shown.map((run) => (
+          <RunFigures key={run} run={run} record={runs[run]} />
+        ))}
+      </div>
+      <div className="chart-grid">
+        {CHARTS.map((spec) => (
+          <QualityChart key={spec.testId} spec={spec} rows={rows} runs={shown} />
+        ))}
+      </div>
+    </section>
+  );
+}

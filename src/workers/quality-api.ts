@@ -1,0 +1,35 @@
+/**
+ * The quality worker's API, exposed with comlink. The page derives its type from this object
+ * (`QualityApi`) and imports it with `import type` only.
+ */
+import type { FetchBytes } from './dataset';
+import type { WeightsSnapshot } from './protocol';
+import { QualityEvaluator } from './quality';
+import type { QualityInit, QualityRequest, RunKey } from './quality-protocol';
+
+/** Builds the API around one QualityEvaluator; `fetchBytes` is injectable for Node tests. */
+export function createQualityApi(deps: { fetchBytes: FetchBytes }) {
+  const evaluator = new QualityEvaluator(deps.fetchBytes);
+  return {
+    /** Starts a tfjs backend in this worker (wasm unless told otherwise). */
+    init(request: QualityInit) {
+      return evaluator.init(request);
+    },
+    /** Replaces a run's networks with a trainer snapshot. */
+    loadWeights(run: RunKey, snapshot: WeightsSnapshot) {
+      return evaluator.loadWeights(run, snapshot);
+    },
+    dropRun(run: RunKey) {
+      evaluator.dropRun(run);
+    },
+    /** ELBO, IWAE, FCD and mode coverage of a run's latest snapshot. */
+    evaluate(request: QualityRequest) {
+      return evaluator.evaluate(request);
+    },
+    dispose() {
+      evaluator.dispose();
+    },
+  };
+}
+
+export type QualityApi = ReturnType<typeof createQualityApi>;
