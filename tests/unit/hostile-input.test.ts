@@ -140,6 +140,19 @@ describe('worker API against hostile input', () => {
       'bad-argument',
       /adversarial loss form/,
     ],
+    [
+      'an unknown reconstruction loss',
+      { reconstructionLoss: 'perceptual' },
+      'bad-argument',
+      /Unknown reconstruction loss "perceptual": use pixel, feature, mixed/,
+    ],
+    ['a switch given as text', { ganOnly: 'yes' }, 'bad-argument', /ganOnly must be true or false/],
+    [
+      'a switch given as a number',
+      { equilibriumGate: 1 },
+      'bad-argument',
+      /equilibriumGate must be true or false, not 1/,
+    ],
   ])(
     'refuses %s as a hyperparameter, valid fields beside it included',
     async (_, patch, code, message) => {
