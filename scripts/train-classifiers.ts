@@ -27,7 +27,7 @@ function option(args: string[], name: string, fallback: string): string {
 }
 
 /** Learning rate of each epoch: Adam at 2e-3, then cut by 3 per epoch. */
-const learningRate = (epoch: number) => 2e-3 * 0.55 ** epoch;
+const learningRate = (epoch: number) => 2e-3 / 3 ** epoch;
 
 async function accuracy(weights: tf.Tensor[], images: Uint8Array, labels: Uint8Array) {
   let correct = 0;
