@@ -78,7 +78,7 @@ test.describe('latent space explorer', () => {
     expect(Math.max(...recon)).toBeGreaterThan(100);
 
     // A test image typed by number that is not one: a clear message, nothing else changes.
-    const field = page.getByRole('spinbutton', { name: 'Test image' });
+    const field = page.getByRole('spinbutton', { name: 'Test image', exact: true });
     await field.fill('12345');
     await expect(
       page.getByRole('alert').filter({ hasText: 'Test image: a whole number from 0 to 9999' }),

@@ -77,7 +77,7 @@ test.describe('keep and share a run', () => {
     ).toString();
     const lines = csv.trim().split('\n');
     expect(lines[0]).toBe(
-      'step,time_s,reconstruction,kl,discriminator,generator,dReal,dRecon,dPrior,stepsPerSec',
+      'step,time_s,reconstruction,kl,discriminator,generator,dReal,dRecon,dPrior,featureRec,skipD,skipG,stepsPerSec',
     );
     expect(lines).toHaveLength(points + 1);
     expect(Number(lines[lines.length - 1]!.split(',')[0])).toBe(steps);
@@ -200,7 +200,8 @@ test.describe('keep and share a run', () => {
     const app = new Playground(page);
     const query =
       '?dataset=fashion-mnist&arch=mlp&variant=separate&latent=8&hidden=64&batch=32&seed=42' +
-      '&beta=0.5&gamma=0&lrVae=0.002&lrD=0.0001&lrG=0.0003&adv=minimax&backend=cpu';
+      '&beta=0.5&gamma=0&lrVae=0.002&lrD=0.0001&lrG=0.0003&adv=minimax&rec=pixel&dBatches=3' +
+      '&gate=0&gan=0&backend=cpu';
     await app.open(query);
     await expect(page.getByLabel('Data set')).toHaveValue('fashion-mnist');
     await expect(page.getByLabel('Variant')).toHaveValue('separate');
