@@ -123,7 +123,7 @@ export async function startTrainer(
     };
     const tuning = benchTuning(location.search);
     await remote.init(
-      { backend, datasetsBaseUrl, tuning, architecture: settings.architecture },
+      { backend, datasetsBaseUrl, tuning, architecture: settings.architecture, weightCopies: true },
       Comlink.proxy(route),
     );
     await remote.setHyperparams(hp);

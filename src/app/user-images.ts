@@ -9,17 +9,14 @@ import { create } from 'zustand';
 import type { Dataset } from '../workers/dataset';
 import type { ImportFile, ImportProgress } from '../workers/image-import';
 import type { ImageImportApi } from '../workers/image-import.worker';
-import type { SkippedFile } from '../workers/user-images';
+import type { UserDatasetRef } from '../workers/run-archive';
+import { type SkippedFile, userDatasetRef } from '../workers/user-images';
 import { sendUserTestSet } from './explorer-client';
 import { useAppStore } from './store';
 import { applySettings, trainerApi } from './trainer-client';
 
-export interface UserSetSummary {
-  name: string;
-  fingerprint: string;
-  classes: string[];
-  trainCount: number;
-  testCount: number;
+/** The loaded set as a saved run records it, and whether it is in colour. */
+export interface UserSetSummary extends UserDatasetRef {
   colour: boolean;
 }
 
@@ -88,14 +85,7 @@ export async function filesFromDrop(transfer: DataTransfer): Promise<ImportFile[
 }
 
 function summary(d: Dataset, colour: boolean): UserSetSummary {
-  return {
-    name: d.info.name,
-    fingerprint: d.info.fingerprint ?? '',
-    classes: [...d.info.classes],
-    trainCount: d.train.count,
-    testCount: d.test.count,
-    colour,
-  };
+  return { ...userDatasetRef(d), colour };
 }
 
 /** Gives the kept set to the trainer (a copy: the page keeps its own). */

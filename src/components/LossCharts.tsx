@@ -13,6 +13,13 @@ import type { ChartKey, ChartRow } from '../app/metrics-series';
 import type { TermId } from '../app/objective';
 import { useAppStore } from '../app/store';
 import { useThrottledMetricsVersion } from '../app/use-throttled-version';
+import {
+  GRID_PROPS,
+  STEP_AXIS_PROPS,
+  stepLabel,
+  TOOLTIP_STYLE,
+  VALUE_AXIS_PROPS,
+} from './chart-style';
 
 /** Rows drawn per chart, whatever the length of the run. */
 const MAX_ROWS = 300;
@@ -108,25 +115,12 @@ function Chart({ spec: full, rows }: { spec: ChartSpec; rows: ChartRow[] }) {
       <div className="chart-body">
         <ResponsiveContainer width="100%" height="100%">
           <LineChart data={rows} margin={{ top: 4, right: 12, bottom: 0, left: 0 }}>
-            <CartesianGrid stroke="#334155" strokeDasharray="3 3" />
-            <XAxis
-              dataKey="step"
-              type="number"
-              domain={['dataMin', 'dataMax']}
-              tickFormatter={tickFormat}
-              stroke="#94a3b8"
-              fontSize={11}
-            />
-            <YAxis
-              domain={spec.domain ?? ['auto', 'auto']}
-              stroke="#94a3b8"
-              fontSize={11}
-              width={48}
-              tickFormatter={(v: number) => String(+v.toPrecision(3))}
-            />
+            <CartesianGrid {...GRID_PROPS} />
+            <XAxis {...STEP_AXIS_PROPS} tickFormatter={tickFormat} />
+            <YAxis {...VALUE_AXIS_PROPS} domain={spec.domain ?? ['auto', 'auto']} />
             <Tooltip
-              contentStyle={{ background: '#0f172a', border: '1px solid #334155' }}
-              labelFormatter={(step) => `step ${String(step)}`}
+              contentStyle={TOOLTIP_STYLE}
+              labelFormatter={stepLabel}
               formatter={(v) => (typeof v === 'number' ? v.toFixed(4) : String(v))}
             />
             <Legend

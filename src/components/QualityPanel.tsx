@@ -19,6 +19,13 @@ import {
 } from '../app/quality-store';
 import { useAppStore } from '../app/store';
 import { K_RANGE, SAMPLES_RANGE, type RunKey } from '../workers/quality-protocol';
+import {
+  GRID_PROPS,
+  STEP_AXIS_PROPS,
+  stepLabel,
+  TOOLTIP_STYLE,
+  VALUE_AXIS_PROPS,
+} from './chart-style';
 
 /** Test images in each data set's test split (the worker checks the real count too). */
 const TEST_COUNT = 10_000;
@@ -88,24 +95,12 @@ function QualityChart({ spec, rows, runs }: { spec: ChartSpec; rows: Row[]; runs
       <div className="chart-body">
         <ResponsiveContainer width="100%" height="100%">
           <LineChart data={rows} margin={{ top: 4, right: 12, bottom: 0, left: 0 }}>
-            <CartesianGrid stroke="#334155" strokeDasharray="3 3" />
-            <XAxis
-              dataKey="step"
-              type="number"
-              domain={['dataMin', 'dataMax']}
-              stroke="#94a3b8"
-              fontSize={11}
-            />
-            <YAxis
-              domain={spec.domain ?? ['auto', 'auto']}
-              stroke="#94a3b8"
-              fontSize={11}
-              width={48}
-              tickFormatter={(v: number) => String(+v.toPrecision(3))}
-            />
+            <CartesianGrid {...GRID_PROPS} />
+            <XAxis {...STEP_AXIS_PROPS} />
+            <YAxis {...VALUE_AXIS_PROPS} domain={spec.domain ?? ['auto', 'auto']} />
             <Tooltip
-              contentStyle={{ background: '#0f172a', border: '1px solid #334155' }}
-              labelFormatter={(step) => `step ${String(step)}`}
+              contentStyle={TOOLTIP_STYLE}
+              labelFormatter={stepLabel}
               formatter={(v) => (typeof v === 'number' ? v.toFixed(2) : String(v))}
             />
             <Legend wrapperStyle={{ fontSize: 12 }} />

@@ -6,7 +6,7 @@
  * The last trace equals tr((C1 C2)^1/2) (the two matrices are similar) but needs only square
  * roots of symmetric positive semi-definite matrices, which an eigen-decomposition gives exactly.
  */
-import { symmetricEigen } from './latent';
+import { meanAndCovariance, symmetricEigen } from './latent';
 
 export interface Gaussian {
   dim: number;
@@ -19,26 +19,7 @@ export interface Gaussian {
 export function fitGaussian(points: ArrayLike<number>, count: number, dim: number): Gaussian {
   if (count < 2) throw new Error('fitGaussian: need at least two points');
   if (points.length < count * dim) throw new Error('fitGaussian: too few values');
-  const mean = new Float64Array(dim);
-  for (let i = 0; i < count; i++) for (let j = 0; j < dim; j++) mean[j]! += points[i * dim + j]!;
-  for (let j = 0; j < dim; j++) mean[j]! /= count;
-  const cov = new Float64Array(dim * dim);
-  const centred = new Float64Array(dim);
-  for (let i = 0; i < count; i++) {
-    for (let j = 0; j < dim; j++) centred[j] = points[i * dim + j]! - mean[j]!;
-    for (let a = 0; a < dim; a++) {
-      const ca = centred[a]!;
-      if (ca === 0) continue;
-      for (let b = a; b < dim; b++) cov[a * dim + b]! += ca * centred[b]!;
-    }
-  }
-  for (let a = 0; a < dim; a++) {
-    for (let b = a; b < dim; b++) {
-      const v = cov[a * dim + b]! / (count - 1);
-      cov[a * dim + b] = v;
-      cov[b * dim + a] = v;
-    }
-  }
+  const { mean, cov } = meanAndCovariance(points, count, dim);
   return { dim, mean, cov };
 }
 

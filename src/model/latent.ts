@@ -82,14 +82,14 @@ export function symmetricEigen(
 }
 
 /**
- * Principal components of `count` points of dimension `dim` (row-major), by the eigen-
- * decomposition of their covariance. Each axis's sign is fixed so that its largest entry is
- * positive, so the same data always gives the same axes.
- * @param k how many leading components to return (at most dim)
+ * Mean and unbiased sample covariance (row-major [dim * dim]) of `count` row vectors of length
+ * `dim`, in float64.
  */
-export function pca(points: ArrayLike<number>, count: number, dim: number, k = 2): Pca {
-  if (count < 2) throw new Error('pca: need at least two points');
-  if (points.length < count * dim) throw new Error('pca: fewer values than count * dim');
+export function meanAndCovariance(
+  points: ArrayLike<number>,
+  count: number,
+  dim: number,
+): { mean: Float64Array; cov: Float64Array } {
   const mean = new Float64Array(dim);
   for (let i = 0; i < count; i++) for (let j = 0; j < dim; j++) mean[j]! += points[i * dim + j]!;
   for (let j = 0; j < dim; j++) mean[j]! /= count;
@@ -109,6 +109,19 @@ export function pca(points: ArrayLike<number>, count: number, dim: number, k = 2
       cov[b * dim + a] = c;
     }
   }
+  return { mean, cov };
+}
+
+/**
+ * Principal components of `count` points of dimension `dim` (row-major), by the eigen-
+ * decomposition of their covariance. Each axis's sign is fixed so that its largest entry is
+ * positive, so the same data always gives the same axes.
+ * @param k how many leading components to return (at most dim)
+ */
+export function pca(points: ArrayLike<number>, count: number, dim: number, k = 2): Pca {
+  if (count < 2) throw new Error('pca: need at least two points');
+  if (points.length < count * dim) throw new Error('pca: fewer values than count * dim');
+  const { mean, cov } = meanAndCovariance(points, count, dim);
   const { values, vectors } = symmetricEigen(cov, dim);
   const order = values.map((_, i) => i).sort((x, y) => values[y]! - values[x]!);
   const take = order.slice(0, Math.min(k, dim));

@@ -22,33 +22,37 @@ import {
 /** How the crash hook ends the worker. */
 export type CrashKind = 'throw' | 'exit' | 'hang';
 
-/** Moves the pixel buffers of a pictures event instead of copying them. */
-function transferable(event: TrainerEvent): TrainerEvent {
+/** The buffers of weight artifacts, to move with a message. */
+const buffersOf = (nets: (NetworkArtifacts | undefined)[]) =>
+  nets.flatMap((n) => (n ? [n.weightData as ArrayBuffer] : []));
+
+/**
+ * Moves the pixel and weight buffers of an event instead of copying them. With `weightCopies`
+ * (the page's main run), a weights event also carries copies made here, off the page's thread:
+ * the decoder's for the page's pad decoder and all networks' for the quality worker.
+ */
+function transferable(event: TrainerEvent, weightCopies: boolean): TrainerEvent {
   if (event.type === 'weights') {
     const { encoder, decoder, generator } = event.weights;
-    const decoderData = decoder.weightData as ArrayBuffer;
-    const pageDecoderData = decoderData.slice(0);
+    const originals = buffersOf([encoder, decoder, generator]);
+    if (!weightCopies) return Comlink.transfer(event, originals);
     const copy = (a: NetworkArtifacts) => ({
       ...a,
       weightData: (a.weightData as ArrayBuffer).slice(0),
     });
+    const pageDecoderData = (decoder.weightData as ArrayBuffer).slice(0);
     const qualityCopy = {
       encoder: copy(encoder),
       decoder: copy(decoder),
       ...(generator ? { generator: copy(generator) } : {}),
     };
-    const buffers = [
-      encoder.weightData as ArrayBuffer,
-      decoderData,
-      pageDecoderData,
-      qualityCopy.encoder.weightData,
-      qualityCopy.decoder.weightData,
-    ];
-    if (generator) buffers.push(generator.weightData as ArrayBuffer);
-    if (qualityCopy.generator) buffers.push(qualityCopy.generator.weightData);
     return Comlink.transfer(
       { ...event, weights: { ...event.weights, pageDecoderData, qualityCopy } },
-      buffers,
+      [
+        ...originals,
+        pageDecoderData,
+        ...buffersOf([qualityCopy.encoder, qualityCopy.decoder, qualityCopy.generator]),
+      ],
     );
   }
   if (event.type !== 'images') return event;
@@ -72,7 +76,8 @@ export function createTrainerApi(deps: TrainerDeps & { fetchBytes: FetchBytes })
     /** Picks the backend and reads the data set manifest; `listener` receives every event. */
     async init(request: InitRequest, listener: TrainerListener) {
       checkInitRequest(request, listener);
-      return trainer.init(request, (event) => listener(transferable(event)));
+      const weightCopies = request.weightCopies === true;
+      return trainer.init(request, (event) => listener(transferable(event, weightCopies)));
     },
     /** Loads data and builds a new model for these settings (training stops). */
     async configure(settings: RunSettings) {

@@ -108,6 +108,11 @@ export interface InitRequest {
   datasetsBaseUrl: string;
   /** Benchmark knobs (backend.ts); absent in normal use. */
   tuning?: BackendTuning;
+  /**
+   * Weights events also carry copies for the page's pad decoder and the quality worker, made in
+   * this worker (trainer-api.ts). The page's main run asks for them; the comparison run does not.
+   */
+  weightCopies?: boolean;
 }
 
 /** Zero-delay yield: a MessageChannel round trip in a worker, setImmediate under Node. */
