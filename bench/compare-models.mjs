@@ -1,9 +1,13 @@
 // Pixel vs feature reconstruction, MLP vs conv: the production app trains each model on MNIST
-// for the same number of steps in headless Debian Chromium (MLP on wasm, conv on WebGL, since
-// wasm has no conv weight gradient), then reads the curves the page reports: L_rec in pixel nats
+// for the same number of steps in headless Debian Chromium (all on wasm: the app adds the conv
+// kernels tfjs-backend-wasm lacks), then reads the curves the page reports: L_rec in pixel nats
 // (also for feature runs), KL, L_D, L_G and the Dis_l distance, averaged over the last
-// `--window` steps. Writes bench/model-comparison.md.
-// Usage: npm run build && node bench/compare-models.mjs [-- --steps 300 --window 50]
+// `--window` steps; then presses the quality panel's "Measure now" on the final weights: test
+// ELBO and IWAE (k importance samples on the first --images test images, binarised), FCD and the
+// classes among --samples prior samples. Writes bench/model-comparison.md and one PNG of prior
+// samples per model.
+// Usage: npm run build && node bench/compare-models.mjs [-- --steps 300 --window 50 --k 100
+//        --images 500 --samples 1000 --only conv-pixel,conv-feature]
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { launchChromium, startPreview } from './harness.mjs';
@@ -17,11 +21,16 @@ const steps = Number(option('steps', '300'));
 const tail = Number(option('window', '50'));
 const batch = Number(option('batch', '64'));
 const only = option('only', '');
+const quality = {
+  k: option('k', '100'),
+  images: option('images', '500'),
+  samples: option('samples', '1000'),
+};
 const RUNS = [
   { arch: 'mlp', rec: 'pixel', backend: 'wasm' },
   { arch: 'mlp', rec: 'feature', backend: 'wasm' },
-  { arch: 'conv', rec: 'pixel', backend: 'webgl' },
-  { arch: 'conv', rec: 'feature', backend: 'webgl' },
+  { arch: 'conv', rec: 'pixel', backend: 'wasm' },
+  { arch: 'conv', rec: 'feature', backend: 'wasm' },
 ].filter((r) => !only || only.split(',').includes(`${r.arch}-${r.rec}`));
 const port = Number(process.env.BENCH_PORT ?? 4181);
 const { base, stop } = await startPreview(port);
@@ -34,6 +43,11 @@ async function run({ arch, rec, backend }) {
   await page.waitForFunction(() => window.vaeganPlayground?.getState().status === 'ready', null, {
     timeout: 120_000,
   });
+  // Quality measures once, on the final weights: no automatic ones while training.
+  await page.getByRole('checkbox', { name: /Measure every/ }).uncheck();
+  await page.locator('#quality-k').selectOption(quality.k);
+  await page.locator('#quality-images').fill(quality.images);
+  await page.locator('#quality-samples').fill(quality.samples);
   const t0 = Date.now();
   await page.getByRole('button', { name: 'Train' }).click();
   await page.waitForFunction((n) => window.vaeganPlayground.getState().step >= n, steps, {
@@ -69,9 +83,39 @@ async function run({ arch, rec, backend }) {
     { upTo: steps, tail },
   );
   const images = await page.getByRole('img', { name: 'Prior samples' }).screenshot();
+  // The quality worker holds the weights of the pause; measure them.
+  const paused = await page.evaluate(() => window.vaeganPlayground.getState().step);
+  await page.waitForFunction(
+    (n) => window.vaeganPlayground.quality().runs.main.weightsStep === n,
+    paused,
+    { timeout: 120_000 },
+  );
+  await page.getByRole('button', { name: 'Measure now' }).click();
+  await page.waitForFunction(
+    (n) => window.vaeganPlayground.quality().runs.main.latest?.step === n,
+    paused,
+    { timeout: 0, polling: 500 },
+  );
+  const measured = await page.evaluate(() => {
+    const q = window.vaeganPlayground.quality().runs.main.latest;
+    return {
+      step: q.step,
+      k: q.k,
+      images: q.images,
+      samples: q.samples,
+      elbo: q.elbo,
+      iwae: q.iwae,
+      fcd: q.fcd,
+      classesPresent: q.classesPresent,
+      histogram: q.histogram,
+      ms: q.ms,
+    };
+  });
   await page.close();
-  console.log(`${arch} ${rec}: ${JSON.stringify(result.means)} (${seconds.toFixed(0)} s)`);
-  return { arch, rec, seconds, images, ...result };
+  console.log(
+    `${arch} ${rec}: ${JSON.stringify(result.means)} ${JSON.stringify(measured)} (${seconds.toFixed(0)} s)`,
+  );
+  return { arch, rec, seconds, images, quality: measured, ...result };
 }
 
 const results = [];
@@ -88,12 +132,23 @@ const lines = [
   'default loss weights (β = 1, γ = 0.1, non-saturating), the `shared` variant, MNIST training split.',
   `Values are means over steps ${steps - tail + 1}–${steps} of the curves the app reports (nats per image;`,
   'L_rec is the pixel Bernoulli NLL also for feature runs, which train on the Dis_l distance instead).',
+  `Quality (the app's quality panel, "Measure now" on the weights at step ${steps}): test ELBO and`,
+  `IWAE with k = ${quality.k} on the first ${quality.images} test images, dynamically binarised (nats, higher is`,
+  `better); FCD between ${quality.samples} prior samples and as many test images in the shipped classifier's`,
+  'feature space (lower is better); classes: how many of the 10 the classifier finds among the samples.',
   '',
   '| architecture | L_rec trained on | backend | steps | L_rec (pixel nats) | KL | L_D | L_G | Dis_l distance | wall time |',
   '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ...results.map(
     (r) =>
       `| ${r.arch} | ${r.rec} | ${r.backend} | ${steps} | ${fmt(r.means.reconstruction)} | ${fmt(r.means.kl)} | ${fmt(r.means.discriminator)} | ${fmt(r.means.generator)} | ${fmt(r.means.featureRec)} | ${r.seconds.toFixed(0)} s |`,
+  ),
+  '',
+  '| architecture | L_rec trained on | test ELBO | IWAE (k) | FCD | classes | class histogram of the samples | measured in |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  ...results.map(
+    (r) =>
+      `| ${r.arch} | ${r.rec} | ${fmt(r.quality.elbo)} | ${fmt(r.quality.iwae)} (${r.quality.k}) | ${r.quality.fcd === null ? '–' : fmt(r.quality.fcd)} | ${r.quality.classesPresent ?? '–'} | ${r.quality.histogram?.join(' ') ?? '–'} | ${(r.quality.ms / 1000).toFixed(0)} s |`,
   ),
   '',
   'Wall times include the time to reach the step count on that backend and are only comparable',

@@ -1,6 +1,7 @@
 // The training step on the tfjs wasm backend in Node: no browser, no app, for measuring levers
 // of src/model one at a time (bench/levers.md) and seeing which kernels take the time.
-// Usage: npm run bench:step [-- --batch 64,256 --variant shared --seconds 10 --compare --profile]
+// Usage: npm run bench:step [-- --batch 64,256 --variant shared --arch mlp,conv --seconds 10
+//        --compare --profile]
 // --compare: each row without and then with the wasm matMul patch (src/workers/wasm-matmul.ts).
 import { importTs } from './harness.mjs';
 
@@ -15,8 +16,11 @@ const rows = [];
 const patches = args.includes('--compare') ? [false, true] : [!args.includes('--no-patch')];
 for (const patch of patches) {
   for (const batch of option('batch', '64').split(',').map(Number)) {
-    for (const variant of option('variant', 'shared').split(',')) {
+    for (const [variant, architecture] of option('variant', 'shared')
+      .split(',')
+      .flatMap((v) => option('arch', 'mlp').split(',').map((a) => [v, a]))) {
       const row = await run({
+        architecture,
         backend: option('backend', 'wasm'),
         batch,
         variant,
@@ -27,8 +31,9 @@ for (const patch of patches) {
       });
       rows.push(row);
       console.error(
-        `${row.backend}${patch ? '' : ' (unpatched matMul)'} ${variant} batch ${batch}: ` +
-          `${row.imagesPerSec.toFixed(0)} images/s, ${row.gflops.toFixed(2)} GFLOP/s`,
+        `${row.backend}${patch ? '' : ' (unpatched matMul)'} ${architecture} ${variant} batch ${batch}: ` +
+          `${row.imagesPerSec.toFixed(0)} images/s` +
+          (row.gflops === null ? '' : `, ${row.gflops.toFixed(2)} GFLOP/s`),
       );
     }
   }

@@ -2,15 +2,17 @@
 // backend (one thread, SIMD) in Node, without a browser, and profiles which kernels take the time.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { DEFAULT_HYPERPARAMS, DEFAULT_MODEL_CONFIG, type Variant } from '../src/model/config';
+import { DEFAULT_HYPERPARAMS, DEFAULT_MODEL_CONFIG, type Architecture, type Variant } from '../src/model/config';
 import { trainStepMacs, gflops } from '../src/model/flops';
 import { VaeGan } from '../src/model/vaegan';
+import { installWasmConvPatch } from '../src/workers/wasm-conv';
 import { installWasmMatMulPatch } from '../src/workers/wasm-matmul';
 
 export interface StepBenchOptions {
   backend: 'wasm' | 'cpu';
   batch: number;
   variant: Variant;
+  architecture: Architecture;
   /** false: tfjs-backend-wasm's own matMul kernels, for before/after figures. */
   patch: boolean;
   seconds: number;
@@ -20,9 +22,11 @@ export interface StepBenchOptions {
 
 export async function run(o: StepBenchOptions) {
   if (o.patch) installWasmMatMulPatch();
+  installWasmConvPatch(); // conv cannot train on wasm without it
+
   await tf.setBackend(o.backend);
   await tf.ready();
-  const config = { ...DEFAULT_MODEL_CONFIG, variant: o.variant };
+  const config = { ...DEFAULT_MODEL_CONFIG, variant: o.variant, architecture: o.architecture };
   const model = new VaeGan(config, DEFAULT_HYPERPARAMS);
   const batches = Array.from(
     { length: 8 },
@@ -42,16 +46,18 @@ export async function run(o: StepBenchOptions) {
     elapsed = performance.now() - t0;
   }
   const stepsPerSec = steps / (elapsed / 1000);
-  const macs = trainStepMacs(config)!.total;
+  const macs = trainStepMacs(config)?.total;
   const result: Record<string, unknown> = {
     backend: o.backend,
+    architecture: o.architecture,
     patch: o.patch,
     variant: o.variant,
     batch: o.batch,
     steps,
     stepsPerSec,
     imagesPerSec: stepsPerSec * o.batch,
-    gflops: gflops(macs, stepsPerSec * o.batch),
+    // Counted for the MLP only (src/model/flops.ts).
+    gflops: macs === undefined ? null : gflops(macs, stepsPerSec * o.batch),
   };
   if (o.profile) {
     const info = await tf.profile(() => step(0));

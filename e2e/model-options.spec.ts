@@ -1,6 +1,7 @@
 // Issue 5's model options in the production build: the feature reconstruction loss and the other
-// objective switches while training, the conv architecture on WebGL (the automatic choice) and
-// on WebGPU (SwiftShader: a few steps only), and conv picked on wasm.
+// objective switches while training, the conv architecture on wasm (the automatic choice: the app
+// adds the conv filter gradient tfjs-backend-wasm lacks), on WebGPU (SwiftShader: a few steps
+// only) and on WebGL, and the message on a backend without conv kernels (?conv=tfjs).
 import { expect, expectNoPageErrors, test } from './fixtures';
 import { Explorer } from './pages/explorer';
 import { Playground } from './pages/playground';
@@ -61,13 +62,12 @@ test.describe('objective switches', () => {
 });
 
 test.describe('conv architecture', () => {
-  test('the automatic backend lands conv on WebGL, not wasm, and it trains there', async ({
-    page,
-  }) => {
+  test('the automatic backend lands conv on wasm, and it trains there', async ({ page }) => {
     test.setTimeout(480_000);
     const app = new Playground(page);
     await app.open('?arch=conv&batch=16', 180_000);
-    await expect(app.backendName).toHaveText('webgl');
+    await expect(app.backendName).toHaveText('wasm');
+    await expect(app.convBackendMessage).toHaveCount(0);
     await expect(app.architecture).toHaveValue('conv');
     const before = await app.canvasStats('Prior samples');
     await app.train.click();
@@ -112,12 +112,13 @@ test.describe('conv architecture', () => {
     expectNoPageErrors(page);
   });
 
-  test('conv picked on wasm: the page says why and its button switches to WebGL', async ({
+  test('conv picked on wasm with tfjs’s own kernels: the page says why and its button switches to WebGL', async ({
     page,
   }) => {
     test.setTimeout(420_000);
     const app = new Playground(page);
-    await app.open('?backend=wasm');
+    // conv=tfjs: the benchmark knob that leaves out the app's conv kernels for wasm (wasm-conv.ts).
+    await app.open('?backend=wasm&conv=tfjs');
     await expect(app.backendName).toHaveText('wasm');
     await expect(app.convBackendMessage).toHaveCount(0);
     await app.architecture.selectOption('conv');

@@ -1,6 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
+import { useQualityStore } from './quality-store';
 import { useAppStore } from './store';
 import { debugHooks, startTrainer, trainerDiagnostics } from './trainer-client';
 import { startUrlSync } from './url-sync';
@@ -16,12 +17,14 @@ createRoot(document.getElementById('root')!).render(
   </StrictMode>,
 );
 
-// A handle for benchmarks and end-to-end tests: the store read-only (bench/throughput.mjs reads
-// the curves) and the fault-injection hooks (lose the GPU, poison a weight, crash the worker).
+// A handle for benchmarks and end-to-end tests: the stores read-only (bench/throughput.mjs reads
+// the curves, bench/compare-models.mjs the quality measures) and the fault-injection hooks (lose
+// the GPU, poison a weight, crash the worker).
 declare global {
   interface Window {
     vaeganPlayground?: {
       getState: typeof useAppStore.getState;
+      quality: typeof useQualityStore.getState;
       debug: typeof debugHooks;
       diagnostics: typeof trainerDiagnostics;
     };
@@ -29,6 +32,7 @@ declare global {
 }
 window.vaeganPlayground = {
   getState: useAppStore.getState,
+  quality: useQualityStore.getState,
   debug: debugHooks,
   diagnostics: trainerDiagnostics,
 };

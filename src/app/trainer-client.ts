@@ -56,15 +56,21 @@ async function call<T>(
 }
 
 /**
- * Benchmark knobs from the page URL (bench/throughput.mjs): `threads=N` wasm threads, and
- * `matmul=tfjs` to keep tfjs-backend-wasm's own transposed matMul. Not part of the UI.
+ * Benchmark knobs from the page URL (bench/throughput.mjs): `threads=N` wasm threads,
+ * `matmul=tfjs` to keep tfjs-backend-wasm's own transposed matMul, and `conv=tfjs` its own conv
+ * kernels (so conv cannot train on wasm). Not part of the UI.
  */
-function benchTuning(search: string): { wasmThreads?: number; wasmMatMulPatch?: boolean } {
+function benchTuning(search: string): {
+  wasmThreads?: number;
+  wasmMatMulPatch?: boolean;
+  wasmConvPatch?: boolean;
+} {
   const params = new URLSearchParams(search);
   const threads = Number(params.get('threads'));
   return {
     ...(Number.isInteger(threads) && threads >= 1 && threads <= 8 ? { wasmThreads: threads } : {}),
     ...(params.get('matmul') === 'tfjs' ? { wasmMatMulPatch: false } : {}),
+    ...(params.get('conv') === 'tfjs' ? { wasmConvPatch: false } : {}),
   };
 }
 

@@ -68,16 +68,13 @@ export function RunSettingsPanel() {
   const backendChanged = backend !== null && backendRequest !== backend.requested;
   const pending = !sameSettings(requested, running) || backendChanged;
   const conv = requested.architecture === 'conv';
-  // The backend conv would run on: the running one unless a restart picks again.
-  const convTarget = backendChanged || status === 'error' ? backendRequest : backend?.name;
-  const convBlocked =
-    conv &&
-    (convTarget === 'wasm' ||
-      (!backendChanged && status !== 'error' && (backend?.missingConvKernels.length ?? 0) > 0));
-  const missingKernels =
-    backend?.name === 'wasm' && backend.missingConvKernels.length > 0
-      ? backend.missingConvKernels.join(', ')
-      : 'Conv2DBackpropFilter';
+  // The running backend reports the conv kernels it lacks (none anywhere in this app's build: the
+  // wasm backend gets its filter gradient from src/workers/wasm-conv.ts; a benchmark can leave it
+  // out with ?conv=tfjs). A restart on another backend picks again and is not blocked here.
+  const missing = backend?.missingConvKernels ?? [];
+  const convBlocked = conv && !backendChanged && status !== 'error' && missing.length > 0;
+  const missingKernels = missing.join(', ');
+  const backendLabel = BACKENDS.find((b) => b.value === backend?.name)?.label ?? backend?.name;
   /** Restarts the worker on a backend that trains conv, with the settings in the form. */
   const switchBackend = (to: BackendRequest) => {
     setBackendRequest(to);
@@ -110,13 +107,13 @@ export function RunSettingsPanel() {
     }
     if (convBlocked) {
       if (backendRequest === 'auto') {
-        // The automatic choice passes over wasm for conv: a restart lands on a backend that can.
+        // The automatic choice passes over backends that cannot train conv.
         void startTrainer('auto', requested, useAppStore.getState().hyperparams);
         return;
       }
       addNotice(
         'error',
-        `The WebAssembly backend cannot train the conv architecture (no ${missingKernels} kernel). Switch to WebGL or WebGPU, or pick mlp.`,
+        `The ${backendLabel} backend cannot train the conv architecture (no ${missingKernels} kernel). Switch to WebGL or WebGPU, or pick mlp.`,
       );
       return;
     }
@@ -161,10 +158,10 @@ export function RunSettingsPanel() {
         {convBlocked && (
           <div className="conv-backend" role="alert" data-testid="conv-backend-message">
             <p>
-              The WebAssembly backend cannot train the conv architecture: TensorFlow.js has no{' '}
-              <code>{missingKernels}</code> kernel for it (the gradient of the convolution weights).{' '}
+              The {backendLabel} backend cannot train the conv architecture: TensorFlow.js has no{' '}
+              <code>{missingKernels}</code> kernel for it.{' '}
               {backendRequest === 'auto'
-                ? 'Apply settings restarts on a backend that can (the automatic choice skips WebAssembly for conv).'
+                ? 'Apply settings restarts on a backend that can (the automatic choice skips the ones that cannot).'
                 : 'Switch to a backend that can train it:'}
             </p>
             <div className="conv-backend-buttons">

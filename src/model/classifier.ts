@@ -4,9 +4,9 @@
  * `npm run train:classifiers` trains one per data set in Node and ships the weights under
  * public/classifiers/; the quality worker loads them with the same `classify` function.
  *
- * Convolutions run as depth-1 3-D convolutions: the tfjs wasm backend lacks the 2-D filter
- * gradient (Conv2DBackpropFilter) but has the 3-D one, and wasm is the fast backend in Node and
- * in the quality worker. Same arithmetic as a 2-D convolution, one implementation everywhere.
+ * The convolutions are plain 2-D ones. On the wasm backend (the fast one in Node and in the
+ * quality worker) their weight gradient comes from src/workers/wasm-conv.ts, which the training
+ * script installs; tfjs-backend-wasm has none of its own.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -109,14 +109,9 @@ export async function weightsToArray(weights: readonly tf.Tensor[]): Promise<Flo
   return out;
 }
 
-/** A 2-D convolution, stride 2, 'same' padding, as a depth-1 conv3d (see the file comment). */
+/** A 2-D convolution, stride 2, 'same' padding, then bias and ReLU. */
 function conv(x: tf.Tensor4D, kernel: tf.Tensor, bias: tf.Tensor): tf.Tensor4D {
-  const [b, h, w, c] = x.shape;
-  const [kh, kw, , co] = kernel.shape as [number, number, number, number];
-  const x5 = x.reshape([b, 1, h, w, c]) as tf.Tensor5D;
-  const k5 = kernel.reshape([1, kh, kw, c, co]) as tf.Tensor5D;
-  const y = tf.conv3d(x5, k5, [1, 2, 2], 'same'); // [b, 1, h/2, w/2, co]
-  return tf.relu(tf.add(y.reshape([b, y.shape[2], y.shape[3], co]), bias)) as tf.Tensor4D;
+  return tf.relu(tf.add(tf.conv2d(x, kernel as tf.Tensor4D, 2, 'same'), bias)) as tf.Tensor4D;
 }
 
 /**

@@ -7,12 +7,14 @@ import * as tf from '@tensorflow/tfjs';
 import type { Architecture } from '../model/config';
 import type { BackendInfo, BackendName, BackendRequest } from './protocol';
 import { type RaceOptions, raceBackends } from './backend-race';
+import { installWasmConvPatch } from './wasm-conv';
 import { installWasmMatMulPatch } from './wasm-matmul';
 
 /**
  * Kernels that training the conv architecture runs: the convolution, its input gradient (also
  * the transposed convolution of the decoder) and its weight gradient. tfjs-backend-wasm 4.22 has
- * no Conv2DBackpropFilter, so conv weights cannot learn there.
+ * no Conv2DBackpropFilter of its own: wasm-conv.ts adds one (unless a benchmark asks for tfjs's
+ * own kernels with `wasmConvPatch: false`, and then conv weights cannot learn there).
  */
 export const CONV_TRAINING_KERNELS = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'];
 
@@ -96,6 +98,8 @@ export interface BackendTuning {
   wasmThreads?: number;
   /** false: keep tfjs-backend-wasm's own matMul for transposed operands (the "before" figure). */
   wasmMatMulPatch?: boolean;
+  /** false: tfjs-backend-wasm's own conv kernels only, so conv cannot train on wasm. */
+  wasmConvPatch?: boolean;
 }
 
 async function probeWasm(tuning: BackendTuning = {}): Promise<Probe> {
@@ -103,6 +107,8 @@ async function probeWasm(tuning: BackendTuning = {}): Promise<Probe> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   // Transposed products (every backward pass) to XNNPACK instead of a naive loop: wasm-matmul.ts.
   if (tuning.wasmMatMulPatch !== false) installWasmMatMulPatch();
+  // The conv weight gradient, which tfjs-backend-wasm lacks, and a faster input gradient.
+  if (tuning.wasmConvPatch !== false) installWasmConvPatch();
   // The wasm binaries are bundled by Vite and served from this origin.
   const [plain, simd, threaded] = await Promise.all([
     import('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url'),
@@ -130,7 +136,8 @@ async function probeWasm(tuning: BackendTuning = {}): Promise<Probe> {
       (isolated
         ? `${threads} ${threads === 1 ? 'thread' : 'threads'}, SIMD`
         : 'SIMD, 1 thread (page not cross-origin isolated)') +
-      (tuning.wasmMatMulPatch === false ? ', tfjs transposed matMul' : ''),
+      (tuning.wasmMatMulPatch === false ? ', tfjs transposed matMul' : '') +
+      (tuning.wasmConvPatch === false ? ', tfjs conv kernels' : ''),
     software: false,
     threads,
   };
@@ -159,7 +166,7 @@ export async function selectBackend(
     /** Backends that lost their device in this worker: passed over, with `excludedReason`. */
     exclude?: readonly BackendName[];
     excludedReason?: string;
-    /** `conv` passes over backends that cannot train it (wasm: no conv filter gradient). */
+    /** `conv` passes over backends that cannot train it (a backend missing a conv kernel). */
     architecture?: Architecture;
   } = {},
 ): Promise<BackendInfo> {
@@ -200,8 +207,9 @@ export async function selectBackend(
       });
       continue;
     }
-    // A software WebGL is still the fastest way to train conv when wasm cannot.
-    const softwareOk = architecture === 'conv' && name === 'webgl';
+    // A software WebGL is the fastest way to train conv only when wasm cannot (tfjs's own kernels).
+    const softwareOk =
+      architecture === 'conv' && name === 'webgl' && tuning.wasmConvPatch === false;
     if (probe.software && !forced && !softwareOk) {
       skipped.push({
         name,

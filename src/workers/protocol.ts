@@ -33,7 +33,7 @@ export interface BackendInfo {
   };
   /**
    * Kernels the conv architecture needs for training that this backend lacks (tf.getKernel),
-   * e.g. ['Conv2DBackpropFilter'] on wasm; empty where conv trains.
+   * e.g. ['Conv2DBackpropFilter'] on wasm opened with ?conv=tfjs; empty where conv trains.
    */
   missingConvKernels: string[];
 }

@@ -1116,7 +1116,7 @@ export function convBackendProblem(backend: string, missing: string[]): string {
   return (
     `the ${backend} backend cannot train the conv architecture: it has no ` +
     `${missing.join(', ')} kernel (the gradient of the convolution weights). ` +
-    'Pick WebGL or WebGPU, or the mlp architecture'
+    'Pick another backend (the automatic choice finds one), or the mlp architecture'
   );
 }
 
