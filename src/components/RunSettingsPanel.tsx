@@ -147,7 +147,7 @@ export function RunSettingsPanel() {
           <label htmlFor="architecture">Architecture</label>
           <select
             id="architecture"
-            title="mlp: the seed's one-hidden-layer networks. conv: DCGAN-style convolutional encoder, decoder (batch-normalised) and discriminator, Dis_l = its last conv block; sharper images, and it needs WebGL or WebGPU to train"
+            title="mlp: the seed's one-hidden-layer networks. conv: DCGAN-style convolutional encoder, decoder (batch-normalised) and discriminator, Dis_l = its last conv block; a step costs many times an mlp step"
             value={requested.architecture}
             onChange={(e) => setRequested({ architecture: e.currentTarget.value as Architecture })}
           >

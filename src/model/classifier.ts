@@ -59,6 +59,8 @@ export interface ClassifierEntry {
   epochs: number;
   trainImages: number;
   seed: number;
+  /** Largest random shift of the training images, in pixels (0: none). */
+  shift: number;
 }
 
 export interface ClassifierManifest {
@@ -203,6 +205,7 @@ export function parseClassifierManifest(json: unknown): ClassifierManifest {
       epochs: num('epochs'),
       trainImages: num('trainImages'),
       seed: num('seed'),
+      shift: entry['shift'] === undefined ? 0 : num('shift'),
     };
   }
   return { formatVersion: 1, classifiers };
