@@ -83,13 +83,8 @@ async function run({ arch, rec, backend }) {
     { upTo: steps, tail },
   );
   const images = await page.getByRole('img', { name: 'Prior samples' }).screenshot();
-  // The quality worker holds the weights of the pause; measure them.
+  // Measure the weights of the pause (the page holds their copy once the trainer sends it).
   const paused = await page.evaluate(() => window.vaeganPlayground.getState().step);
-  await page.waitForFunction(
-    (n) => window.vaeganPlayground.quality().runs.main.weightsStep === n,
-    paused,
-    { timeout: 120_000 },
-  );
   await page.getByRole('button', { name: 'Measure now' }).click();
   await page.waitForFunction(
     (n) => window.vaeganPlayground.quality().runs.main.latest?.step === n,

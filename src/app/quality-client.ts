@@ -75,48 +75,65 @@ export function copySnapshot(s: WeightsSnapshot): WeightsSnapshot {
 
 // ---- weight copies ---------------------------------------------------------------------------
 
+/** The newest copy of each run's weights not yet in the quality worker. */
 const pending: Record<RunKey, WeightsSnapshot | null> = { main: null, comparison: null };
-const loading: Record<RunKey, boolean> = { main: false, comparison: false };
+/** The load in progress for each run, so loads of one run never overlap. */
+const loads: Record<RunKey, Promise<void>> = {
+  main: Promise.resolve(),
+  comparison: Promise.resolve(),
+};
 /** When each run was last measured (performance.now()), for the automatic interval. */
 const lastMeasured: Record<RunKey, number> = { main: -Infinity, comparison: -Infinity };
 
-/** Takes a weight copy of a run (its buffers move to the quality worker). */
-export function acceptQualityWeights(run: RunKey, snapshot: WeightsSnapshot) {
-  pending[run] = snapshot;
-  if (!loading[run]) void loadLoop(run);
+/** A new model, or a restarted trainer counting from 1 again: its curves start afresh. */
+function isNewModel(run: RunKey, snapshot: WeightsSnapshot): boolean {
+  const before = get().runs[run];
+  return (
+    before.modelId !== snapshot.modelId ||
+    (before.weightsStep !== null && snapshot.step < before.weightsStep)
+  );
 }
 
-async function loadLoop(run: RunKey) {
-  loading[run] = true;
-  try {
-    if (!(await start())) return;
-    while (pending[run] && api) {
-      const snapshot = pending[run];
-      pending[run] = null;
-      const before = get().runs[run];
-      // A new model (or a restarted trainer counting from 1 again): its curves start afresh.
-      const newModel =
-        before.modelId !== snapshot.modelId ||
-        (before.weightsStep !== null && snapshot.step < before.weightsStep);
-      const buffers = [snapshot.encoder.weightData, snapshot.decoder.weightData];
-      if (snapshot.generator) buffers.push(snapshot.generator.weightData);
-      try {
-        await api.loadWeights(run, Comlink.transfer(snapshot, buffers));
-      } catch (error) {
-        set({ error: `Could not load the weights: ${errorText(error)}` });
-        continue;
-      }
-      if (newModel) {
-        clearRun(run);
-        lastMeasured[run] = -Infinity;
-      }
-      setRun(run, { modelId: snapshot.modelId, weightsStep: snapshot.step });
-      const due = performance.now() - lastMeasured[run] >= AUTO_INTERVAL_S * 1000;
-      if (get().settings.auto && due) void measure(run);
-    }
-  } finally {
-    loading[run] = false;
+const autoDue = (run: RunKey) =>
+  get().settings.auto && performance.now() - lastMeasured[run] >= AUTO_INTERVAL_S * 1000;
+
+/**
+ * Takes a weight copy of a run (its buffers move to the quality worker). Rebuilding the networks
+ * from it costs CPU that training shares, so a copy is only held until it is needed: it is loaded
+ * at once for a new model (the curves restart), when an automatic measurement is due, or by the
+ * next measurement (`measure` loads the newest copy first).
+ */
+export function acceptQualityWeights(run: RunKey, snapshot: WeightsSnapshot) {
+  pending[run] = snapshot;
+  if (isNewModel(run, snapshot) || autoDue(run)) {
+    void loadPending(run).then(() => {
+      if (autoDue(run) && get().runs[run].modelId !== null) void measure(run);
+    });
   }
+}
+
+/** Loads the run's newest held copy into the quality worker, if there is one. */
+function loadPending(run: RunKey): Promise<void> {
+  loads[run] = loads[run].then(async () => {
+    const snapshot = pending[run];
+    if (!snapshot || !(await start()) || !api) return;
+    pending[run] = null;
+    const newModel = isNewModel(run, snapshot);
+    const buffers = [snapshot.encoder.weightData, snapshot.decoder.weightData];
+    if (snapshot.generator) buffers.push(snapshot.generator.weightData);
+    try {
+      await api.loadWeights(run, Comlink.transfer(snapshot, buffers));
+    } catch (error) {
+      set({ error: `Could not load the weights: ${errorText(error)}` });
+      return;
+    }
+    if (newModel) {
+      clearRun(run);
+      lastMeasured[run] = -Infinity;
+    }
+    setRun(run, { modelId: snapshot.modelId, weightsStep: snapshot.step });
+  });
+  return loads[run];
 }
 
 // ---- measurements ----------------------------------------------------------------------------
@@ -150,6 +167,7 @@ async function drain() {
     lastMeasured[run] = performance.now();
     set({ busy: run });
     try {
+      await loadPending(run);
       const result = await api.evaluate({ run, k, images, samples });
       const record = get().runs[run];
       // Weights of another model arrived meanwhile: this result belongs to the old one.
