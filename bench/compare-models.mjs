@@ -82,7 +82,7 @@ async function run({ arch, rec, backend }) {
     },
     { upTo: steps, tail },
   );
-  const images = await page.getByRole('img', { name: 'Prior samples' }).screenshot();
+  const images = await page.getByRole('img', { name: 'Prior samples', exact: true }).screenshot();
   // Measure the weights of the pause (the page holds their copy once the trainer sends it).
   const paused = await page.evaluate(() => window.vaeganPlayground.getState().step);
   await page.getByRole('button', { name: 'Measure now' }).click();
