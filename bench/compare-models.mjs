@@ -127,7 +127,7 @@ const lines = [
   'default loss weights (β = 1, γ = 0.1, non-saturating), the `shared` variant, MNIST training split.',
   `Values are means over steps ${steps - tail + 1}–${steps} of the curves the app reports (nats per image;`,
   'L_rec is the pixel Bernoulli NLL also for feature runs, which train on the Dis_l distance instead).',
-  `Quality (the app's quality panel, "Measure now" on the weights at step ${steps}): test ELBO and`,
+  `Quality (the app's quality panel, "Measure now" on the weights of the pause, a step or two after ${steps}): test ELBO and`,
   `IWAE with k = ${quality.k} on the first ${quality.images} test images, dynamically binarised (nats, higher is`,
   `better); FCD between ${quality.samples} prior samples and as many test images in the shipped classifier's`,
   'feature space (lower is better); classes: how many of the 10 the classifier finds among the samples.',
@@ -139,11 +139,11 @@ const lines = [
       `| ${r.arch} | ${r.rec} | ${r.backend} | ${steps} | ${fmt(r.means.reconstruction)} | ${fmt(r.means.kl)} | ${fmt(r.means.discriminator)} | ${fmt(r.means.generator)} | ${fmt(r.means.featureRec)} | ${r.seconds.toFixed(0)} s |`,
   ),
   '',
-  '| architecture | L_rec trained on | test ELBO | IWAE (k) | FCD | classes | class histogram of the samples | measured in |',
-  '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  '| architecture | L_rec trained on | at step | test ELBO | IWAE (k) | FCD | classes | class histogram of the samples | measured in |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ...results.map(
     (r) =>
-      `| ${r.arch} | ${r.rec} | ${fmt(r.quality.elbo)} | ${fmt(r.quality.iwae)} (${r.quality.k}) | ${r.quality.fcd === null ? '–' : fmt(r.quality.fcd)} | ${r.quality.classesPresent ?? '–'} | ${r.quality.histogram?.join(' ') ?? '–'} | ${(r.quality.ms / 1000).toFixed(0)} s |`,
+      `| ${r.arch} | ${r.rec} | ${r.quality.step} | ${fmt(r.quality.elbo)} | ${fmt(r.quality.iwae)} (${r.quality.k}) | ${r.quality.fcd === null ? '–' : fmt(r.quality.fcd)} | ${r.quality.classesPresent ?? '–'} | ${r.quality.histogram?.join(' ') ?? '–'} | ${(r.quality.ms / 1000).toFixed(0)} s |`,
   ),
   '',
   'Wall times include the time to reach the step count on that backend and are only comparable',
