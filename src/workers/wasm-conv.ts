@@ -24,8 +24,8 @@ interface ConvAttrs {
   dataFormat: 'NHWC' | 'NCHW';
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
 }
-type FilterAttrs = ConvAttrs & { filterShape: [number, number, number, number] };
-type InputAttrs = ConvAttrs & { inputShape: [number, number, number, number] };
+type FilterAttrs = ConvAttrs & { filterShape: Shape4 };
+type InputAttrs = ConvAttrs & { inputShape: Shape4 };
 
 /** The parts of the wasm backend these kernels use. */
 interface WasmBackend extends tf.KernelBackend {
@@ -42,11 +42,36 @@ export function wasmConvKernels(): ReadonlySet<string> {
   return installed;
 }
 
-function check(name: string, attrs: ConvAttrs): void {
+type Shape4 = [number, number, number, number];
+
+/**
+ * The geometry of a convolution of an x of `xShape` with a filter of `filterShape`, after
+ * refusing what these kernels do not support and a dy that does not fit.
+ */
+function convInfo(
+  name: string,
+  attrs: ConvAttrs,
+  xShape: Shape4,
+  filterShape: Shape4,
+  dy: tf.TensorInfo,
+): tf.backend_util.Conv2DInfo {
   if (attrs.dataFormat === 'NCHW') throw new Error(`${name} on wasm: only NHWC data is supported`);
   if (attrs.pad !== 'same' && attrs.pad !== 'valid') {
     throw new Error(`${name} on wasm: padding ${JSON.stringify(attrs.pad)} is not supported`);
   }
+  const info = tf.backend_util.computeConv2DInfo(
+    xShape,
+    filterShape,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
+  const { outHeight: oh, outWidth: ow, outChannels: co } = info;
+  if (dy.shape[1] !== oh || dy.shape[2] !== ow || dy.shape[3] !== co) {
+    throw new Error(`${name} on wasm: dy ${dy.shape} does not fit x ${xShape}`);
+  }
+  return info;
 }
 
 /**
@@ -135,19 +160,8 @@ export function installWasmConvPatch(): void {
     const backend = args.backend as WasmBackend;
     const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
     const attrs = args.attrs as unknown as FilterAttrs;
-    check('Conv2DBackpropFilter', attrs);
-    const info = tf.backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number],
-      attrs.filterShape,
-      attrs.strides,
-      1,
-      attrs.pad as 'same' | 'valid', // check() refused the rest
-      attrs.dimRoundingMode,
-    );
+    const info = convInfo('Conv2DBackpropFilter', attrs, x.shape as Shape4, attrs.filterShape, dy);
     const { outHeight: oh, outWidth: ow, outChannels: co } = info;
-    if (dy.shape[1] !== oh || dy.shape[2] !== ow || dy.shape[3] !== co) {
-      throw new Error(`Conv2DBackpropFilter on wasm: dy ${dy.shape} does not fit x ${x.shape}`);
-    }
     const k = info.filterHeight * info.filterWidth * info.inChannels;
     const patches = im2col(backend, x, info);
     const rows = view(backend, dy, [1, info.batchSize * oh * ow, co]);
@@ -168,21 +182,14 @@ export function installWasmConvPatch(): void {
     const backend = args.backend as WasmBackend;
     const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
     const attrs = args.attrs as unknown as InputAttrs;
-    check('Conv2DBackpropInput', attrs);
-    const info = tf.backend_util.computeConv2DInfo(
+    const info = convInfo(
+      'Conv2DBackpropInput',
+      attrs,
       attrs.inputShape,
-      filter.shape as [number, number, number, number],
-      attrs.strides,
-      1,
-      attrs.pad as 'same' | 'valid', // check() refused the rest
-      attrs.dimRoundingMode,
+      filter.shape as Shape4,
+      dy,
     );
     const { outHeight: oh, outWidth: ow, outChannels: co } = info;
-    if (dy.shape[1] !== oh || dy.shape[2] !== ow || dy.shape[3] !== co) {
-      throw new Error(
-        `Conv2DBackpropInput on wasm: dy ${dy.shape} does not fit ${attrs.inputShape}`,
-      );
-    }
     const k = info.filterHeight * info.filterWidth * info.inChannels;
     const rows = view(backend, dy, [1, info.batchSize * oh * ow, co]);
     const weights = view(backend, filter, [1, k, co]);

@@ -50,6 +50,18 @@ async function filterGradient(
   return values;
 }
 
+/** Values of `f()` on the CPU backend and on wasm; `f` makes its inputs from fixed seeds. */
+async function onBoth(f: () => tf.Tensor): Promise<[Float32Array, Float32Array]> {
+  const out: Float32Array[] = [];
+  for (const backend of ['cpu', 'wasm']) {
+    await tf.setBackend(backend);
+    const t = tf.tidy(f);
+    out.push((await t.data()) as Float32Array);
+    t.dispose();
+  }
+  return out as [Float32Array, Float32Array];
+}
+
 /** Equal up to `tolerance` times the larger of 1 and the largest magnitude. */
 function expectClose(a: Float32Array, b: Float32Array, tolerance = 1e-4) {
   expect(b.length).toBe(a.length);
@@ -102,49 +114,36 @@ describe('Conv2DBackpropFilter on wasm', () => {
     [1, 'same'],
   ] as const) {
     it(`conv2d input gradient, stride ${stride}, ${pad}: equals the CPU backend`, async () => {
-      const input = async (backend: string) => {
-        await tf.setBackend(backend);
+      const [cpu, wasm] = await onBoth(() => {
         const x = tf.tensor4d(random(3 * 9 * 9 * 2, 3), [3, 9, 9, 2]);
         const w = tf.tensor4d(random(3 * 3 * 2 * 4, 5), [3, 3, 2, 4]);
-        const g = tf.grad((v: tf.Tensor) => {
+        return tf.grad((v: tf.Tensor) => {
           const y = tf.conv2d(v as tf.Tensor4D, w, stride, pad);
           return tf.sum(tf.mul(y, tf.tensor(random(y.size, 7), y.shape)));
         })(x);
-        const values = (await g.data()) as Float32Array;
-        tf.dispose([x, w, g]);
-        return values;
-      };
-      expectClose(await input('cpu'), await input('wasm'));
+      });
+      expectClose(cpu, wasm);
     });
   }
 
   it("conv2dTranspose forward (the decoder's upsampling): equals the CPU backend", async () => {
-    const forward = async (backend: string) => {
-      await tf.setBackend(backend);
+    const [cpu, wasm] = await onBoth(() => {
       const x = tf.tensor4d(random(2 * 7 * 7 * 6, 3), [2, 7, 7, 6]);
       const w = tf.tensor4d(random(5 * 5 * 3 * 6, 5), [5, 5, 3, 6]);
-      const y = tf.conv2dTranspose(x, w, [2, 14, 14, 3], 2, 'same');
-      const values = (await y.data()) as Float32Array;
-      tf.dispose([x, w, y]);
-      return values;
-    };
-    expectClose(await forward('cpu'), await forward('wasm'));
+      return tf.conv2dTranspose(x, w, [2, 14, 14, 3], 2, 'same');
+    });
+    expectClose(cpu, wasm);
   });
 
   it("is not tfjs-backend-wasm's 3-D filter gradient, which is wrong at stride 2", async () => {
     // The reason this kernel does its own im2col: a depth-1 conv3d would have been a view.
-    const gradient3d = async (backend: string) => {
-      await tf.setBackend(backend);
+    const [cpu, wasm] = await onBoth(() => {
       const x = tf.tensor5d(random(2 * 9 * 9 * 2, 3), [2, 1, 9, 9, 2]);
       const w = tf.tensor5d(random(3 * 3 * 2 * 4, 5), [1, 3, 3, 2, 4]);
-      const g = tf.grad((f: tf.Tensor) =>
-        tf.sum(tf.conv3d(x, f as tf.Tensor5D, [1, 2, 2], 'valid')),
-      )(w);
-      const values = (await g.data()) as Float32Array;
-      tf.dispose([x, w, g]);
-      return values;
-    };
-    const [cpu, wasm] = [await gradient3d('cpu'), await gradient3d('wasm')];
+      return tf.grad((f: tf.Tensor) => tf.sum(tf.conv3d(x, f as tf.Tensor5D, [1, 2, 2], 'valid')))(
+        w,
+      );
+    });
     let worst = 0;
     for (let i = 0; i < cpu.length; i++) worst = Math.max(worst, Math.abs(cpu[i]! - wasm[i]!));
     expect(worst).toBeGreaterThan(0.1);
