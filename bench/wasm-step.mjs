@@ -1,8 +1,11 @@
 // The training step on the tfjs wasm backend in Node: no browser, no app, for measuring levers
-// of src/model one at a time (bench/levers.md) and seeing which kernels take the time.
+// of src/model and src/workers one at a time (bench/levers.md) and seeing which kernels take the
+// time.
 // Usage: npm run bench:step [-- --batch 64,256 --variant shared --arch mlp,conv --seconds 10
-//        --compare --profile]
-// --compare: each row without and then with the wasm matMul patch (src/workers/wasm-matmul.ts).
+//        --matmul gemm,xnnpack,tfjs --adam fused,tfjs --profile]
+// --matmul: the matrix product (src/workers/wasm-matmul.ts): the app's GEMM kernel [default],
+//           XNNPACK with explicit transposes, or tfjs-backend-wasm's own; one row each.
+// --adam:   the fused Adam update (src/workers/wasm-adam.ts) [default] or tfjs's; one row each.
 import { importTs } from './harness.mjs';
 
 const args = process.argv.slice(2);
@@ -10,31 +13,33 @@ const option = (name, fallback) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : fallback;
 };
+const list = (name, fallback) => option(name, fallback).split(',');
 const { run } = await importTs('bench/wasm-step.ts');
 const rows = [];
-// The patch cannot be taken back once installed: with --compare every unpatched row runs first.
-const patches = args.includes('--compare') ? [false, true] : [!args.includes('--no-patch')];
-for (const patch of patches) {
-  for (const batch of option('batch', '64').split(',').map(Number)) {
-    for (const [variant, architecture] of option('variant', 'shared')
-      .split(',')
-      .flatMap((v) => option('arch', 'mlp').split(',').map((a) => [v, a]))) {
-      const row = await run({
-        architecture,
-        backend: option('backend', 'wasm'),
-        batch,
-        variant,
-        patch,
-        seconds: Number(option('seconds', '10')),
-        warmup: Number(option('warmup', '5')),
-        profile: args.includes('--profile'),
-      });
-      rows.push(row);
-      console.error(
-        `${row.backend}${patch ? '' : ' (unpatched matMul)'} ${architecture} ${variant} batch ${batch}: ` +
-          `${row.imagesPerSec.toFixed(0)} images/s` +
-          (row.gflops === null ? '' : `, ${row.gflops.toFixed(2)} GFLOP/s`),
-      );
+for (const matmul of list('matmul', 'gemm')) {
+  for (const adam of list('adam', 'fused')) {
+    for (const batch of list('batch', '64').map(Number)) {
+      for (const variant of list('variant', 'shared')) {
+        for (const architecture of list('arch', 'mlp')) {
+          const row = await run({
+            architecture,
+            backend: option('backend', 'wasm'),
+            batch,
+            variant,
+            matmul,
+            adam,
+            seconds: Number(option('seconds', '10')),
+            warmup: Number(option('warmup', '5')),
+            profile: args.includes('--profile'),
+          });
+          rows.push(row);
+          console.error(
+            `${row.backend} matmul=${matmul} adam=${adam} ${architecture} ${variant} batch ${batch}: ` +
+              `${row.imagesPerSec.toFixed(0)} images/s` +
+              (row.gflops === null ? '' : `, ${row.gflops.toFixed(2)} GFLOP/s`),
+          );
+        }
+      }
     }
   }
 }

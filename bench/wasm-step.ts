@@ -2,30 +2,40 @@
 // backend (one thread, SIMD) in Node, without a browser, and profiles which kernels take the time.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { DEFAULT_HYPERPARAMS, DEFAULT_MODEL_CONFIG, type Architecture, type Variant } from '../src/model/config';
+import {
+  DEFAULT_HYPERPARAMS,
+  DEFAULT_MODEL_CONFIG,
+  type Architecture,
+  type Variant,
+} from '../src/model/config';
 import { trainStepMacs, gflops } from '../src/model/flops';
 import { VaeGan } from '../src/model/vaegan';
+import { installWasmAdam, uninstallWasmAdam } from '../src/workers/wasm-adam';
 import { installWasmConvPatch } from '../src/workers/wasm-conv';
-import { installWasmMatMulPatch } from '../src/workers/wasm-matmul';
+import { installWasmMatMulPatch, type WasmMatMulMode } from '../src/workers/wasm-matmul';
 
 export interface StepBenchOptions {
   backend: 'wasm' | 'cpu';
   batch: number;
   variant: Variant;
   architecture: Architecture;
-  /** false: tfjs-backend-wasm's own matMul kernels, for before/after figures. */
-  patch: boolean;
+  /** The matrix product: the app's GEMM, XNNPACK with explicit transposes, or tfjs's own. */
+  matmul: WasmMatMulMode;
+  /** The fused Adam update, or tfjs's fourteen kernels per variable. */
+  adam: 'fused' | 'tfjs';
   seconds: number;
   warmup: number;
   profile: boolean;
 }
 
 export async function run(o: StepBenchOptions) {
-  if (o.patch) installWasmMatMulPatch();
+  installWasmMatMulPatch(o.matmul);
   installWasmConvPatch(); // conv cannot train on wasm without it
 
   await tf.setBackend(o.backend);
   await tf.ready();
+  if (o.adam === 'fused') installWasmAdam();
+  else uninstallWasmAdam();
   const config = { ...DEFAULT_MODEL_CONFIG, variant: o.variant, architecture: o.architecture };
   const model = new VaeGan(config, DEFAULT_HYPERPARAMS);
   const batches = Array.from(
@@ -50,7 +60,8 @@ export async function run(o: StepBenchOptions) {
   const result: Record<string, unknown> = {
     backend: o.backend,
     architecture: o.architecture,
-    patch: o.patch,
+    matmul: o.matmul,
+    adam: o.adam,
     variant: o.variant,
     batch: o.batch,
     steps,

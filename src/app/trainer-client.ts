@@ -57,19 +57,29 @@ async function call<T>(
 
 /**
  * Benchmark knobs from the page URL (bench/throughput.mjs): `threads=N` wasm threads,
- * `matmul=tfjs` to keep tfjs-backend-wasm's own transposed matMul, and `conv=tfjs` its own conv
+ * `matmul=xnnpack` or `matmul=tfjs` for the wasm matrix product of an earlier lever or of
+ * tfjs-backend-wasm itself, `adam=tfjs` for tfjs's Adam, `gemm=N` threads for the app's matrix
+ * product (1: none besides the trainer's), and `conv=tfjs` tfjs's own conv
  * kernels (so conv cannot train on wasm). Not part of the UI.
  */
 function benchTuning(search: string): {
   wasmThreads?: number;
-  wasmMatMulPatch?: boolean;
+  wasmMatMul?: 'xnnpack' | 'tfjs';
+  wasmAdam?: boolean;
+  wasmGemmThreads?: number;
   wasmConvPatch?: boolean;
 } {
   const params = new URLSearchParams(search);
   const threads = Number(params.get('threads'));
+  const matmul = params.get('matmul');
+  const gemm = Number(params.get('gemm'));
   return {
-    ...(Number.isInteger(threads) && threads >= 1 && threads <= 8 ? { wasmThreads: threads } : {}),
-    ...(params.get('matmul') === 'tfjs' ? { wasmMatMulPatch: false } : {}),
+    ...(Number.isInteger(threads) && threads >= 0 && threads <= 8 && params.has('threads')
+      ? { wasmThreads: threads }
+      : {}),
+    ...(matmul === 'tfjs' || matmul === 'xnnpack' ? { wasmMatMul: matmul } : {}),
+    ...(params.get('adam') === 'tfjs' ? { wasmAdam: false } : {}),
+    ...(Number.isInteger(gemm) && gemm >= 1 && gemm <= 8 ? { wasmGemmThreads: gemm } : {}),
     ...(params.get('conv') === 'tfjs' ? { wasmConvPatch: false } : {}),
   };
 }

@@ -1,40 +1,60 @@
-import { startTransition, useEffect, useState } from 'react';
+import { type RefObject, startTransition, useEffect, useState } from 'react';
 import { isInteracting, onInteractionEnd } from './interaction';
 import { useAppStore } from './store';
 
+/** How far outside the viewport a panel still counts as in view (it redraws before it shows). */
+const VIEW_MARGIN = '200px';
+
 /**
  * The store's curve version, followed at most every `ms`: curve points arrive up to 10 times a
- * second, and charts and formulas need not redraw that often. During a drag on the latent pad
- * the version is held and catches up when the drag ends (see ./interaction).
+ * second, and charts and formulas need not redraw that often. The version is held, and catches
+ * up at once when the hold ends, while the latent pad is dragged (see ./interaction) and, given
+ * `target`, while that element is out of view: the page does not spend a core the training
+ * shares on curves nobody can see.
  */
-export function useThrottledMetricsVersion(ms = 250): number {
+export function useThrottledMetricsVersion(ms = 250, target?: RefObject<Element | null>): number {
   const [version, setVersion] = useState(() => useAppStore.getState().metricsVersion);
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | null = null;
     let held = false;
+    let inView = true;
     const follow = () => {
       // A transition: React renders the charts in slices and lets input in between, instead
       // of blocking the page for the whole redraw.
       startTransition(() => setVersion(useAppStore.getState().metricsVersion));
     };
+    const release = () => {
+      if (!held || isInteracting() || !inView) return;
+      held = false;
+      follow();
+    };
     const unsubscribe = useAppStore.subscribe((state, previous) => {
       if (state.metricsVersion === previous.metricsVersion || timer !== null) return;
       timer = setTimeout(() => {
         timer = null;
-        if (isInteracting()) held = true;
+        if (isInteracting() || !inView) held = true;
         else follow();
       }, ms);
     });
-    const unlisten = onInteractionEnd(() => {
-      if (!held) return;
-      held = false;
-      follow();
-    });
+    const unlisten = onInteractionEnd(release);
+    const element = target?.current;
+    const observer =
+      element && typeof IntersectionObserver !== 'undefined'
+        ? new IntersectionObserver(
+            (entries) => {
+              inView = entries.some((e) => e.isIntersecting);
+              release();
+            },
+            { rootMargin: VIEW_MARGIN },
+          )
+        : undefined;
+    if (element) observer?.observe(element);
     return () => {
       unsubscribe();
       unlisten();
+      observer?.disconnect();
       if (timer !== null) clearTimeout(timer);
     };
-  }, [ms]);
+  }, [ms, target]);
   return version;
 }

@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { useMemo, useRef } from 'react';
 import {
   CartesianGrid,
   Legend,
@@ -149,13 +149,20 @@ function Chart({ spec: full, rows }: { spec: ChartSpec; rows: ChartRow[] }) {
 
 /** The live curves: losses, D's outputs and speed, decimated to MAX_ROWS points each. */
 export function LossCharts() {
-  const version = useThrottledMetricsVersion(REDRAW_MS);
+  const section = useRef<HTMLElement>(null);
+  // Off screen, the charts wait: they redraw as soon as they scroll into view.
+  const version = useThrottledMetricsVersion(REDRAW_MS, section);
   const series = useAppStore((s) => s.series);
   const count = series.length;
   // eslint-disable-next-line react-hooks/exhaustive-deps -- series mutates; version tracks it
   const rows = useMemo(() => series.decimate(MAX_ROWS), [series, version]);
   return (
-    <section className="panel charts" aria-labelledby="charts-heading" data-tour="curves">
+    <section
+      ref={section}
+      className="panel charts"
+      aria-labelledby="charts-heading"
+      data-tour="curves"
+    >
       <h2 id="charts-heading">
         Curves{' '}
         <span className="muted" data-testid="curve-points">

@@ -1,6 +1,6 @@
 import katex from 'katex';
 import 'katex/dist/katex.min.css';
-import { useMemo, type MouseEvent } from 'react';
+import { useMemo, useRef, type MouseEvent } from 'react';
 import {
   objectiveFormulas,
   type FormulaBlock,
@@ -48,7 +48,9 @@ function Formula({ block }: { block: FormulaBlock }) {
  * at a term highlights it here and on its curve; moving beta or gamma highlights what it scales.
  */
 export function MathPanel() {
-  const version = useThrottledMetricsVersion(500);
+  const section = useRef<HTMLElement>(null);
+  // Off screen, the formulas keep their values until they scroll into view.
+  const version = useThrottledMetricsVersion(500, section);
   const series = useAppStore((s) => s.series);
   const running = useAppStore((s) => s.running);
   const inForce = useAppStore((s) => s.inForce);
@@ -97,7 +99,7 @@ export function MathPanel() {
   };
 
   return (
-    <section className="panel math-panel" aria-labelledby="math-heading">
+    <section ref={section} className="panel math-panel" aria-labelledby="math-heading">
       <h2 id="math-heading">
         The objective <span className="muted">with the latest values (nats per image)</span>
       </h2>

@@ -24,6 +24,7 @@ import {
 } from './losses';
 import { buildDecoder, buildDiscriminator, buildEncoder, trainableVariables } from './networks';
 import { METRIC_NAMES, type MetricName } from './metrics';
+import { TunableAdam } from './adam';
 import { seedStream } from './random';
 
 export { METRIC_NAMES, type MetricName } from './metrics';
@@ -37,13 +38,6 @@ const TRAIN_BOTH: GateDecision = { trainD: true, trainG: true };
 export interface GateReading extends GateDecision {
   realBce: number;
   fakeBce: number;
-}
-
-/** Adam whose learning rate can change between steps without losing its moment estimates. */
-class TunableAdam extends tf.AdamOptimizer {
-  setLearningRate(lr: number) {
-    this.learningRate = lr;
-  }
 }
 
 /** Latent codes and images shared by phases 2 and 3 of a step. */

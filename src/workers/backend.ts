@@ -8,7 +8,10 @@ import type { Architecture } from '../model/config';
 import type { BackendInfo, BackendName, BackendRequest } from './protocol';
 import { type RaceOptions, raceBackends } from './backend-race';
 import { installWasmConvPatch } from './wasm-conv';
-import { installWasmMatMulPatch } from './wasm-matmul';
+import { type Helper, type HelperInit, startGemmHelpers } from './gemm-pool';
+import { installWasmAdam, uninstallWasmAdam } from './wasm-adam';
+import { kernelContext } from './wasm-kernels';
+import { installWasmMatMulPatch, type WasmMatMulMode } from './wasm-matmul';
 
 /**
  * Kernels that training the conv architecture runs: the convolution, its input gradient (also
@@ -46,10 +49,36 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-async function activate(name: BackendName): Promise<void> {
+async function activate(name: BackendName, tuning: BackendTuning): Promise<void> {
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`tf.setBackend('${name}') failed`);
   await tf.ready();
+  // One pass per variable for Adam (wasm-adam.ts), once the backend's memory exists.
+  if (name === 'wasm') {
+    if (tuning.wasmAdam === false) uninstallWasmAdam();
+    else installWasmAdam();
+    const context = kernelContext(tf.backend());
+    const helpers = (tuning.wasmGemmThreads ?? 1) - 1;
+    if (context && helpers > 0 && tuning.wasmMatMul !== 'tfjs' && tuning.wasmMatMul !== 'xnnpack') {
+      startGemmHelpers(context, helpers, spawnGemmHelper);
+    }
+  }
+}
+
+/** A helper thread of the matrix product (gemm-pool.ts), as a nested Web Worker. */
+function spawnGemmHelper(init: HelperInit): Helper {
+  const worker = new Worker(new URL('./gemm-helper.worker.ts', import.meta.url), {
+    type: 'module',
+    name: 'gemm-helper',
+  });
+  worker.postMessage(init);
+  return worker;
+}
+
+/** Threads of the app's matrix product on wasm (1 where no helper thread runs). */
+export function wasmGemmThreads(): number {
+  const context = tf.getBackend() === 'wasm' ? kernelContext(tf.backend()) : null;
+  return context?.pool?.threads ?? 1;
 }
 
 async function probeWebGpu(): Promise<Probe> {
@@ -96,8 +125,18 @@ async function probeWebGl(): Promise<Probe> {
 export interface BackendTuning {
   /** wasm threads instead of cores - 1 (still 1 without cross-origin isolation). */
   wasmThreads?: number;
-  /** false: keep tfjs-backend-wasm's own matMul for transposed operands (the "before" figure). */
-  wasmMatMulPatch?: boolean;
+  /**
+   * The wasm matrix product (wasm-matmul.ts): the app's GEMM kernel (default), XNNPACK with
+   * explicit transposes, or tfjs-backend-wasm's own (the "before" figure).
+   */
+  wasmMatMul?: WasmMatMulMode;
+  /** false: tfjs's Adam (fourteen kernels per variable) instead of the fused update. */
+  wasmAdam?: boolean;
+  /**
+   * Threads of the app's matrix product, the calling one included (gemm-pool.ts; needs a
+   * cross-origin isolated page). 1, no helper thread, where not set: only the trainer sets it.
+   */
+  wasmGemmThreads?: number;
   /** false: tfjs-backend-wasm's own conv kernels only, so conv cannot train on wasm. */
   wasmConvPatch?: boolean;
 }
@@ -105,8 +144,8 @@ export interface BackendTuning {
 async function probeWasm(tuning: BackendTuning = {}): Promise<Probe> {
   if (typeof WebAssembly === 'undefined') return { ok: false, reason: 'no WebAssembly' };
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
-  // Transposed products (every backward pass) to XNNPACK instead of a naive loop: wasm-matmul.ts.
-  if (tuning.wasmMatMulPatch !== false) installWasmMatMulPatch();
+  // The app's own matrix product instead of tfjs's (a naive loop for transposed operands).
+  installWasmMatMulPatch(tuning.wasmMatMul ?? 'gemm');
   // The conv weight gradient, which tfjs-backend-wasm lacks, and a faster input gradient.
   if (tuning.wasmConvPatch !== false) installWasmConvPatch();
   // The wasm binaries are bundled by Vite and served from this origin.
@@ -136,7 +175,9 @@ async function probeWasm(tuning: BackendTuning = {}): Promise<Probe> {
       (isolated
         ? `${threads} ${threads === 1 ? 'thread' : 'threads'}, SIMD`
         : 'SIMD, 1 thread (page not cross-origin isolated)') +
-      (tuning.wasmMatMulPatch === false ? ', tfjs transposed matMul' : '') +
+      (tuning.wasmMatMul === 'tfjs' ? ', tfjs transposed matMul' : '') +
+      (tuning.wasmMatMul === 'xnnpack' ? ', XNNPACK matMul' : '') +
+      (tuning.wasmAdam === false ? ', tfjs Adam' : '') +
       (tuning.wasmConvPatch === false ? ', tfjs conv kernels' : ''),
     software: false,
     threads,
@@ -228,7 +269,7 @@ export async function selectBackend(
     }
     if (usable.length > 0) break;
     try {
-      await activate(name);
+      await activate(name, tuning);
     } catch (error) {
       skipped.push({ name, reason: `failed to start: ${errorText(error)}` });
       continue;
@@ -238,7 +279,7 @@ export async function selectBackend(
   if (usable.length === 1) {
     const [only] = usable;
     try {
-      await activate(only!.name);
+      await activate(only!.name, tuning);
       return info(only!.name, requested, only!.probe, skipped);
     } catch (error) {
       skipped.push({ name: only!.name, reason: `failed to start: ${errorText(error)}` });
@@ -248,7 +289,7 @@ export async function selectBackend(
       usable.map(({ name, probe }) => ({
         name,
         detail: probe.detail,
-        activate: () => activate(name),
+        activate: () => activate(name, tuning),
       })),
       race!,
     );
@@ -273,7 +314,7 @@ export async function selectBackend(
   if (usable.length > 0) {
     // Every raced candidate failed: the plain JavaScript backend is left.
     try {
-      await activate('cpu');
+      await activate('cpu', tuning);
       return info(
         'cpu',
         requested,
@@ -295,10 +336,19 @@ function info(
   probe: Probe & { ok: true },
   skipped: BackendInfo['skipped'],
 ): BackendInfo {
+  // The app's matrix product may run on more threads than tfjs's own kernels (gemm-pool.ts).
+  const gemmThreads = name === 'wasm' ? wasmGemmThreads() : 1;
+  const detail =
+    gemmThreads > 1
+      ? probe.detail.replace(
+          /^\d+ threads?, SIMD/,
+          `SIMD, matrix products on ${gemmThreads} threads`,
+        )
+      : probe.detail;
   return {
     name,
     requested,
-    detail: probe.detail,
+    detail,
     skipped,
     missingConvKernels: missingConvKernels(name),
     ...(probe.threads !== undefined ? { threads: probe.threads } : {}),

@@ -282,13 +282,15 @@ export class Trainer {
     this.listener = listener;
     this.baseUrl = request.datasetsBaseUrl;
     this.requestedBackend = request.backend;
-    this.tuning = request.tuning ?? {};
+    // The matrix product on every core (up to 4) unless a benchmark says otherwise.
+    const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
+    this.tuning = { wasmGemmThreads: Math.max(1, Math.min(4, cores)), ...request.tuning };
     this.setStatus('loading', 'Starting the backend');
     this.emit({ type: 'progress', phase: 'backend', fraction: 0, label: 'Starting the backend' });
     try {
       // 'auto' with several fast backends: a short training race decides (backend-race.ts).
       this.backend = await selectBackend(request.backend, {
-        tuning: request.tuning,
+        tuning: this.tuning,
         race: { measure: () => measureTrainingSpeed(), cache: indexedDbRaceCache() },
         architecture: request.architecture ?? 'mlp',
       });

@@ -1,0 +1,305 @@
+/**
+ * The app's matrix product on more than one core: helper threads that share the wasm backend's
+ * memory (the threaded build's, a SharedArrayBuffer in a cross-origin isolated page) run the
+ * same kernels (wasm-kernels.ts) on parts of C.
+ *
+ * tfjs-backend-wasm gives XNNPACK no thread pool for its products, so extra tfjs threads do not
+ * help training; this does. A product is cut into chunks (panels of columns, each packing its
+ * own part of B, or bands of rows over a B packed first), and every thread, the calling one
+ * included, claims chunks from a shared counter until none are left. The caller never waits for
+ * a helper to wake up: a helper that is asleep, or whose core is busy with the page, simply
+ * claims nothing, and the caller does the chunks itself. It waits only for chunks a helper has
+ * claimed and not finished.
+ *
+ * The control block is a few Int32 slots in the shared memory:
+ *   CLAIM      (job tag << 20) | next chunk index; claimed with Atomics.add
+ *   TAG        the current job's tag, TOTAL its chunk count, COMPLETED the chunks done
+ *   WAKE       bumped for every job; idle helpers sleep on it with Atomics.wait
+ *   EXIT       set to end the helpers
+ * and then the job's parameters. A claim counts only if its tag is the current job's and its
+ * index is below TOTAL, so a helper that wakes late never works on a finished job; a job's
+ * parameters are never rewritten while one of its chunks is claimed and not done.
+ */
+import type { KernelContext, KernelExports } from './wasm-kernels';
+
+const CLAIM = 0;
+const TAG = 1;
+const TOTAL = 2;
+const COMPLETED = 3;
+const WAKE = 4;
+const EXIT = 5;
+const PARAMS = 8;
+/** Int32 slots of the control block. */
+export const CONTROL_SLOTS = 32;
+const INDEX_BITS = 20;
+const INDEX_MASK = (1 << INDEX_BITS) - 1;
+const TAG_MASK = (1 << (31 - INDEX_BITS)) - 1;
+
+/** Products with fewer multiply-adds than this stay on the calling thread. */
+export const MIN_PARALLEL_MACS = 1 << 21;
+
+/** Chunks cut along columns (each packs its own panels of B) or rows (B packed before). */
+export type ChunkMode = 'columns' | 'rows';
+
+/** One product C = act(A B + bias), as wasm-kernels.ts's pack and gemm take it (bytes, floats). */
+export interface GemmJob {
+  a: number;
+  sai: number;
+  sak: number;
+  b: number;
+  sbk: number;
+  sbn: number;
+  packed: number;
+  c: number;
+  ldc: number;
+  bias: number;
+  m: number;
+  n: number;
+  k: number;
+  act: number;
+  alpha: number;
+}
+
+const FIELDS = [
+  'a',
+  'sai',
+  'sak',
+  'b',
+  'sbk',
+  'sbn',
+  'packed',
+  'c',
+  'ldc',
+  'bias',
+  'm',
+  'n',
+  'k',
+  'act',
+] as const;
+// After the fields: alpha (float32 bits), mode (0 columns, 1 rows), chunk columns, chunk rows.
+const ALPHA = PARAMS + FIELDS.length;
+const MODE = ALPHA + 1;
+const CHUNK_COLUMNS = MODE + 1;
+const CHUNK_ROWS = CHUNK_COLUMNS + 1;
+
+/**
+ * Claims and computes chunks of the current job until none are left. Runs on every thread;
+ * `control` is the Int32 slot index of the control block, `scratch` 128 bytes of this thread's.
+ */
+export function runChunks(
+  kernels: KernelExports,
+  slots: Int32Array,
+  control: number,
+  scratch: number,
+): void {
+  const floats = new Float32Array(slots.buffer, slots.byteOffset, slots.length);
+  for (;;) {
+    const claim = Atomics.add(slots, control + CLAIM, 1);
+    const total = Atomics.load(slots, control + TOTAL);
+    if (Atomics.load(slots, control + TAG) !== claim >>> INDEX_BITS) return;
+    const index = claim & INDEX_MASK;
+    if (index >= total) return;
+    const p = control + PARAMS;
+    const [a, sai, sak, b, sbk, sbn, packed, c, ldc, bias, m, n, k, act] = FIELDS.map(
+      (_, i) => slots[p + i]!,
+    ) as number[] as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    const alpha = floats[control + ALPHA]!;
+    if (slots[control + MODE] === 0) {
+      const j0 = index * slots[control + CHUNK_COLUMNS]!;
+      const j1 = Math.min(n, j0 + slots[control + CHUNK_COLUMNS]!);
+      kernels.pack(b, sbk, sbn, packed, k, n, j0, j1);
+      kernels.gemm(a, sai, sak, packed, c, ldc, bias, m, n, k, act, alpha, scratch, j0, j1, 0, m);
+    } else {
+      const i0 = index * slots[control + CHUNK_ROWS]!;
+      const i1 = Math.min(m, i0 + slots[control + CHUNK_ROWS]!);
+      kernels.gemm(a, sai, sak, packed, c, ldc, bias, m, n, k, act, alpha, scratch, 0, n, i0, i1);
+    }
+    if (Atomics.add(slots, control + COMPLETED, 1) + 1 === total) {
+      Atomics.notify(slots, control + COMPLETED);
+    }
+  }
+}
+
+/** A helper thread's life: sleep until a job is published, work on it, until told to exit. */
+export function helperLoop(
+  kernels: KernelExports,
+  slots: Int32Array,
+  control: number,
+  scratch: number,
+): void {
+  let wake = Atomics.load(slots, control + WAKE);
+  for (;;) {
+    Atomics.wait(slots, control + WAKE, wake);
+    if (Atomics.load(slots, control + EXIT) !== 0) return;
+    wake = Atomics.load(slots, control + WAKE);
+    runChunks(kernels, slots, control, scratch);
+  }
+}
+
+/** What a helper thread is told when it starts (a structured-clonable message). */
+export interface HelperInit {
+  memory: WebAssembly.Memory;
+  relaxed: boolean;
+  /** Byte offset of the control block in the memory. */
+  control: number;
+  /** Byte offset of the helper's own 128-byte scratch tile. */
+  scratch: number;
+}
+
+/** A started helper thread (a Worker, or a Node worker thread in the tests). */
+export interface Helper {
+  terminate(): unknown;
+}
+
+/** How long the caller waits for a chunk a helper claimed before giving the helpers up. */
+const HELPER_TIMEOUT_MS = 10_000;
+
+export class GemmPool {
+  private readonly slots: Int32Array;
+  private readonly floats: Float32Array;
+  private readonly control: number;
+  private tag = 0;
+  /** Set when a helper did not finish a chunk in time; the product then stays on one thread. */
+  broken = false;
+  /** Products split so far (for tests and diagnostics). */
+  splitCount = 0;
+
+  constructor(
+    private readonly kernels: KernelExports,
+    memory: WebAssembly.Memory,
+    /** Byte offset of CONTROL_SLOTS zeroed Int32 slots in the shared memory. */
+    controlOffset: number,
+    private readonly helpers: Helper[],
+  ) {
+    // A shared memory's buffer stays valid, at its old length, when the memory grows; the
+    // control block lies inside that length.
+    this.slots = new Int32Array(memory.buffer);
+    this.floats = new Float32Array(memory.buffer);
+    this.control = controlOffset / 4;
+  }
+
+  /** Threads that work on a split product, the caller included. */
+  get threads(): number {
+    return this.broken ? 1 : this.helpers.length + 1;
+  }
+
+  /**
+   * How `job` would be cut: undefined when it is not worth splitting (or there are no helpers),
+   * else the mode and the chunk size in columns or rows.
+   */
+  plan(
+    job: Pick<GemmJob, 'm' | 'n' | 'k'>,
+  ): { mode: ChunkMode; size: number; count: number } | undefined {
+    const threads = this.threads;
+    if (threads < 2 || job.m * job.n * job.k < MIN_PARALLEL_MACS) return undefined;
+    const panels = Math.ceil(job.n / 8);
+    // About four chunks a thread, so a thread that starts late still gets a share.
+    const wanted = 4 * threads;
+    if (panels >= 2 * threads) {
+      const size = 8 * Math.max(1, Math.round(panels / wanted));
+      return { mode: 'columns', size, count: Math.ceil(job.n / size) };
+    }
+    if (job.m < 8 * threads) return undefined;
+    const size = 4 * Math.max(2, Math.ceil(job.m / wanted / 4));
+    return { mode: 'rows', size, count: Math.ceil(job.m / size) };
+  }
+
+  /**
+   * Computes `job` on every thread. In 'rows' mode the caller has packed B already. Returns
+   * false (nothing guaranteed about C) if a helper failed to finish its chunk; the helpers are
+   * then given up and the caller must compute the product alone.
+   */
+  run(
+    job: GemmJob,
+    plan: { mode: ChunkMode; size: number; count: number },
+    scratch: number,
+  ): boolean {
+    const { slots, control } = this;
+    this.tag = (this.tag + 1) & TAG_MASK;
+    const p = control + PARAMS;
+    FIELDS.forEach((name, i) => (slots[p + i] = job[name]));
+    this.floats[control + ALPHA] = job.alpha;
+    slots[control + MODE] = plan.mode === 'columns' ? 0 : 1;
+    slots[control + CHUNK_COLUMNS] = plan.mode === 'columns' ? plan.size : 0;
+    slots[control + CHUNK_ROWS] = plan.mode === 'rows' ? plan.size : 0;
+    // TAG before TOTAL, and runChunks loads them the other way round: a claim that still
+    // carries the previous tag can then never be paired with this job's TOTAL.
+    Atomics.store(slots, control + COMPLETED, 0);
+    Atomics.store(slots, control + TAG, this.tag);
+    Atomics.store(slots, control + TOTAL, plan.count);
+    // Publishing the claim word opens the job.
+    Atomics.store(slots, control + CLAIM, this.tag << INDEX_BITS);
+    Atomics.add(slots, control + WAKE, 1);
+    Atomics.notify(slots, control + WAKE);
+    runChunks(this.kernels, slots, control, scratch);
+    this.splitCount += 1;
+    for (;;) {
+      const done = Atomics.load(slots, control + COMPLETED);
+      if (done >= plan.count) return true;
+      if (Atomics.wait(slots, control + COMPLETED, done, HELPER_TIMEOUT_MS) === 'timed-out') {
+        this.giveUp();
+        return false;
+      }
+    }
+  }
+
+  /** Ends the helper threads. */
+  dispose() {
+    Atomics.store(this.slots, this.control + EXIT, 1);
+    Atomics.add(this.slots, this.control + WAKE, 1);
+    Atomics.notify(this.slots, this.control + WAKE);
+    for (const helper of this.helpers) helper.terminate();
+    this.helpers.length = 0;
+  }
+
+  private giveUp() {
+    this.broken = true;
+    this.dispose();
+  }
+}
+
+/**
+ * Starts `count` helper threads for `context`'s products with `spawn` (which makes the thread
+ * and posts it the init message), once. Needs a shared memory; returns the pool, or undefined
+ * where there is none to be had.
+ */
+export function startGemmHelpers(
+  context: KernelContext,
+  count: number,
+  spawn: (init: HelperInit) => Helper,
+): GemmPool | undefined {
+  if (context.pool) return context.pool;
+  if (count < 1 || !context.shared) return undefined;
+  const control = context.allocate(CONTROL_SLOTS * 4);
+  const helpers = Array.from({ length: count }, () =>
+    spawn({
+      memory: context.memory,
+      relaxed: context.relaxed,
+      control,
+      scratch: context.allocate(128),
+    }),
+  );
+  context.pool = new GemmPool(context.kernels, context.memory, control, helpers);
+  return context.pool;
+}
+
+/** Ends `context`'s helper threads, if it has any; products then run on the calling thread. */
+export function stopGemmHelpers(context: KernelContext): void {
+  context.pool?.dispose();
+  context.pool = undefined;
+}
