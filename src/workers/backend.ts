@@ -10,6 +10,7 @@ import { type RaceOptions, raceBackends } from './backend-race';
 import { installWasmConvPatch } from './wasm-conv';
 import { type Helper, type HelperInit, startGemmHelpers } from './gemm-pool';
 import { installWasmAdam, uninstallWasmAdam } from './wasm-adam';
+import { installWasmIdentity } from './wasm-identity';
 import { kernelContext } from './wasm-kernels';
 import { installWasmMatMulPatch, type WasmMatMulMode } from './wasm-matmul';
 
@@ -146,6 +147,8 @@ async function probeWasm(tuning: BackendTuning = {}): Promise<Probe> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   // The app's own matrix product instead of tfjs's (a naive loop for transposed operands).
   installWasmMatMulPatch(tuning.wasmMatMul ?? 'gemm');
+  // tf.clone without a copy (wasm-identity.ts): the tape clones every input a gradient needs.
+  if (tuning.wasmMatMul !== 'tfjs') installWasmIdentity();
   // The conv weight gradient, which tfjs-backend-wasm lacks, and a faster input gradient.
   if (tuning.wasmConvPatch !== false) installWasmConvPatch();
   // The wasm binaries are bundled by Vite and served from this origin.
