@@ -5,10 +5,13 @@
 // (bash bench/setup-pytorch.sh installs it; without it the ratio column says n/a).
 //
 // Options (defaults in brackets):
-//   --backends cpu,wasm1,wasm,webgl,webgpu  [all five] wasm1 = one thread, wasm = one per core
+//   --backends cpu,wasm1,wasm,webgl,webgpu  [all five] wasm = the app's default (its matrix
+//                            product on every core), wasm1 = everything on one thread
 //   --batch 64,256           batch sizes [64,256]
 //   --warmup MS --window MS  per row: warm-up, then the timed window [8000, 20000]
-//   --before                 also time wasm with tfjs's own transposed matMul (lever "before")
+//   --levers                 also, at the first batch size, wasm with the speed levers added one
+//                            at a time from tfjs as shipped, and with the curves in view
+//                            (--before: the first lever row only)
 //   --responsiveness MS      main-thread long tasks and frame intervals while training [60000]
 //   --steps 1000,5000        memory checkpoints on the default backend [1000]; --long = 1000,5000
 //   --row-timeout MS         give up a row that has not taken 3 steps by then [300000]
@@ -33,7 +36,8 @@ const memorySteps = option('steps', args.includes('--long') ? '1000,5000' : '100
   .split(',')
   .map(Number)
   .filter((n) => n > 0);
-const withBefore = args.includes('--before');
+const withLevers = args.includes('--levers');
+const withBefore = withLevers || args.includes('--before');
 const rowTimeoutMs = Number(option('row-timeout', '300000'));
 const failures = [];
 const cores = os.cpus().length;
@@ -43,35 +47,48 @@ const { trainStepMacs, gflops } = await importTs('src/model/flops.ts');
 const { DEFAULT_MODEL_CONFIG } = await importTs('src/model/config.ts');
 const macsPerImage = trainStepMacs(DEFAULT_MODEL_CONFIG).total;
 
-// ---- PyTorch, first, so that it does not compete with the browser ----
+// ---- PyTorch, before and after the browser rows (never beside them) ----
+// The machine's speed drifts by 10 to 20 % over minutes (a shared host), so PyTorch runs on both
+// sides of the app's rows and the ratio divides by the mean of the two.
 const PYTHON = '/usr/bin/python3';
-let pytorch = null;
 let pytorchNote = '';
+const pytorchRuns = [];
+let pytorchAvailable = false;
 if (args.includes('--no-pytorch')) {
   pytorchNote = 'PyTorch skipped (--no-pytorch).';
+} else if (spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' }).status !== 0) {
+  pytorchNote =
+    'PyTorch is not installed, so the ratio column is empty. Install it (Debian, as root): ' +
+    '`bash bench/setup-pytorch.sh` (apt-get install -y python3-torch libopenblas0-pthread), then rerun.';
+  console.log(pytorchNote);
 } else {
-  const probe = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
-  if (probe.status !== 0) {
-    pytorchNote =
-      'PyTorch is not installed, so the ratio column is empty. Install it (Debian, as root): ' +
-      '`bash bench/setup-pytorch.sh` (apt-get install -y python3-torch libopenblas0-pthread), then rerun.';
-    console.log(pytorchNote);
-  } else {
-    console.log('PyTorch reference (bench/pytorch_reference.py) ...');
-    const run = spawnSync(
-      PYTHON,
-      ['bench/pytorch_reference.py', '--batch', batchSizes.join(','), '--threads', '1,2'],
-      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    if (run.status === 0) pytorch = JSON.parse(run.stdout);
-    else pytorchNote = `The PyTorch reference failed (exit ${run.status}); see its output above.`;
-  }
+  pytorchAvailable = true;
 }
-/** PyTorch's best images/s at this batch (1 or 2 threads), the denominator of the ratio. */
-const torchBest = (batch) =>
-  pytorch?.rows
+/** One run of bench/pytorch_reference.py at every batch size, 1 and 2 threads. */
+function runPyTorch(when) {
+  if (!pytorchAvailable) return;
+  console.log(`PyTorch reference (bench/pytorch_reference.py), ${when} ...`);
+  const run = spawnSync(
+    PYTHON,
+    ['bench/pytorch_reference.py', '--batch', batchSizes.join(','), '--threads', '1,2'],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  if (run.status === 0) pytorchRuns.push({ when, ...JSON.parse(run.stdout) });
+  else pytorchNote = `A PyTorch reference run failed (exit ${run.status}); see its output above.`;
+}
+/** PyTorch's best images/s at this batch (1 or 2 threads) in one run. */
+const bestOf = (run, batch) =>
+  run.rows
     .filter((r) => r.batch === batch)
     .reduce((best, r) => (!best || r.imagesPerSec > best.imagesPerSec ? r : best), null);
+/** The denominator of the ratio: the mean over the runs of PyTorch's best at this batch. */
+const torchBest = (batch) => {
+  const best = pytorchRuns.map((run) => bestOf(run, batch)).filter(Boolean);
+  if (best.length === 0) return null;
+  return { imagesPerSec: best.reduce((sum, r) => sum + r.imagesPerSec, 0) / best.length };
+};
+const pytorch = () => pytorchRuns[0] ?? null;
+runPyTorch('before the browser rows');
 
 // ---- The app in Chromium ----
 const { base, stop } = await startPreview(port);
@@ -92,11 +109,54 @@ const state = (page) =>
     };
   });
 
+/**
+ * The speed levers of issue 7 on wasm, added one at a time from tfjs as shipped (the URL knobs
+ * of src/app/trainer-client.ts); the last row is the app as it is, with the curves in view.
+ */
+const LEVERS = [
+  {
+    name: 'wasm-before',
+    label: 'tfjs-backend-wasm as shipped (before the levers)',
+    query: 'backend=wasm&threads=1&gemm=1&matmul=tfjs&adam=tfjs&identity=tfjs',
+  },
+  {
+    name: 'lever-xnnpack',
+    label: '+ transposed products to XNNPACK',
+    query: 'backend=wasm&threads=1&gemm=1&matmul=xnnpack&adam=tfjs&identity=tfjs',
+  },
+  {
+    name: 'lever-gemm',
+    label: '+ the app’s GEMM instead',
+    query: 'backend=wasm&threads=1&gemm=1&adam=tfjs&identity=tfjs',
+  },
+  {
+    name: 'lever-adam',
+    label: '+ fused Adam',
+    query: 'backend=wasm&threads=1&gemm=1&identity=tfjs',
+  },
+  {
+    name: 'lever-identity',
+    label: '+ Identity without a copy',
+    query: 'backend=wasm&threads=1&gemm=1',
+  },
+  {
+    name: 'lever-helper',
+    label: '+ the product on every core (the app’s default)',
+    query: 'backend=wasm',
+  },
+  {
+    name: 'lever-charts',
+    label: 'the app’s default, scrolled to the curves (they redraw 4 times a second)',
+    query: 'backend=wasm',
+    scroll: '[data-tour="curves"]',
+  },
+];
+
 /** URL query of a row: backend, and the benchmark knobs of src/app/trainer-client.ts. */
 function query(name) {
-  if (name === 'wasm1') return 'backend=wasm&threads=1';
-  if (name === 'wasm') return `backend=wasm&threads=${cores}`;
-  if (name === 'wasm-before') return 'backend=wasm&threads=1&matmul=tfjs';
+  const lever = LEVERS.find((l) => l.name === name);
+  if (lever) return lever.query;
+  if (name === 'wasm1') return 'backend=wasm&threads=1&gemm=1';
   return `backend=${name}`;
 }
 
@@ -104,7 +164,7 @@ function query(name) {
  * Opens the app, waits until it is ready (with `batch` applied), presses Train and waits for the
  * first curve point. Returns the page and the times from opening it.
  */
-async function openTraining(q, batch) {
+async function openTraining(q, batch, scroll) {
   const page = await browser.newPage();
   try {
     const t0 = Date.now();
@@ -123,7 +183,9 @@ async function openTraining(q, batch) {
       null,
       { timeout: rowTimeoutMs, polling: 50 },
     );
-    return { page, readyMs, firstLossMs: Date.now() - t0 };
+    const firstLossMs = Date.now() - t0;
+    if (scroll) await page.locator(scroll).scrollIntoViewIfNeeded();
+    return { page, readyMs, firstLossMs };
   } catch (error) {
     await page.close();
     throw error;
@@ -131,13 +193,15 @@ async function openTraining(q, batch) {
 }
 
 const rows = [];
-const names = withBefore ? [...backends, 'wasm-before'] : backends;
+const leverNames = withLevers ? LEVERS.map((l) => l.name) : withBefore ? ['wasm-before'] : [];
+const names = [...backends, ...leverNames];
 for (const batch of batchSizes) {
   for (const name of names) {
-    if (name === 'wasm-before' && batch !== batchSizes[0]) continue;
+    if (leverNames.includes(name) && batch !== batchSizes[0]) continue;
     let page;
     try {
-      const opened = await openTraining(query(name), batch);
+      const lever = LEVERS.find((l) => l.name === name);
+      const opened = await openTraining(query(name), batch, lever?.scroll);
       page = opened.page;
       await page.waitForTimeout(warmupMs);
       // Software GPUs take seconds per step: make sure a few steps are done before timing.
@@ -180,6 +244,8 @@ for (const batch of batchSizes) {
     }
   }
 }
+
+runPyTorch('after the browser rows');
 
 // ---- The default backend (what a visitor gets): responsiveness, first loss, memory ----
 /** Installed before the app's scripts: long tasks and frame intervals of the main thread. */
@@ -287,8 +353,10 @@ stop();
 // ---- Report ----
 const mb = (bytes) => (bytes == null ? 'n/a' : `${(bytes / 2 ** 20).toFixed(1)} MB`);
 const fmtRatio = (r) => (r == null ? 'n/a' : `${r.toFixed(2)}x`);
-const label = (r) =>
-  r.name === 'wasm-before' ? `${r.backend} (before the matMul lever)` : r.backend;
+const label = (r) => {
+  const lever = LEVERS.find((l) => l.name === r.name);
+  return lever ? `${lever.label}: ${r.backend}` : r.backend;
+};
 const table = [
   '| backend | batch | steps/s | images/s | ÷ PyTorch | GFLOP/s | open → first loss point |',
   '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -297,11 +365,13 @@ const table = [
       `| ${label(r)} | ${r.batch} | ${r.stepsPerSec.toFixed(2)} | ${r.imagesPerSec.toFixed(0)} | ` +
       `${fmtRatio(r.ratio)} | ${r.gflops.toFixed(2)} | ${(r.firstLossMs / 1000).toFixed(1)} s |`,
   ),
-  ...(pytorch?.rows ?? []).map(
-    (r) =>
-      `| PyTorch ${pytorch.torch} CPU, ${r.threads} thread${r.threads > 1 ? 's' : ''} | ${r.batch} | ` +
-      `${r.stepsPerSec.toFixed(2)} | ${r.imagesPerSec.toFixed(0)} | ${r === torchBest(r.batch) ? '1 (best)' : fmtRatio(r.imagesPerSec / torchBest(r.batch).imagesPerSec)} | ` +
-      `${gflops(macsPerImage, r.imagesPerSec).toFixed(2)} | |`,
+  ...pytorchRuns.flatMap((run) =>
+    run.rows.map(
+      (r) =>
+        `| PyTorch ${run.torch} CPU, ${r.threads} thread${r.threads > 1 ? 's' : ''}, ${run.when} | ${r.batch} | ` +
+        `${r.stepsPerSec.toFixed(2)} | ${r.imagesPerSec.toFixed(0)} | ${fmtRatio(r.imagesPerSec / torchBest(r.batch).imagesPerSec)} | ` +
+        `${gflops(macsPerImage, r.imagesPerSec).toFixed(2)} | |`,
+    ),
   ),
 ].join('\n');
 const memoryTable = memory.length
@@ -327,7 +397,8 @@ each figure counts the steps the app reported over ${windowMs / 1000} s after a 
 WebGPU and WebGL run on SwiftShader (software) here. GFLOP/s counts the step's matrix products
 (${(macsPerImage / 1e6).toFixed(2)} M multiply-adds per image, src/model/flops.ts). "÷ PyTorch" divides by
 PyTorch's best (1 or 2 threads) at the same batch size, same model and step
-(bench/pytorch_reference.py${pytorch ? `, torch ${pytorch.torch}, BLAS ${pytorch.blas}` : ''}).
+(bench/pytorch_reference.py${pytorch() ? `, torch ${pytorch().torch}, BLAS ${pytorch().blas}` : ''}), averaged over
+its runs before and after the browser rows (the PyTorch rows' own ratio column divides by that mean).
 ${pytorchNote}
 ${
   os.loadavg()[0] > cores

@@ -133,6 +133,8 @@ export interface BackendTuning {
   wasmMatMul?: WasmMatMulMode;
   /** false: tfjs's Adam (fourteen kernels per variable) instead of the fused update. */
   wasmAdam?: boolean;
+  /** false: tfjs-backend-wasm's Identity, which copies (tf.clone). */
+  wasmIdentity?: boolean;
   /**
    * Threads of the app's matrix product, the calling one included (gemm-pool.ts; needs a
    * cross-origin isolated page). 1, no helper thread, where not set: only the trainer sets it.
@@ -148,7 +150,7 @@ async function probeWasm(tuning: BackendTuning = {}): Promise<Probe> {
   // The app's own matrix product instead of tfjs's (a naive loop for transposed operands).
   installWasmMatMulPatch(tuning.wasmMatMul ?? 'gemm');
   // tf.clone without a copy (wasm-identity.ts): the tape clones every input a gradient needs.
-  if (tuning.wasmMatMul !== 'tfjs') installWasmIdentity();
+  if (tuning.wasmIdentity !== false) installWasmIdentity();
   // The conv weight gradient, which tfjs-backend-wasm lacks, and a faster input gradient.
   if (tuning.wasmConvPatch !== false) installWasmConvPatch();
   // The wasm binaries are bundled by Vite and served from this origin.
@@ -181,6 +183,7 @@ async function probeWasm(tuning: BackendTuning = {}): Promise<Probe> {
       (tuning.wasmMatMul === 'tfjs' ? ', tfjs transposed matMul' : '') +
       (tuning.wasmMatMul === 'xnnpack' ? ', XNNPACK matMul' : '') +
       (tuning.wasmAdam === false ? ', tfjs Adam' : '') +
+      (tuning.wasmIdentity === false ? ', copying Identity' : '') +
       (tuning.wasmConvPatch === false ? ', tfjs conv kernels' : ''),
     software: false,
     threads,

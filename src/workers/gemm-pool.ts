@@ -16,6 +16,7 @@
  *   TAG        the current job's tag, TOTAL its chunk count, COMPLETED the chunks done
  *   WAKE       bumped for every job; idle helpers sleep on it with Atomics.wait
  *   EXIT       set to end the helpers
+ *   HELPED     chunks computed by helper threads so far (diagnostics)
  * and then the job's parameters. A claim counts only if its tag is the current job's and its
  * index is below TOTAL, so a helper that wakes late never works on a finished job; a job's
  * parameters are never rewritten while one of its chunks is claimed and not done.
@@ -28,6 +29,7 @@ const TOTAL = 2;
 const COMPLETED = 3;
 const WAKE = 4;
 const EXIT = 5;
+const HELPED = 6;
 const PARAMS = 8;
 /** Int32 slots of the control block. */
 export const CONTROL_SLOTS = 32;
@@ -91,6 +93,7 @@ export function runChunks(
   slots: Int32Array,
   control: number,
   scratch: number,
+  helper = false,
 ): void {
   const floats = new Float32Array(slots.buffer, slots.byteOffset, slots.length);
   for (;;) {
@@ -129,6 +132,7 @@ export function runChunks(
       const i1 = Math.min(m, i0 + slots[control + CHUNK_ROWS]!);
       kernels.gemm(a, sai, sak, packed, c, ldc, bias, m, n, k, act, alpha, scratch, 0, n, i0, i1);
     }
+    if (helper) Atomics.add(slots, control + HELPED, 1);
     if (Atomics.add(slots, control + COMPLETED, 1) + 1 === total) {
       Atomics.notify(slots, control + COMPLETED);
     }
@@ -147,7 +151,7 @@ export function helperLoop(
     Atomics.wait(slots, control + WAKE, wake);
     if (Atomics.load(slots, control + EXIT) !== 0) return;
     wake = Atomics.load(slots, control + WAKE);
-    runChunks(kernels, slots, control, scratch);
+    runChunks(kernels, slots, control, scratch, true);
   }
 }
 
@@ -191,6 +195,11 @@ export class GemmPool {
     this.slots = new Int32Array(memory.buffer);
     this.floats = new Float32Array(memory.buffer);
     this.control = controlOffset / 4;
+  }
+
+  /** Chunks the helper threads have computed so far. */
+  get helperChunks(): number {
+    return Atomics.load(this.slots, this.control + HELPED);
   }
 
   /** Threads that work on a split product, the caller included. */
