@@ -26,9 +26,14 @@ test('the objective is typeset with live values, and beta highlights the KL term
   const elbo = formulas.locator('[data-formula="elbo"] .katex-html');
   const before = await elbo.innerText();
 
+  // Off screen, the formulas hold their values (the page leaves the core to the training)...
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await expect(formulas).not.toBeInViewport();
   await app.train.click();
-  await app.waitForSteps(5);
-  // The values under the terms follow the curves.
+  await app.waitForSteps(8);
+  expect(await elbo.innerText()).toBe(before);
+  // ...and catch up as soon as they are scrolled to; the values under the terms follow the curves.
+  await formulas.scrollIntoViewIfNeeded();
   await expect.poll(() => elbo.innerText()).not.toBe(before);
   const during = await elbo.innerText();
   await app.waitForSteps((await app.steps()) + 5);
@@ -44,6 +49,7 @@ test('the objective is typeset with live values, and beta highlights the KL term
 
   // Pointing at a curve's name highlights its term in the formulas.
   await app.pause.click();
+  await app.viewCurves();
   await page.locator('.recharts-legend-item', { hasText: 'L_D' }).hover();
   await expect(formulas).toHaveAttribute('data-highlight', 'disc');
   // KaTeX's fonts and styles come from this origin: nothing else was asked for.

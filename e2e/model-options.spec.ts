@@ -22,10 +22,10 @@ test.describe('objective switches', () => {
     await app.train.click();
     await app.waitForSteps(8, 120_000);
     // The Dis_l distance curve appears (it is not computed under `pixel`), and is a number.
-    await expect(app.chartLatest('chart-vae')).toContainText(/Dis_l distance \d/);
+    await expect(await app.chartLatest('chart-vae')).toContainText(/Dis_l distance \d/);
     await expect
       .poll(async () => {
-        const text = (await app.chartLatest('chart-vae').textContent()) ?? '';
+        const text = (await (await app.chartLatest('chart-vae')).textContent()) ?? '';
         return Number(/L_rec \(pixel NLL\) ([\d.]+)/.exec(text)?.[1] ?? Number.NaN);
       })
       .toBeLessThan(600);
@@ -38,7 +38,7 @@ test.describe('objective switches', () => {
     const at = await app.steps();
     await app.waitForSteps(at + 5, 120_000);
     await expect(page.getByTestId('chart-gate')).toBeVisible();
-    await expect(app.chartLatest('chart-gate')).toContainText(/D skipped [01]\.\d{3}/);
+    await expect(await app.chartLatest('chart-gate')).toContainText(/D skipped [01]\.\d{3}/);
 
     // Plain GAN, then plain VAE, as one-click special cases.
     await app.specialCase('Plain GAN').click();
@@ -78,7 +78,7 @@ test.describe('conv architecture', () => {
       .poll(async () => (await app.canvasStats('Prior samples')).checksum)
       .not.toBe(before.checksum);
     expect((await app.canvasStats('Reconstructions')).variance).toBeGreaterThan(0);
-    await expect(app.chartLatest('chart-vae')).toContainText(/L_rec \(pixel NLL\) \d/);
+    await expect(await app.chartLatest('chart-vae')).toContainText(/L_rec \(pixel NLL\) \d/);
     // The latent pad decodes the conv decoder in the explorer worker (not the dense TS copy),
     // and draws a picture that is not blank.
     const explorer = new Explorer(page);
@@ -105,7 +105,7 @@ test.describe('conv architecture', () => {
     await expect.poll(() => app.steps(), { timeout: 240_000 }).toBe(1);
     await app.step.click();
     await expect.poll(() => app.steps(), { timeout: 120_000 }).toBe(2);
-    await expect(app.chartLatest('chart-vae')).toContainText(/L_rec \(pixel NLL\) \d/);
+    await expect(await app.chartLatest('chart-vae')).toContainText(/L_rec \(pixel NLL\) \d/);
     await expect
       .poll(async () => (await app.canvasStats('Reconstructions')).checksum)
       .not.toBe(before.checksum);

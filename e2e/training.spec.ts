@@ -10,6 +10,15 @@ test.describe('training on the automatic backend', () => {
     await expect(app.backendName).toHaveText(/^(webgpu|webgl|wasm|cpu)$/);
     await expect(app.runStatus).toHaveText('ready');
     expect(await app.steps()).toBe(0);
+    // On wasm in this cross-origin isolated page, the matrix product runs on every core (up to 4).
+    if ((await app.backendName.textContent()) === 'wasm') {
+      const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+      if (cores > 1) {
+        await expect(app.backendDetail).toContainText(
+          `matrix products on ${Math.min(4, cores)} threads`,
+        );
+      }
+    }
 
     // Before training the pictures already show the untrained model: not blank.
     const before = await app.canvasStats('Prior samples');
@@ -20,6 +29,10 @@ test.describe('training on the automatic backend', () => {
     await app.train.click();
     await expect(app.runStatus).toHaveText('training');
     await app.waitForSteps(15);
+    // Below the fold the curves wait (the page leaves the core to the training)...
+    await expect(app.curvePoints).not.toBeInViewport();
+    await expect(app.curvePoints).toHaveText('0 points');
+    // ...and catch up the moment they are scrolled to.
     await expect.poll(() => app.points()).toBeGreaterThan(3);
     await expect(page.getByTestId('chart-vae')).toBeVisible();
     await expect(page.getByTestId('steps-per-sec')).not.toHaveText(/^0\.0 steps/);
@@ -53,7 +66,7 @@ test.describe('training on the automatic backend', () => {
     await app.reset.click();
     await expect(app.runStatus).toHaveText('ready');
     await expect.poll(() => app.steps()).toBe(0);
-    await expect(app.curvePoints).toHaveText('0 points');
+    await expect.poll(() => app.points()).toBe(0);
     expectNoPageErrors(page);
   });
 

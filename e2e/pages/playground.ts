@@ -46,7 +46,17 @@ export class Playground {
     return Number(match[1]);
   }
 
+  /**
+   * Scrolls the curves into view, as a person does to read them: off screen, the charts and
+   * their captions hold their redraw until they are scrolled to.
+   */
+  async viewCurves() {
+    await this.page.locator('[data-tour="curves"]').scrollIntoViewIfNeeded();
+  }
+
+  /** The number of curve points the charts say they hold (read with the curves in view). */
   async points(): Promise<number> {
+    await this.viewCurves();
     const text = (await this.curvePoints.textContent()) ?? '';
     return Number(/(\d+) points/.exec(text)?.[1] ?? Number.NaN);
   }
@@ -134,8 +144,12 @@ export class Playground {
     return this.page.locator(`[data-formula="${id}"]`);
   }
 
-  /** The latest values a chart shows in its caption, e.g. "L_rec (pixel NLL) 210.3". */
-  chartLatest(testId: string): Locator {
+  /**
+   * The latest values a chart shows in its caption, e.g. "L_rec (pixel NLL) 210.3", with the
+   * curves scrolled into view.
+   */
+  async chartLatest(testId: string): Promise<Locator> {
+    await this.viewCurves();
     return this.page.getByTestId(testId).locator('.chart-latest');
   }
 
