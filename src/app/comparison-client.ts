@@ -89,6 +89,8 @@ export async function startComparison() {
       {
         backend: main.backendRequest,
         datasetsBaseUrl: new URL('datasets/', document.baseURI).href,
+        // The main run's product has the helper threads; two runs' would outnumber the cores.
+        tuning: { wasmGemmThreads: 1 },
       },
       Comlink.proxy(receive),
     );

@@ -7,14 +7,32 @@
 let depth = 0;
 const listeners = new Set<() => void>();
 
+/**
+ * The drag state for the training worker, as one Int32 in shared memory (a cross-origin
+ * isolated page only): non-zero while a drag runs. The worker's matrix product reads it before
+ * each product and leaves its helper threads out meanwhile, so the page gets a core at once,
+ * not after the step that is running (gemm-pool.ts).
+ */
+export const interactionSignal: Int32Array | undefined =
+  typeof SharedArrayBuffer !== 'undefined' &&
+  (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true
+    ? new Int32Array(new SharedArrayBuffer(4))
+    : undefined;
+
+function signal() {
+  if (interactionSignal) Atomics.store(interactionSignal, 0, depth);
+}
+
 /** Marks the start of a drag; call the returned function exactly once when it ends. */
 export function beginInteraction(): () => void {
   depth++;
+  signal();
   let ended = false;
   return () => {
     if (ended) return;
     ended = true;
     depth--;
+    signal();
     if (depth === 0) for (const listener of [...listeners]) listener();
   };
 }

@@ -15,6 +15,7 @@ import {
   comparisonTrain,
   stopComparison,
 } from './comparison-client';
+import { interactionSignal } from './interaction';
 import { acceptWeights } from './explorer-client';
 import { acceptQualityWeights, copySnapshot } from './quality-client';
 import { useAppStore } from './store';
@@ -142,7 +143,14 @@ export async function startTrainer(
     };
     const tuning = benchTuning(location.search);
     await remote.init(
-      { backend, datasetsBaseUrl, tuning, architecture: settings.architecture, weightCopies: true },
+      {
+        backend,
+        datasetsBaseUrl,
+        tuning,
+        architecture: settings.architecture,
+        weightCopies: true,
+        ...(interactionSignal ? { interaction: interactionSignal } : {}),
+      },
       Comlink.proxy(route),
     );
     await remote.setHyperparams(hp);

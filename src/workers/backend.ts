@@ -50,7 +50,11 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-async function activate(name: BackendName, tuning: BackendTuning): Promise<void> {
+async function activate(
+  name: BackendName,
+  tuning: BackendTuning,
+  interaction?: Int32Array,
+): Promise<void> {
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`tf.setBackend('${name}') failed`);
   await tf.ready();
@@ -61,7 +65,7 @@ async function activate(name: BackendName, tuning: BackendTuning): Promise<void>
     const context = kernelContext(tf.backend());
     const helpers = (tuning.wasmGemmThreads ?? 1) - 1;
     if (context && helpers > 0 && tuning.wasmMatMul !== 'tfjs' && tuning.wasmMatMul !== 'xnnpack') {
-      startGemmHelpers(context, helpers, spawnGemmHelper);
+      startGemmHelpers(context, helpers, spawnGemmHelper, interaction);
     }
   }
 }
@@ -215,6 +219,8 @@ export async function selectBackend(
     excludedReason?: string;
     /** `conv` passes over backends that cannot train it (a backend missing a conv kernel). */
     architecture?: Architecture;
+    /** The page's drag state, for the helper threads of the matrix product (gemm-pool.ts). */
+    interaction?: Int32Array;
   } = {},
 ): Promise<BackendInfo> {
   const {
@@ -223,6 +229,7 @@ export async function selectBackend(
     exclude = [],
     excludedReason = 'lost its device earlier in this session',
     architecture = 'mlp',
+    interaction,
   } = options;
   const skipped: BackendInfo['skipped'] = [];
   const candidates =
@@ -275,7 +282,7 @@ export async function selectBackend(
     }
     if (usable.length > 0) break;
     try {
-      await activate(name, tuning);
+      await activate(name, tuning, interaction);
     } catch (error) {
       skipped.push({ name, reason: `failed to start: ${errorText(error)}` });
       continue;
@@ -285,7 +292,7 @@ export async function selectBackend(
   if (usable.length === 1) {
     const [only] = usable;
     try {
-      await activate(only!.name, tuning);
+      await activate(only!.name, tuning, interaction);
       return info(only!.name, requested, only!.probe, skipped);
     } catch (error) {
       skipped.push({ name: only!.name, reason: `failed to start: ${errorText(error)}` });
@@ -295,7 +302,7 @@ export async function selectBackend(
       usable.map(({ name, probe }) => ({
         name,
         detail: probe.detail,
-        activate: () => activate(name, tuning),
+        activate: () => activate(name, tuning, interaction),
       })),
       race!,
     );

@@ -189,6 +189,8 @@ export class GemmPool {
     /** Byte offset of CONTROL_SLOTS zeroed Int32 slots in the shared memory. */
     controlOffset: number,
     private readonly helpers: Helper[],
+    /** While its first value is non-zero, products stay on the calling thread (a page drag). */
+    private readonly hold?: Int32Array,
   ) {
     // A shared memory's buffer stays valid, at its old length, when the memory grows; the
     // control block lies inside that length.
@@ -216,6 +218,7 @@ export class GemmPool {
   ): { mode: ChunkMode; size: number; count: number } | undefined {
     const threads = this.threads;
     if (threads < 2 || job.m * job.n * job.k < MIN_PARALLEL_MACS) return undefined;
+    if (this.hold && Atomics.load(this.hold, 0) !== 0) return undefined;
     const panels = Math.ceil(job.n / 8);
     // About four chunks a thread, so a thread that starts late still gets a share.
     const wanted = 4 * threads;
@@ -291,6 +294,7 @@ export function startGemmHelpers(
   context: KernelContext,
   count: number,
   spawn: (init: HelperInit) => Helper,
+  hold?: Int32Array,
 ): GemmPool | undefined {
   if (context.pool) return context.pool;
   if (count < 1 || !context.shared) return undefined;
@@ -303,7 +307,7 @@ export function startGemmHelpers(
       scratch: context.allocate(128),
     }),
   );
-  context.pool = new GemmPool(context.kernels, context.memory, control, helpers);
+  context.pool = new GemmPool(context.kernels, context.memory, control, helpers, hold);
   return context.pool;
 }
 

@@ -113,6 +113,11 @@ export interface InitRequest {
    * this worker (trainer-api.ts). The page's main run asks for them; the comparison run does not.
    */
   weightCopies?: boolean;
+  /**
+   * The page's drag state in shared memory (src/app/interaction.ts): while non-zero, the matrix
+   * product leaves its helper threads out so the page has a core.
+   */
+  interaction?: Int32Array;
 }
 
 /** Zero-delay yield: a MessageChannel round trip in a worker, setImmediate under Node. */
@@ -250,6 +255,7 @@ export class Trainer {
   private restoresInARow = 0;
   private requestedBackend: BackendRequest = 'auto';
   private tuning: BackendTuning = {};
+  private interaction: Int32Array | undefined;
   private watch: DeviceWatch | undefined;
   /** Backends whose device was lost in this worker: not tried again. */
   private lostBackends: BackendName[] = [];
@@ -289,8 +295,10 @@ export class Trainer {
     this.emit({ type: 'progress', phase: 'backend', fraction: 0, label: 'Starting the backend' });
     try {
       // 'auto' with several fast backends: a short training race decides (backend-race.ts).
+      this.interaction = request.interaction;
       this.backend = await selectBackend(request.backend, {
         tuning: this.tuning,
+        interaction: this.interaction,
         race: { measure: () => measureTrainingSpeed(), cache: indexedDbRaceCache() },
         architecture: request.architecture ?? 'mlp',
       });
@@ -807,6 +815,7 @@ export class Trainer {
     try {
       this.backend = await selectBackend(this.requestedBackend, {
         tuning: this.tuning,
+        interaction: this.interaction,
         exclude: this.lostBackends,
         excludedReason: 'its device was lost earlier in this session',
         architecture: this.settings?.architecture ?? 'mlp',

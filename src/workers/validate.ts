@@ -51,6 +51,21 @@ export function checkInitRequest(request: unknown, listener: unknown) {
   if (typeof listener !== 'function') {
     throw new TrainerInputError('bad-argument', 'init needs a listener function for the events.');
   }
+  const interaction = request.interaction;
+  if (
+    interaction !== undefined &&
+    !(
+      interaction instanceof Int32Array &&
+      interaction.length >= 1 &&
+      typeof SharedArrayBuffer !== 'undefined' &&
+      interaction.buffer instanceof SharedArrayBuffer
+    )
+  ) {
+    throw new TrainerInputError(
+      'bad-argument',
+      `interaction must be an Int32Array over a SharedArrayBuffer, not ${describe(interaction)}.`,
+    );
+  }
 }
 
 const SETTINGS_TYPES: Record<keyof RunSettings, 'string' | 'number'> = {

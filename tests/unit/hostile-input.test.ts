@@ -61,6 +61,15 @@ describe('worker API against hostile input', () => {
       remote.init({ backend: 'cpu', datasetsBaseUrl: '' }, listener),
     );
     expect(noUrl).toMatchObject({ code: 'bad-argument' });
+    // The drag signal must be shared memory the page can write into.
+    const notShared = await refusal(() =>
+      remote.init(
+        { backend: 'cpu', datasetsBaseUrl: '/datasets/', interaction: new Int32Array(1) },
+        listener,
+      ),
+    );
+    expect(notShared).toMatchObject({ code: 'bad-argument' });
+    expect(notShared.message).toMatch(/interaction must be an Int32Array over a SharedArrayBuffer/);
     expect((await remote.getStatus()).status).toBe('idle');
     await remote.init({ backend: 'cpu', datasetsBaseUrl: '/datasets/' }, listener);
     await remote.configure(settings);

@@ -374,6 +374,16 @@ describe('the matrix product on helper threads (gemm-pool.ts)', () => {
     expect(pool.plan({ m: 64, n: 512, k: 784 })).toBeDefined();
   });
 
+  it('leaves every product to the calling thread while the page holds it (a drag)', () => {
+    const hold = new Int32Array(new SharedArrayBuffer(4));
+    const held = new GemmPool(kernels, memory, control, [{ terminate: () => undefined }], hold);
+    expect(held.plan({ m: 64, n: 512, k: 784 })).toBeDefined();
+    Atomics.store(hold, 0, 1);
+    expect(held.plan({ m: 64, n: 512, k: 784 })).toBeUndefined();
+    Atomics.store(hold, 0, 0);
+    expect(held.plan({ m: 64, n: 512, k: 784 })).toBeDefined();
+  });
+
   it('stays right over many products in a row, with the helper working on them', () => {
     const before = pool.splitCount;
     const helped = pool.helperChunks;
