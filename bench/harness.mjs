@@ -1,7 +1,7 @@
 // What every benchmark needs: the production build served by `vite preview` with its COOP/COEP
 // headers, and Debian's Chromium started with the flags of ../shared/ENVIRONMENT.md.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { chromium } from '@playwright/test';
 
 /** Chromium flags: quiet on a closed network, as root, WebGPU through SwiftShader. */
@@ -80,4 +80,58 @@ export async function importTs(entry) {
     output: { file, format: 'esm' },
   });
   return import(`${pathToFileURL(file).href}?t=${Date.now()}`);
+}
+
+/** Jiffies the whole machine spent busy (not idle, not waiting for I/O), from /proc/stat. */
+function machineBusyJiffies() {
+  const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+  const [user, nice, system, , , irq, softirq, steal] = fields.map(Number);
+  return user + nice + system + irq + softirq + steal;
+}
+
+/** Jiffies used by process `root` and its live descendants, reaped children included. */
+function treeJiffies(root) {
+  const parent = new Map();
+  const used = new Map();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      parent.set(Number(name), Number(f[1]));
+      // utime, stime, cutime, cstime
+      used.set(Number(name), Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  let sum = 0;
+  for (const [pid, jiffies] of used) {
+    for (let p = pid; p > 1; p = parent.get(p) ?? 0) {
+      if (p === root) {
+        sum += jiffies;
+        break;
+      }
+    }
+  }
+  return sum;
+}
+
+/**
+ * Watches how much CPU the rest of the machine takes while a benchmark runs: `stop()` returns
+ * the average number of cores used by processes outside this one's tree since the start (on
+ * Linux; null elsewhere). A benchmark on a busy machine can say so itself.
+ */
+export function watchForeignLoad() {
+  if (!existsSync('/proc/stat')) return { stop: () => null };
+  const t0 = Date.now();
+  const busy0 = machineBusyJiffies();
+  const own0 = treeJiffies(process.pid);
+  return {
+    stop() {
+      const seconds = (Date.now() - t0) / 1000;
+      const foreign = machineBusyJiffies() - busy0 - (treeJiffies(process.pid) - own0);
+      return Math.max(0, foreign / 100 / seconds); // USER_HZ is 100 on Linux
+    },
+  };
 }

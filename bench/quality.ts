@@ -24,6 +24,7 @@ import { loadDataset } from '../src/workers/dataset';
 import { toUnitFloats } from '../src/workers/images';
 import { BINARIZE_SEED, IWAE_SEED, SAMPLES_SEED } from '../src/workers/quality-protocol';
 import { BatchSampler } from '../src/workers/trainer';
+import { installAfterWasmStart, installAppWasmKernels } from '../src/workers/wasm-app-kernels';
 import { nodeFetchBytes } from '../tests/helpers/node-fetch-bytes';
 
 function option(args: string[], name: string, fallback: number): number {
@@ -40,7 +41,10 @@ export async function main(args: string[]) {
   const k = option(args, 'k', 5000);
   const nllImages = option(args, 'nll-images', 100);
   const samples = option(args, 'samples', 1000);
+  // The app's own wasm kernels, as its training worker has them (src/workers/wasm-app-kernels.ts).
+  installAppWasmKernels();
   await tf.setBackend('wasm');
+  installAfterWasmStart();
   await tf.ready();
   const data = await loadDataset('mnist', '/datasets/', nodeFetchBytes);
   const manifest = parseClassifierManifest(

@@ -20,7 +20,7 @@
 import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
-import { importTs, launchChromium, startPreview } from './harness.mjs';
+import { importTs, launchChromium, startPreview, watchForeignLoad } from './harness.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -46,6 +46,9 @@ const port = Number(process.env.BENCH_PORT ?? 4179);
 const { trainStepMacs, gflops } = await importTs('src/model/flops.ts');
 const { DEFAULT_MODEL_CONFIG } = await importTs('src/model/config.ts');
 const macsPerImage = trainStepMacs(DEFAULT_MODEL_CONFIG).total;
+
+// What other processes take meanwhile: the figures are only clean when that stays near zero.
+const foreignWatch = watchForeignLoad();
 
 // ---- PyTorch, before and after the browser rows (never beside them) ----
 // The machine's speed drifts by 10 to 20 % over minutes (a shared host), so PyTorch runs on both
@@ -346,6 +349,7 @@ if (memorySteps.length > 0) {
     `${s.rec.toFixed(1)} nats per image and the KL ${s.kl.toFixed(1)} nats.`;
   console.log(recLine);
 }
+const foreignLoad = foreignWatch.stop();
 await context.close();
 await browser.close();
 stop();
@@ -388,10 +392,9 @@ const memoryTable = memory.length
 const report = `# Training throughput
 
 Measured by \`npm run bench\` (bench/throughput.mjs${args.length ? ` ${args.join(' ')}` : ''}) on ${new Date().toISOString().slice(0, 10)}:
-${cores} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), no GPU, load average at the end ${os
-  .loadavg()
-  .map((l) => l.toFixed(1))
-  .join(' ')}, headless Chromium ${chromiumVersion}.
+${cores} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), no GPU, headless Chromium ${chromiumVersion}.
+Other processes than the benchmark's own (PyTorch, Chromium, the preview server) used
+${foreignLoad === null ? 'an unknown share of' : `${foreignLoad.toFixed(2)} cores on average`} of the machine during the run.
 The production build trains the default model (MLP 784-512-16, shared variant) in its worker;
 each figure counts the steps the app reported over ${windowMs / 1000} s after a ${warmupMs / 1000} s warm-up.
 WebGPU and WebGL run on SwiftShader (software) here. GFLOP/s counts the step's matrix products
@@ -401,8 +404,8 @@ PyTorch's best (1 or 2 threads) at the same batch size, same model and step
 its runs before and after the browser rows (the PyTorch rows' own ratio column divides by that mean).
 ${pytorchNote}
 ${
-  os.loadavg()[0] > cores
-    ? `\n**The machine was busy (load average above its ${cores} cores): the figures are contaminated; only rows of this run compare with each other, and roughly.**\n`
+  foreignLoad !== null && foreignLoad > 0.2
+    ? `\n**Other processes took ${foreignLoad.toFixed(2)} cores on average: the figures are contaminated; only rows of this run compare with each other, and roughly.**\n`
     : ''
 }
 ${table}

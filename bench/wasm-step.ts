@@ -10,9 +10,8 @@ import {
 } from '../src/model/config';
 import { trainStepMacs, gflops } from '../src/model/flops';
 import { VaeGan } from '../src/model/vaegan';
-import { installWasmAdam, uninstallWasmAdam } from '../src/workers/wasm-adam';
-import { installWasmConvPatch } from '../src/workers/wasm-conv';
-import { installWasmMatMulPatch, type WasmMatMulMode } from '../src/workers/wasm-matmul';
+import { installAfterWasmStart, installAppWasmKernels } from '../src/workers/wasm-app-kernels';
+import type { WasmMatMulMode } from '../src/workers/wasm-matmul';
 
 export interface StepBenchOptions {
   backend: 'wasm' | 'cpu';
@@ -29,13 +28,12 @@ export interface StepBenchOptions {
 }
 
 export async function run(o: StepBenchOptions) {
-  installWasmMatMulPatch(o.matmul);
-  installWasmConvPatch(); // conv cannot train on wasm without it
+  // Identity always without a copy here; conv cannot train on wasm without the conv kernels.
+  installAppWasmKernels({ matmul: o.matmul });
 
   await tf.setBackend(o.backend);
   await tf.ready();
-  if (o.adam === 'fused') installWasmAdam();
-  else uninstallWasmAdam();
+  installAfterWasmStart({ adam: o.adam === 'fused' });
   const config = { ...DEFAULT_MODEL_CONFIG, variant: o.variant, architecture: o.architecture };
   const model = new VaeGan(config, DEFAULT_HYPERPARAMS);
   const batches = Array.from(

@@ -19,8 +19,7 @@ import {
 } from '../src/model/classifier';
 import { mulberry32 } from '../src/model/random';
 import { type BuiltinDatasetId, loadDataset } from '../src/workers/dataset';
-import { installWasmConvPatch } from '../src/workers/wasm-conv';
-import { installWasmMatMulPatch } from '../src/workers/wasm-matmul';
+import { installAfterWasmStart, installAppWasmKernels } from '../src/workers/wasm-app-kernels';
 import { nodeFetchBytes } from '../tests/helpers/node-fetch-bytes';
 
 export const CLASSIFIER_DIR = path.resolve('public/classifiers');
@@ -162,9 +161,9 @@ async function train(
 
 export async function main(args: string[]) {
   // The conv weight gradient (tfjs-backend-wasm has none) and fast transposed products.
-  installWasmConvPatch();
-  installWasmMatMulPatch();
+  installAppWasmKernels();
   await tf.setBackend('wasm');
+  installAfterWasmStart();
   await tf.ready();
   const ids = option(args, 'datasets', 'mnist,fashion-mnist').split(',') as BuiltinDatasetId[];
   const epochs = Number(option(args, 'epochs', '10'));

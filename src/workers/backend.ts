@@ -7,12 +7,14 @@ import * as tf from '@tensorflow/tfjs';
 import type { Architecture } from '../model/config';
 import type { BackendInfo, BackendName, BackendRequest } from './protocol';
 import { type RaceOptions, raceBackends } from './backend-race';
-import { installWasmConvPatch } from './wasm-conv';
 import { type Helper, type HelperInit, startGemmHelpers } from './gemm-pool';
-import { installWasmAdam, uninstallWasmAdam } from './wasm-adam';
-import { installWasmIdentity } from './wasm-identity';
+import {
+  type AppWasmKernels,
+  installAfterWasmStart,
+  installAppWasmKernels,
+} from './wasm-app-kernels';
 import { kernelContext } from './wasm-kernels';
-import { installWasmMatMulPatch, type WasmMatMulMode } from './wasm-matmul';
+import type { WasmMatMulMode } from './wasm-matmul';
 
 /**
  * Kernels that training the conv architecture runs: the convolution, its input gradient (also
@@ -60,8 +62,7 @@ async function activate(
   await tf.ready();
   // One pass per variable for Adam (wasm-adam.ts), once the backend's memory exists.
   if (name === 'wasm') {
-    if (tuning.wasmAdam === false) uninstallWasmAdam();
-    else installWasmAdam();
+    installAfterWasmStart(appKernels(tuning));
     const context = kernelContext(tf.backend());
     const helpers = (tuning.wasmGemmThreads ?? 1) - 1;
     if (context && helpers > 0 && tuning.wasmMatMul !== 'tfjs' && tuning.wasmMatMul !== 'xnnpack') {
@@ -148,15 +149,22 @@ export interface BackendTuning {
   wasmConvPatch?: boolean;
 }
 
+/** The app's wasm kernels that `tuning` asks for (all of them by default). */
+function appKernels(tuning: BackendTuning): AppWasmKernels {
+  return {
+    matmul: tuning.wasmMatMul ?? 'gemm',
+    identity: tuning.wasmIdentity !== false,
+    conv: tuning.wasmConvPatch !== false,
+    adam: tuning.wasmAdam !== false,
+  };
+}
+
 async function probeWasm(tuning: BackendTuning = {}): Promise<Probe> {
   if (typeof WebAssembly === 'undefined') return { ok: false, reason: 'no WebAssembly' };
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
-  // The app's own matrix product instead of tfjs's (a naive loop for transposed operands).
-  installWasmMatMulPatch(tuning.wasmMatMul ?? 'gemm');
-  // tf.clone without a copy (wasm-identity.ts): the tape clones every input a gradient needs.
-  if (tuning.wasmIdentity !== false) installWasmIdentity();
-  // The conv weight gradient, which tfjs-backend-wasm lacks, and a faster input gradient.
-  if (tuning.wasmConvPatch !== false) installWasmConvPatch();
+  // The app's own matrix product (tfjs's is a naive loop for transposed operands), tf.clone
+  // without a copy, and the conv gradients (one of them missing in tfjs-backend-wasm).
+  installAppWasmKernels(appKernels(tuning));
   // The wasm binaries are bundled by Vite and served from this origin.
   const [plain, simd, threaded] = await Promise.all([
     import('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url'),

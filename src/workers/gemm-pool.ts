@@ -84,6 +84,13 @@ const MODE = ALPHA + 1;
 const CHUNK_COLUMNS = MODE + 1;
 const CHUNK_ROWS = CHUNK_COLUMNS + 1;
 
+/** The current job's integer parameters from the control block. */
+function readJob(slots: Int32Array, control: number): Omit<GemmJob, 'alpha'> {
+  const job = {} as Record<(typeof FIELDS)[number], number>;
+  FIELDS.forEach((name, i) => (job[name] = slots[control + PARAMS + i]!));
+  return job;
+}
+
 /**
  * Claims and computes chunks of the current job until none are left. Runs on every thread;
  * `control` is the Int32 slot index of the control block, `scratch` 128 bytes of this thread's.
@@ -102,25 +109,10 @@ export function runChunks(
     if (Atomics.load(slots, control + TAG) !== claim >>> INDEX_BITS) return;
     const index = claim & INDEX_MASK;
     if (index >= total) return;
-    const p = control + PARAMS;
-    const [a, sai, sak, b, sbk, sbn, packed, c, ldc, bias, m, n, k, act] = FIELDS.map(
-      (_, i) => slots[p + i]!,
-    ) as number[] as [
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-    ];
+    const { a, sai, sak, b, sbk, sbn, packed, c, ldc, bias, m, n, k, act } = readJob(
+      slots,
+      control,
+    );
     const alpha = floats[control + ALPHA]!;
     if (slots[control + MODE] === 0) {
       const j0 = index * slots[control + CHUNK_COLUMNS]!;

@@ -326,28 +326,17 @@ function adamFunction(): FunctionBuilder {
     ...(Array(8).fill('f32') as 'f32'[]),
   ]);
   const [w, m, v, g, wOut, mOut, vOut, n] = [0, 1, 2, 3, 4, 5, 6, 7];
-  const scalars = [8, 9, 10, 11, 12, 13, 14, 15]; // beta1, omb1, beta2, omb2, c1, c2, negLr, eps
-  const splats = scalars.map(() => f.local('v128'));
-  const [b1, omb1, b2, omb2, c1, c2, negLr, eps] = splats as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const [sb1, somb1, sb2, somb2, sc1, sc2, snegLr, seps] = scalars as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  // The scalars are parameters 8 to 15; each also splatted into a vector local.
+  const names = ['beta1', 'omb1', 'beta2', 'omb2', 'c1', 'c2', 'negLr', 'eps'] as const;
+  type Name = (typeof names)[number];
+  const param = Object.fromEntries(names.map((name, k) => [name, 8 + k])) as Record<Name, number>;
+  const vec = Object.fromEntries(names.map((name) => [name, f.local('v128')])) as Record<
+    Name,
+    number
+  >;
+  const { beta1: b1, omb1, beta2: b2, omb2, c1, c2, negLr, eps } = vec;
+  const { beta1: sb1, omb1: somb1, beta2: sb2, omb2: somb2, c1: sc1, c2: sc2 } = param;
+  const { negLr: snegLr, eps: seps } = param;
   const i = f.local('i32');
   const at = f.local('i32');
   const gv = f.local('v128');
@@ -356,7 +345,7 @@ function adamFunction(): FunctionBuilder {
   const gs = f.local('f32');
   const ms = f.local('f32');
   const vs = f.local('f32');
-  scalars.forEach((s, k) => f.get(s).simd('f32x4.splat').set(splats[k]!));
+  for (const name of names) f.get(param[name]).simd('f32x4.splat').set(vec[name]);
   const vector = () => {
     f.get(g).get(at).add().v128Load(0).set(gv);
     // m' = m b1 + g (1 - b1)

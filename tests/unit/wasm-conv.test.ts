@@ -8,6 +8,7 @@ import { installWasmConvPatch, wasmConvKernels } from '../../src/workers/wasm-co
 import { missingConvKernels } from '../../src/workers/backend';
 import { DEFAULT_HYPERPARAMS, DEFAULT_MODEL_CONFIG } from '../../src/model/config';
 import { VaeGan } from '../../src/model/vaegan';
+import { random } from '../helpers/random';
 
 beforeAll(async () => {
   expect(tf.getKernel(tf.Conv2DBackpropFilter, 'wasm')).toBeUndefined(); // tfjs's own gap
@@ -18,13 +19,6 @@ afterAll(async () => {
   await tf.setBackend('cpu');
 });
 
-const random = (n: number, seed: number) => {
-  let s = seed;
-  return Float32Array.from(
-    { length: n },
-    () => ((s = (s * 16807) % 2147483647) / 2147483647) * 2 - 1,
-  );
-};
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** The filter gradient of `f(x, filter)`, summed against a fixed random upstream gradient. */

@@ -20,6 +20,7 @@ import {
   packedLength,
 } from '../../src/workers/wasm-kernels';
 import { gemmInfo, installWasmMatMulPatch, wasmMatMulMode } from '../../src/workers/wasm-matmul';
+import { random } from '../helpers/random';
 
 beforeAll(async () => {
   installWasmMatMulPatch('gemm');
@@ -31,15 +32,6 @@ afterAll(async () => {
   uninstallWasmAdam();
   await tf.setBackend('cpu');
 });
-
-/** Deterministic values in [-1, 1). */
-const random = (n: number, seed: number) => {
-  let s = seed;
-  return Float32Array.from(
-    { length: n },
-    () => ((s = (s * 16807) % 2147483647) / 2147483647) * 2 - 1,
-  );
-};
 
 /** act(A B + bias) in double precision, A [m,k] and B [k,n] given through their layouts. */
 function reference(

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installWasmMatMulPatch, patchedKernels } from '../../src/workers/wasm-matmul';
+import { random } from '../helpers/random';
 
 beforeAll(async () => {
   installWasmMatMulPatch();
@@ -29,14 +30,6 @@ async function onBoth(
   }
   return results as [Float32Array, Float32Array];
 }
-
-const random = (n: number, seed: number) => {
-  let s = seed;
-  return Float32Array.from(
-    { length: n },
-    () => ((s = (s * 16807) % 2147483647) / 2147483647) * 2 - 1,
-  );
-};
 
 function expectClose(a: Float32Array, b: Float32Array) {
   expect(b.length).toBe(a.length);

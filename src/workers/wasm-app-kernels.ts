@@ -1,0 +1,38 @@
+/**
+ * Every kernel the app brings for the tfjs wasm backend, in one place for the workers, the Node
+ * scripts and the benchmarks: the matrix product (wasm-matmul.ts), Identity without a copy
+ * (wasm-identity.ts), the conv gradients (wasm-conv.ts) and the fused Adam update
+ * (wasm-adam.ts). Each can be left out for before/after measurements.
+ */
+import { installWasmAdam, uninstallWasmAdam } from './wasm-adam';
+import { installWasmConvPatch } from './wasm-conv';
+import { installWasmIdentity } from './wasm-identity';
+import { installWasmMatMulPatch, type WasmMatMulMode } from './wasm-matmul';
+
+export interface AppWasmKernels {
+  /** The matrix product: the app's GEMM (default), XNNPACK with transposes, or tfjs's own. */
+  matmul?: WasmMatMulMode;
+  /** false: tfjs-backend-wasm's copying Identity. */
+  identity?: boolean;
+  /** false: tfjs-backend-wasm's conv kernels only (conv then cannot train on wasm). */
+  conv?: boolean;
+  /** false: tfjs's Adam. */
+  adam?: boolean;
+}
+
+/**
+ * Registers the kernels that replace tfjs-backend-wasm's own. Call after importing
+ * @tensorflow/tfjs-backend-wasm and before tf.setBackend('wasm'); then call
+ * installAfterWasmStart once the backend runs.
+ */
+export function installAppWasmKernels(o: AppWasmKernels = {}): void {
+  installWasmMatMulPatch(o.matmul ?? 'gemm');
+  if (o.identity !== false) installWasmIdentity();
+  if (o.conv !== false) installWasmConvPatch();
+}
+
+/** The kernels that need the running wasm backend's memory (the fused Adam update). */
+export function installAfterWasmStart(o: AppWasmKernels = {}): void {
+  if (o.adam === false) uninstallWasmAdam();
+  else installWasmAdam();
+}
