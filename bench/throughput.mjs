@@ -149,7 +149,7 @@ const LEVERS = [
   },
   {
     name: 'lever-charts',
-    label: 'the app’s default, scrolled to the curves (they redraw 4 times a second)',
+    label: 'the app’s default, scrolled to the curves (they redraw twice a second)',
     query: 'backend=wasm',
     scroll: '[data-tour="curves"]',
   },
@@ -232,7 +232,7 @@ for (const batch of batchSizes) {
       rows.push(row);
       console.log(
         `${row.backend} batch ${batch}: ${stepsPerSec.toFixed(2)} steps/s, ${imagesPerSec.toFixed(0)} images/s` +
-          (row.ratio ? `, ${row.ratio.toFixed(2)}x PyTorch` : ''),
+          (row.ratio ? `, ${row.ratio.toFixed(2)}x PyTorch (so far)` : ''),
       );
     } catch (error) {
       // A backend too slow to take 3 steps in time (software GPUs on a busy machine) loses its
@@ -367,7 +367,7 @@ const table = [
   ...rows.map(
     (r) =>
       `| ${label(r)} | ${r.batch} | ${r.stepsPerSec.toFixed(2)} | ${r.imagesPerSec.toFixed(0)} | ` +
-      `${fmtRatio(r.ratio)} | ${r.gflops.toFixed(2)} | ${(r.firstLossMs / 1000).toFixed(1)} s |`,
+      `${fmtRatio(torchBest(r.batch) ? r.imagesPerSec / torchBest(r.batch).imagesPerSec : null)} | ${r.gflops.toFixed(2)} | ${(r.firstLossMs / 1000).toFixed(1)} s |`,
   ),
   ...pytorchRuns.flatMap((run) =>
     run.rows.map(

@@ -25,6 +25,8 @@ export class Explorer {
 
   /** Waits until the explorer holds weights of at least `step` and has laid out the test set. */
   async waitReady(step = 0) {
+    // In view, as a person looks at it: off screen the explorer waits for the newest weights.
+    await this.pad.scrollIntoViewIfNeeded();
     await expect(this.pad).toHaveAttribute('aria-disabled', 'false', { timeout: 90_000 });
     await expect
       .poll(

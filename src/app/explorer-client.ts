@@ -94,18 +94,34 @@ export async function sendUserTestSet(
 
 let pendingWeights: WeightsSnapshot | null = null;
 let loadingWeights = false;
+let inView = true;
+
+/**
+ * Off screen, the explorer keeps only the newest snapshot and loads it when it is scrolled into
+ * view again: re-encoding 2,500 test images every two seconds for nobody took a tenth of the
+ * core the training shares. A new model is always loaded (the pictures and pad start from it).
+ */
+function mayLoad(): boolean {
+  return inView || !get().loaded;
+}
 
 /** Takes a snapshot from the trainer; only the newest one waiting is loaded. */
 export function acceptWeights(snapshot: WeightsSnapshot) {
   pendingWeights = snapshot;
-  if (!loadingWeights) void loadLoop();
+  if (!loadingWeights && mayLoad()) void loadLoop();
+}
+
+/** The explorer panel came into view or left it (LatentExplorer's IntersectionObserver). */
+export function setExplorerInView(visible: boolean) {
+  inView = visible;
+  if (visible && pendingWeights && !loadingWeights) void loadLoop();
 }
 
 async function loadLoop() {
   loadingWeights = true;
   try {
     if (!(await start())) return;
-    while (pendingWeights && api) {
+    while (pendingWeights && api && mayLoad()) {
       const snapshot = pendingWeights;
       pendingWeights = null;
       const previous = get().loaded;

@@ -1,5 +1,7 @@
+import { useEffect, useRef } from 'react';
 import {
   selectTestImage,
+  setExplorerInView,
   setInterpolation,
   setPlane,
   setShowManifold,
@@ -217,12 +219,27 @@ function PadReadout() {
  * own worker from weight copies the trainer sends, so it never waits behind a training step.
  */
 export function LatentExplorer() {
+  const section = useRef<HTMLElement>(null);
+  useEffect(() => {
+    const element = section.current;
+    if (!element || typeof IntersectionObserver === 'undefined') return;
+    // Out of view it waits for the newest weights (explorer-client.ts), 200 px ahead of the fold.
+    const observer = new IntersectionObserver(
+      (entries) => setExplorerInView(entries.some((e) => e.isIntersecting)),
+      { rootMargin: '200px' },
+    );
+    observer.observe(element);
+    return () => {
+      observer.disconnect();
+      setExplorerInView(true);
+    };
+  }, []);
   const status = useExplorerStore((s) => s.status);
   const error = useExplorerStore((s) => s.error);
   const loaded = useExplorerStore((s) => s.loaded);
   const backend = useExplorerStore((s) => s.backend);
   return (
-    <section className="panel latent-explorer" aria-labelledby="latent-heading">
+    <section ref={section} className="panel latent-explorer" aria-labelledby="latent-heading">
       <h2 id="latent-heading">
         Latent space{' '}
         <span className="muted" data-testid="explorer-status">

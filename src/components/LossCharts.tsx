@@ -24,7 +24,7 @@ import {
 /** Rows drawn per chart, whatever the length of the run. */
 const MAX_ROWS = 300;
 /** Charts redraw at most this often. */
-const REDRAW_MS = 250;
+const REDRAW_MS = 500;
 
 interface ChartSpec {
   title: string;
