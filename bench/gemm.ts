@@ -90,7 +90,8 @@ Billions of multiply-adds per second (GMAC/s; one multiply-add is 2 FLOP), each 
 over 0.4 s. "2 threads": the same kernel split over one helper thread (gemm-pool.ts); in the app
 the second core is also the page's, so the gain there is smaller. "tfjs + transposes": XNNPACK
 with the transposed operand copied first (the earlier lever); "tfjs": tfjs-backend-wasm 4.22's own
-kernel, a naive loop whenever an operand is transposed.
+kernel, a naive loop whenever an operand is transposed. The host's speed drifts by up to a third
+within minutes (the same run gave 14 GMAC/s for the first row once): compare columns of one run.
 
 | product | shape | app GEMM, 1 thread | app GEMM, 2 threads | tfjs + transposes | tfjs |
 | --- | --- | ---: | ---: | ---: | ---: |
