@@ -117,7 +117,7 @@ test.describe('training on the automatic backend', () => {
 
 test.describe('forced GPU backends', () => {
   for (const backend of ['webgpu', 'webgl'] as const) {
-    test(`?backend=${backend} trains on ${backend} and says so`, async ({ page }) => {
+    test(`?backend=${backend} trains on ${backend} and says so, with pixel and feature losses`, async ({ page }) => {
       test.setTimeout(240_000);
       const app = new Playground(page);
       await app.open(`?backend=${backend}`);
@@ -135,6 +135,14 @@ test.describe('forced GPU backends', () => {
       await app.pause.click();
       await expect(app.runStatus).toHaveText('paused');
       expect((await app.canvasStats('Prior samples')).variance).toBeGreaterThan(0);
+      // Issue 5 on this backend: the feature reconstruction loss, switched while the run is kept.
+      await app.reconstructionLoss.selectOption('feature');
+      const at = await app.steps();
+      await app.train.click();
+      await app.waitForSteps(at + 3, 180_000);
+      await app.pause.click();
+      await expect(await app.chartLatest('chart-vae')).toContainText(/Dis_l distance \d/);
+      await expect(app.backendName).toHaveText(backend);
       expectNoPageErrors(page);
     });
   }
