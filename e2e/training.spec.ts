@@ -117,7 +117,9 @@ test.describe('training on the automatic backend', () => {
 
 test.describe('forced GPU backends', () => {
   for (const backend of ['webgpu', 'webgl'] as const) {
-    test(`?backend=${backend} trains on ${backend} and says so, with pixel and feature losses`, async ({ page }) => {
+    test(`?backend=${backend} trains on ${backend} and says so, with pixel and feature losses`, async ({
+      page,
+    }) => {
       test.setTimeout(240_000);
       const app = new Playground(page);
       await app.open(`?backend=${backend}`);
