@@ -59,6 +59,7 @@ async function sample(t0) {
       status: s.status,
       backend: s.backend?.name ?? '?',
       numTensors: worker.numTensors,
+      transient: worker.transientTensors ?? 0,
       numBytes: worker.numBytes,
       workerHistory: worker.historyPoints,
       pageHistory: s.series.length,
@@ -83,7 +84,7 @@ for (;;) {
     const row = await sample(t0);
     rows.push(row);
     console.log(
-      `step ${row.step}: ${row.numTensors} tensors, ${(row.numBytes / 1e6).toFixed(1)} MB tensors, ` +
+      `step ${row.step}: ${row.numTensors} tensors (${row.transient} in flight), ${(row.numBytes / 1e6).toFixed(1)} MB tensors, ` +
         `page heap ${row.pageHeap ? (row.pageHeap / 1e6).toFixed(1) : '?'} MB, ` +
         `all ${row.total ? (row.total / 1e6).toFixed(1) : '?'} MB`,
     );
@@ -103,8 +104,12 @@ const mb = (x) => (x === null || x === undefined ? 'n/a' : (x / 1e6).toFixed(1))
 // them at step 50 (the copy of step 0 has none).
 const warm = rows.find((r) => r.step >= Math.max(every, 100)) ?? rows[1] ?? rows[0];
 const trained = rows.filter((r) => r.step >= warm.step);
-const tensors = trained.map((r) => r.numTensors);
+// Held tensors: all of them less the ones that live only until the next report (the metrics
+// of the steps since the last one, readbacks awaiting their data); those come and go with the
+// moment of the sample, and a leak would show in the held count.
+const tensors = trained.map((r) => r.numTensors - r.transient);
 const flat = Math.max(...tensors) === Math.min(...tensors);
+const transient = trained.map((r) => r.transient);
 const range = (key) => {
   const v = trained.map((r) => r[key]).filter((x) => typeof x === 'number');
   return v.length ? `${mb(Math.min(...v))} to ${mb(Math.max(...v))} MB` : 'n/a';
@@ -120,16 +125,17 @@ const lines = [
     `${last.step} steps in ${(last.seconds / 60).toFixed(1)} min (${speed.toFixed(2)} steps/s, ` +
     'checkpoints to IndexedDB every 30 s as in normal use).',
   '',
-  `- tfjs tensors in the training worker after warm-up: ${flat ? `flat at ${tensors[0]}` : `from ${Math.min(...tensors)} to ${Math.max(...tensors)} (not flat)`}.`,
+  `- tfjs tensors held in the training worker after warm-up: ${flat ? `flat at ${tensors[0]}` : `from ${Math.min(...tensors)} to ${Math.max(...tensors)} (not flat)`}` +
+    ` (plus ${Math.min(...transient)} to ${Math.max(...transient)} in flight at the sample: metrics of steps awaiting their report, readbacks awaiting their data).`,
   `- tfjs tensor bytes: ${range('numBytes')}; page JS heap: ${range('pageHeap')}; whole page (all workers, wasm heaps): ${range('total')}.`,
   `- curve history: ${last.workerHistory} points in the worker, ${last.pageHistory} on the page (both capped: pairs merge past 20,000).`,
   errors.length ? `- page errors: ${errors.join('; ')}` : '- no page errors.',
   '',
-  '| step | min | status | tensors | tensor MB | page heap MB | whole page MB | history points (worker / page) |',
+  '| step | min | status | tensors (held + in flight) | tensor MB | page heap MB | whole page MB | history points (worker / page) |',
   '| ---: | --: | :----- | ------: | --------: | -----------: | ------------: | -----------------------------: |',
   ...rows.map(
     (r) =>
-      `| ${r.step} | ${(r.seconds / 60).toFixed(1)} | ${r.status} | ${r.numTensors} | ${mb(r.numBytes)} | ${mb(r.pageHeap)} | ${mb(r.total)} | ${r.workerHistory} / ${r.pageHistory} |`,
+      `| ${r.step} | ${(r.seconds / 60).toFixed(1)} | ${r.status} | ${r.numTensors - r.transient} + ${r.transient} | ${mb(r.numBytes)} | ${mb(r.pageHeap)} | ${mb(r.total)} | ${r.workerHistory} / ${r.pageHistory} |`,
   ),
   '',
 ];

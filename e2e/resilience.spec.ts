@@ -211,6 +211,55 @@ test.describe('nothing leaves the origin', () => {
     expectNoPageErrors(page);
   });
 
+  test('once loaded, it works with the network cut: training, quality, explorer, export', async ({
+    page,
+  }, testInfo) => {
+    test.setTimeout(240_000);
+    const app = new Playground(page);
+    await app.open(`?${SMALL}`);
+    // Loaded: the explorer has its test images, and the quality panel has measured the new
+    // model (step 0) with its classifier.
+    await expect(page.getByRole('list', { name: 'Classes' }).getByRole('listitem')).toHaveCount(
+      10,
+      { timeout: 60_000 },
+    );
+    const fcd = page.getByTestId('quality-main-fcd');
+    await expect
+      .poll(async () => Number((await fcd.textContent()) ?? 'NaN'), { timeout: 90_000 })
+      .toBeGreaterThan(0);
+    const failed: string[] = [];
+    page.on('requestfailed', (r) => failed.push(r.url()));
+    await page.context().setOffline(true);
+    expect(await page.evaluate(() => navigator.onLine)).toBe(false);
+
+    await app.train.click();
+    await app.waitForSteps(10);
+    await app.pause.click();
+    await expect(app.runStatus).toHaveText('paused');
+    const paused = await app.steps();
+    expect((await app.canvasStats('Prior samples')).variance).toBeGreaterThan(0);
+    const measure = page.getByRole('button', { name: 'Measure now' });
+    await expect(measure).toBeEnabled({ timeout: 60_000 });
+    await measure.click();
+    await expect(page.getByTestId('quality-main')).toHaveAttribute('data-step', String(paused), {
+      timeout: 90_000,
+    });
+    // FCD too: the classifier came with the first weights, before the network went.
+    expect(Number(await fcd.textContent())).toBeGreaterThan(0);
+    await expect(page.getByText(/network may be down/)).toHaveCount(0);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export weights (.zip)' }).click(),
+    ]);
+    const file = testInfo.outputPath('offline-run.zip');
+    await download.saveAs(file);
+    expect(download.suggestedFilename()).toMatch(/\.zip$/);
+    // Nothing it did needed the network.
+    expect(failed).toEqual([]);
+    await page.context().setOffline(false);
+    expectNoPageErrors(page);
+  });
+
   test('the policy is enforced: the page and the training worker cannot reach another origin', async ({
     page,
   }) => {

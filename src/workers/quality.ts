@@ -109,6 +109,10 @@ export class QualityEvaluator {
       retired: false,
     });
     if (previous) this.retire(previous);
+    // Fetch what measuring this data set needs now, while the page is surely online: a later
+    // measurement then works offline. A failure here is only reported by that measurement
+    // (which tries again).
+    void Promise.allSettled([this.testSet(snapshot.dataset), this.classifier(snapshot.dataset)]);
     return { step: snapshot.step };
   }
 
@@ -270,12 +274,12 @@ export class QualityEvaluator {
         new TextDecoder().decode(await this.fetchBytes(`${base}manifest.json`)),
       );
     } catch (error) {
-      throw new Error(
-        `No classifier manifest (${errorText(error)}); run npm run train:classifiers`,
-        {
-          cause: error,
-        },
-      );
+      const text = errorText(error);
+      // Not there (a checkout without the classifiers) or not reachable (offline): different fixes.
+      const fix = /HTTP 404/.test(text)
+        ? 'run npm run train:classifiers'
+        : 'the network may be down; the next measurement tries again';
+      throw new Error(`No classifier manifest (${text}); ${fix}`, { cause: error });
     }
     const entry = parseClassifierManifest(manifestJson).classifiers[id];
     if (!entry) throw new Error(`No classifier for ${id}; run npm run train:classifiers`);

@@ -235,6 +235,8 @@ export class Trainer {
   private step = 0;
   /** Metrics of the steps not yet reported, [7] each, kept on the device: no readback per step. */
   private pending: tf.Tensor1D[] = [];
+  /** Readback tensors awaiting their data (the report's and the pictures'), for getMemory. */
+  private readbacks = 0;
   private loop: Promise<void> | undefined;
   /** Bumped whenever the model is replaced, so a stale loop or render stops at once. */
   private generation = 0;
@@ -526,6 +528,11 @@ export class Trainer {
     const m = tf.memory();
     return {
       numTensors: m.numTensors,
+      /**
+       * Of those, the ones that only live between two reports: the metrics of the steps since
+       * the last report (one small tensor a step) and the readbacks awaiting their data.
+       */
+      transientTensors: this.pending.length + this.readbacks,
       numBytes: m.numBytes,
       numDataBuffers: m.numDataBuffers,
       backend: this.backend?.name ?? null,
@@ -644,6 +651,7 @@ export class Trainer {
     const readback = tf.tidy(() => tf.concat([tf.stack(list).reshape([-1]), weightProbe(model)]));
     tf.dispose(list);
     let raw: Float32Array;
+    this.readbacks += 1;
     try {
       // Waits for the queued GPU work too: natural back-pressure.
       raw = (await unlessLost(this.watch, readback.data())) as Float32Array;
@@ -652,6 +660,7 @@ export class Trainer {
       throw error;
     } finally {
       readback.dispose();
+      this.readbacks -= 1;
     }
     if (this.watch?.isLost()) return 'lost';
     if (generation !== this.generation) return 'ok';
@@ -866,10 +875,12 @@ export class Trainer {
       return tf.concat([recon, samples, model.decode(z)], 0); // [total, pixels]
     });
     let data: Float32Array;
+    this.readbacks += 1;
     try {
       data = (await unlessLost(this.watch, stacked.data())) as Float32Array;
     } finally {
       stacked.dispose();
+      this.readbacks -= 1;
     }
     if (generation !== this.generation) return;
     const { image, reconCount } = display;

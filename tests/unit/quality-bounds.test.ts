@@ -199,3 +199,48 @@ describe('quality worker API over a MessageChannel', () => {
     ).rejects.toThrow(/No weights yet/);
   });
 });
+
+describe('quality worker without a network', () => {
+  it('measures the bounds offline, names the network for FCD, and gets the classifier once back', async () => {
+    let online = true;
+    let missing = false;
+    const fetchBytes: typeof nodeFetchBytes = async (url, onProgress) => {
+      if (url.includes('/classifiers/')) {
+        if (!online) throw new Error(`Failed to fetch ${url}: TypeError: Failed to fetch`);
+        if (missing) throw new Error(`Failed to fetch ${url}: HTTP 404 Not Found`);
+      }
+      return nodeFetchBytes(url, onProgress);
+    };
+    const api = createQualityApi({ fetchBytes });
+    await api.init({
+      backend: 'cpu',
+      datasetsBaseUrl: '/datasets/',
+      classifiersBaseUrl: '/classifiers/',
+    });
+    online = false;
+    await api.loadWeights('main', {
+      step: 1,
+      modelId: 7,
+      dataset: 'mnist',
+      latentDim,
+      encoder: await saveNetwork(model.encoder),
+      decoder: await saveNetwork(model.decoder),
+    });
+    const request = { run: 'main', k: 1, images: 10, samples: 100 } as const;
+    const offline = await api.evaluate(request);
+    expect(Number.isFinite(offline.elbo)).toBe(true);
+    expect(offline.fcd).toBeNull();
+    expect(offline.classifierError).toMatch(
+      /network may be down; the next measurement tries again/,
+    );
+    expect(offline.classifierError).not.toMatch(/train:classifiers/);
+    online = true;
+    missing = true;
+    expect((await api.evaluate(request)).classifierError).toMatch(/run npm run train:classifiers/);
+    missing = false;
+    const back = await api.evaluate(request);
+    expect(back.classifierError).toBe('');
+    expect(Number.isFinite(back.fcd!)).toBe(true);
+    await api.dispose();
+  });
+});
