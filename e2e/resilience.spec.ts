@@ -1,5 +1,6 @@
 import type { Page } from '@playwright/test';
 import { browserErrors, expect, expectNoPageErrors, test } from './fixtures';
+import { Explorer } from './pages/explorer';
 import { Playground } from './pages/playground';
 
 /** A small model keeps these tests quick on the CPU; the faults do not depend on its size. */
@@ -244,6 +245,16 @@ test.describe('nothing leaves the origin', () => {
     await expect(page.getByTestId('quality-main')).toHaveAttribute('data-step', String(paused), {
       timeout: 90_000,
     });
+    // The explorer takes the paused weights and the pad still decodes.
+    const explorer = new Explorer(page);
+    await explorer.waitReady(paused);
+    await explorer.pad.focus();
+    const before = (await explorer.grey(explorer.decoded)).join(',');
+    await page.keyboard.press('ArrowLeft');
+    await page.keyboard.press('ArrowUp');
+    await expect
+      .poll(async () => (await explorer.grey(explorer.decoded)).join(','))
+      .not.toBe(before);
     // FCD too: the classifier came with the first weights, before the network went.
     expect(Number(await fcd.textContent())).toBeGreaterThan(0);
     await expect(page.getByText(/network may be down/)).toHaveCount(0);
