@@ -337,7 +337,9 @@ for (const steps of memorySteps) {
     };
   });
   memory.push({ steps, seconds: (Date.now() - trainStart) / 1000, ...d });
-  console.log(`after ${d.worker.step} steps: ${d.worker.numTensors} tensors`);
+  console.log(
+    `after ${d.worker.step} steps: ${d.worker.numTensors} tensors (${d.worker.transientTensors ?? 0} in flight)`,
+  );
 }
 if (memorySteps.length > 0) {
   await page.getByRole('button', { name: 'Pause' }).click();
@@ -380,11 +382,11 @@ const table = [
 ].join('\n');
 const memoryTable = memory.length
   ? [
-      '| steps | after | tensors (worker) | tensor bytes | wasm memory | trainer worker memory | page JS heap | all of the page |',
+      '| steps | after | tensors (worker: held + in flight) | tensor bytes | wasm memory | trainer worker memory | page JS heap | all of the page |',
       '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
       ...memory.map(
         (m) =>
-          `| ${m.worker.step} | ${m.seconds.toFixed(0)} s | ${m.worker.numTensors} | ${mb(m.worker.tensorBytes)} | ` +
+          `| ${m.worker.step} | ${m.seconds.toFixed(0)} s | ${m.worker.numTensors - (m.worker.transientTensors ?? 0)} + ${m.worker.transientTensors ?? 0} | ${mb(m.worker.tensorBytes)} | ` +
           `${mb(m.worker.wasmMemoryBytes)} | ${mb(m.trainerBytes)} | ${mb(m.pageHeap)} | ${mb(m.totalBytes)} |`,
       ),
     ].join('\n')
