@@ -208,13 +208,18 @@ test('with the WebGPU backend training and the worker decoding the pad, the expl
   await explorer.waitReady(2);
   await expect(page.getByTestId('pad-readout')).toContainText('decoded in the explorer worker');
 
-  await explorer.pad.scrollIntoViewIfNeeded();
-  const box = (await explorer.pad.boundingBox())!;
-  await page.mouse.move(box.x + box.width * 0.1, box.y + box.height * 0.1);
+  // Positions inside the pad, taken when the pointer moves (the section's layout may still
+  // change as its parts fill in, so a box measured earlier can point elsewhere).
+  const at = async (fx: number, fy: number) => {
+    const box = (await explorer.pad.boundingBox())!;
+    return { x: box.width * fx, y: box.height * fy };
+  };
+  await explorer.pad.hover({ position: await at(0.1, 0.1) });
   await page.mouse.down();
   await expect.poll(async () => (await explorer.handleFraction()).fx).toBeCloseTo(0.1, 1);
   const before = await explorer.grey(explorer.decoded);
-  await page.mouse.move(box.x + box.width * 0.9, box.y + box.height * 0.9, { steps: 5 });
+  await explorer.pad.hover({ position: await at(0.5, 0.5) });
+  await explorer.pad.hover({ position: await at(0.9, 0.9) });
   await page.mouse.up();
   await expect
     .poll(async () => maxDiff(await explorer.grey(explorer.decoded), before))
