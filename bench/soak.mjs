@@ -59,7 +59,7 @@ async function sample(t0) {
       status: s.status,
       backend: s.backend?.name ?? '?',
       numTensors: worker.numTensors,
-      transient: worker.transientTensors ?? 0,
+      transient: worker.transientTensors,
       numBytes: worker.numBytes,
       workerHistory: worker.historyPoints,
       pageHistory: s.series.length,

@@ -90,6 +90,11 @@ const torchBest = (batch) => {
   if (best.length === 0) return null;
   return { imagesPerSec: best.reduce((sum, r) => sum + r.imagesPerSec, 0) / best.length };
 };
+/** Images/s as a multiple of PyTorch's (the mean of its runs so far), or null without PyTorch. */
+const ratioToTorch = (imagesPerSec, batch) => {
+  const torch = torchBest(batch);
+  return torch ? imagesPerSec / torch.imagesPerSec : null;
+};
 const pytorch = () => pytorchRuns[0] ?? null;
 runPyTorch('before the browser rows');
 
@@ -218,21 +223,20 @@ for (const batch of batchSizes) {
       const seconds = (Date.now() - t0) / 1000;
       const stepsPerSec = (b.step - a.step) / seconds;
       const imagesPerSec = stepsPerSec * batch;
-      const torch = torchBest(batch);
       const row = {
         name,
         backend: b.backend,
         batch,
         stepsPerSec,
         imagesPerSec,
-        ratio: torch ? imagesPerSec / torch.imagesPerSec : null,
         gflops: gflops(macsPerImage, imagesPerSec),
         firstLossMs: opened.firstLossMs,
       };
       rows.push(row);
+      const soFar = ratioToTorch(imagesPerSec, batch);
       console.log(
         `${row.backend} batch ${batch}: ${stepsPerSec.toFixed(2)} steps/s, ${imagesPerSec.toFixed(0)} images/s` +
-          (row.ratio ? `, ${row.ratio.toFixed(2)}x PyTorch (so far)` : ''),
+          (soFar ? `, ${soFar.toFixed(2)}x PyTorch (so far)` : ''),
       );
     } catch (error) {
       // A backend too slow to take 3 steps in time (software GPUs on a busy machine) loses its
@@ -338,7 +342,7 @@ for (const steps of memorySteps) {
   });
   memory.push({ steps, seconds: (Date.now() - trainStart) / 1000, ...d });
   console.log(
-    `after ${d.worker.step} steps: ${d.worker.numTensors} tensors (${d.worker.transientTensors ?? 0} in flight)`,
+    `after ${d.worker.step} steps: ${d.worker.numTensors} tensors (${d.worker.transientTensors} in flight)`,
   );
 }
 if (memorySteps.length > 0) {
@@ -369,13 +373,13 @@ const table = [
   ...rows.map(
     (r) =>
       `| ${label(r)} | ${r.batch} | ${r.stepsPerSec.toFixed(2)} | ${r.imagesPerSec.toFixed(0)} | ` +
-      `${fmtRatio(torchBest(r.batch) ? r.imagesPerSec / torchBest(r.batch).imagesPerSec : null)} | ${r.gflops.toFixed(2)} | ${(r.firstLossMs / 1000).toFixed(1)} s |`,
+      `${fmtRatio(ratioToTorch(r.imagesPerSec, r.batch))} | ${r.gflops.toFixed(2)} | ${(r.firstLossMs / 1000).toFixed(1)} s |`,
   ),
   ...pytorchRuns.flatMap((run) =>
     run.rows.map(
       (r) =>
         `| PyTorch ${run.torch} CPU, ${r.threads} thread${r.threads > 1 ? 's' : ''}, ${run.when} | ${r.batch} | ` +
-        `${r.stepsPerSec.toFixed(2)} | ${r.imagesPerSec.toFixed(0)} | ${fmtRatio(r.imagesPerSec / torchBest(r.batch).imagesPerSec)} | ` +
+        `${r.stepsPerSec.toFixed(2)} | ${r.imagesPerSec.toFixed(0)} | ${fmtRatio(ratioToTorch(r.imagesPerSec, r.batch))} | ` +
         `${gflops(macsPerImage, r.imagesPerSec).toFixed(2)} | |`,
     ),
   ),
@@ -386,7 +390,7 @@ const memoryTable = memory.length
       '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
       ...memory.map(
         (m) =>
-          `| ${m.worker.step} | ${m.seconds.toFixed(0)} s | ${m.worker.numTensors - (m.worker.transientTensors ?? 0)} + ${m.worker.transientTensors ?? 0} | ${mb(m.worker.tensorBytes)} | ` +
+          `| ${m.worker.step} | ${m.seconds.toFixed(0)} s | ${m.worker.numTensors - m.worker.transientTensors} + ${m.worker.transientTensors} | ${mb(m.worker.tensorBytes)} | ` +
           `${mb(m.worker.wasmMemoryBytes)} | ${mb(m.trainerBytes)} | ${mb(m.pageHeap)} | ${mb(m.totalBytes)} |`,
       ),
     ].join('\n')

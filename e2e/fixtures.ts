@@ -1,4 +1,5 @@
-import { test as base, expect, type Page } from '@playwright/test';
+import { readFile } from 'node:fs/promises';
+import { test as base, expect, type Locator, type Page } from '@playwright/test';
 
 /** What the browser reported while a test ran: uncaught errors and `console.error` calls. */
 export interface BrowserErrors {
@@ -57,3 +58,17 @@ export function expectNoPageErrors(page: Page): void {
 }
 
 export { expect };
+
+/**
+ * Clicks a button and returns the file it downloads (a real download event, saved to `path`):
+ * its bytes and the name the page suggested for it.
+ */
+export async function download(
+  page: Page,
+  button: Locator,
+  path: string,
+): Promise<{ bytes: Buffer; name: string }> {
+  const [event] = await Promise.all([page.waitForEvent('download'), button.click()]);
+  await event.saveAs(path);
+  return { bytes: await readFile(path), name: event.suggestedFilename() };
+}

@@ -1,15 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { strFromU8, unzipSync } from 'fflate';
-import type { Download, Locator, Page } from '@playwright/test';
-import { expect, expectNoPageErrors, test } from './fixtures';
+import type { Page } from '@playwright/test';
+import { download, expect, expectNoPageErrors, test } from './fixtures';
 import { Playground } from './pages/playground';
-
-/** Clicks a button and returns the file it downloads (a real download event, saved to disk). */
-async function download(page: Page, button: Locator, path: string): Promise<Buffer> {
-  const [event] = await Promise.all([page.waitForEvent('download'), button.click()]);
-  await (event as Download).saveAs(path);
-  return readFile(path);
-}
 
 /** Curve points in the page's store (the label on the charts is throttled). */
 const curveSteps = (page: Page) =>
@@ -42,7 +34,7 @@ test.describe('keep and share a run', () => {
 
     // Export: a real download, saved and opened here.
     const zipPath = testInfo.outputPath('run.zip');
-    const zip = await download(
+    const { bytes: zip } = await download(
       page,
       page.getByRole('button', { name: 'Export weights (.zip)' }),
       zipPath,
@@ -74,7 +66,7 @@ test.describe('keep and share a run', () => {
         page.getByRole('button', { name: 'Curves (CSV)' }),
         testInfo.outputPath('curves.csv'),
       )
-    ).toString();
+    ).bytes.toString();
     const lines = csv.trim().split('\n');
     expect(lines[0]).toBe(
       'step,time_s,reconstruction,kl,discriminator,generator,dReal,dRecon,dPrior,featureRec,skipD,skipG,stepsPerSec',
@@ -83,7 +75,7 @@ test.describe('keep and share a run', () => {
     expect(Number(lines[lines.length - 1]!.split(',')[0])).toBe(steps);
 
     // A picture as PNG, at the canvas's own size.
-    const png = await download(
+    const { bytes: png } = await download(
       page,
       page.getByRole('button', { name: 'Prior samples (PNG)' }),
       testInfo.outputPath('samples.png'),

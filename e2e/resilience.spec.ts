@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { browserErrors, expect, expectNoPageErrors, test } from './fixtures';
+import { browserErrors, download, expect, expectNoPageErrors, test } from './fixtures';
 import { Explorer } from './pages/explorer';
 import { Playground } from './pages/playground';
 
@@ -189,11 +189,11 @@ test.describe('nothing leaves the origin', () => {
       { timeout: 60_000 },
     );
     await page.getByLabel(/Show the decoded plane behind the pad/).check();
-    const [download] = await Promise.all([
-      page.waitForEvent('download'),
-      page.getByRole('button', { name: 'Export weights (.zip)' }).click(),
-    ]);
-    await download.saveAs(testInfo.outputPath('run.zip'));
+    await download(
+      page,
+      page.getByRole('button', { name: 'Export weights (.zip)' }),
+      testInfo.outputPath('run.zip'),
+    );
     await page.getByRole('button', { name: 'Curves (CSV)' }).click();
 
     expect(requests.length).toBeGreaterThan(5);
@@ -258,13 +258,12 @@ test.describe('nothing leaves the origin', () => {
     // FCD too: the classifier came with the first weights, before the network went.
     expect(Number(await fcd.textContent())).toBeGreaterThan(0);
     await expect(page.getByText(/network may be down/)).toHaveCount(0);
-    const [download] = await Promise.all([
-      page.waitForEvent('download'),
-      page.getByRole('button', { name: 'Export weights (.zip)' }).click(),
-    ]);
-    const file = testInfo.outputPath('offline-run.zip');
-    await download.saveAs(file);
-    expect(download.suggestedFilename()).toMatch(/\.zip$/);
+    const zip = await download(
+      page,
+      page.getByRole('button', { name: 'Export weights (.zip)' }),
+      testInfo.outputPath('offline-run.zip'),
+    );
+    expect(zip.name).toMatch(/\.zip$/);
     // Nothing it did needed the network.
     expect(failed).toEqual([]);
     await page.context().setOffline(false);

@@ -1,9 +1,7 @@
 import { type RefObject, startTransition, useEffect, useState } from 'react';
+import { watchInView } from './in-view';
 import { isInteracting, onInteractionEnd } from './interaction';
 import { useAppStore } from './store';
-
-/** How far outside the viewport a panel still counts as in view (it redraws before it shows). */
-const VIEW_MARGIN = '200px';
 
 /**
  * The store's curve version, followed at most every `ms`: curve points arrive up to 10 times a
@@ -38,21 +36,16 @@ export function useThrottledMetricsVersion(ms = 250, target?: RefObject<Element 
     });
     const unlisten = onInteractionEnd(release);
     const element = target?.current;
-    const observer =
-      element && typeof IntersectionObserver !== 'undefined'
-        ? new IntersectionObserver(
-            (entries) => {
-              inView = entries.some((e) => e.isIntersecting);
-              release();
-            },
-            { rootMargin: VIEW_MARGIN },
-          )
-        : undefined;
-    if (element) observer?.observe(element);
+    const unwatch = element
+      ? watchInView(element, (visible) => {
+          inView = visible;
+          release();
+        })
+      : undefined;
     return () => {
       unsubscribe();
       unlisten();
-      observer?.disconnect();
+      unwatch?.();
       if (timer !== null) clearTimeout(timer);
     };
   }, [ms, target]);

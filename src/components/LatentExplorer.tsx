@@ -7,6 +7,7 @@ import {
   setShowManifold,
 } from '../app/explorer-client';
 import { useExplorerStore } from '../app/explorer-store';
+import { watchInView } from '../app/in-view';
 import { GridCanvas } from './GridCanvas';
 import { IndexField } from './IndexField';
 import { InterpolationPanel } from './InterpolationPanel';
@@ -222,15 +223,11 @@ export function LatentExplorer() {
   const section = useRef<HTMLElement>(null);
   useEffect(() => {
     const element = section.current;
-    if (!element || typeof IntersectionObserver === 'undefined') return;
-    // Out of view it waits for the newest weights (explorer-client.ts), 200 px ahead of the fold.
-    const observer = new IntersectionObserver(
-      (entries) => setExplorerInView(entries.some((e) => e.isIntersecting)),
-      { rootMargin: '200px' },
-    );
-    observer.observe(element);
+    if (!element) return;
+    // Out of view it waits for the newest weights (explorer-client.ts).
+    const unwatch = watchInView(element, setExplorerInView);
     return () => {
-      observer.disconnect();
+      unwatch();
       setExplorerInView(true);
     };
   }, []);

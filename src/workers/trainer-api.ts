@@ -118,8 +118,7 @@ export function createTrainerApi(deps: TrainerDeps & { fetchBytes: FetchBytes })
         step: trainer.getStatus().step,
         backend: tf.getBackend(),
         numTensors: memory.numTensors,
-        /** Of those, the metrics awaiting their report and the readbacks awaiting their data. */
-        transientTensors: trainer.getMemory().transientTensors,
+        transientTensors: trainer.transientTensors,
         tensorBytes: memory.numBytes,
         /** Size of the wasm backend's linear memory (it only grows). */
         wasmMemoryBytes: wasm?.HEAPU8?.byteLength ?? null,

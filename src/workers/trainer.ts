@@ -523,16 +523,20 @@ export class Trainer {
     return { ...this.hp };
   }
 
+  /**
+   * Of this worker's tensors, the ones that only live between two reports: the metrics of the
+   * steps since the last report (one small tensor a step) and the readbacks awaiting their data.
+   */
+  get transientTensors(): number {
+    return this.pending.length + this.readbacks;
+  }
+
   /** tfjs memory in this worker (tensor count and bytes), for the soak benchmark. */
   getMemory() {
     const m = tf.memory();
     return {
       numTensors: m.numTensors,
-      /**
-       * Of those, the ones that only live between two reports: the metrics of the steps since
-       * the last report (one small tensor a step) and the readbacks awaiting their data.
-       */
-      transientTensors: this.pending.length + this.readbacks,
+      transientTensors: this.transientTensors,
       numBytes: m.numBytes,
       numDataBuffers: m.numDataBuffers,
       backend: this.backend?.name ?? null,
