@@ -12,6 +12,8 @@ import * as tf from '@tensorflow/tfjs';
 
 interface AdamInternals {
   iterations_: number;
+  beta1: number;
+  beta2: number;
   accBeta1: tf.Variable;
   accBeta2: tf.Variable;
   accumulatedFirstMoment: { originalName: string; variable: tf.Variable }[];
@@ -40,6 +42,49 @@ export function snapshotAdam(opt: tf.AdamOptimizer): AdamSnapshot {
     accBeta2: tf.clone(o.accBeta2) as tf.Scalar,
     m: (o.accumulatedFirstMoment ?? []).map((e) => tf.clone(e.variable)),
     v: (o.accumulatedSecondMoment ?? []).map((e) => tf.clone(e.variable)),
+  };
+}
+
+/**
+ * beta^(iterations + 1) exactly as Adam holds it after `iterations` updates: a float32 running
+ * product that starts at beta and multiplies by beta once per update (tfjs's AdamOptimizer),
+ * so a state rebuilt from the count alone continues bit for bit on the CPU and wasm backends.
+ * Zero and denormal powers are the true values of long runs: beta = 0.5 reaches 0 after 149
+ * updates; 0.999 sinks into the denormals after about 87,000 and stops there for good, at
+ * 500 * 2^-149, where multiplying by 0.999 rounds back to the same value. The loop ends at
+ * such a fixed point, so any count costs at most about 100,000 multiplications.
+ */
+export function adamBetaPower(beta: number, iterations: number): number {
+  if (!Number.isSafeInteger(iterations) || iterations < 0) {
+    throw new RangeError(`Adam iteration count ${iterations} is not a whole number >= 0`);
+  }
+  const b = Math.fround(beta);
+  let power = b;
+  for (let i = 0; i < iterations; i++) {
+    const next = Math.fround(power * b);
+    if (next === power) break;
+    power = next;
+  }
+  return power;
+}
+
+/**
+ * Adam's state for `iterations` updates with the given moments: the beta powers follow from
+ * the count (adamBetaPower), so nothing that can underflow needs to be stored.
+ */
+export function adamStateAt(
+  opt: tf.AdamOptimizer,
+  iterations: number,
+  m: tf.Tensor[],
+  v: tf.Tensor[],
+): AdamSnapshot {
+  const o = internals(opt);
+  return {
+    iterations,
+    accBeta1: tf.scalar(adamBetaPower(o.beta1, iterations)),
+    accBeta2: tf.scalar(adamBetaPower(o.beta2, iterations)),
+    m,
+    v,
   };
 }
 

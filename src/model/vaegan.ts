@@ -97,7 +97,7 @@ export class VaeGan {
   private readonly optVae: TunableAdam;
   private readonly optD: TunableAdam;
   private readonly optG: TunableAdam;
-  private readonly nextSeed: () => number;
+  private nextSeed: () => number = () => 0;
   /** Training steps taken by this model. */
   steps = 0;
   /** Noise seeds drawn so far; a restored run skips as many to continue the same stream. */
@@ -122,8 +122,24 @@ export class VaeGan {
     this.optVae = new TunableAdam(hp.lrVae, 0.9, 0.999);
     this.optD = new TunableAdam(hp.lrD, GAN_ADAM_BETA1, 0.999);
     this.optG = new TunableAdam(hp.lrG, GAN_ADAM_BETA1, 0.999);
+    this.resumeAt(0, 0);
+  }
+
+  /**
+   * Sets the step count and moves the noise stream to just after `noiseDraws` seeds, as a
+   * restored run must to continue the same stream. Costs the same for any count.
+   */
+  resumeAt(steps: number, noiseDraws: number) {
+    for (const [name, n] of [
+      ['step', steps],
+      ['noise draw', noiseDraws],
+    ] as const) {
+      if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`bad ${name} count ${n}`);
+    }
+    this.steps = steps;
+    this.noiseDraws = noiseDraws;
     // Offset from the weight seeds so noise and initial weights are not correlated draws.
-    const seeds = seedStream(config.seed ^ 0x5eed);
+    const seeds = seedStream(this.config.seed ^ 0x5eed, noiseDraws);
     this.nextSeed = () => {
       this.noiseDraws += 1;
       return seeds();
@@ -137,11 +153,6 @@ export class VaeGan {
     generator: tf.AdamOptimizer;
   } {
     return { vae: this.optVae, discriminator: this.optD, generator: this.optG };
-  }
-
-  /** Advances the noise stream by `draws` seeds, as if that many had been used (run restore). */
-  skipNoise(draws: number) {
-    for (let i = 0; i < draws; i++) this.nextSeed();
   }
 
   /** q(z|x): mu and logvar, each [batch, latentDim]. */

@@ -39,6 +39,7 @@ import {
 import {
   type AdamSnapshot,
   disposeAdamSnapshot,
+  adamStateAt,
   restoreAdam,
   snapshotAdam,
 } from '../model/optimizer-state';
@@ -83,9 +84,13 @@ export interface RunHistory {
 export interface OptimizerEntry {
   path: string;
   iterations: number;
-  /** beta1^(t+1) and beta2^(t+1) as Adam keeps them (float32 values). */
-  accBeta1: number;
-  accBeta2: number;
+  /**
+   * beta1^(t+1) and beta2^(t+1) as Adam kept them (float32 values; 0 once they underflow, after
+   * about 150 updates at beta 0.5). Written for readers; restoring derives them from
+   * `iterations` (adamBetaPower), which cannot underflow.
+   */
+  accBeta1?: number;
+  accBeta2?: number;
   /** First moments m/0.. then second moments v/0.., one per variable of the phase. */
   weightSpecs: tf.io.WeightsManifestEntry[];
 }
@@ -549,7 +554,7 @@ export function parseRunArchive(bytes: Uint8Array): ParsedRun {
     seed: manifest.seed,
   };
   const problems = settingsProblems(settings);
-  if (!Number.isInteger(manifest.step) || manifest.step < 0)
+  if (!Number.isSafeInteger(manifest.step) || manifest.step < 0)
     problems.push('step must be a whole number');
   const image = readImageShape(manifest.imageShape, problems);
   if (settings.dataset !== 'user' && imageSize(image) !== imageSize(MNIST_IMAGE)) {
@@ -622,10 +627,15 @@ export function parseRunArchive(bytes: Uint8Array): ParsedRun {
         );
       }
       used.add(entry.path);
+      // The count is what restoring uses (the beta powers follow from it); a stored power may
+      // legitimately be 0 or denormal after a long run, and is only checked for range.
       const numbersOk =
-        Number.isInteger(entry.iterations) &&
+        Number.isSafeInteger(entry.iterations) &&
         entry.iterations >= 0 &&
-        [entry.accBeta1, entry.accBeta2].every((b) => typeof b === 'number' && b > 0 && b <= 1);
+        entry.iterations <= manifest.step &&
+        [entry.accBeta1, entry.accBeta2].every(
+          (b) => b === undefined || (typeof b === 'number' && b >= 0 && b <= 1),
+        );
       if (!numbersOk)
         fail('bad-manifest', `manifest.json: the ${name} optimiser's counters are invalid.`);
       optimizers[name] = {
@@ -777,13 +787,12 @@ export function restoreRun(run: ParsedRun): VaeGan {
       const decoded = tf.io.decodeWeights(block.data, block.specs);
       const tensors = block.specs.map((s) => decoded[s.name]!);
       created.push(...tensors);
-      optStates[name] = {
-        iterations: block.iterations,
-        accBeta1: tf.scalar(block.accBeta1),
-        accBeta2: tf.scalar(block.accBeta2),
-        m: tensors.slice(0, moments),
-        v: tensors.slice(moments),
-      };
+      optStates[name] = adamStateAt(
+        model.optimizers[name],
+        block.iterations,
+        tensors.slice(0, moments),
+        tensors.slice(moments),
+      );
       created.push(optStates[name].accBeta1, optStates[name].accBeta2);
     }
     for (const name of networkNames(settings.variant)) {
@@ -801,9 +810,11 @@ export function restoreRun(run: ParsedRun): VaeGan {
       );
       restoreAdam(model.optimizers[name], state, names);
     }
-    model.steps = manifest.step;
-    model.skipNoise(
-      Number.isInteger(manifest.noiseDraws) && manifest.noiseDraws > 0 ? manifest.noiseDraws : 0,
+    model.resumeAt(
+      manifest.step,
+      Number.isSafeInteger(manifest.noiseDraws) && manifest.noiseDraws > 0
+        ? manifest.noiseDraws
+        : 0,
     );
     return model;
   } catch (error) {

@@ -148,12 +148,14 @@ function errorText(error: unknown): string {
 export class BatchSampler {
   private order: Uint32Array;
   private cursor = 0;
-  private readonly random: () => number;
+  private random: () => number;
+  /** Draws taken from `random` so far (each shuffle takes count - 1). */
+  private draws = 0;
 
   constructor(
     private readonly images: Uint8Array,
     private readonly count: number,
-    seed: number,
+    private readonly seed: number,
     /** Values per image: 784 for MNIST. */
     private readonly cellValues: number,
   ) {
@@ -170,12 +172,54 @@ export class BatchSampler {
       this.order[i] = this.order[j]!;
       this.order[j] = t;
     }
+    this.draws += Math.max(0, this.count - 1);
     this.cursor = 0;
   }
 
-  /** Moves on by `batches` batches without drawing them, as a restored run must. */
+  /** Passes over `shuffles` epochs' orders without computing them (their draws are skipped). */
+  private skipShuffles(shuffles: number) {
+    if (shuffles <= 0) return;
+    this.draws += shuffles * Math.max(0, this.count - 1);
+    this.random = mulberry32(this.seed, this.draws);
+  }
+
+  /**
+   * Moves on by `batches` batches without drawing them, as a restored run must: the same place
+   * in the same order as drawing them one by one, in time that does not grow with `batches`
+   * (only the last epoch's order is computed).
+   */
   advance(batches: number, batchSize: number) {
-    for (let i = 0; i < batches; i++) this.indices(batchSize);
+    if (!Number.isSafeInteger(batches) || batches < 0) {
+      throw new RangeError(`cannot advance by ${batches} batches`);
+    }
+    if (batches === 0) return;
+    if (batchSize > this.count) {
+      // Indices flow on across epochs; a fresh order is drawn when one runs out.
+      let n = batches * batchSize;
+      const left = this.count - this.cursor;
+      if (n <= left) {
+        this.cursor += n;
+        return;
+      }
+      n -= left;
+      const orders = Math.ceil(n / this.count);
+      this.skipShuffles(orders - 1);
+      this.shuffle();
+      this.cursor = n - (orders - 1) * this.count;
+      return;
+    }
+    // Whole batches only: an epoch's remainder is dropped and a fresh order drawn.
+    const perEpoch = Math.floor(this.count / batchSize);
+    const left = Math.floor((this.count - this.cursor) / batchSize);
+    if (batches <= left) {
+      this.cursor += batches * batchSize;
+      return;
+    }
+    const rest = batches - left; // >= 1, each in a later epoch
+    const epochs = Math.floor((rest - 1) / perEpoch); // later epochs passed over whole
+    this.skipShuffles(epochs);
+    this.shuffle();
+    this.cursor = (rest - 1 - epochs * perEpoch + 1) * batchSize;
   }
 
   /** The next batch's image indices. */
