@@ -18,12 +18,14 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ['src/app/**/*.{ts,tsx}', 'src/components/**/*.{ts,tsx}'],
+    // The page: the app shell, reusable UI parts and each feature's client side.
+    files: ['src/app/**/*.{ts,tsx}', 'src/ui/**/*.{ts,tsx}', 'src/features/*/client/**/*.{ts,tsx}'],
     languageOptions: { globals: globals.browser },
     plugins: { 'react-hooks': reactHooks },
     rules: {
       ...reactHooks.configs.recommended.rules,
-      // The page never trains: tfjs belongs to the worker and the model. Types may cross.
+      // The page never trains: tfjs and everything that loads it (the model, the runtime and
+      // each feature's worker side) belong to the workers. Types may cross.
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
@@ -34,19 +36,10 @@ export default tseslint.config(
               allowTypeImports: true,
             },
             {
-              group: [
-                '**/model/vaegan',
-                '**/model/networks',
-                '**/model/losses',
-                '**/model/serialize',
-                '**/workers/trainer',
-                '**/workers/backend',
-                '**/workers/quality',
-                '**/model/quality',
-                '**/model/classifier',
-              ],
+              group: ['**/model/**', '**/runtime/**', '**/worker/**'],
               message:
-                'This module loads tfjs: import its types only, or move the value to a tfjs-free file.',
+                'The model, the runtime and worker folders load tfjs: import their types only, ' +
+                'or move the value to a shared/ folder.',
               allowTypeImports: true,
             },
           ],
@@ -55,7 +48,51 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/model/**/*.ts', 'src/workers/**/*.ts'],
+    // Code that runs anywhere (page, workers, Node): no tfjs, no DOM, no page code.
+    files: ['src/shared/**/*.ts', 'src/features/*/shared/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@tensorflow/*', '**/model/**', '**/runtime/**', '**/worker/**'],
+              message: 'shared/ code runs on the page too: import types only from here.',
+              allowTypeImports: true,
+            },
+            {
+              group: ['react', 'react-dom', '**/app/**', '**/ui/**', '**/client/**'],
+              message: 'shared/ code runs in the workers too: it must not import page code.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The workers' side: the model, the runtime and each feature's worker folder.
+    files: ['src/model/**/*.ts', 'src/runtime/**/*.ts', 'src/features/*/worker/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['react', 'react-dom', '**/app/**', '**/ui/**', '**/client/**'],
+              message: 'Worker code must not import page code.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: [
+      'src/shared/**/*.ts',
+      'src/model/**/*.ts',
+      'src/runtime/**/*.ts',
+      'src/features/*/{shared,worker}/**/*.ts',
+    ],
     languageOptions: { globals: globals.worker },
   },
   {

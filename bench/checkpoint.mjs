@@ -14,7 +14,7 @@ const option = (name, fallback) => {
 const saves = Number(option('saves', '5'));
 const backend = option('backend', 'auto');
 const port = Number(option('port', '4379'));
-const everySeconds = 30; // the default policy (src/app/autosave.ts)
+const everySeconds = 30; // the default policy (src/features/checkpoints/client/autosave.ts)
 const { base, stop } = await startPreview(port);
 const browser = await launchChromium();
 const chromiumVersion = browser.version();

@@ -1,6 +1,6 @@
 // `npm run bench:gemm`: the matrix products of one training step of the default model
 // (784-512-16, batch 64) in Node, one at a time: the app's GEMM kernel on one thread and split
-// over a helper thread (src/workers/wasm-kernels.ts, gemm-pool.ts), against tfjs-backend-wasm's
+// over a helper thread (src/runtime/wasm/codegen/kernels.ts, gemm-pool.ts), against tfjs-backend-wasm's
 // own product, with and without the explicit transposes of the earlier lever (wasm-matmul.ts).
 // Prints billions of multiply-adds per second per row and writes bench/gemm.md.
 import { writeFile } from 'node:fs/promises';
@@ -8,9 +8,9 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { CONTROL_SLOTS, GemmPool } from '../src/workers/gemm-pool';
-import { instantiateKernels } from '../src/workers/wasm-kernels';
-import { installWasmMatMulPatch } from '../src/workers/wasm-matmul';
+import { CONTROL_SLOTS, GemmPool } from '../src/runtime/wasm/gemm-pool';
+import { instantiateKernels } from '../src/runtime/wasm/codegen/kernels';
+import { installWasmMatMulPatch } from '../src/runtime/wasm/tfjs/matmul';
 
 /** [m, n, k, transposeA, transposeB, what it is in the step] */
 const SHAPES: [number, number, number, boolean, boolean, string][] = [

@@ -16,15 +16,19 @@ import {
   parseClassifierManifest,
   weightsFromArray,
 } from '../src/model/classifier';
-import { DEFAULT_HYPERPARAMS, DEFAULT_MODEL_CONFIG, type Hyperparams } from '../src/model/config';
+import { DEFAULT_HYPERPARAMS, DEFAULT_MODEL_CONFIG, type Hyperparams } from '../src/shared/config';
 import { fitGaussian, frechetDistance, modeCoverage } from '../src/model/frechet';
 import { binarize, likelihoodBounds, mean, priorSamples } from '../src/model/quality';
 import { VaeGan } from '../src/model/vaegan';
-import { loadDataset } from '../src/workers/dataset';
-import { toUnitFloats } from '../src/workers/images';
-import { BINARIZE_SEED, IWAE_SEED, SAMPLES_SEED } from '../src/workers/quality-protocol';
-import { BatchSampler } from '../src/workers/trainer';
-import { installAfterWasmStart, installAppWasmKernels } from '../src/workers/wasm-app-kernels';
+import { loadDataset } from '../src/shared/dataset';
+import { toUnitFloats } from '../src/shared/image-grid';
+import {
+  BINARIZE_SEED,
+  IWAE_SEED,
+  SAMPLES_SEED,
+} from '../src/features/quality/shared/quality-protocol';
+import { BatchSampler } from '../src/features/training/worker/trainer';
+import { installAfterWasmStart, installAppWasmKernels } from '../src/runtime/wasm/tfjs/install';
 import { nodeFetchBytes } from '../tests/helpers/node-fetch-bytes';
 
 function option(args: string[], name: string, fallback: number): number {
@@ -41,7 +45,7 @@ export async function main(args: string[]) {
   const k = option(args, 'k', 5000);
   const nllImages = option(args, 'nll-images', 100);
   const samples = option(args, 'samples', 1000);
-  // The app's own wasm kernels, as its training worker has them (src/workers/wasm-app-kernels.ts).
+  // The app's own wasm kernels, as its training worker has them (src/runtime/wasm/tfjs/install.ts).
   installAppWasmKernels();
   await tf.setBackend('wasm');
   installAfterWasmStart();

@@ -43,8 +43,8 @@ const failures = [];
 const cores = os.cpus().length;
 const port = Number(process.env.BENCH_PORT ?? 4179);
 
-const { trainStepMacs, gflops } = await importTs('src/model/flops.ts');
-const { DEFAULT_MODEL_CONFIG } = await importTs('src/model/config.ts');
+const { trainStepMacs, gflops } = await importTs('src/shared/flops.ts');
+const { DEFAULT_MODEL_CONFIG } = await importTs('src/shared/config.ts');
 const macsPerImage = trainStepMacs(DEFAULT_MODEL_CONFIG).total;
 
 // What other processes take meanwhile: the figures are only clean when that stays near zero.
@@ -119,7 +119,7 @@ const state = (page) =>
 
 /**
  * The speed levers of issue 7 on wasm, added one at a time from tfjs as shipped (the URL knobs
- * of src/app/trainer-client.ts); the last row is the app as it is, with the curves in view.
+ * of src/features/training/client/trainer-client.ts); the last row is the app as it is, with the curves in view.
  */
 const LEVERS = [
   {
@@ -404,7 +404,7 @@ ${foreignLoad === null ? 'an unknown share of' : `${foreignLoad.toFixed(2)} core
 The production build trains the default model (MLP 784-512-16, shared variant) in its worker;
 each figure counts the steps the app reported over ${windowMs / 1000} s after a ${warmupMs / 1000} s warm-up.
 WebGPU and WebGL run on SwiftShader (software) here. GFLOP/s counts the step's matrix products
-(${(macsPerImage / 1e6).toFixed(2)} M multiply-adds per image, src/model/flops.ts). "÷ PyTorch" divides by
+(${(macsPerImage / 1e6).toFixed(2)} M multiply-adds per image, src/shared/flops.ts). "÷ PyTorch" divides by
 PyTorch's best (1 or 2 threads) at the same batch size, same model and step
 (bench/pytorch_reference.py${pytorch() ? `, torch ${pytorch().torch}, BLAS ${pytorch().blas}` : ''}), averaged over
 its runs before and after the browser rows (the PyTorch rows' own ratio column divides by that mean).

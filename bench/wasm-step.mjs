@@ -3,9 +3,9 @@
 // time.
 // Usage: npm run bench:step [-- --batch 64,256 --variant shared --arch mlp,conv --seconds 10
 //        --matmul gemm,xnnpack,tfjs --adam fused,tfjs --profile]
-// --matmul: the matrix product (src/workers/wasm-matmul.ts): the app's GEMM kernel [default],
+// --matmul: the matrix product (src/runtime/wasm/tfjs/matmul.ts): the app's GEMM kernel [default],
 //           XNNPACK with explicit transposes, or tfjs-backend-wasm's own; one row each.
-// --adam:   the fused Adam update (src/workers/wasm-adam.ts) [default] or tfjs's; one row each.
+// --adam:   the fused Adam update (src/runtime/wasm/tfjs/adam.ts) [default] or tfjs's; one row each.
 import { importTs } from './harness.mjs';
 
 const args = process.argv.slice(2);

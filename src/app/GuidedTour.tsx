@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { useAppStore, type AppState } from '../app/store';
+import { useAppStore, type AppState } from './store';
 
 /** Set once the tour is finished or skipped, so it does not come back. */
 export const TOUR_STORAGE_KEY = 'vaegan-playground.tour';

@@ -1,4 +1,4 @@
-import { useAppStore } from '../app/store';
+import { useAppStore } from './store';
 
 /** Warnings and errors from the worker or the page, each dismissable. */
 export function Notices() {

@@ -1,4 +1,4 @@
-import { useAppStore } from '../app/store';
+import { useAppStore } from './store';
 
 const fmt = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
 

@@ -1,11 +1,15 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
-import { useQualityStore } from './quality-store';
+import { useQualityStore } from '../features/quality/client/quality-store';
 import { useAppStore } from './store';
-import { debugHooks, startTrainer, trainerDiagnostics } from './trainer-client';
+import {
+  debugHooks,
+  startTrainer,
+  trainerDiagnostics,
+} from '../features/training/client/trainer-client';
 import { startUrlSync } from './url-sync';
-import { startAutosave } from './autosave';
+import { startAutosave } from '../features/checkpoints/client/autosave';
 import './styles.css';
 
 // Settings from the URL (clamped or ignored with a notice), then the URL follows the run.

@@ -5,7 +5,7 @@
  * - metrics: curves and pictures, delivered to charts and canvases by subscription.
  */
 import { create, type StateCreator } from 'zustand';
-import { DEFAULT_HYPERPARAMS, type Hyperparams } from '../model/config';
+import { DEFAULT_HYPERPARAMS, type Hyperparams } from '../shared/config';
 import type {
   BackendInfo,
   BackendRequest,
@@ -14,9 +14,9 @@ import type {
   RunSettings,
   RunStatus,
   TrainerEvent,
-} from '../workers/protocol';
-import { MetricsSeries } from './metrics-series';
-import type { TermId } from './objective';
+} from '../features/training/shared/protocol';
+import { MetricsSeries } from '../features/training/client/metrics-series';
+import type { TermId } from '../features/objective/client/objective';
 
 export const DEFAULT_RUN_SETTINGS: RunSettings = {
   dataset: 'mnist',

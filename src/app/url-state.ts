@@ -17,14 +17,14 @@ import {
   LATENT_DIM_RANGE,
   LEARNING_RATE_RANGE,
   type Variant,
-} from '../model/config';
+} from '../shared/config';
 import {
   BACKEND_NAMES,
   BATCH_SIZE_RANGE,
   type BackendRequest,
   type RunSettings,
-} from '../workers/protocol';
-import { DATASET_IDS, type DatasetId } from '../workers/dataset';
+} from '../features/training/shared/protocol';
+import { DATASET_IDS, type DatasetId } from '../shared/dataset';
 
 export interface UrlState {
   backend?: BackendRequest;

@@ -5,7 +5,7 @@
  *
  * tfjs's applyGradients runs fourteen element-wise kernels per variable (each a pass over the
  * weights, and a tensor made and freed); on the wasm backend that was a fifth of a training
- * step. A backend may register FUSED_ADAM_UPDATE (src/workers/wasm-adam.ts does for wasm) to do
+ * step. A backend may register FUSED_ADAM_UPDATE (src/runtime/wasm/tfjs/adam.ts does for wasm) to do
  * the same arithmetic, in the same order and float32 roundings, in one pass. The moments, the
  * beta powers and the iteration count live where tfjs keeps them, so saving and restoring
  * optimiser state (optimizer-state.ts) is unchanged.

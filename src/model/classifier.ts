@@ -5,7 +5,7 @@
  * public/classifiers/; the quality worker loads them with the same `classify` function.
  *
  * The convolutions are plain 2-D ones. On the wasm backend (the fast one in Node and in the
- * quality worker) their weight gradient comes from src/workers/wasm-conv.ts, which the training
+ * quality worker) their weight gradient comes from src/runtime/wasm/tfjs/conv.ts, which the training
  * script installs; tfjs-backend-wasm has none of its own.
  */
 import * as tf from '@tensorflow/tfjs';

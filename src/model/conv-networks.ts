@@ -13,7 +13,7 @@
  * images, reconstructions and samples as separate batches).
  */
 import * as tf from '@tensorflow/tfjs';
-import { type ImageShape, imageSize, type ModelConfig } from './config';
+import { type ImageShape, imageSize, type ModelConfig } from '../shared/config';
 
 const DEFAULT_FILTERS: [number, number] = [32, 64];
 const KERNEL = 5;

@@ -6,7 +6,7 @@
  * The last trace equals tr((C1 C2)^1/2) (the two matrices are similar) but needs only square
  * roots of symmetric positive semi-definite matrices, which an eigen-decomposition gives exactly.
  */
-import { meanAndCovariance, symmetricEigen } from './latent';
+import { meanAndCovariance, symmetricEigen } from '../shared/latent';
 
 export interface Gaussian {
   dim: number;

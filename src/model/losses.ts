@@ -3,7 +3,7 @@
  * All work on logits, never on probabilities, so no log(0) can occur and no eps clamp is needed.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { AdversarialForm } from './config';
+import type { AdversarialForm } from '../shared/config';
 
 /** log(1 + exp(-|l|)), the stable tail shared by every sigmoid cross-entropy below. */
 function logOnePlusExpNegAbs(logits: tf.Tensor): tf.Tensor {

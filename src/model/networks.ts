@@ -4,7 +4,7 @@
  * Decoder, generator and discriminator output logits; the sigmoid is applied by the caller.
  */
 import * as tf from '@tensorflow/tfjs';
-import { imageSize, type ModelConfig } from './config';
+import { imageSize, type ModelConfig } from '../shared/config';
 import { buildConvDecoder, buildConvDiscriminator, buildConvEncoder } from './conv-networks';
 
 /** Seeded Glorot initialiser: the same config.seed gives the same initial weights. */

@@ -9,7 +9,7 @@
  * One implementation for Node (tests, benchmark) and the quality worker.
  */
 import * as tf from '@tensorflow/tfjs';
-import { mulberry32 } from './random';
+import { mulberry32 } from '../shared/random';
 
 const PIXELS = 784;
 const LOG_2PI = Math.log(2 * Math.PI);

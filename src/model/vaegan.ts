@@ -11,7 +11,7 @@ import {
   type Hyperparams,
   type ModelConfig,
   validateModelConfig,
-} from './config';
+} from '../shared/config';
 import {
   bernoulliNll,
   discriminatorCosts,
@@ -23,11 +23,11 @@ import {
   klDivergence,
 } from './losses';
 import { buildDecoder, buildDiscriminator, buildEncoder, trainableVariables } from './networks';
-import { METRIC_NAMES, type MetricName } from './metrics';
+import { METRIC_NAMES, type MetricName } from '../shared/metrics';
 import { TunableAdam } from './adam';
-import { seedStream } from './random';
+import { seedStream } from '../shared/random';
 
-export { METRIC_NAMES, type MetricName } from './metrics';
+export { METRIC_NAMES, type MetricName } from '../shared/metrics';
 export type { GateDecision } from './losses';
 
 /** Layers' call flag: batch statistics (and moving-average updates) in the conv decoder's BN. */

@@ -10,9 +10,9 @@ import {
   DEFAULT_MODEL_CONFIG,
   imageSize,
   type ModelConfig,
-} from '../model/config';
+} from '../shared/config';
 import { VaeGan } from '../model/vaegan';
-import type { BackendName } from './protocol';
+import type { BackendName } from '../features/training/shared/protocol';
 
 /** One backend's measured speed. */
 export interface BackendSpeed {

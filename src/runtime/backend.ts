@@ -4,17 +4,21 @@
  * several times slower than wasm (../shared/ENVIRONMENT.md); a user can still force them.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Architecture } from '../model/config';
-import type { BackendInfo, BackendName, BackendRequest } from './protocol';
+import type { Architecture } from '../shared/config';
+import type {
+  BackendInfo,
+  BackendName,
+  BackendRequest,
+} from '../features/training/shared/protocol';
 import { type RaceOptions, raceBackends } from './backend-race';
-import { type Helper, type HelperInit, startGemmHelpers } from './gemm-pool';
+import { type Helper, type HelperInit, startGemmHelpers } from './wasm/gemm-pool';
 import {
   type AppWasmKernels,
   installAfterWasmStart,
   installAppWasmKernels,
-} from './wasm-app-kernels';
-import { kernelContext } from './wasm-kernels';
-import type { WasmMatMulMode } from './wasm-matmul';
+} from './wasm/tfjs/install';
+import { kernelContext } from './wasm/codegen/kernels';
+import type { WasmMatMulMode } from './wasm/tfjs/matmul';
 
 /**
  * Kernels that training the conv architecture runs: the convolution, its input gradient (also
@@ -73,7 +77,7 @@ async function activate(
 
 /** A helper thread of the matrix product (gemm-pool.ts), as a nested Web Worker. */
 function spawnGemmHelper(init: HelperInit): Helper {
-  const worker = new Worker(new URL('./gemm-helper.worker.ts', import.meta.url), {
+  const worker = new Worker(new URL('./wasm/gemm-helper.worker.ts', import.meta.url), {
     type: 'module',
     name: 'gemm-helper',
   });

@@ -7,7 +7,7 @@
  * in `backend.device`; both are public fields of the backend classes.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { BackendName } from './protocol';
+import type { BackendName } from '../features/training/shared/protocol';
 
 interface WebGlBackendLike {
   gpgpu?: { gl?: WebGLRenderingContext | WebGL2RenderingContext };

@@ -103,7 +103,7 @@ export const HIDDEN_UNITS_RANGE = { min: 16, max: 2048 } as const;
 export const BETA_RANGE = { min: 0, max: 10 } as const;
 export const GAMMA_RANGE = { min: 0, max: 10 } as const;
 /**
- * Up to 10, far past any useful rate, on purpose: the divergence guard (src/workers/guard.ts)
+ * Up to 10, far past any useful rate, on purpose: the divergence guard (src/features/training/worker/guard.ts)
  * catches the NaN such a rate makes and halves it, so trying one is safe and instructive.
  */
 export const LEARNING_RATE_RANGE = { min: 1e-6, max: 10 } as const;

@@ -2,7 +2,7 @@
 // Runs in the training Web Worker and in Node (unit tests): only fetch, streams, TextDecoder and
 // typed arrays, no DOM or Node APIs.
 
-import type { ImageShape } from '../model/config';
+import type { ImageShape } from './config';
 
 /** The data sets the app serves itself (public/datasets). */
 export type BuiltinDatasetId = 'mnist' | 'fashion-mnist';

@@ -3,8 +3,8 @@
  * merged in pairs (each the mean of the steps it covers), so a run of any length keeps at most
  * that many points, densest where nothing was merged yet. No tfjs: the page uses it too.
  */
-import { METRIC_NAMES, type MetricName } from '../model/metrics';
-import type { MetricsPoint } from './protocol';
+import { METRIC_NAMES, type MetricName } from './metrics';
+import type { MetricsPoint } from '../features/training/shared/protocol';
 
 /** About 10 points a second are reported: this is several hours at full resolution. */
 export const MAX_HISTORY_POINTS = 20_000;

@@ -2,8 +2,8 @@
  * Lays out image cells (28x28 grey levels, or any ImageShape, grey or RGB) into one RGBA picture
  * for a canvas. Pure functions on typed arrays: the worker draws, the page only paints.
  */
-import { imageSize, type ImageShape, MNIST_IMAGE } from '../model/config';
-import type { ImageGrid } from './protocol';
+import { imageSize, type ImageShape, MNIST_IMAGE } from './config';
+import type { ImageGrid } from '../features/training/shared/protocol';
 
 export const CELL = 28;
 const CELL_PIXELS = CELL * CELL;

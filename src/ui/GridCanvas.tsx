@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react';
-import { toImageData } from '../app/explorer-client';
-import type { ImageGrid } from '../workers/protocol';
+import { toImageData } from '../features/explorer/client/explorer-client';
+import type { ImageGrid } from '../features/training/shared/protocol';
 
 interface Props {
   grid: ImageGrid | null | undefined;

@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react';
 import { useAppStore } from '../app/store';
-import type { ImagesUpdate } from '../workers/protocol';
+import type { ImagesUpdate } from '../features/training/shared/protocol';
 
 type GridKey = Exclude<keyof ImagesUpdate, 'step'>;
 

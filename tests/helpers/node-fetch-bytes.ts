@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FetchBytes } from '../../src/workers/dataset';
+import type { FetchBytes } from '../../src/shared/dataset';
 
 export const publicDir = fileURLToPath(new URL('../../public/', import.meta.url));
 

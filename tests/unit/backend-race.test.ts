@@ -1,4 +1,4 @@
-// The automatic backend choice by measurement (src/workers/backend-race.ts): the fastest
+// The automatic backend choice by measurement (src/runtime/backend-race.ts): the fastest
 // candidate wins and stays active, a failing one is dropped with its reason, and a result
 // remembered for the same device is used without measuring again.
 import * as tf from '@tensorflow/tfjs';
@@ -9,9 +9,9 @@ import {
   type RaceEntry,
   type RaceResult,
   raceBackends,
-} from '../../src/workers/backend-race';
-import type { BackendName } from '../../src/workers/protocol';
-import { DEFAULT_MODEL_CONFIG } from '../../src/model/config';
+} from '../../src/runtime/backend-race';
+import type { BackendName } from '../../src/features/training/shared/protocol';
+import { DEFAULT_MODEL_CONFIG } from '../../src/shared/config';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

@@ -2,7 +2,7 @@
 // reported with a reason and the choice falls back instead of failing.
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { selectBackend } from '../../src/workers/backend';
+import { selectBackend } from '../../src/runtime/backend';
 
 describe('selectBackend', () => {
   it('runs a forced cpu backend and says so', async () => {

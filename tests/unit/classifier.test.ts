@@ -18,7 +18,7 @@ import {
   weightsFromArray,
   type ClassifierManifest,
 } from '../../src/model/classifier';
-import { toUnitFloats } from '../../src/workers/images';
+import { toUnitFloats } from '../../src/shared/image-grid';
 import { nodeFetchBytes } from '../helpers/node-fetch-bytes';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));

@@ -11,11 +11,11 @@ import {
   type Hyperparams,
   type ModelConfig,
   validateModelConfig,
-} from '../../src/model/config';
-import { parseDenseDecoder } from '../../src/model/dense-decoder';
+} from '../../src/shared/config';
+import { parseDenseDecoder } from '../../src/features/explorer/shared/dense-decoder';
 import { loadNetwork, saveNetwork } from '../../src/model/serialize';
 import { METRIC_NAMES, VaeGan } from '../../src/model/vaegan';
-import { loadDataset, type Dataset } from '../../src/workers/dataset';
+import { loadDataset, type Dataset } from '../../src/shared/dataset';
 import { nodeFetchBytes } from '../helpers/node-fetch-bytes';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));

@@ -21,7 +21,7 @@ import {
   parseManifest,
   type DatasetManifest,
   type FetchBytes,
-} from '../../src/workers/dataset';
+} from '../../src/shared/dataset';
 import { nodeFetchBytes, publicDir } from '../helpers/node-fetch-bytes';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -326,7 +326,7 @@ describe('prepareDatasets on a small fake install', () => {
   });
 });
 
-describe('dataset loader (src/workers/dataset.ts)', () => {
+describe('dataset loader (src/shared/dataset.ts)', () => {
   async function realManifest(): Promise<DatasetManifest> {
     return loadManifest('/datasets/', nodeFetchBytes);
   }

@@ -1,7 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_HYPERPARAMS, DEFAULT_MODEL_CONFIG } from '../../src/model/config';
-import { denseDecode, parseDenseDecoder, toRgba } from '../../src/model/dense-decoder';
+import { DEFAULT_HYPERPARAMS, DEFAULT_MODEL_CONFIG } from '../../src/shared/config';
+import {
+  denseDecode,
+  parseDenseDecoder,
+  toRgba,
+} from '../../src/features/explorer/shared/dense-decoder';
 import { saveNetwork } from '../../src/model/serialize';
 import { VaeGan } from '../../src/model/vaegan';
 

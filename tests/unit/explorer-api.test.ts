@@ -5,14 +5,21 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { prepareDatasets } from '../../scripts/datasets.mjs';
-import { DEFAULT_HYPERPARAMS, DEFAULT_MODEL_CONFIG } from '../../src/model/config';
-import { lerp, norm, planeToZ, slerp } from '../../src/model/latent';
+import { DEFAULT_HYPERPARAMS, DEFAULT_MODEL_CONFIG } from '../../src/shared/config';
+import { lerp, norm, planeToZ, slerp } from '../../src/shared/latent';
 import { saveNetwork } from '../../src/model/serialize';
 import { VaeGan } from '../../src/model/vaegan';
-import { createExplorerApi, type ExplorerApi } from '../../src/workers/explorer-api';
-import { toUnitFloats } from '../../src/workers/images';
-import { createTrainerApi, type TrainerApi } from '../../src/workers/trainer-api';
-import type { ImageGrid, TrainerEvent, WeightsSnapshot } from '../../src/workers/protocol';
+import {
+  createExplorerApi,
+  type ExplorerApi,
+} from '../../src/features/explorer/worker/explorer-api';
+import { toUnitFloats } from '../../src/shared/image-grid';
+import { createTrainerApi, type TrainerApi } from '../../src/features/training/worker/trainer-api';
+import type {
+  ImageGrid,
+  TrainerEvent,
+  WeightsSnapshot,
+} from '../../src/features/training/shared/protocol';
 import { nodeFetchBytes } from '../helpers/node-fetch-bytes';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));

@@ -1,4 +1,4 @@
-// The analytic FLOP count of src/model/flops.ts: the default model's figure worked out by hand,
+// The analytic FLOP count of src/shared/flops.ts: the default model's figure worked out by hand,
 // and, for every variant, the same count measured from the matrix products tfjs really runs
 // in one VaeGan.trainStep (tf.profile on the CPU backend).
 import * as tf from '@tensorflow/tfjs';
@@ -8,8 +8,8 @@ import {
   DEFAULT_MODEL_CONFIG,
   imageSize,
   type ModelConfig,
-} from '../../src/model/config';
-import { gflops, trainStepMacs } from '../../src/model/flops';
+} from '../../src/shared/config';
+import { gflops, trainStepMacs } from '../../src/shared/flops';
 import { VaeGan } from '../../src/model/vaegan';
 
 beforeAll(async () => {

@@ -7,7 +7,7 @@ import {
   modeCoverage,
   sqrtPsd,
 } from '../../src/model/frechet';
-import { mulberry32 } from '../../src/model/random';
+import { mulberry32 } from '../../src/shared/random';
 
 /** Standard normal draws from a seeded generator (Box-Muller). */
 function gaussian(seed: number): () => number {

@@ -6,18 +6,18 @@ import * as Comlink from 'comlink';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { prepareDatasets } from '../../scripts/datasets.mjs';
-import { DEFAULT_HYPERPARAMS, type Hyperparams, MNIST_IMAGE } from '../../src/model/config';
-import { METRIC_NAMES } from '../../src/model/metrics';
+import { DEFAULT_HYPERPARAMS, type Hyperparams, MNIST_IMAGE } from '../../src/shared/config';
+import { METRIC_NAMES } from '../../src/shared/metrics';
 import { VaeGan } from '../../src/model/vaegan';
 import {
   disposeGoodSnapshot,
   findDivergence,
   restoreSnapshot,
   takeSnapshot,
-} from '../../src/workers/guard';
-import { parseRunArchive } from '../../src/workers/run-archive';
-import { createTrainerApi, type TrainerApi } from '../../src/workers/trainer-api';
-import type { RunSettings, TrainerEvent } from '../../src/workers/protocol';
+} from '../../src/features/training/worker/guard';
+import { parseRunArchive } from '../../src/features/run-archive/worker/run-archive';
+import { createTrainerApi, type TrainerApi } from '../../src/features/training/worker/trainer-api';
+import type { RunSettings, TrainerEvent } from '../../src/features/training/shared/protocol';
 import { nodeFetchBytes } from '../helpers/node-fetch-bytes';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));

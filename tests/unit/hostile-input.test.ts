@@ -5,8 +5,8 @@ import * as Comlink from 'comlink';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { prepareDatasets } from '../../scripts/datasets.mjs';
-import { createTrainerApi, type TrainerApi } from '../../src/workers/trainer-api';
-import type { RunSettings, TrainerEvent } from '../../src/workers/protocol';
+import { createTrainerApi, type TrainerApi } from '../../src/features/training/worker/trainer-api';
+import type { RunSettings, TrainerEvent } from '../../src/features/training/shared/protocol';
 import { nodeFetchBytes } from '../helpers/node-fetch-bytes';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));

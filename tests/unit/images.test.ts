@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CELL, composeGrid, interleave, toUnitFloats } from '../../src/workers/images';
+import { CELL, composeGrid, interleave, toUnitFloats } from '../../src/shared/image-grid';
 
 const PX = CELL * CELL;
 

@@ -14,8 +14,8 @@ import {
   symmetricEigen,
   zToPlane,
   type LatentPlane,
-} from '../../src/model/latent';
-import { mulberry32 } from '../../src/model/random';
+} from '../../src/shared/latent';
+import { mulberry32 } from '../../src/shared/random';
 
 /** Standard normal draws from a seeded generator (Box-Muller). */
 function gaussian(seed: number): () => number {

@@ -6,10 +6,14 @@ import * as Comlink from 'comlink';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { prepareDatasets } from '../../scripts/datasets.mjs';
-import { MetricsSeries } from '../../src/app/metrics-series';
-import { compactHistory } from '../../src/workers/history';
-import { createTrainerApi, type TrainerApi } from '../../src/workers/trainer-api';
-import type { MetricsPoint, RunSettings, TrainerEvent } from '../../src/workers/protocol';
+import { MetricsSeries } from '../../src/features/training/client/metrics-series';
+import { compactHistory } from '../../src/shared/history';
+import { createTrainerApi, type TrainerApi } from '../../src/features/training/worker/trainer-api';
+import type {
+  MetricsPoint,
+  RunSettings,
+  TrainerEvent,
+} from '../../src/features/training/shared/protocol';
 import { nodeFetchBytes } from '../helpers/node-fetch-bytes';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MetricsSeries } from '../../src/app/metrics-series';
-import type { MetricsPoint } from '../../src/workers/protocol';
+import { MetricsSeries } from '../../src/features/training/client/metrics-series';
+import type { MetricsPoint } from '../../src/features/training/shared/protocol';
 
 function point(step: number, reconstruction: number): MetricsPoint {
   return {

@@ -7,8 +7,8 @@ import {
   phases,
   type ObjectiveSettings,
   type ReconstructionLoss,
-} from '../../src/app/objective';
-import type { AdversarialForm, Variant } from '../../src/model/config';
+} from '../../src/features/objective/client/objective';
+import type { AdversarialForm, Variant } from '../../src/shared/config';
 
 const base: ObjectiveSettings = {
   variant: 'shared',

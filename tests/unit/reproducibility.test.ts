@@ -6,8 +6,8 @@ import { unzipSync } from 'fflate';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareDatasets } from '../../scripts/datasets.mjs';
-import type { RunSettings, TrainerEvent } from '../../src/workers/protocol';
-import { Trainer } from '../../src/workers/trainer';
+import type { RunSettings, TrainerEvent } from '../../src/features/training/shared/protocol';
+import { Trainer } from '../../src/features/training/worker/trainer';
 import { nodeFetchBytes } from '../helpers/node-fetch-bytes';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));

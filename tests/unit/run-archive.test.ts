@@ -5,7 +5,7 @@ import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_HYPERPARAMS, type Hyperparams, MNIST_IMAGE } from '../../src/model/config';
+import { DEFAULT_HYPERPARAMS, type Hyperparams, MNIST_IMAGE } from '../../src/shared/config';
 import { VaeGan } from '../../src/model/vaegan';
 import {
   encodeRun,
@@ -16,8 +16,8 @@ import {
   type RunArchiveProblem,
   snapshotRun,
   disposeSnapshot,
-} from '../../src/workers/run-archive';
-import type { MetricsPoint, RunSettings } from '../../src/workers/protocol';
+} from '../../src/features/run-archive/worker/run-archive';
+import type { MetricsPoint, RunSettings } from '../../src/features/training/shared/protocol';
 
 const settings: RunSettings = {
   dataset: 'mnist',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MetricsSeries } from '../../src/app/metrics-series';
-import { curvesCsv } from '../../src/app/run-io';
-import { sanitizePolicy, DEFAULT_POLICY } from '../../src/app/autosave';
+import { MetricsSeries } from '../../src/features/training/client/metrics-series';
+import { curvesCsv } from '../../src/features/run-archive/client/run-io';
+import { sanitizePolicy, DEFAULT_POLICY } from '../../src/features/checkpoints/client/autosave';
 
 describe('curvesCsv', () => {
   it('writes a header and one row per point, with NaN as an empty cell', () => {

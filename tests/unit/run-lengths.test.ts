@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_HYPERPARAMS, type Hyperparams, MNIST_IMAGE } from '../../src/model/config';
+import { DEFAULT_HYPERPARAMS, type Hyperparams, MNIST_IMAGE } from '../../src/shared/config';
 import {
   adamBetaPower,
   adamStateAt,
@@ -12,9 +12,9 @@ import {
   restoreAdam,
   snapshotAdam,
 } from '../../src/model/optimizer-state';
-import { mulberry32, seedStream } from '../../src/model/random';
+import { mulberry32, seedStream } from '../../src/shared/random';
 import { VaeGan } from '../../src/model/vaegan';
-import type { RunSettings } from '../../src/workers/protocol';
+import type { RunSettings } from '../../src/features/training/shared/protocol';
 import {
   disposeSnapshot,
   encodeRun,
@@ -22,8 +22,8 @@ import {
   restoreRun,
   RunArchiveError,
   snapshotRun,
-} from '../../src/workers/run-archive';
-import { BatchSampler } from '../../src/workers/trainer';
+} from '../../src/features/run-archive/worker/run-archive';
+import { BatchSampler } from '../../src/features/training/worker/trainer';
 
 const settings: RunSettings = {
   dataset: 'mnist',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useAppStore } from '../../src/app/store';
-import type { MetricsPoint } from '../../src/workers/protocol';
+import type { MetricsPoint } from '../../src/features/training/shared/protocol';
 
 const point = (step: number): MetricsPoint => ({
   step,

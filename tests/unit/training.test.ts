@@ -4,9 +4,9 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { prepareDatasets } from '../../scripts/datasets.mjs';
-import { DEFAULT_HYPERPARAMS, DEFAULT_MODEL_CONFIG, type Variant } from '../../src/model/config';
+import { DEFAULT_HYPERPARAMS, DEFAULT_MODEL_CONFIG, type Variant } from '../../src/shared/config';
 import { METRIC_NAMES, VaeGan } from '../../src/model/vaegan';
-import { loadDataset, type Dataset } from '../../src/workers/dataset';
+import { loadDataset, type Dataset } from '../../src/shared/dataset';
 import { nodeFetchBytes } from '../helpers/node-fetch-bytes';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));

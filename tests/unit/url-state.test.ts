@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_HYPERPARAMS } from '../../src/model/config';
+import { DEFAULT_HYPERPARAMS } from '../../src/shared/config';
 import { readUrlState, writeUrlState } from '../../src/app/url-state';
-import type { RunSettings } from '../../src/workers/protocol';
+import type { RunSettings } from '../../src/features/training/shared/protocol';
 
 const run: RunSettings = {
   dataset: 'fashion-mnist',

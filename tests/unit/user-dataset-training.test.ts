@@ -4,18 +4,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { prepareDatasets } from '../../scripts/datasets.mjs';
-import { mulberry32 } from '../../src/model/random';
-import type { Dataset } from '../../src/workers/dataset';
-import { composeGrid } from '../../src/workers/images';
-import type { RunSettings, TrainerEvent } from '../../src/workers/protocol';
-import { Trainer } from '../../src/workers/trainer';
+import { mulberry32 } from '../../src/shared/random';
+import type { Dataset } from '../../src/shared/dataset';
+import { composeGrid } from '../../src/shared/image-grid';
+import type { RunSettings, TrainerEvent } from '../../src/features/training/shared/protocol';
+import { Trainer } from '../../src/features/training/worker/trainer';
 import {
   assembleDataset,
   NO_USER_DATASET,
   USER_COLOUR,
   USER_GREY,
-} from '../../src/workers/user-images';
-import type { ImageShape } from '../../src/model/config';
+} from '../../src/features/image-import/shared/user-dataset';
+import type { ImageShape } from '../../src/shared/config';
 import { nodeFetchBytes } from '../helpers/node-fetch-bytes';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));

@@ -1,6 +1,10 @@
 import { strToU8, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { type DecodeImage, type ImportFile, importImages } from '../../src/workers/image-import';
+import {
+  type DecodeImage,
+  type ImportFile,
+  importImages,
+} from '../../src/features/image-import/worker/image-import';
 import {
   assembleDataset,
   centreSquare,
@@ -17,7 +21,7 @@ import {
   UNLABELLED,
   USER_COLOUR,
   USER_GREY,
-} from '../../src/workers/user-images';
+} from '../../src/features/image-import/shared/user-dataset';
 import { decodePng, encodePng, testPicture } from '../helpers/png';
 
 /** A width x height RGBA picture whose pixel (x, y) is colour(x, y) = [r, g, b, a]. */

@@ -11,7 +11,7 @@ import {
   type Hyperparams,
   type ModelConfig,
   sanitizeHyperparams,
-} from '../../src/model/config';
+} from '../../src/shared/config';
 import { equilibriumGate } from '../../src/model/losses';
 import { METRIC_NAMES, type MetricName, VaeGan } from '../../src/model/vaegan';
 

@@ -9,7 +9,7 @@ import {
   type Hyperparams,
   type ModelConfig,
   type Variant,
-} from '../../src/model/config';
+} from '../../src/shared/config';
 import { generatorLoss } from '../../src/model/losses';
 import { type Fakes, METRIC_NAMES, VaeGan } from '../../src/model/vaegan';
 

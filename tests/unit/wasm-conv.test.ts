@@ -1,12 +1,12 @@
-// The conv weight gradient on the wasm backend (src/workers/wasm-conv.ts): the gradients of
+// The conv weight gradient on the wasm backend (src/runtime/wasm/tfjs/conv.ts): the gradients of
 // conv2d and conv2dTranspose with respect to their filters must equal the CPU backend's, for the
 // strides and paddings the conv networks use, and the kernel must free what it allocates.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { installWasmConvPatch, wasmConvKernels } from '../../src/workers/wasm-conv';
-import { missingConvKernels } from '../../src/workers/backend';
-import { DEFAULT_HYPERPARAMS, DEFAULT_MODEL_CONFIG } from '../../src/model/config';
+import { installWasmConvPatch, wasmConvKernels } from '../../src/runtime/wasm/tfjs/conv';
+import { missingConvKernels } from '../../src/runtime/backend';
+import { DEFAULT_HYPERPARAMS, DEFAULT_MODEL_CONFIG } from '../../src/shared/config';
 import { VaeGan } from '../../src/model/vaegan';
 import { random } from '../helpers/random';
 

@@ -1,4 +1,4 @@
-// The app's own wasm kernels (src/workers/wasm-asm.ts, wasm-kernels.ts, wasm-matmul.ts,
+// The app's own wasm kernels (src/runtime/wasm/codegen/asm.ts, wasm-kernels.ts, wasm-matmul.ts,
 // wasm-adam.ts, wasm-identity.ts, gemm-pool.ts): the assembler's output runs, the matrix
 // product equals a plain double-precision loop over every shape edge the tiles have (partial
 // panels, leftover rows, K = 0, batches, bias, activations, NaN), the fused Adam update is bit
@@ -9,17 +9,25 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TunableAdam } from '../../src/model/adam';
-import { CONTROL_SLOTS, GemmPool, type HelperInit } from '../../src/workers/gemm-pool';
-import { assemble, FunctionBuilder } from '../../src/workers/wasm-asm';
-import { installWasmAdam, uninstallWasmAdam, wasmAdamInstalled } from '../../src/workers/wasm-adam';
-import { installWasmIdentity } from '../../src/workers/wasm-identity';
+import { CONTROL_SLOTS, GemmPool, type HelperInit } from '../../src/runtime/wasm/gemm-pool';
+import { assemble, FunctionBuilder } from '../../src/runtime/wasm/codegen/asm';
+import {
+  installWasmAdam,
+  uninstallWasmAdam,
+  wasmAdamInstalled,
+} from '../../src/runtime/wasm/tfjs/adam';
+import { installWasmIdentity } from '../../src/runtime/wasm/tfjs/identity';
 import {
   ACTIVATION,
   instantiateKernels,
   type KernelExports,
   packedLength,
-} from '../../src/workers/wasm-kernels';
-import { gemmInfo, installWasmMatMulPatch, wasmMatMulMode } from '../../src/workers/wasm-matmul';
+} from '../../src/runtime/wasm/codegen/kernels';
+import {
+  gemmInfo,
+  installWasmMatMulPatch,
+  wasmMatMulMode,
+} from '../../src/runtime/wasm/tfjs/matmul';
 import { random } from '../helpers/random';
 
 beforeAll(async () => {

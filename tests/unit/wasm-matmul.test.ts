@@ -1,10 +1,10 @@
-// The wasm backend's matrix product with transposed operands (src/workers/wasm-matmul.ts): the
+// The wasm backend's matrix product with transposed operands (src/runtime/wasm/tfjs/matmul.ts): the
 // patched kernels must give the CPU backend's numbers for every transpose combination, batched
 // or not, fused with bias and ReLU or not, and free their temporaries.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { installWasmMatMulPatch, patchedKernels } from '../../src/workers/wasm-matmul';
+import { installWasmMatMulPatch, patchedKernels } from '../../src/runtime/wasm/tfjs/matmul';
 import { random } from '../helpers/random';
 
 beforeAll(async () => {

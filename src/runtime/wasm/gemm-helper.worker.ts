@@ -4,7 +4,7 @@
  * blocking in Atomics.wait in between, until it is told to exit or terminated.
  */
 import { helperLoop, type HelperInit } from './gemm-pool';
-import { instantiateKernels } from './wasm-kernels';
+import { instantiateKernels } from './codegen/kernels';
 
 self.onmessage = (event: MessageEvent<HelperInit>) => {
   const { memory, relaxed, control, scratch } = event.data;

@@ -21,7 +21,7 @@
  * index is below TOTAL, so a helper that wakes late never works on a finished job; a job's
  * parameters are never rewritten while one of its chunks is claimed and not done.
  */
-import type { KernelContext, KernelExports } from './wasm-kernels';
+import type { KernelContext, KernelExports } from './codegen/kernels';
 
 const CLAIM = 0;
 const TAG = 1;

@@ -6,11 +6,11 @@ import {
   restoreCheckpoint,
   saveCheckpointNow,
   useCheckpoints,
-} from '../app/autosave';
-import type { CheckpointMeta } from '../workers/checkpoint-store';
-import { formatBytes } from '../app/run-io';
-import { useAppStore } from '../app/store';
-import './persistence.css';
+} from './autosave';
+import type { CheckpointMeta } from '../shared/checkpoint-store';
+import { formatBytes } from '../../run-archive/client/run-io';
+import { useAppStore } from '../../../app/store';
+import '../../../app/persistence.css';
 
 const when = (t: number) => new Date(t).toLocaleString();
 const describe = (c: CheckpointMeta) =>

@@ -13,10 +13,10 @@ import {
   deleteCheckpoint,
   listCheckpoints,
   loadCheckpointBytes,
-} from '../workers/checkpoint-store';
-import { importRunBytes, thumbnailOf } from './run-io';
-import { useAppStore } from './store';
-import { trainerApi } from './trainer-client';
+} from '../shared/checkpoint-store';
+import { importRunBytes, thumbnailOf } from '../../run-archive/client/run-io';
+import { useAppStore } from '../../../app/store';
+import { trainerApi } from '../../training/client/trainer-client';
 
 export interface CheckpointPolicy {
   enabled: boolean;

@@ -2,7 +2,7 @@
  * Checkpoints in IndexedDB: small metadata records (for the list) apart from the zip bytes
  * (read only to restore), so listing never loads megabytes of weights.
  */
-import type { RunSettings } from '../workers/protocol';
+import type { RunSettings } from '../../training/shared/protocol';
 
 const DB_NAME = 'vaegan-playground';
 const DB_VERSION = 1;

@@ -1,9 +1,9 @@
-import { setInterpolation } from '../app/explorer-client';
-import { useExplorerStore } from '../app/explorer-store';
-import type { InterpolationMode } from '../model/latent';
-import type { TestImageView } from '../workers/explorer';
-import { GridCanvas } from './GridCanvas';
-import { IndexField } from './IndexField';
+import { setInterpolation } from './explorer-client';
+import { useExplorerStore } from './explorer-store';
+import type { InterpolationMode } from '../../../shared/latent';
+import type { TestImageView } from '../worker/explorer';
+import { GridCanvas } from '../../../ui/GridCanvas';
+import { IndexField } from '../../../ui/IndexField';
 
 const MAX_STEPS = 32;
 

@@ -5,11 +5,11 @@ import {
   setInterpolation,
   setPlane,
   setShowManifold,
-} from '../app/explorer-client';
-import { useExplorerStore } from '../app/explorer-store';
-import { watchInView } from '../app/in-view';
-import { GridCanvas } from './GridCanvas';
-import { IndexField } from './IndexField';
+} from './explorer-client';
+import { useExplorerStore } from './explorer-store';
+import { watchInView } from '../../../app/in-view';
+import { GridCanvas } from '../../../ui/GridCanvas';
+import { IndexField } from '../../../ui/IndexField';
 import { InterpolationPanel } from './InterpolationPanel';
 import { DecodedImage, LatentPad } from './LatentPad';
 import { ScatterPlot } from './ScatterPlot';

@@ -1,9 +1,9 @@
 import { type KeyboardEvent, type PointerEvent, useEffect, useRef } from 'react';
-import { beginInteraction } from '../app/interaction';
-import { attachDecodedCanvas, rangeCentre, setPoint, toImageData } from '../app/explorer-client';
-import { type ExplorerState, useExplorerStore } from '../app/explorer-store';
-import { padToPlane, planeToPad } from '../model/latent';
-import { classColour, formatCoord } from './palette';
+import { beginInteraction } from '../../../app/interaction';
+import { attachDecodedCanvas, rangeCentre, setPoint, toImageData } from './explorer-client';
+import { type ExplorerState, useExplorerStore } from './explorer-store';
+import { padToPlane, planeToPad } from '../../../shared/latent';
+import { classColour, formatCoord } from '../../../ui/palette';
 
 /** Backing pixels of the pad's picture (CSS scales it). */
 const PAD_PIXELS = 320;

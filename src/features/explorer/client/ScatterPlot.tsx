@@ -1,8 +1,8 @@
 import { type MouseEvent, useEffect, useRef, useState } from 'react';
-import { selectTestImage } from '../app/explorer-client';
-import { type ExplorerState, useExplorerStore } from '../app/explorer-store';
-import { planeToPad } from '../model/latent';
-import { classColour } from './palette';
+import { selectTestImage } from './explorer-client';
+import { type ExplorerState, useExplorerStore } from './explorer-store';
+import { planeToPad } from '../../../shared/latent';
+import { classColour } from '../../../ui/palette';
 
 const PIXELS = 320;
 /** A click selects the nearest point within this many CSS pixels. */

@@ -5,13 +5,13 @@
  * answer is painted straight into the decoded-image canvas, without a React render.
  */
 import * as Comlink from 'comlink';
-import { type DenseDecoder, denseDecode, parseDenseDecoder, toRgba } from '../model/dense-decoder';
-import { clampToRange, type PadRange, planeToZ, zToPlane } from '../model/latent';
-import type { ImageShape } from '../model/config';
-import type { DatasetInfo } from '../workers/dataset';
-import type { ExplorerApi } from '../workers/explorer-api';
-import type { ImageGrid, WeightsSnapshot } from '../workers/protocol';
-import { isInteracting, onInteractionEnd } from './interaction';
+import { type DenseDecoder, denseDecode, parseDenseDecoder, toRgba } from '../shared/dense-decoder';
+import { clampToRange, type PadRange, planeToZ, zToPlane } from '../../../shared/latent';
+import type { ImageShape } from '../../../shared/config';
+import type { DatasetInfo } from '../../../shared/dataset';
+import type { ExplorerApi } from '../worker/explorer-api';
+import type { ImageGrid, WeightsSnapshot } from '../../training/shared/protocol';
+import { isInteracting, onInteractionEnd } from '../../../app/interaction';
 import {
   defaultPlane,
   DEFAULT_INTERPOLATION,
@@ -51,7 +51,7 @@ function fail(what: string, error: unknown) {
 function start(): Promise<boolean> {
   if (ready) return ready;
   set({ status: 'starting', error: '' });
-  worker = new Worker(new URL('../workers/explorer.worker.ts', import.meta.url), {
+  worker = new Worker(new URL('../worker/explorer.worker.ts', import.meta.url), {
     type: 'module',
     name: 'explorer',
   });

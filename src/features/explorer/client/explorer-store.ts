@@ -5,14 +5,14 @@
  * subscription, not by React renders.
  */
 import { create } from 'zustand';
-import type { InterpolationMode } from '../model/latent';
+import type { InterpolationMode } from '../../../shared/latent';
 import type {
   InterpolationResult,
   LoadedWeights,
   ScatterResult,
   TestImageView,
-} from '../workers/explorer';
-import type { BackendInfo, ImageGrid } from '../workers/protocol';
+} from '../worker/explorer';
+import type { BackendInfo, ImageGrid } from '../../training/shared/protocol';
 
 export type ExplorerStatus = 'off' | 'starting' | 'waiting' | 'ready' | 'error';
 

@@ -6,7 +6,7 @@
  * Any other topology (e.g. a conv decoder) is refused with a reason, and the explorer worker
  * decodes it instead.
  */
-import type { NetworkArtifacts } from './serialize';
+import type { NetworkArtifacts } from '../../../model/serialize';
 
 type Activation = 'linear' | 'relu' | 'sigmoid' | 'tanh';
 

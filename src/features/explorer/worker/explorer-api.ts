@@ -4,8 +4,8 @@
  * Comlink.transfer, never copied.
  */
 import * as Comlink from 'comlink';
-import type { LatentPlane, PadRange } from '../model/latent';
-import type { DatasetInfo, FetchBytes } from './dataset';
+import type { LatentPlane, PadRange } from '../../../shared/latent';
+import type { DatasetInfo, FetchBytes } from '../../../shared/dataset';
 import {
   Explorer,
   type ExplorerInit,
@@ -13,7 +13,7 @@ import {
   type PlaneRequest,
   type TestImageView,
 } from './explorer';
-import type { WeightsSnapshot } from './protocol';
+import type { WeightsSnapshot } from '../../training/shared/protocol';
 
 const viewBuffers = (v: TestImageView) => [v.input.pixels.buffer, v.recon.pixels.buffer];
 

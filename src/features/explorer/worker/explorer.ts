@@ -16,10 +16,10 @@ import {
   type InterpolationMode,
   type LatentPlane,
   type PadRange,
-} from '../model/latent';
-import { imageSize, type ImageShape } from '../model/config';
-import { loadNetwork } from '../model/serialize';
-import { selectBackend } from './backend';
+} from '../../../shared/latent';
+import { imageSize, type ImageShape } from '../../../shared/config';
+import { loadNetwork } from '../../../model/serialize';
+import { selectBackend } from '../../../runtime/backend';
 import {
   type BuiltinDatasetId,
   type DatasetId,
@@ -27,9 +27,14 @@ import {
   type FetchBytes,
   imageShapeOf,
   loadManifest,
-} from './dataset';
-import { composeGrid, toUnitFloats } from './images';
-import type { BackendInfo, BackendRequest, ImageGrid, WeightsSnapshot } from './protocol';
+} from '../../../shared/dataset';
+import { composeGrid, toUnitFloats } from '../../../shared/image-grid';
+import type {
+  BackendInfo,
+  BackendRequest,
+  ImageGrid,
+  WeightsSnapshot,
+} from '../../training/shared/protocol';
 /** Test images embedded for the scatter (the first ones of the test split). */
 export const SCATTER_COUNT = 2500;
 /** Images per encoder call while embedding: small enough that pad decodes slip in between. */

@@ -1,6 +1,6 @@
 /** Entry of the latent explorer's Web Worker: decodes for the pad beside the training worker. */
 import * as Comlink from 'comlink';
-import { fetchBytes } from './dataset';
+import { fetchBytes } from '../../../shared/dataset';
 import { createExplorerApi } from './explorer-api';
 
 Comlink.expose(createExplorerApi({ fetchBytes }));

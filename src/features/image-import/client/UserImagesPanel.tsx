@@ -4,8 +4,8 @@ import {
   filesFromInput,
   importUserImages,
   useUserImagesStore,
-} from '../app/user-images';
-import { MIN_IMAGES } from '../workers/user-images';
+} from './import-client';
+import { MIN_IMAGES } from '../shared/user-dataset';
 import './user-images.css';
 
 /** Skipped files listed by name; a long list is cut, with the number left out. */

@@ -6,14 +6,14 @@
  */
 import * as Comlink from 'comlink';
 import { create } from 'zustand';
-import type { Dataset } from '../workers/dataset';
-import type { ImportFile, ImportProgress } from '../workers/image-import';
-import type { ImageImportApi } from '../workers/image-import.worker';
-import type { UserDatasetRef } from '../workers/run-archive';
-import { type SkippedFile, userDatasetRef } from '../workers/user-images';
-import { sendUserTestSet } from './explorer-client';
-import { useAppStore } from './store';
-import { applySettings, trainerApi } from './trainer-client';
+import type { Dataset } from '../../../shared/dataset';
+import type { ImportFile, ImportProgress } from '../worker/image-import';
+import type { ImageImportApi } from '../worker/image-import.worker';
+import type { UserDatasetRef } from '../../run-archive/worker/run-archive';
+import { type SkippedFile, userDatasetRef } from '../shared/user-dataset';
+import { sendUserTestSet } from '../../explorer/client/explorer-client';
+import { useAppStore } from '../../../app/store';
+import { applySettings, trainerApi } from '../../training/client/trainer-client';
 
 /** The loaded set as a saved run records it, and whether it is in colour. */
 export interface UserSetSummary extends UserDatasetRef {
@@ -113,7 +113,7 @@ export async function importUserImages(files: ImportFile[]): Promise<void> {
     return;
   }
   set({ status: 'importing', progress: null, message: '', skipped: [] });
-  const worker = new Worker(new URL('../workers/image-import.worker.ts', import.meta.url), {
+  const worker = new Worker(new URL('../worker/image-import.worker.ts', import.meta.url), {
     type: 'module',
     name: 'image-import',
   });

@@ -6,10 +6,10 @@
  * Decoding PNG/JPEG bytes into pixels is the caller's (image-import.ts uses the browser's decoder).
  */
 import { unzipSync } from 'fflate';
-import { imageSize, type ImageShape } from '../model/config';
-import { mulberry32 } from '../model/random';
-import type { Dataset, DatasetInfo } from './dataset';
-import type { UserDatasetRef } from './run-archive';
+import { imageSize, type ImageShape } from '../../../shared/config';
+import { mulberry32 } from '../../../shared/random';
+import type { Dataset, DatasetInfo } from '../../../shared/dataset';
+import type { UserDatasetRef } from '../../run-archive/worker/run-archive';
 
 /** Grey levels at MNIST's size: the default, so the seed's networks fit unchanged. */
 export const USER_GREY: ImageShape = { width: 28, height: 28, channels: 1 };

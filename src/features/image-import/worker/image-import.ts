@@ -5,8 +5,8 @@
  * import worker (image-import.worker.ts), so decoding thousands of files never blocks the page.
  * The decoder is injected: the browser's in the worker, another under Node for the tests.
  */
-import { imageSize, type ImageShape } from '../model/config';
-import type { Dataset } from './dataset';
+import { imageSize, type ImageShape } from '../../../shared/config';
+import type { Dataset } from '../../../shared/dataset';
 import {
   assembleDataset,
   centreSquare,
@@ -21,7 +21,7 @@ import {
   TooFewImagesError,
   USER_COLOUR,
   USER_GREY,
-} from './user-images';
+} from '../shared/user-dataset';
 
 /** One dropped or picked file, with its path below what was dropped ("folder/cats/1.png"). */
 export interface ImportFile {

@@ -1,15 +1,10 @@
 import katex from 'katex';
 import 'katex/dist/katex.min.css';
 import { useMemo, useRef, type MouseEvent } from 'react';
-import {
-  objectiveFormulas,
-  type FormulaBlock,
-  type LiveValues,
-  type TermId,
-} from '../app/objective';
-import { useAppStore } from '../app/store';
-import { useThrottledMetricsVersion } from '../app/use-throttled-version';
-import { METRIC_NAMES } from '../model/metrics';
+import { objectiveFormulas, type FormulaBlock, type LiveValues, type TermId } from './objective';
+import { useAppStore } from '../../../app/store';
+import { useThrottledMetricsVersion } from '../../../app/use-throttled-version';
+import { METRIC_NAMES } from '../../../shared/metrics';
 import { PhaseDiagram } from './PhaseDiagram';
 
 const TERM_LABELS: Record<TermId, string> = {

@@ -4,9 +4,9 @@ import {
   GATE_MARGIN,
   type Hyperparams,
   type ReconstructionLoss,
-} from '../model/config';
-import { modelMode } from '../app/objective';
-import { useAppStore } from '../app/store';
+} from '../../../shared/config';
+import { modelMode } from './objective';
+import { useAppStore } from '../../../app/store';
 import './objective-options.css';
 
 interface Props {

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
-import { phases, type PhaseInfo } from '../app/objective';
-import { useAppStore } from '../app/store';
+import { phases, type PhaseInfo } from './objective';
+import { useAppStore } from '../../../app/store';
 
 type Net = PhaseInfo['moves'][number];
 

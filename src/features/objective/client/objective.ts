@@ -3,10 +3,15 @@
  * with the live values the worker reports bound into them. Pure: no DOM, no KaTeX, so every
  * combination of settings is unit-tested.
  */
-import type { AdversarialForm, Hyperparams, ReconstructionLoss, Variant } from '../model/config';
-import type { MetricName } from '../model/vaegan';
+import type {
+  AdversarialForm,
+  Hyperparams,
+  ReconstructionLoss,
+  Variant,
+} from '../../../shared/config';
+import type { MetricName } from '../../../model/vaegan';
 
-export type { ReconstructionLoss } from '../model/config';
+export type { ReconstructionLoss } from '../../../shared/config';
 
 /** Terms a user can point at: in a formula, on a curve, or through the slider that scales them. */
 export type TermId = 'rec' | 'kl' | 'disc' | 'gen' | 'elbo';

@@ -1,7 +1,7 @@
-import { startComparison, stopComparison } from '../app/comparison-client';
-import { useQualityStore } from '../app/quality-store';
-import { useAppStore } from '../app/store';
-import { GridCanvas } from './GridCanvas';
+import { startComparison, stopComparison } from './comparison-client';
+import { useQualityStore } from './quality-store';
+import { useAppStore } from '../../../app/store';
+import { GridCanvas } from '../../../ui/GridCanvas';
 
 /**
  * VAE vs VAEGAN: a second run with the same seed and settings except γ = 0, trained beside the

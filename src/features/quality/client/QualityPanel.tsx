@@ -9,23 +9,23 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
-import { measureNow, setQualitySettings } from '../app/quality-client';
+import { measureNow, setQualitySettings } from './quality-client';
 import {
   AUTO_INTERVAL_S,
   K_CHOICES,
   useQualityStore,
   type QualityPoint,
   type RunQuality,
-} from '../app/quality-store';
-import { useAppStore } from '../app/store';
-import { K_RANGE, SAMPLES_RANGE, type RunKey } from '../workers/quality-protocol';
+} from './quality-store';
+import { useAppStore } from '../../../app/store';
+import { K_RANGE, SAMPLES_RANGE, type RunKey } from '../shared/quality-protocol';
 import {
   GRID_PROPS,
   STEP_AXIS_PROPS,
   stepLabel,
   TOOLTIP_STYLE,
   VALUE_AXIS_PROPS,
-} from './chart-style';
+} from '../../../ui/chart-style';
 
 /** Test images in each data set's test split (the worker checks the real count too). */
 const TEST_COUNT = 10_000;

@@ -5,12 +5,12 @@
  * is replaced. Its weight copies go to the quality worker, its samples to the quality store.
  */
 import * as Comlink from 'comlink';
-import type { Hyperparams } from '../model/config';
-import type { TrainerApi } from '../workers/trainer-api';
-import type { TrainerEvent } from '../workers/protocol';
+import type { Hyperparams } from '../../../shared/config';
+import type { TrainerApi } from '../../training/worker/trainer-api';
+import type { TrainerEvent } from '../../training/shared/protocol';
 import { acceptQualityWeights, dropQualityRun } from './quality-client';
 import { OFF_COMPARISON, useQualityStore, type ComparisonState } from './quality-store';
-import { useAppStore } from './store';
+import { useAppStore } from '../../../app/store';
 
 let worker: Worker | null = null;
 let api: Comlink.Remote<TrainerApi> | null = null;
@@ -74,7 +74,7 @@ export async function startComparison() {
     return;
   }
   const hp = main.inForce?.hyperparams ?? main.hyperparams;
-  worker = new Worker(new URL('../workers/trainer.worker.ts', import.meta.url), {
+  worker = new Worker(new URL('../../training/worker/trainer.worker.ts', import.meta.url), {
     type: 'module',
     name: 'comparison',
   });

@@ -5,9 +5,9 @@
  * with the newest weights.
  */
 import * as Comlink from 'comlink';
-import type { QualityApi } from '../workers/quality-api';
-import type { RunKey } from '../workers/quality-protocol';
-import type { WeightsSnapshot } from '../workers/protocol';
+import type { QualityApi } from '../worker/quality-api';
+import type { RunKey } from '../shared/quality-protocol';
+import type { WeightsSnapshot } from '../../training/shared/protocol';
 import {
   addPoint,
   AUTO_INTERVAL_S,
@@ -31,7 +31,7 @@ function errorText(error: unknown): string {
 function start(): Promise<boolean> {
   if (ready) return ready;
   set({ status: 'starting', error: '' });
-  worker = new Worker(new URL('../workers/quality.worker.ts', import.meta.url), {
+  worker = new Worker(new URL('../worker/quality.worker.ts', import.meta.url), {
     type: 'module',
     name: 'quality',
   });

@@ -3,8 +3,8 @@
  * so that neither changes the other. Written by quality-client.ts and comparison-client.ts.
  */
 import { create } from 'zustand';
-import type { QualityResult, RunKey } from '../workers/quality-protocol';
-import type { BackendInfo, ImageGrid, RunStatus } from '../workers/protocol';
+import type { QualityResult, RunKey } from '../shared/quality-protocol';
+import type { BackendInfo, ImageGrid, RunStatus } from '../../training/shared/protocol';
 
 /** One measurement, as plotted over training steps. */
 export interface QualityPoint {

@@ -2,8 +2,8 @@
  * What crosses the quality worker's boundary: requests, results and their limits. No tfjs, so
  * the page may import values from here.
  */
-import type { DatasetId } from './dataset';
-import type { BackendRequest } from './protocol';
+import type { DatasetId } from '../../../shared/dataset';
+import type { BackendRequest } from '../../training/shared/protocol';
 
 /** Seed of the dynamic binarisation of the test images: fixed, so every measurement sees the same bits. */
 export const BINARIZE_SEED = 20_151_101;

@@ -2,10 +2,10 @@
  * The quality worker's API, exposed with comlink. The page derives its type from this object
  * (`QualityApi`) and imports it with `import type` only.
  */
-import type { FetchBytes } from './dataset';
-import type { WeightsSnapshot } from './protocol';
+import type { FetchBytes } from '../../../shared/dataset';
+import type { WeightsSnapshot } from '../../training/shared/protocol';
 import { QualityEvaluator } from './quality';
-import type { QualityInit, QualityRequest, RunKey } from './quality-protocol';
+import type { QualityInit, QualityRequest, RunKey } from '../shared/quality-protocol';
 
 /** Builds the API around one QualityEvaluator; `fetchBytes` is injectable for Node tests. */
 export function createQualityApi(deps: { fetchBytes: FetchBytes }) {

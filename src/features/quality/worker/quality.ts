@@ -14,15 +14,15 @@ import {
   parseClassifierManifest,
   weightsFromArray,
   type ClassifierEntry,
-} from '../model/classifier';
-import { fitGaussian, frechetDistance, modeCoverage, type Gaussian } from '../model/frechet';
-import { binarize, likelihoodBounds, mean, priorSamples } from '../model/quality';
-import { loadNetwork } from '../model/serialize';
-import { selectBackend } from './backend';
-import type { BuiltinDatasetId, DatasetId, FetchBytes } from './dataset';
-import { loadTestSplit } from './explorer';
-import { toUnitFloats } from './images';
-import type { BackendInfo, WeightsSnapshot } from './protocol';
+} from '../../../model/classifier';
+import { fitGaussian, frechetDistance, modeCoverage, type Gaussian } from '../../../model/frechet';
+import { binarize, likelihoodBounds, mean, priorSamples } from '../../../model/quality';
+import { loadNetwork } from '../../../model/serialize';
+import { selectBackend } from '../../../runtime/backend';
+import type { BuiltinDatasetId, DatasetId, FetchBytes } from '../../../shared/dataset';
+import { loadTestSplit } from '../../explorer/worker/explorer';
+import { toUnitFloats } from '../../../shared/image-grid';
+import type { BackendInfo, WeightsSnapshot } from '../../training/shared/protocol';
 import {
   BINARIZE_SEED,
   IWAE_SEED,
@@ -33,9 +33,9 @@ import {
   type QualityRequest,
   type QualityResult,
   type RunKey,
-} from './quality-protocol';
+} from '../shared/quality-protocol';
 
-export * from './quality-protocol';
+export * from '../shared/quality-protocol';
 
 interface Snapshot {
   step: number;

@@ -1,6 +1,6 @@
 /** Entry of the quality worker: measures model quality beside the training worker. */
 import * as Comlink from 'comlink';
-import { fetchBytes } from './dataset';
+import { fetchBytes } from '../../../shared/dataset';
 import { createQualityApi } from './quality-api';
 
 Comlink.expose(createQualityApi({ fetchBytes }));

@@ -5,9 +5,9 @@ import {
   exportWeights,
   importRunFile,
   type GridKey,
-} from '../app/run-io';
-import { useAppStore } from '../app/store';
-import './persistence.css';
+} from './run-io';
+import { useAppStore } from '../../../app/store';
+import '../../../app/persistence.css';
 
 const PICTURES: { key: GridKey; label: string }[] = [
   { key: 'reconstructions', label: 'Reconstructions' },

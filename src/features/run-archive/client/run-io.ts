@@ -3,12 +3,12 @@
  * worker), curve CSV and picture PNGs. The page only moves bytes; it never parses weights.
  */
 import * as Comlink from 'comlink';
-import type { ImagesUpdate } from '../workers/protocol';
-import { stopComparison } from './comparison-client';
-import { CHART_KEYS, type MetricsSeries } from './metrics-series';
-import { useExplorerStore } from './explorer-store';
-import { useAppStore } from './store';
-import { trainerApi } from './trainer-client';
+import type { ImagesUpdate } from '../../training/shared/protocol';
+import { stopComparison } from '../../quality/client/comparison-client';
+import { CHART_KEYS, type MetricsSeries } from '../../training/client/metrics-series';
+import { useExplorerStore } from '../../explorer/client/explorer-store';
+import { useAppStore } from '../../../app/store';
+import { trainerApi } from '../../training/client/trainer-client';
 
 export type GridKey = Exclude<keyof ImagesUpdate, 'step'>;
 

@@ -24,7 +24,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { strFromU8, strToU8, unzipSync, zipSync, type Zippable } from 'fflate';
-import { version as appVersion } from '../../package.json';
+import { version as appVersion } from '../../../../package.json';
 import {
   ARCHITECTURES,
   type Architecture,
@@ -35,18 +35,18 @@ import {
   sanitizeHyperparams,
   DEFAULT_HYPERPARAMS,
   type Variant,
-} from '../model/config';
+} from '../../../shared/config';
 import {
   type AdamSnapshot,
   disposeAdamSnapshot,
   adamStateAt,
   restoreAdam,
   snapshotAdam,
-} from '../model/optimizer-state';
-import { OPTIONAL_METRICS } from '../model/metrics';
-import { METRIC_NAMES, type MetricName, VaeGan } from '../model/vaegan';
-import type { DatasetId } from './dataset';
-import type { MetricsPoint, RunSettings } from './protocol';
+} from '../../../model/optimizer-state';
+import { OPTIONAL_METRICS } from '../../../shared/metrics';
+import { METRIC_NAMES, type MetricName, VaeGan } from '../../../model/vaegan';
+import type { DatasetId } from '../../../shared/dataset';
+import type { MetricsPoint, RunSettings } from '../../training/shared/protocol';
 
 export const RUN_FORMAT = 'vaegan-playground-run';
 /** Bumped whenever a reader of the previous version could misread the new layout. */

@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'react';
-import { restoreCheckpoint, useCheckpoints } from '../app/autosave';
-import { type CheckpointMeta, listCheckpoints } from '../workers/checkpoint-store';
-import { useAppStore } from '../app/store';
-import { startTrainer } from '../app/trainer-client';
+import { restoreCheckpoint, useCheckpoints } from '../../checkpoints/client/autosave';
+import { type CheckpointMeta, listCheckpoints } from '../../checkpoints/shared/checkpoint-store';
+import { useAppStore } from '../../../app/store';
+import { startTrainer } from './trainer-client';
 
 /**
  * Shown when the training worker died or stopped answering: what happened, and a restart,

@@ -4,11 +4,11 @@ import {
   LEARNING_RATE_RANGE,
   type AdversarialForm,
   type Hyperparams,
-} from '../model/config';
-import { useAppStore } from '../app/store';
-import { sendHyperparams } from '../app/trainer-client';
-import { LogSlider } from './LogSlider';
-import { ObjectiveOptions } from './ObjectiveOptions';
+} from '../../../shared/config';
+import { useAppStore } from '../../../app/store';
+import { sendHyperparams } from './trainer-client';
+import { LogSlider } from '../../../ui/LogSlider';
+import { ObjectiveOptions } from '../../objective/client/ObjectiveOptions';
 
 /** Live training weights: each change goes to the worker and acts on the next step. */
 export function HyperparamsPanel() {

@@ -9,17 +9,17 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
-import type { ChartKey, ChartRow } from '../app/metrics-series';
-import type { TermId } from '../app/objective';
-import { useAppStore } from '../app/store';
-import { useThrottledMetricsVersion } from '../app/use-throttled-version';
+import type { ChartKey, ChartRow } from './metrics-series';
+import type { TermId } from '../../objective/client/objective';
+import { useAppStore } from '../../../app/store';
+import { useThrottledMetricsVersion } from '../../../app/use-throttled-version';
 import {
   GRID_PROPS,
   STEP_AXIS_PROPS,
   stepLabel,
   TOOLTIP_STYLE,
   VALUE_AXIS_PROPS,
-} from './chart-style';
+} from '../../../ui/chart-style';
 
 /** Rows drawn per chart, whatever the length of the run. */
 const MAX_ROWS = 300;

@@ -4,12 +4,12 @@ import {
   HIDDEN_UNITS_RANGE,
   LATENT_DIM_RANGE,
   type Variant,
-} from '../model/config';
-import { useAppStore } from '../app/store';
-import { useUserImagesStore } from '../app/user-images';
-import { applySettings, startTrainer } from '../app/trainer-client';
-import { BATCH_SIZE_RANGE, type BackendRequest, type RunSettings } from '../workers/protocol';
-import type { DatasetId } from '../workers/dataset';
+} from '../../../shared/config';
+import { useAppStore } from '../../../app/store';
+import { useUserImagesStore } from '../../image-import/client/import-client';
+import { applySettings, startTrainer } from './trainer-client';
+import { BATCH_SIZE_RANGE, type BackendRequest, type RunSettings } from '../shared/protocol';
+import type { DatasetId } from '../../../shared/dataset';
 
 const BACKENDS: { value: BackendRequest; label: string }[] = [
   { value: 'auto', label: 'automatic' },
@@ -69,7 +69,7 @@ export function RunSettingsPanel() {
   const pending = !sameSettings(requested, running) || backendChanged;
   const conv = requested.architecture === 'conv';
   // The running backend reports the conv kernels it lacks (none anywhere in this app's build: the
-  // wasm backend gets its filter gradient from src/workers/wasm-conv.ts; a benchmark can leave it
+  // wasm backend gets its filter gradient from src/runtime/wasm/tfjs/conv.ts; a benchmark can leave it
   // out with ?conv=tfjs). A restart on another backend picks again and is not blocked here.
   const missing = backend?.missingConvKernels ?? [];
   const convBlocked = conv && !backendChanged && status !== 'error' && missing.length > 0;

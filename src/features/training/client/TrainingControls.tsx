@@ -1,5 +1,5 @@
-import { useAppStore } from '../app/store';
-import { pause, reset, stepOnce, train } from '../app/trainer-client';
+import { useAppStore } from '../../../app/store';
+import { pause, reset, stepOnce, train } from './trainer-client';
 
 /** Train, Pause, Step and Reset. */
 export function TrainingControls() {

@@ -4,9 +4,9 @@
  * neighbouring points are merged in pairs (each pair's mean over the steps it covers), as the
  * worker does with its own copy (../workers/history.ts).
  */
-import type { MetricName } from '../model/vaegan';
-import type { MetricsPoint } from '../workers/protocol';
-import { MAX_HISTORY_POINTS } from '../workers/history';
+import type { MetricName } from '../../../model/vaegan';
+import type { MetricsPoint } from '../shared/protocol';
+import { MAX_HISTORY_POINTS } from '../../../shared/history';
 
 export const CHART_KEYS = [
   'reconstruction',

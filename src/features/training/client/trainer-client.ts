@@ -4,9 +4,9 @@
  * touches tfjs.
  */
 import * as Comlink from 'comlink';
-import type { Hyperparams } from '../model/config';
-import type { TrainerApi } from '../workers/trainer-api';
-import type { BackendRequest, RunSettings, TrainerEvent } from '../workers/protocol';
+import type { Hyperparams } from '../../../shared/config';
+import type { TrainerApi } from '../worker/trainer-api';
+import type { BackendRequest, RunSettings, TrainerEvent } from '../shared/protocol';
 import {
   comparisonHyperparams,
   comparisonPause,
@@ -14,12 +14,12 @@ import {
   comparisonStep,
   comparisonTrain,
   stopComparison,
-} from './comparison-client';
-import { interactionSignal } from './interaction';
-import { acceptWeights } from './explorer-client';
-import { acceptQualityWeights, copySnapshot } from './quality-client';
-import { useAppStore } from './store';
-import { sendKeptSetToTrainer } from './user-images';
+} from '../../quality/client/comparison-client';
+import { interactionSignal } from '../../../app/interaction';
+import { acceptWeights } from '../../explorer/client/explorer-client';
+import { acceptQualityWeights, copySnapshot } from '../../quality/client/quality-client';
+import { useAppStore } from '../../../app/store';
+import { sendKeptSetToTrainer } from '../../image-import/client/import-client';
 
 let worker: Worker | null = null;
 let api: Comlink.Remote<TrainerApi> | null = null;
@@ -108,7 +108,7 @@ export async function startTrainer(
   store.setCrash(null);
   // Nothing can be sent to the new worker until it has a model: the controls wait for 'ready'.
   receive({ type: 'status', status: 'loading', step: store.step, message: 'Starting the worker' });
-  const started = new Worker(new URL('../workers/trainer.worker.ts', import.meta.url), {
+  const started = new Worker(new URL('../worker/trainer.worker.ts', import.meta.url), {
     type: 'module',
     name: 'trainer',
   });

@@ -2,10 +2,10 @@
  * What crosses the worker boundary, besides the API methods themselves (trainer-api.ts).
  * Types only: the page imports this file with `import type` and never loads tfjs.
  */
-import type { Architecture, Hyperparams, Variant } from '../model/config';
-import type { MetricName } from '../model/vaegan';
-import type { NetworkArtifacts } from '../model/serialize';
-import type { DatasetId } from './dataset';
+import type { Architecture, Hyperparams, Variant } from '../../../shared/config';
+import type { MetricName } from '../../../model/vaegan';
+import type { NetworkArtifacts } from '../../../model/serialize';
+import type { DatasetId } from '../../../shared/dataset';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export type BackendRequest = BackendName | 'auto';

@@ -15,9 +15,9 @@
  * the memory of one older set of weights and moments.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Hyperparams } from '../model/config';
-import { restoreAdam } from '../model/optimizer-state';
-import { METRIC_NAMES, type MetricName, type VaeGan } from '../model/vaegan';
+import type { Hyperparams } from '../../../shared/config';
+import { restoreAdam } from '../../../model/optimizer-state';
+import { METRIC_NAMES, type MetricName, type VaeGan } from '../../../model/vaegan';
 import {
   disposeSnapshot,
   networkNames,
@@ -25,7 +25,7 @@ import {
   type OptimizerName,
   type RunSnapshot,
   snapshotRun,
-} from './run-archive';
+} from '../../run-archive/worker/run-archive';
 
 /** Networks in probe order (the generator is the decoder in `shared`, probed once). */
 export const PROBED_NETWORKS: readonly NetworkName[] = [

@@ -4,12 +4,16 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import * as Comlink from 'comlink';
-import type { Hyperparams } from '../model/config';
-import { type CheckpointMeta, pruneCheckpoints, saveCheckpoint } from './checkpoint-store';
-import type { Dataset, FetchBytes } from './dataset';
-import type { NetworkArtifacts } from '../model/serialize';
-import type { RunSettings, TrainerEvent, TrainerListener } from './protocol';
-import { installErrorTransfer, TrainerInputError } from './errors';
+import type { Hyperparams } from '../../../shared/config';
+import {
+  type CheckpointMeta,
+  pruneCheckpoints,
+  saveCheckpoint,
+} from '../../checkpoints/shared/checkpoint-store';
+import type { Dataset, FetchBytes } from '../../../shared/dataset';
+import type { NetworkArtifacts } from '../../../model/serialize';
+import type { RunSettings, TrainerEvent, TrainerListener } from '../shared/protocol';
+import { installErrorTransfer, TrainerInputError } from '../../../shared/errors';
 import { type InitRequest, Trainer, type TrainerDeps } from './trainer';
 import {
   checkBytes,

@@ -14,14 +14,14 @@ import {
   type ModelConfig,
   sanitizeHyperparams,
   validateModelConfig,
-} from '../model/config';
-import { mulberry32 } from '../model/random';
-import { saveNetwork } from '../model/serialize';
-import { METRIC_NAMES, type MetricName, VaeGan } from '../model/vaegan';
-import { type BackendTuning, selectBackend } from './backend';
-import { indexedDbRaceCache, measureTrainingSpeed } from './backend-race';
-import { type DeviceWatch, unlessLost, watchDevice } from './device-loss';
-import { TrainerInputError } from './errors';
+} from '../../../shared/config';
+import { mulberry32 } from '../../../shared/random';
+import { saveNetwork } from '../../../model/serialize';
+import { METRIC_NAMES, type MetricName, VaeGan } from '../../../model/vaegan';
+import { type BackendTuning, selectBackend } from '../../../runtime/backend';
+import { indexedDbRaceCache, measureTrainingSpeed } from '../../../runtime/backend-race';
+import { type DeviceWatch, unlessLost, watchDevice } from '../../../runtime/device-loss';
+import { TrainerInputError } from '../../../shared/errors';
 import {
   type Divergence,
   disposeGoodSnapshot,
@@ -34,7 +34,7 @@ import {
   takeSnapshot,
   weightProbe,
 } from './guard';
-import { compactHistory, MAX_HISTORY_POINTS } from './history';
+import { compactHistory, MAX_HISTORY_POINTS } from '../../../shared/history';
 import {
   type Dataset,
   type FetchBytes,
@@ -42,8 +42,8 @@ import {
   loadDataset,
   loadManifest,
   type DatasetManifest,
-} from './dataset';
-import { composeGrid, interleave, toUnitFloats } from './images';
+} from '../../../shared/dataset';
+import { composeGrid, interleave, toUnitFloats } from '../../../shared/image-grid';
 import {
   disposeSnapshot,
   encodeRun,
@@ -52,8 +52,12 @@ import {
   type RunManifest,
   snapshotRun,
   type UserDatasetRef,
-} from './run-archive';
-import { checkUserDataset, NO_USER_DATASET, userDatasetRef } from './user-images';
+} from '../../run-archive/worker/run-archive';
+import {
+  checkUserDataset,
+  NO_USER_DATASET,
+  userDatasetRef,
+} from '../../image-import/shared/user-dataset';
 import {
   BATCH_SIZE_RANGE,
   type BackendInfo,
@@ -65,7 +69,7 @@ import {
   type RunStatus,
   type TrainerEvent,
   type TrainerListener,
-} from './protocol';
+} from '../shared/protocol';
 
 /** At most this often a curve point goes to the page (about 10 messages/s). */
 const REPORT_MS = 100;

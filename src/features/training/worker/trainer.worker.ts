@@ -1,6 +1,6 @@
 /** Entry of the training Web Worker: exposes the trainer API to the page. */
 import * as Comlink from 'comlink';
-import { fetchBytes } from './dataset';
+import { fetchBytes } from '../../../shared/dataset';
 import { createTrainerApi } from './trainer-api';
 
 Comlink.expose(createTrainerApi({ fetchBytes }));

@@ -10,9 +10,9 @@ import {
   LEARNING_RATE_RANGE,
   RECONSTRUCTION_LOSSES,
   type ReconstructionLoss,
-} from '../model/config';
-import { TrainerInputError } from './errors';
-import { BACKEND_NAMES, type BackendRequest, type RunSettings } from './protocol';
+} from '../../../shared/config';
+import { TrainerInputError } from '../../../shared/errors';
+import { BACKEND_NAMES, type BackendRequest, type RunSettings } from '../shared/protocol';
 import { validateSettings } from './trainer';
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>

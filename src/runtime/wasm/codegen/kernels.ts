@@ -1,6 +1,6 @@
 /**
  * The app's own compute kernels for the tfjs wasm backend, a WebAssembly SIMD module emitted at
- * run time (src/workers/wasm-asm.ts) that works in the backend's own memory:
+ * run time (src/runtime/wasm/codegen/asm.ts) that works in the backend's own memory:
  *
  * - pack + gemm, the single-precision matrix product (registered by wasm-matmul.ts):
  * C[M x N] = act(A[M x K] . B[K x N] + bias), A read through strides (so A or its transpose),
@@ -11,8 +11,8 @@
  * tfjs's optimiser runs fourteen element-wise kernels, each a pass over memory.
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { GemmPool } from './gemm-pool';
-import { assemble, FunctionBuilder, type MemoryImport } from './wasm-asm';
+import type { GemmPool } from '../gemm-pool';
+import { assemble, FunctionBuilder, type MemoryImport } from './asm';
 
 /** Rows of C per tile; the columns per tile are PANEL (two 4-lane vectors). */
 export const TILE_ROWS = 4;

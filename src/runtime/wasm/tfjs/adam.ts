@@ -5,8 +5,8 @@
  * a weight may share its buffer with a clone (the divergence guard's last good copy).
  */
 import * as tf from '@tensorflow/tfjs';
-import { FUSED_ADAM_UPDATE, type FusedAdamAttrs } from '../model/adam';
-import { kernelContext, type WasmBackend } from './wasm-kernels';
+import { FUSED_ADAM_UPDATE, type FusedAdamAttrs } from '../../../model/adam';
+import { kernelContext, type WasmBackend } from '../codegen/kernels';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 

@@ -4,10 +4,10 @@
  * (wasm-identity.ts), the conv gradients (wasm-conv.ts) and the fused Adam update
  * (wasm-adam.ts). Each can be left out for before/after measurements.
  */
-import { installWasmAdam, uninstallWasmAdam } from './wasm-adam';
-import { installWasmConvPatch } from './wasm-conv';
-import { installWasmIdentity } from './wasm-identity';
-import { installWasmMatMulPatch, type WasmMatMulMode } from './wasm-matmul';
+import { installWasmAdam, uninstallWasmAdam } from './adam';
+import { installWasmConvPatch } from './conv';
+import { installWasmIdentity } from './identity';
+import { installWasmMatMulPatch, type WasmMatMulMode } from './matmul';
 
 export interface AppWasmKernels {
   /** The matrix product: the app's GEMM (default), XNNPACK with transposes, or tfjs's own. */

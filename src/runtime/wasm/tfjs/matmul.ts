@@ -6,7 +6,7 @@
  * plain loop 6 to 15 times slower. Two levers, each measured in bench/levers.md:
  *
  * - 'xnnpack': transpose such an operand explicitly (a copy) and give XNNPACK the plain product;
- * - 'gemm' (the default): the app's own SIMD kernel (src/workers/wasm-kernels.ts), which reads A
+ * - 'gemm' (the default): the app's own SIMD kernel (src/runtime/wasm/codegen/kernels.ts), which reads A
  *   through strides and packs B (or B^T) into panels, so no transpose is ever made, with the bias
  *   and ReLU / leaky ReLU fused into its last pass. It runs in the backend's own memory
  *   (its WebAssembly.Memory is imported), so operands are neither copied in nor out.
@@ -16,7 +16,7 @@
  * figures. The mode can change between calls (benchmarks compare them in one process).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { GemmJob } from './gemm-pool';
+import type { GemmJob } from '../gemm-pool';
 import {
   ACTIVATION,
   type KernelContext,
@@ -24,7 +24,7 @@ import {
   PANEL,
   packedLength,
   type WasmBackend,
-} from './wasm-kernels';
+} from '../codegen/kernels';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 interface Attrs {
