@@ -5,7 +5,12 @@
  * - metrics: curves and pictures, delivered to charts and canvases by subscription.
  */
 import { create, type StateCreator } from 'zustand';
-import { DEFAULT_HYPERPARAMS, type Hyperparams } from '../shared/config';
+import {
+  BACKEND_SETTING,
+  DEFAULT_HYPERPARAMS,
+  DEFAULT_RUN_SETTINGS,
+  type Hyperparams,
+} from '../shared/settings';
 import type {
   BackendInfo,
   BackendRequest,
@@ -18,15 +23,7 @@ import type {
 import { MetricsSeries } from '../features/training/client/metrics-series';
 import type { TermId } from '../features/objective/client/objective';
 
-export const DEFAULT_RUN_SETTINGS: RunSettings = {
-  dataset: 'mnist',
-  architecture: 'mlp',
-  variant: 'shared',
-  latentDim: 16,
-  hiddenUnits: 512,
-  batchSize: 64,
-  seed: 1,
-};
+export { DEFAULT_RUN_SETTINGS };
 
 export interface Notice {
   id: number;
@@ -98,7 +95,7 @@ export type AppState = SettingsSlice &
 
 const settingsSlice: StateCreator<AppState, [], [], SettingsSlice> = (set) => ({
   requested: DEFAULT_RUN_SETTINGS,
-  backendRequest: 'auto',
+  backendRequest: BACKEND_SETTING.default,
   hyperparams: DEFAULT_HYPERPARAMS,
   setRequested: (patch) => set((s) => ({ requested: { ...s.requested, ...patch } })),
   setBackendRequest: (backendRequest) => set({ backendRequest }),

@@ -4,14 +4,11 @@
 
 import type { ImageShape } from './config';
 
-/** The data sets the app serves itself (public/datasets). */
-export type BuiltinDatasetId = 'mnist' | 'fashion-mnist';
-/**
- * A built-in set, or `user`: images from the user's own computer, decoded in the page's import
- * worker (user-images.ts). A user set cannot be fetched from a URL; the trainer holds the one
- * that was loaded last.
- */
-export type DatasetId = BuiltinDatasetId | 'user';
+import type { BuiltinDatasetId, DatasetId } from './settings';
+import { DATASET_IDS } from './settings';
+
+export { DATASET_IDS };
+export type { BuiltinDatasetId, DatasetId };
 
 export interface SplitInfo {
   count: number;
@@ -63,8 +60,6 @@ export type FetchBytes = (
 
 /** The manifest formatVersion this loader understands (scripts/datasets.mjs FORMAT_VERSION). */
 export const SUPPORTED_FORMAT_VERSION = 1;
-
-export const DATASET_IDS: readonly BuiltinDatasetId[] = ['mnist', 'fashion-mnist'];
 
 const REGENERATE_HINT = 'run npm run datasets';
 

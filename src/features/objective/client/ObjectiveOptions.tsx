@@ -1,13 +1,14 @@
 import {
   DEFAULT_HYPERPARAMS,
-  GATE_EQUILIBRIUM,
-  GATE_MARGIN,
   type Hyperparams,
+  LIVE_SETTINGS,
   type ReconstructionLoss,
-} from '../../../shared/config';
+} from '../../../shared/settings';
 import { modelMode } from './objective';
 import { useAppStore } from '../../../app/store';
 import './objective-options.css';
+
+const REC = LIVE_SETTINGS.reconstructionLoss;
 
 interface Props {
   hp: Hyperparams;
@@ -30,55 +31,48 @@ export function ObjectiveOptions({ hp, update }: Props) {
   return (
     <div className="objective-options">
       <div className="select-field">
-        <label htmlFor="rec-loss">Reconstruction loss</label>
+        <label htmlFor="rec-loss">{REC.label}</label>
         <select
           id="rec-loss"
-          title="L_rec of phase 1. pixel: binary cross-entropy over the pixels. feature: Larsen's learned similarity ½‖Dis_l(x) − Dis_l(x̃)‖² on the discriminator's hidden layer (D's own weights get no gradient from it). mixed: their sum"
+          title={REC.help}
           value={hp.reconstructionLoss}
           disabled={hp.ganOnly}
           onChange={(e) =>
             update({ reconstructionLoss: e.currentTarget.value as ReconstructionLoss })
           }
         >
-          <option value="pixel">pixel: cross-entropy over pixels</option>
-          <option value="feature">feature: ½‖Dis_l(x) − Dis_l(x̃)‖²</option>
-          <option value="mixed">mixed: pixel + feature</option>
+          {REC.choices.map((value) => (
+            <option key={value} value={value}>
+              {REC.options[value]}
+            </option>
+          ))}
         </select>
         {pendingNote('reconstructionLoss')}
       </div>
-      <label
-        className="checkbox"
-        title="On (Larsen): D is trained on real images against reconstructions x̃ and prior samples x_p, weighted ½ each, and the generator side is scored on both. Off: real against prior samples only, as in a plain GAN"
-      >
+      <label className="checkbox" title={LIVE_SETTINGS.reconstructionsInD.help}>
         <input
           type="checkbox"
           checked={hp.reconstructionsInD}
           disabled={hp.ganOnly}
           onChange={(e) => update({ reconstructionsInD: e.currentTarget.checked })}
         />
-        D also sees reconstructions x̃ (three batches)
+        {LIVE_SETTINGS.reconstructionsInD.label}
       </label>
-      <label
-        className="checkbox"
-        title={`Larsen's equilibrium gate: D's update is skipped while its cross-entropy on real or fake images is below ${GATE_EQUILIBRIUM} − ${GATE_MARGIN} (D far ahead); the generator side's while either is above ${GATE_EQUILIBRIUM} + ${GATE_MARGIN} (D weak). The curves show how often each was skipped`}
-      >
+      <label className="checkbox" title={LIVE_SETTINGS.equilibriumGate.help}>
         <input
           type="checkbox"
           checked={hp.equilibriumGate}
           onChange={(e) => update({ equilibriumGate: e.currentTarget.checked })}
         />
-        Equilibrium gate (margin {GATE_MARGIN}, equilibrium {GATE_EQUILIBRIUM})
+        {LIVE_SETTINGS.equilibriumGate.label}
       </label>
-      <label
-        className="checkbox"
-        title="Train the generator and the discriminator alone: no encoder, no reconstruction phase; D sees real images against prior samples, and the generator takes steps of η_G (γ has nothing to trade off against)"
-      >
+      <label className="checkbox" title={LIVE_SETTINGS.ganOnly.help}>
         <input
           type="checkbox"
           checked={hp.ganOnly}
           onChange={(e) => update({ ganOnly: e.currentTarget.checked })}
         />
-        GAN only (no encoder, no reconstruction)
+        {LIVE_SETTINGS.ganOnly.label}
       </label>
       <div className="mode-line">
         <p data-testid="model-mode" aria-live="polite">

@@ -25,6 +25,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { strFromU8, strToU8, unzipSync, zipSync, type Zippable } from 'fflate';
 import { version as appVersion } from '../../../../package.json';
+import { runSettingsProblems } from '../../../shared/settings';
 import {
   ARCHITECTURES,
   type Architecture,
@@ -666,22 +667,9 @@ export function parseRunArchive(bytes: Uint8Array): ParsedRun {
   return { manifest, settings, image, hyperparams, networks, optimizers, history };
 }
 
-/** Problems with run settings (same rules as the trainer), in words. */
+/** Problems with run settings (the settings table's rules, as the trainer's), in words. */
 function settingsProblems(s: RunSettings): string[] {
-  const problems: string[] = [];
-  const intIn = (v: unknown, lo: number, hi: number) =>
-    typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
-  if (s.dataset !== 'mnist' && s.dataset !== 'fashion-mnist' && s.dataset !== 'user')
-    problems.push(`unknown data set ${JSON.stringify(s.dataset)}`);
-  if (s.variant !== 'shared' && s.variant !== 'separate')
-    problems.push(`unknown variant ${JSON.stringify(s.variant)}`);
-  if (!intIn(s.latentDim, 2, 128))
-    problems.push('latent size must be a whole number from 2 to 128');
-  if (!intIn(s.hiddenUnits, 16, 2048))
-    problems.push('hidden units must be a whole number from 16 to 2048');
-  if (!intIn(s.batchSize, 8, 512)) problems.push('batch size must be a whole number from 8 to 512');
-  if (!intIn(s.seed, 0, 2 ** 31 - 1)) problems.push('seed must be a whole number');
-  return problems;
+  return runSettingsProblems(s);
 }
 
 /** The manifest's [height, width, channels], or MNIST's when absent (first app versions). */

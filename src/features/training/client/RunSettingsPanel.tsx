@@ -1,23 +1,20 @@
 import type { FormEvent } from 'react';
-import {
-  type Architecture,
-  HIDDEN_UNITS_RANGE,
-  LATENT_DIM_RANGE,
-  type Variant,
-} from '../../../shared/config';
 import { useAppStore } from '../../../app/store';
+import {
+  BACKEND_SETTING,
+  type BackendRequest,
+  type IntRow,
+  RUN_SETTINGS,
+  type RunSettings,
+  settingProblem,
+} from '../../../shared/settings';
 import { useUserImagesStore } from '../../image-import/client/import-client';
 import { applySettings, startTrainer } from './trainer-client';
-import { BATCH_SIZE_RANGE, type BackendRequest, type RunSettings } from '../shared/protocol';
-import type { DatasetId } from '../../../shared/dataset';
 
-const BACKENDS: { value: BackendRequest; label: string }[] = [
-  { value: 'auto', label: 'automatic' },
-  { value: 'webgpu', label: 'WebGPU' },
-  { value: 'webgl', label: 'WebGL' },
-  { value: 'wasm', label: 'WebAssembly' },
-  { value: 'cpu', label: 'CPU (plain JS)' },
-];
+const BACKENDS = BACKEND_SETTING.choices.map((value) => ({
+  value,
+  label: BACKEND_SETTING.options[value],
+}));
 
 function sameSettings(a: RunSettings, b: RunSettings | null) {
   return b !== null && (Object.keys(a) as (keyof RunSettings)[]).every((k) => a[k] === b[k]);
@@ -25,26 +22,23 @@ function sameSettings(a: RunSettings, b: RunSettings | null) {
 
 interface NumberFieldProps {
   id: string;
-  label: string;
-  /** Tooltip: one or two sentences with the symbol from the formulas. */
-  help: string;
+  /** The setting's row of the settings table: label, help, range. */
+  row: IntRow;
   value: number;
-  min: number;
-  max: number;
   onChange: (value: number) => void;
 }
 
-function NumberField({ id, label, help, value, min, max, onChange }: NumberFieldProps) {
+function NumberField({ id, row, value, onChange }: NumberFieldProps) {
   return (
     <div className="number-field">
-      <label htmlFor={id}>{label}</label>
+      <label htmlFor={id}>{row.label}</label>
       <input
         id={id}
-        title={help}
+        title={row.help}
         type="number"
         inputMode="numeric"
-        min={min}
-        max={max}
+        min={row.min}
+        max={row.max}
         step={1}
         value={Number.isFinite(value) ? value : ''}
         onChange={(e) => onChange(e.currentTarget.valueAsNumber)}
@@ -52,6 +46,13 @@ function NumberField({ id, label, help, value, min, max, onChange }: NumberField
     </div>
   );
 }
+
+/** "latent size must be a whole number from 2 to 128" as the form says it. */
+const formProblem = (key: 'latentDim' | 'hiddenUnits' | 'batchSize' | 'seed', value: number) => {
+  const problem = settingProblem(key, value);
+  const row = RUN_SETTINGS[key];
+  return problem && `${row.label}: a whole number from ${row.min} to ${row.max}`;
+};
 
 /** Settings that define a model: they take effect when applied, with new weights. */
 export function RunSettingsPanel() {
@@ -81,21 +82,9 @@ export function RunSettingsPanel() {
     void startTrainer(to, requested, useAppStore.getState().hyperparams);
   };
 
-  const problems: string[] = [];
-  const inRange = (v: number, lo: number, hi: number) => Number.isInteger(v) && v >= lo && v <= hi;
-  if (!inRange(requested.latentDim, LATENT_DIM_RANGE.min, LATENT_DIM_RANGE.max))
-    problems.push(
-      `Latent size: a whole number from ${LATENT_DIM_RANGE.min} to ${LATENT_DIM_RANGE.max}`,
-    );
-  if (!inRange(requested.hiddenUnits, HIDDEN_UNITS_RANGE.min, HIDDEN_UNITS_RANGE.max))
-    problems.push(
-      `Hidden units: a whole number from ${HIDDEN_UNITS_RANGE.min} to ${HIDDEN_UNITS_RANGE.max}`,
-    );
-  if (!inRange(requested.batchSize, BATCH_SIZE_RANGE.min, BATCH_SIZE_RANGE.max))
-    problems.push(
-      `Batch size: a whole number from ${BATCH_SIZE_RANGE.min} to ${BATCH_SIZE_RANGE.max}`,
-    );
-  if (!inRange(requested.seed, 0, 2 ** 31 - 1)) problems.push('Seed: a whole number of at least 0');
+  const problems = (['latentDim', 'hiddenUnits', 'batchSize', 'seed'] as const).flatMap(
+    (key) => formProblem(key, requested[key]) ?? [],
+  );
   if (requested.dataset === 'user' && !userSet)
     problems.push('Data set: load your images under "Your own images" first');
 
@@ -129,30 +118,45 @@ export function RunSettingsPanel() {
       <h2 id="run-heading">Model and data</h2>
       <form onSubmit={submit} className="run-settings">
         <div className="select-field">
-          <label htmlFor="dataset">Data set</label>
+          <label htmlFor="dataset">{RUN_SETTINGS.dataset.label}</label>
           <select
             id="dataset"
-            title="The images to learn: handwritten digits or clothing, 28×28 grey levels, or your own images"
+            title={RUN_SETTINGS.dataset.help}
             value={requested.dataset}
-            onChange={(e) => setRequested({ dataset: e.currentTarget.value as DatasetId })}
+            onChange={(e) =>
+              setRequested({ dataset: e.currentTarget.value as RunSettings['dataset'] })
+            }
           >
-            <option value="mnist">MNIST digits</option>
-            <option value="fashion-mnist">Fashion-MNIST</option>
-            <option value="user" disabled={!userSet}>
-              {userSet ? `Your images: ${userSet.name}` : 'Your images (none loaded)'}
-            </option>
+            {RUN_SETTINGS.dataset.choices.map((id) =>
+              id === 'user' ? (
+                <option key={id} value={id} disabled={!userSet}>
+                  {userSet ? `Your images: ${userSet.name}` : 'Your images (none loaded)'}
+                </option>
+              ) : (
+                <option key={id} value={id}>
+                  {RUN_SETTINGS.dataset.options[id]}
+                </option>
+              ),
+            )}
           </select>
         </div>
         <div className="select-field">
-          <label htmlFor="architecture">Architecture</label>
+          <label htmlFor="architecture">{RUN_SETTINGS.architecture.label}</label>
           <select
             id="architecture"
-            title="mlp: the seed's one-hidden-layer networks. conv: DCGAN-style convolutional encoder, decoder (batch-normalised) and discriminator, Dis_l = its last conv block; a step costs many times an mlp step"
+            title={RUN_SETTINGS.architecture.help}
             value={requested.architecture}
-            onChange={(e) => setRequested({ architecture: e.currentTarget.value as Architecture })}
+            onChange={(e) =>
+              setRequested({
+                architecture: e.currentTarget.value as RunSettings['architecture'],
+              })
+            }
           >
-            <option value="mlp">mlp: 784-hidden-latent (the seed's)</option>
-            <option value="conv">conv: DCGAN-style, 5×5 convolutions</option>
+            {RUN_SETTINGS.architecture.choices.map((value) => (
+              <option key={value} value={value}>
+                {RUN_SETTINGS.architecture.options[value]}
+              </option>
+            ))}
           </select>
         </div>
         {convBlocked && (
@@ -175,58 +179,51 @@ export function RunSettingsPanel() {
           </div>
         )}
         <div className="select-field">
-          <label htmlFor="variant">Variant</label>
+          <label htmlFor="variant">{RUN_SETTINGS.variant.label}</label>
           <select
             id="variant"
-            title="shared: the decoder p_θ is also the generator, so β and γ act on the same weights. separate: a generator G_ϑ of its own"
+            title={RUN_SETTINGS.variant.help}
             value={requested.variant}
-            onChange={(e) => setRequested({ variant: e.currentTarget.value as Variant })}
+            onChange={(e) =>
+              setRequested({ variant: e.currentTarget.value as RunSettings['variant'] })
+            }
           >
-            <option value="shared">shared: decoder = generator</option>
-            <option value="separate">separate: four networks (the seed's code)</option>
+            {RUN_SETTINGS.variant.choices.map((value) => (
+              <option key={value} value={value}>
+                {RUN_SETTINGS.variant.options[value]}
+              </option>
+            ))}
           </select>
         </div>
         <NumberField
           id="latent"
-          label="Latent size"
-          help="dim z: the size of the code q_φ(z|x) maps each image to; 2 makes the latent space drawable"
+          row={RUN_SETTINGS.latentDim}
           value={requested.latentDim}
-          min={LATENT_DIM_RANGE.min}
-          max={LATENT_DIM_RANGE.max}
           onChange={(latentDim) => setRequested({ latentDim })}
         />
         <NumberField
           id="hidden"
-          label="Hidden units"
-          help="Width of the one hidden layer of every MLP network (512 in the seed); the conv networks have fixed 32 and 64 filters and do not use it"
+          row={RUN_SETTINGS.hiddenUnits}
           value={requested.hiddenUnits}
-          min={HIDDEN_UNITS_RANGE.min}
-          max={HIDDEN_UNITS_RANGE.max}
           onChange={(hiddenUnits) => setRequested({ hiddenUnits })}
         />
         <NumberField
           id="batch"
-          label="Batch size"
-          help="Images per training step; the losses are means over the batch"
+          row={RUN_SETTINGS.batchSize}
           value={requested.batchSize}
-          min={BATCH_SIZE_RANGE.min}
-          max={BATCH_SIZE_RANGE.max}
           onChange={(batchSize) => setRequested({ batchSize })}
         />
         <NumberField
           id="seed"
-          label="Seed"
-          help="Fixes the initial weights, the batch order and every noise draw: the same seed and settings give the same run"
+          row={RUN_SETTINGS.seed}
           value={requested.seed}
-          min={0}
-          max={2 ** 31 - 1}
           onChange={(seed) => setRequested({ seed })}
         />
         <div className="select-field">
-          <label htmlFor="backend">Backend</label>
+          <label htmlFor="backend">{BACKEND_SETTING.label}</label>
           <select
             id="backend"
-            title="Where the worker computes: automatic picks the fastest that is not a software GPU. Changing it restarts the worker"
+            title={BACKEND_SETTING.help}
             value={backendRequest}
             onChange={(e) => setBackendRequest(e.currentTarget.value as BackendRequest)}
           >

@@ -2,14 +2,19 @@
  * What crosses the worker boundary, besides the API methods themselves (trainer-api.ts).
  * Types only: the page imports this file with `import type` and never loads tfjs.
  */
-import type { Architecture, Hyperparams, Variant } from '../../../shared/config';
+import type { Hyperparams } from '../../../shared/config';
 import type { MetricName } from '../../../model/vaegan';
 import type { NetworkArtifacts } from '../../../model/serialize';
 import type { DatasetId } from '../../../shared/dataset';
+import {
+  type BackendName,
+  type BackendRequest,
+  rangeOf,
+  type RunSettings,
+} from '../../../shared/settings';
 
-export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
-export type BackendRequest = BackendName | 'auto';
-export const BACKEND_NAMES: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+export { BACKEND_NAMES } from '../../../shared/settings';
+export type { BackendName, BackendRequest, RunSettings } from '../../../shared/settings';
 
 /** Lifecycle of the trainer, owned by the worker and mirrored in the page's store. */
 export type RunStatus = 'idle' | 'loading' | 'ready' | 'training' | 'paused' | 'error';
@@ -38,19 +43,7 @@ export interface BackendInfo {
   missingConvKernels: string[];
 }
 
-/** Settings that define a model and its data: changing one starts a new model. */
-export interface RunSettings {
-  dataset: DatasetId;
-  /** `mlp` (the seed's) or `conv` (DCGAN-style; needs a backend with conv weight gradients). */
-  architecture: Architecture;
-  variant: Variant;
-  latentDim: number;
-  hiddenUnits: number;
-  batchSize: number;
-  seed: number;
-}
-
-export const BATCH_SIZE_RANGE = { min: 8, max: 512 } as const;
+export const BATCH_SIZE_RANGE = rangeOf('batchSize');
 
 /** Curves: one point per report, each the mean over the steps since the previous point. */
 export interface MetricsPoint {

@@ -10,12 +10,11 @@ import {
   type Hyperparams,
   type ImageShape,
   imageSize,
-  MNIST_IMAGE,
   type ModelConfig,
   sanitizeHyperparams,
-  validateModelConfig,
 } from '../../../shared/config';
 import { mulberry32 } from '../../../shared/random';
+import { runSettingsProblems } from '../../../shared/settings';
 import { saveNetwork } from '../../../model/serialize';
 import { METRIC_NAMES, type MetricName, VaeGan } from '../../../model/vaegan';
 import { type BackendTuning, selectBackend } from '../../../runtime/backend';
@@ -59,7 +58,6 @@ import {
   userDatasetRef,
 } from '../../image-import/shared/user-dataset';
 import {
-  BATCH_SIZE_RANGE,
   type BackendInfo,
   type BackendName,
   type BackendRequest,
@@ -1194,27 +1192,7 @@ export function convBackendProblem(backend: string, missing: string[]): string {
   );
 }
 
-/** Problems with run settings, in words for the page (empty when valid). */
+/** Problems with run settings, in words for the page (empty when valid): the settings table's. */
 export function validateSettings(s: RunSettings): string[] {
-  const problems = validateModelConfig({
-    architecture: s.architecture,
-    variant: s.variant,
-    latentDim: s.latentDim,
-    hiddenUnits: s.hiddenUnits,
-    image: MNIST_IMAGE,
-    seed: s.seed,
-  });
-  if (
-    !Number.isInteger(s.batchSize) ||
-    s.batchSize < BATCH_SIZE_RANGE.min ||
-    s.batchSize > BATCH_SIZE_RANGE.max
-  ) {
-    problems.push(
-      `batch size must be a whole number from ${BATCH_SIZE_RANGE.min} to ${BATCH_SIZE_RANGE.max}`,
-    );
-  }
-  if (s.dataset !== 'mnist' && s.dataset !== 'fashion-mnist' && s.dataset !== 'user') {
-    problems.push('unknown data set');
-  }
-  return problems;
+  return runSettingsProblems(s);
 }

@@ -3,16 +3,18 @@
  * be well-behaved, but the API must not depend on it. A bad argument is refused with a
  * TrainerInputError (its code says which kind) and nothing in the trainer changes.
  */
-import {
-  BETA_RANGE,
-  GAMMA_RANGE,
-  type Hyperparams,
-  LEARNING_RATE_RANGE,
-  RECONSTRUCTION_LOSSES,
-  type ReconstructionLoss,
-} from '../../../shared/config';
 import { TrainerInputError } from '../../../shared/errors';
-import { BACKEND_NAMES, type BackendRequest, type RunSettings } from '../shared/protocol';
+import {
+  BACKEND_SETTING,
+  type BackendRequest,
+  type Hyperparams,
+  LIVE_SETTINGS,
+  type LiveSettingKey,
+  RUN_SETTINGS,
+  RUN_SETTING_KEYS,
+  type RunSettings,
+  type SettingRow,
+} from '../../../shared/settings';
 import { validateSettings } from './trainer';
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
@@ -29,7 +31,7 @@ const describe = (v: unknown) =>
           ? 'an array'
           : typeof v;
 
-const BACKEND_REQUESTS: readonly BackendRequest[] = ['auto', ...BACKEND_NAMES];
+const BACKEND_REQUESTS: readonly BackendRequest[] = BACKEND_SETTING.choices;
 
 /** init's request: a known backend and a URL for the data sets. */
 export function checkInitRequest(request: unknown, listener: unknown) {
@@ -68,15 +70,9 @@ export function checkInitRequest(request: unknown, listener: unknown) {
   }
 }
 
-const SETTINGS_TYPES: Record<keyof RunSettings, 'string' | 'number'> = {
-  dataset: 'string',
-  architecture: 'string',
-  variant: 'string',
-  latentDim: 'number',
-  hiddenUnits: 'number',
-  batchSize: 'number',
-  seed: 'number',
-};
+/** The JavaScript type of a setting's values, from its row of the settings table. */
+const typeOf = (row: SettingRow) =>
+  row.kind === 'choice' ? 'string' : row.kind === 'switch' ? 'boolean' : 'number';
 
 /** configure's settings: every field present, of its type, and in range. */
 export function checkSettings(settings: unknown): RunSettings {
@@ -87,11 +83,12 @@ export function checkSettings(settings: unknown): RunSettings {
     );
   }
   for (const key of Object.keys(settings)) {
-    if (!(key in SETTINGS_TYPES)) {
+    if (!(key in RUN_SETTINGS)) {
       throw new TrainerInputError('bad-argument', `Unknown run setting ${describe(key)}.`);
     }
   }
-  for (const [key, type] of Object.entries(SETTINGS_TYPES)) {
+  for (const key of RUN_SETTING_KEYS) {
+    const type = typeOf(RUN_SETTINGS[key]);
     if (typeof settings[key] !== type) {
       throw new TrainerInputError(
         'bad-argument',
@@ -107,18 +104,10 @@ export function checkSettings(settings: unknown): RunSettings {
   return { ...s };
 }
 
-type NumericHyperparam = 'beta' | 'gamma' | 'lrVae' | 'lrD' | 'lrG';
-const HP_RANGES: Record<NumericHyperparam, { min: number; max: number }> = {
-  beta: BETA_RANGE,
-  gamma: GAMMA_RANGE,
-  lrVae: LEARNING_RATE_RANGE,
-  lrD: LEARNING_RATE_RANGE,
-  lrG: LEARNING_RATE_RANGE,
-};
-
 /**
- * setHyperparams' patch: known keys only, finite numbers inside their ranges. A value within a
- * rounding error of an end (a log slider's 10^log10(0.1)) is taken as that end.
+ * setHyperparams' patch: known keys only, each of its kind and, for numbers, finite and inside
+ * its range. A value within a rounding error of an end (a log slider's 10^log10(0.1)) is taken
+ * as that end.
  */
 export function checkHyperparams(patch: unknown): Partial<Hyperparams> {
   if (!isRecord(patch)) {
@@ -127,57 +116,50 @@ export function checkHyperparams(patch: unknown): Partial<Hyperparams> {
       `Hyperparameters must be an object, not ${describe(patch)}.`,
     );
   }
-  const out: Partial<Hyperparams> = {};
+  const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(patch)) {
-    if (key === 'adversarialForm') {
-      if (value !== 'non-saturating' && value !== 'minimax') {
-        throw new TrainerInputError(
-          'bad-argument',
-          `Unknown adversarial loss form ${describe(value)}: use non-saturating or minimax.`,
-        );
-      }
-      out.adversarialForm = value;
-      continue;
-    }
-    if (key === 'reconstructionLoss') {
-      if (!RECONSTRUCTION_LOSSES.includes(value as ReconstructionLoss)) {
-        throw new TrainerInputError(
-          'bad-argument',
-          `Unknown reconstruction loss ${describe(value)}: use ${RECONSTRUCTION_LOSSES.join(', ')}.`,
-        );
-      }
-      out.reconstructionLoss = value as ReconstructionLoss;
-      continue;
-    }
-    if (key === 'reconstructionsInD' || key === 'equilibriumGate' || key === 'ganOnly') {
-      if (typeof value !== 'boolean') {
-        throw new TrainerInputError(
-          'bad-argument',
-          `${key} must be true or false, not ${describe(value)}.`,
-        );
-      }
-      out[key] = value;
-      continue;
-    }
-    const range = HP_RANGES[key as keyof typeof HP_RANGES];
-    if (!range)
+    if (!(key in LIVE_SETTINGS)) {
       throw new TrainerInputError('bad-argument', `Unknown hyperparameter ${describe(key)}.`);
-    if (typeof value !== 'number' || !Number.isFinite(value)) {
-      throw new TrainerInputError(
-        'bad-argument',
-        `${key} must be a finite number, not ${describe(value)}.`,
-      );
     }
-    const slack = 1e-9 * Math.max(Math.abs(range.min), Math.abs(range.max));
-    if (value < range.min - slack || value > range.max + slack) {
-      throw new TrainerInputError(
-        'out-of-range',
-        `${key} = ${value} is outside its range, ${range.min} to ${range.max}; nothing was changed.`,
-      );
+    const row: SettingRow = LIVE_SETTINGS[key as LiveSettingKey];
+    switch (row.kind) {
+      case 'choice':
+        if (!row.choices.includes(value as string)) {
+          throw new TrainerInputError(
+            'bad-argument',
+            `Unknown ${row.noun} ${describe(value)}: use ${row.choices.join(', ')}.`,
+          );
+        }
+        out[key] = value;
+        break;
+      case 'switch':
+        if (typeof value !== 'boolean') {
+          throw new TrainerInputError(
+            'bad-argument',
+            `${key} must be true or false, not ${describe(value)}.`,
+          );
+        }
+        out[key] = value;
+        break;
+      default: {
+        if (typeof value !== 'number' || !Number.isFinite(value)) {
+          throw new TrainerInputError(
+            'bad-argument',
+            `${key} must be a finite number, not ${describe(value)}.`,
+          );
+        }
+        const slack = 1e-9 * Math.max(Math.abs(row.min), Math.abs(row.max));
+        if (value < row.min - slack || value > row.max + slack) {
+          throw new TrainerInputError(
+            'out-of-range',
+            `${key} = ${value} is outside its range, ${row.min} to ${row.max}; nothing was changed.`,
+          );
+        }
+        out[key] = Math.min(row.max, Math.max(row.min, value));
+      }
     }
-    out[key as keyof typeof HP_RANGES] = Math.min(range.max, Math.max(range.min, value));
   }
-  return out;
+  return out as Partial<Hyperparams>;
 }
 
 /** importRun's bytes. */
