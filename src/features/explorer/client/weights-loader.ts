@@ -46,11 +46,16 @@ export function setExplorerInView(visible: boolean) {
 
 /**
  * Subscribes the explorer to the trainer's weight snapshots (once, from main.tsx). It moves the
- * snapshot's own buffers on to its worker; the quality worker has its own copy.
+ * snapshot's own networks on to its worker and keeps the page decoder's copy; the copy made for
+ * the quality worker is not its to send.
  * @returns a function that ends the subscription
  */
 export function connectExplorerToTrainer(): () => void {
-  return onTrainerEvent('weights', ({ weights }) => acceptWeights(weights));
+  return onTrainerEvent('weights', ({ weights }) => {
+    // Left out, not sent on: the quality worker moves that copy's buffers away.
+    const { qualityCopy: _quality, ...snapshot } = weights;
+    acceptWeights(snapshot);
+  });
 }
 
 async function load(snapshot: WeightsSnapshot) {

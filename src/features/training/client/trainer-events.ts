@@ -32,9 +32,9 @@ export type TrainerEventOf<K extends TrainerEventType> = Extract<TrainerClientEv
 
 /**
  * A subscriber. It may return a promise: `emitTrainerEvent` waits for all of them. Handlers of
- * `weights` get buffers the trainer made for several owners: each copies or moves only its own
- * (the explorer: `encoder`, `decoder`, `pageDecoderData`; the quality worker: `qualityCopy`),
- * and does so before it first awaits.
+ * `weights` get buffers the trainer made for several owners: each reads, sends or moves only its
+ * own (the explorer: `encoder`, `decoder`, `pageDecoderData`; the quality worker: `qualityCopy`)
+ * and drops the others' before it sends anything, since a moved buffer cannot be sent again.
  */
 export type TrainerEventHandler<K extends TrainerEventType> = (
   event: TrainerEventOf<K>,
