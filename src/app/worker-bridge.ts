@@ -94,11 +94,6 @@ export class WorkerBridge<Api> {
     return this.instance ? this.lastCrash : null;
   }
 
-  /** The running worker's API, or null; prefer `call`, whose promise settles on a restart. */
-  get remote(): Comlink.Remote<Api> | null {
-    return this.instance?.remote ?? null;
-  }
-
   /** Whether `generation` (read when a piece of work began) is still the running worker. */
   isCurrent(generation: number): boolean {
     return this.instance !== null && this.instance.generation === generation;
