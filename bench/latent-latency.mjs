@@ -1,7 +1,7 @@
 // Latent pad latency of the production app in headless Debian Chromium: from a pointer event
 // on the pad to the decoded image's pixels, while paused and while training.
 // Drags the handle like a person (mouse down, moves at about 60 Hz, mouse up); the page records
-// each sample itself (src/features/explorer/client/explorer-client.ts, window.vaeganExplorer.latencies()).
+// each sample itself (src/features/explorer/client/pad-decoding.ts, window.vaeganExplorer.latencies()).
 // Writes bench/latent-latency.md. Usage: npm run build && npm run bench:latent [-- --moves 400]
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';

@@ -10,10 +10,21 @@ import {
 } from '../features/training/client/trainer-client';
 import { startUrlSync } from './url-sync';
 import { startAutosave } from '../features/checkpoints/client/autosave';
+import { connectExplorerToTrainer } from '../features/explorer/client/weights-loader';
+import { installExplorerBenchHook } from '../features/explorer/client/bench-hook';
+import { connectQualityToTrainer } from '../features/quality/client/quality-client';
+import { connectImageImportToTrainer } from '../features/image-import/client/import-client';
 import './styles.css';
 
 // Settings from the URL (clamped or ignored with a notice), then the URL follows the run.
 startUrlSync();
+
+// What hears the training session: weight snapshots to the latent explorer and the quality
+// measures, the user's images to each new training worker. (The comparison run subscribes
+// while it runs.) Before the first worker starts, so no event goes unheard.
+connectExplorerToTrainer();
+connectQualityToTrainer();
+connectImageImportToTrainer();
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
@@ -40,6 +51,8 @@ window.vaeganPlayground = {
   debug: debugHooks,
   diagnostics: trainerDiagnostics,
 };
+// The latent explorer's state and pad latencies (bench/latent-latency.mjs).
+installExplorerBenchHook();
 
 const { backendRequest, requested, hyperparams } = useAppStore.getState();
 void startTrainer(backendRequest, requested, hyperparams);

@@ -1,9 +1,9 @@
 import { useEffect, useRef } from 'react';
-import { toImageData } from '../features/explorer/client/explorer-client';
-import type { ImageGrid } from '../features/training/shared/protocol';
+import { type RgbaPicture, toImageData } from './image-data';
 
 interface Props {
-  grid: ImageGrid | null | undefined;
+  /** A picture of `cols` image cells across (written to data-cols for tests and tools). */
+  grid: (RgbaPicture & { cols?: number }) | null | undefined;
   label: string;
   testId: string;
   className?: string;

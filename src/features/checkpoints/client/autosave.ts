@@ -16,7 +16,7 @@ import {
 } from '../shared/checkpoint-store';
 import { importRunBytes, thumbnailOf } from '../../run-archive/client/run-io';
 import { useAppStore } from '../../../app/store';
-import { trainerApi } from '../../training/client/trainer-client';
+import { callTrainer, trainerRunning } from '../../training/client/trainer-client';
 
 export interface CheckpointPolicy {
   enabled: boolean;
@@ -128,9 +128,8 @@ let saveAgain = false;
 
 /** Exports the run from the worker and stores it (one save at a time). */
 export async function saveCheckpointNow(): Promise<SaveReport | null> {
-  const api = trainerApi();
   const { saving, policy } = useCheckpoints.getState();
-  if (!api) return null;
+  if (!trainerRunning()) return null;
   if (saving) {
     saveAgain = true;
     return null;
@@ -141,9 +140,13 @@ export async function saveCheckpointNow(): Promise<SaveReport | null> {
   try {
     const { images, running } = useAppStore.getState();
     const settings = running ?? useAppStore.getState().requested;
-    const { meta, serializeMs } = await api.saveCheckpoint(
-      { savedAt: Date.now(), settings: { ...settings }, thumbnail: thumbnailOf(images?.samples) },
-      policy.keep,
+    const thumbnail = thumbnailOf(images?.samples);
+    // Rejected, not left waiting, if the worker is restarted meanwhile: `saving` is cleared below.
+    const { meta, serializeMs } = await callTrainer((api) =>
+      api.saveCheckpoint(
+        { savedAt: Date.now(), settings: { ...settings }, thumbnail },
+        policy.keep,
+      ),
     );
     const report: SaveReport = {
       step: meta.step,

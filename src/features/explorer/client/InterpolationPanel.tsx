@@ -1,4 +1,4 @@
-import { setInterpolation } from './explorer-client';
+import { setInterpolation } from './interpolation';
 import { useExplorerStore } from './explorer-store';
 import type { InterpolationMode } from '../../../shared/latent';
 import type { TestImageView } from '../worker/explorer';

@@ -1,11 +1,9 @@
 import { useEffect, useRef } from 'react';
-import {
-  selectTestImage,
-  setExplorerInView,
-  setInterpolation,
-  setPlane,
-  setShowManifold,
-} from './explorer-client';
+import { setInterpolation } from './interpolation';
+import { setShowManifold } from './manifold';
+import { setPlane } from './scatter';
+import { selectTestImage } from './selection';
+import { setExplorerInView } from './weights-loader';
 import { useExplorerStore } from './explorer-store';
 import { watchInView } from '../../../app/in-view';
 import { GridCanvas } from '../../../ui/GridCanvas';
@@ -224,7 +222,7 @@ export function LatentExplorer() {
   useEffect(() => {
     const element = section.current;
     if (!element) return;
-    // Out of view it waits for the newest weights (explorer-client.ts).
+    // Out of view it waits for the newest weights (weights-loader.ts).
     const unwatch = watchInView(element, setExplorerInView);
     return () => {
       unwatch();

@@ -1,6 +1,8 @@
 import { type KeyboardEvent, type PointerEvent, useEffect, useRef } from 'react';
 import { beginInteraction } from '../../../app/interaction';
-import { attachDecodedCanvas, rangeCentre, setPoint, toImageData } from './explorer-client';
+import { attachDecodedCanvas, setPoint } from './pad-decoding';
+import { rangeCentre } from './scatter';
+import { toImageData } from '../../../ui/image-data';
 import { type ExplorerState, useExplorerStore } from './explorer-store';
 import { padToPlane, planeToPad } from '../../../shared/latent';
 import { classColour, formatCoord } from '../../../ui/palette';
@@ -196,7 +198,7 @@ export function LatentPad() {
   );
 }
 
-/** The image decoded from the code under the pad's handle (painted by explorer-client). */
+/** The image decoded from the code under the pad's handle (painted by pad-decoding.ts). */
 export function DecodedImage() {
   const ref = useRef<HTMLCanvasElement>(null);
   useEffect(() => {

@@ -1,5 +1,5 @@
 import { type MouseEvent, useEffect, useRef, useState } from 'react';
-import { selectTestImage } from './explorer-client';
+import { selectTestImage } from './selection';
 import { type ExplorerState, useExplorerStore } from './explorer-store';
 import { planeToPad } from '../../../shared/latent';
 import { classColour } from '../../../ui/palette';

@@ -1,6 +1,6 @@
 /**
  * State of the latent explorer, apart from the training store so the two can change without
- * touching each other. Written by explorer-client.ts (worker answers) and the explorer's
+ * touching each other. Written by the explorer's client modules (worker answers) and the explorer's
  * controls; high-frequency data (the pad's handle, the decoded image) is delivered to the DOM by
  * subscription, not by React renders.
  */

@@ -13,7 +13,9 @@ import type { UserDatasetRef } from '../../run-archive/worker/run-archive';
 import { type SkippedFile, userDatasetRef } from '../shared/user-dataset';
 import { sendUserTestSet } from '../../explorer/client/explorer-client';
 import { useAppStore } from '../../../app/store';
-import { applySettings, trainerApi } from '../../training/client/trainer-client';
+import { WorkerBridge } from '../../../app/worker-bridge';
+import { applySettings, callTrainer, trainerRunning } from '../../training/client/trainer-client';
+import { onTrainerEvent } from '../../training/client/trainer-events';
 
 /** The loaded set as a saved run records it, and whether it is in colour. */
 export interface UserSetSummary extends UserDatasetRef {
@@ -44,6 +46,26 @@ export const useUserImagesStore = create<UserImagesState>()((set) => ({
 
 /** The set as the page keeps it, to hand to a restarted training worker. */
 let kept: Dataset | null = null;
+
+/**
+ * The decoding worker: started by an import and ended as soon as it is idle again, so the
+ * decoders' memory goes with it. A crash ends it too, which fails the import in progress.
+ */
+const importer = new WorkerBridge<ImageImportApi>({
+  label: 'image-import worker',
+  create: () =>
+    new Worker(new URL('../worker/image-import.worker.ts', import.meta.url), {
+      type: 'module',
+      name: 'image-import',
+    }),
+  idleShutdownMs: 0,
+  onCrash: (report) =>
+    importer.terminate(
+      report.kind === 'error'
+        ? `the image-import worker crashed (${report.message || 'no message'})`
+        : 'a message from the image-import worker could not be read',
+    ),
+});
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -89,11 +111,22 @@ function summary(d: Dataset, colour: boolean): UserSetSummary {
 }
 
 /** Gives the kept set to the trainer (a copy: the page keeps its own). */
-export async function sendKeptSetToTrainer(): Promise<boolean> {
-  const remote = trainerApi();
-  if (!kept || !remote) return false;
-  await remote.setUserDataset(kept);
+async function sendKeptSetToTrainer(): Promise<boolean> {
+  const set = kept;
+  if (!set || !trainerRunning()) return false;
+  await callTrainer((remote) => remote.setUserDataset(set));
   return true;
+}
+
+/**
+ * Subscribes image import to the training session (once, from main.tsx): a new training worker
+ * (another backend, a restart) that is to train on the user's images gets the page's copy.
+ * @returns a function that ends the subscription
+ */
+export function connectImageImportToTrainer(): () => void {
+  return onTrainerEvent('worker-starting', async ({ settings }) => {
+    if (settings.dataset === 'user') await sendKeptSetToTrainer();
+  });
 }
 
 /** Whether the page holds a set of the user's to give to a new training worker. */
@@ -113,27 +146,26 @@ export async function importUserImages(files: ImportFile[]): Promise<void> {
     return;
   }
   set({ status: 'importing', progress: null, message: '', skipped: [] });
-  const worker = new Worker(new URL('../worker/image-import.worker.ts', import.meta.url), {
-    type: 'module',
-    name: 'image-import',
-  });
-  const remote = Comlink.wrap<ImageImportApi>(worker);
+  importer.start();
   try {
-    const result = await remote.importImages(
-      files,
-      { colour },
-      Comlink.proxy((progress: ImportProgress) => set({ progress })),
+    const result = await importer.call((remote) =>
+      remote.importImages(
+        files,
+        { colour },
+        Comlink.proxy((progress: ImportProgress) => set({ progress })),
+      ),
     );
     if (!result.ok) {
       set({ status: 'refused', progress: null, message: result.message, skipped: result.skipped });
       return;
     }
     const { dataset } = result;
-    const trainer = trainerApi();
-    if (!trainer) throw new Error('The training worker is not running; press Apply settings.');
+    if (!trainerRunning()) {
+      throw new Error('The training worker is not running; press Apply settings.');
+    }
     set({ progress: { done: 1, total: 1, label: 'Handing the images to the trainer' } });
     await sendUserTestSet(dataset.info, dataset.test.images, dataset.test.labels);
-    await trainer.setUserDataset(dataset);
+    await callTrainer((remote) => remote.setUserDataset(dataset));
     kept = dataset;
     const loaded = summary(dataset, colour);
     const total = loaded.trainCount + loaded.testCount;
@@ -175,8 +207,5 @@ export async function importUserImages(files: ImportFile[]): Promise<void> {
       progress: null,
       message: `The images could not be imported: ${errorText(error)}`,
     });
-  } finally {
-    remote[Comlink.releaseProxy]();
-    worker.terminate();
   }
 }

@@ -1,8 +1,9 @@
 /**
  * The plain-VAE comparison run: a second training worker with the running model's seed and
  * settings and the hyperparameters in force, except gamma = 0. It follows the main run's
- * Train / Pause / Step / Reset (trainer-client.ts forwards them) and stops when the main model
- * is replaced. Its weight copies go to the quality worker, its samples to the quality store.
+ * Train / Pause / Step / Reset and sliders (it subscribes to the main run's events while it
+ * runs) and stops when the main model is replaced or its worker stops. Its weight copies go to
+ * the quality worker, its samples to the quality store.
  */
 import * as Comlink from 'comlink';
 import type { Hyperparams } from '../../../shared/config';
@@ -11,9 +12,8 @@ import type { TrainerEvent } from '../../training/shared/protocol';
 import { acceptQualityWeights, dropQualityRun } from './quality-client';
 import { OFF_COMPARISON, useQualityStore, type ComparisonState } from './quality-store';
 import { useAppStore } from '../../../app/store';
-
-let worker: Worker | null = null;
-let api: Comlink.Remote<TrainerApi> | null = null;
+import { WorkerBridge } from '../../../app/worker-bridge';
+import { onTrainerEvent } from '../../training/client/trainer-events';
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -59,7 +59,40 @@ function receive(event: TrainerEvent) {
 /** The main run's hyperparameters with the adversarial term switched off. */
 const vaeHyperparams = (hp: Partial<Hyperparams>): Partial<Hyperparams> => ({ ...hp, gamma: 0 });
 
-export const comparisonActive = () => api !== null;
+const comparison = new WorkerBridge<TrainerApi>({
+  label: 'comparison worker',
+  create: () =>
+    new Worker(new URL('../../training/worker/trainer.worker.ts', import.meta.url), {
+      type: 'module',
+      name: 'comparison',
+    }),
+  onCrash: (report) =>
+    patch({
+      status: 'error',
+      message: `The comparison worker crashed: ${report.message || 'a message from it could not be read'}`,
+    }),
+});
+
+/** Ends of the subscriptions to the main run, held while the comparison runs. */
+let following: (() => void)[] = [];
+
+/** The comparison follows the main run's controls and sliders, and ends with its model. */
+function followMainRun() {
+  following = [
+    onTrainerEvent('control', ({ action }) => {
+      if (action === 'train') return call((r) => r.start());
+      if (action === 'pause') return call((r) => r.pause());
+      if (action === 'step') return call((r) => r.step());
+      return call((r) => r.reset());
+    }),
+    onTrainerEvent('hyperparams-sent', ({ hyperparams }) =>
+      call((r) => r.setHyperparams(vaeHyperparams(hyperparams))),
+    ),
+    // It copies the running model's settings and shares its backend choice.
+    onTrainerEvent('replacing-model', () => stopComparison()),
+    onTrainerEvent('worker-stopped', () => stopComparison()),
+  ];
+}
 
 /**
  * Starts the comparison run from step 0 with the running model's settings. If the main run is
@@ -74,31 +107,29 @@ export async function startComparison() {
     return;
   }
   const hp = main.inForce?.hyperparams ?? main.hyperparams;
-  worker = new Worker(new URL('../../training/worker/trainer.worker.ts', import.meta.url), {
-    type: 'module',
-    name: 'comparison',
-  });
-  const remote = Comlink.wrap<TrainerApi>(worker);
-  api = remote;
+  comparison.start();
+  const generation = comparison.generation;
+  followMainRun();
   patch({ ...OFF_COMPARISON, active: true, status: 'loading' });
-  worker.addEventListener('error', (event) => {
-    patch({ status: 'error', message: `The comparison worker crashed: ${event.message}` });
-  });
   try {
-    await remote.init(
-      {
-        backend: main.backendRequest,
-        datasetsBaseUrl: new URL('datasets/', document.baseURI).href,
-        // The main run's product has the helper threads; two runs' would outnumber the cores.
-        tuning: { wasmGemmThreads: 1 },
-      },
-      Comlink.proxy(receive),
+    await comparison.call((remote) =>
+      remote.init(
+        {
+          backend: main.backendRequest,
+          datasetsBaseUrl: new URL('datasets/', document.baseURI).href,
+          // The main run's product has the helper threads; two runs' would outnumber the cores.
+          tuning: { wasmGemmThreads: 1 },
+        },
+        Comlink.proxy(receive),
+      ),
     );
-    await remote.setHyperparams(vaeHyperparams(hp));
-    await remote.configure(settings);
-    if (api === remote && useAppStore.getState().status === 'training') await remote.start();
+    await comparison.call((remote) => remote.setHyperparams(vaeHyperparams(hp)));
+    await comparison.call((remote) => remote.configure(settings));
+    if (comparison.isCurrent(generation) && useAppStore.getState().status === 'training') {
+      await comparison.call((remote) => remote.start());
+    }
   } catch (error) {
-    if (api === remote) {
+    if (comparison.isCurrent(generation)) {
       patch({ status: 'error', message: errorText(error) });
       useAppStore.getState().addNotice('error', `Plain-VAE comparison: ${errorText(error)}`);
     }
@@ -107,28 +138,21 @@ export async function startComparison() {
 
 /** Ends the comparison run and forgets its curves. */
 export function stopComparison() {
-  if (!api && !worker) return;
-  api?.[Comlink.releaseProxy]();
-  worker?.terminate();
-  api = null;
-  worker = null;
+  if (!comparison.running) return;
+  for (const end of following) end();
+  following = [];
+  comparison.terminate();
   useQualityStore.setState({ comparison: OFF_COMPARISON });
   dropQualityRun('comparison');
 }
 
+/** Calls the comparison worker; an error is shown in its panel unless the run was ended. */
 async function call(fn: (remote: Comlink.Remote<TrainerApi>) => Promise<unknown>) {
-  const remote = api;
-  if (!remote) return;
+  if (!comparison.running) return;
+  const generation = comparison.generation;
   try {
-    await fn(remote);
+    await comparison.call(fn);
   } catch (error) {
-    if (api === remote) patch({ message: errorText(error) });
+    if (comparison.isCurrent(generation)) patch({ message: errorText(error) });
   }
 }
-
-export const comparisonTrain = () => call((r) => r.start());
-export const comparisonPause = () => call((r) => r.pause());
-export const comparisonStep = () => call((r) => r.step());
-export const comparisonReset = () => call((r) => r.reset());
-export const comparisonHyperparams = (hp: Partial<Hyperparams>) =>
-  call((r) => r.setHyperparams(vaeHyperparams(hp)));

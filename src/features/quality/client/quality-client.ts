@@ -16,10 +16,8 @@ import {
   useQualityStore,
   type QualitySettings,
 } from './quality-store';
-
-let worker: Worker | null = null;
-let api: Comlink.Remote<QualityApi> | null = null;
-let ready: Promise<boolean> | null = null;
+import { WorkerBridge } from '../../../app/worker-bridge';
+import { onTrainerEvent } from '../../training/client/trainer-events';
 
 const set = useQualityStore.setState;
 const get = useQualityStore.getState;
@@ -28,42 +26,49 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function start(): Promise<boolean> {
-  if (ready) return ready;
-  set({ status: 'starting', error: '' });
-  worker = new Worker(new URL('../worker/quality.worker.ts', import.meta.url), {
-    type: 'module',
-    name: 'quality',
-  });
-  worker.addEventListener('error', (event) => {
+/** Started by the first weight copy to load (lazy); runs until the page closes. */
+const quality = new WorkerBridge<QualityApi>({
+  label: 'quality worker',
+  create: () =>
+    new Worker(new URL('../worker/quality.worker.ts', import.meta.url), {
+      type: 'module',
+      name: 'quality',
+    }),
+  init: (remote) =>
+    remote
+      .init({
+        backend: 'wasm',
+        datasetsBaseUrl: new URL('datasets/', document.baseURI).href,
+        classifiersBaseUrl: new URL('classifiers/', document.baseURI).href,
+      })
+      .then(
+        () => {
+          set({ status: 'ready' });
+          return true;
+        },
+        (error: unknown) => {
+          set({
+            status: 'error',
+            error: `The quality worker could not start: ${errorText(error)}`,
+          });
+          return false;
+        },
+      ),
+  onCrash: (report) =>
     set({
       status: 'error',
-      error: `The quality worker crashed: ${event.message || 'unknown error'}. Reload the page.`,
-    });
-  });
-  const remote = Comlink.wrap<QualityApi>(worker);
-  api = remote;
-  ready = remote
-    .init({
-      backend: 'wasm',
-      datasetsBaseUrl: new URL('datasets/', document.baseURI).href,
-      classifiersBaseUrl: new URL('classifiers/', document.baseURI).href,
-    })
-    .then(
-      () => {
-        set({ status: 'ready' });
-        return true;
-      },
-      (error: unknown) => {
-        set({ status: 'error', error: `The quality worker could not start: ${errorText(error)}` });
-        return false;
-      },
-    );
-  return ready;
+      error: `The quality worker crashed: ${report.message || 'unknown error'}. Reload the page.`,
+    }),
+});
+
+/** Starts the worker on first use; resolves whether it is ready. */
+function start(): Promise<boolean> {
+  if (!quality.running) set({ status: 'starting', error: '' });
+  return quality.ready();
 }
 
 /** A copy whose buffers can move to the quality worker while the original goes elsewhere. */
-export function copySnapshot(s: WeightsSnapshot): WeightsSnapshot {
+function copySnapshot(s: WeightsSnapshot): WeightsSnapshot {
   const copy = (a: WeightsSnapshot['encoder']) => ({ ...a, weightData: a.weightData.slice(0) });
   return {
     ...s,
@@ -116,13 +121,13 @@ export function acceptQualityWeights(run: RunKey, snapshot: WeightsSnapshot) {
 function loadPending(run: RunKey): Promise<void> {
   loads[run] = loads[run].then(async () => {
     const snapshot = pending[run];
-    if (!snapshot || !(await start()) || !api) return;
+    if (!snapshot || !(await start())) return;
     pending[run] = null;
     const newModel = isNewModel(run, snapshot);
     const buffers = [snapshot.encoder.weightData, snapshot.decoder.weightData];
     if (snapshot.generator) buffers.push(snapshot.generator.weightData);
     try {
-      await api.loadWeights(run, Comlink.transfer(snapshot, buffers));
+      await quality.call((api) => api.loadWeights(run, Comlink.transfer(snapshot, buffers)));
     } catch (error) {
       set({ error: `Could not load the weights: ${errorText(error)}` });
       return;
@@ -160,7 +165,7 @@ export function measureNow(): Promise<void> {
 }
 
 async function drain() {
-  while (queued.size > 0 && api) {
+  while (queued.size > 0 && quality.running) {
     const run = queued.values().next().value as RunKey;
     queued.delete(run);
     const { k, images, samples } = get().settings;
@@ -168,7 +173,7 @@ async function drain() {
     set({ busy: run });
     try {
       await loadPending(run);
-      const result = await api.evaluate({ run, k, images, samples });
+      const result = await quality.call((api) => api.evaluate({ run, k, images, samples }));
       const record = get().runs[run];
       // Weights of another model arrived meanwhile: this result belongs to the old one.
       if (record.modelId !== result.modelId) continue;
@@ -206,5 +211,21 @@ export function dropQualityRun(run: RunKey) {
   queued.delete(run);
   clearRun(run);
   lastMeasured[run] = -Infinity;
-  void api?.dropRun(run).catch(() => undefined);
+  if (quality.running) void quality.call((api) => api.dropRun(run)).catch(() => undefined);
+}
+
+/**
+ * Subscribes the quality measures to the main run's weight snapshots (once, from main.tsx). They
+ * take the copy the trainer made for them, so the explorer can move the originals on.
+ * @returns a function that ends the subscription
+ */
+export function connectQualityToTrainer(): () => void {
+  return onTrainerEvent('weights', ({ weights }) => {
+    const { qualityCopy, ...snapshot } = weights;
+    const { pageDecoderData: _page, ...forQuality } = snapshot;
+    acceptQualityWeights(
+      'main',
+      qualityCopy ? { ...forQuality, ...qualityCopy } : copySnapshot(forQuality),
+    );
+  });
 }

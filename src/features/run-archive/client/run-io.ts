@@ -8,7 +8,7 @@ import { stopComparison } from '../../quality/client/comparison-client';
 import { CHART_KEYS, type MetricsSeries } from '../../training/client/metrics-series';
 import { useExplorerStore } from '../../explorer/client/explorer-store';
 import { useAppStore } from '../../../app/store';
-import { trainerApi } from '../../training/client/trainer-client';
+import { callTrainer, trainerRunning } from '../../training/client/trainer-client';
 
 export type GridKey = Exclude<keyof ImagesUpdate, 'step'>;
 
@@ -41,13 +41,13 @@ export function runFileStem(): string {
 /** Downloads the running model as one zip (networks, optimiser state, curves, manifest). */
 export async function exportWeights(): Promise<void> {
   const store = useAppStore.getState();
-  const api = trainerApi();
-  if (!api) {
+  if (!trainerRunning()) {
     store.addNotice('error', 'Nothing to export: the trainer is not running.');
     return;
   }
   try {
-    const { bytes, manifest } = await api.exportRun();
+    // Settles even if the worker is restarted meanwhile, so the panel's busy flag is cleared.
+    const { bytes, manifest } = await callTrainer((api) => api.exportRun());
     const name = `vaegan-${manifest.dataset}-${manifest.variant}-z${manifest.latentDim}-h${manifest.hiddenUnits}-step${manifest.step}.zip`;
     downloadBlob(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/zip' }), name);
     store.addNotice('info', `Exported ${name} (${formatBytes(bytes.byteLength)}).`);
@@ -63,14 +63,13 @@ export async function exportWeights(): Promise<void> {
  */
 export async function importRunBytes(bytes: ArrayBuffer, label: string): Promise<boolean> {
   const store = useAppStore.getState();
-  const api = trainerApi();
-  if (!api) {
+  if (!trainerRunning()) {
     store.addNotice('error', `Could not import ${label}: the trainer is not running.`);
     return false;
   }
   try {
     const view = new Uint8Array(bytes);
-    const result = await api.importRun(Comlink.transfer(view, [bytes]));
+    const result = await callTrainer((api) => api.importRun(Comlink.transfer(view, [bytes])));
     // The comparison copied the replaced model's settings.
     stopComparison();
     store.setRequested(result.settings);

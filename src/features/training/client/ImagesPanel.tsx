@@ -1,5 +1,5 @@
 import { useAppStore } from '../../../app/store';
-import { ImageCanvas } from '../../../ui/ImageCanvas';
+import { ImageCanvas } from './ImageCanvas';
 
 /** Reconstructions and prior samples, with the step they show (interpolation: LatentExplorer). */
 export function ImagesPanel() {

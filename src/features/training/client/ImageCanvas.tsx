@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react';
-import { useAppStore } from '../app/store';
-import type { ImagesUpdate } from '../features/training/shared/protocol';
+import { useAppStore } from '../../../app/store';
+import type { ImagesUpdate } from '../shared/protocol';
 
 type GridKey = Exclude<keyof ImagesUpdate, 'step'>;
 
