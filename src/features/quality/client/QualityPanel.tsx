@@ -191,6 +191,7 @@ function parseWhole(text: string, min: number, max: number, what: string) {
 export function QualityPanel() {
   const status = useQualityStore((s) => s.status);
   const error = useQualityStore((s) => s.error);
+  const unavailable = useQualityStore((s) => s.unavailable);
   const busy = useQualityStore((s) => s.busy);
   const settings = useQualityStore((s) => s.settings);
   const runs = useQualityStore((s) => s.runs);
@@ -278,7 +279,7 @@ export function QualityPanel() {
         <button
           type="button"
           onClick={() => void measureNow()}
-          disabled={status !== 'ready' || busy !== null}
+          disabled={status !== 'ready' || busy !== null || unavailable !== ''}
         >
           Measure now
         </button>
@@ -296,6 +297,11 @@ export function QualityPanel() {
             </li>
           )}
         </ul>
+      )}
+      {unavailable && (
+        <p className="hint" data-testid="quality-unavailable">
+          {unavailable}
+        </p>
       )}
       {error && (
         <p className="field-errors" role="alert">

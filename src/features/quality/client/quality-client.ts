@@ -80,6 +80,10 @@ function copySnapshot(s: WeightsSnapshot): WeightsSnapshot {
 
 // ---- weight copies ---------------------------------------------------------------------------
 
+/** Why a model of the user's own images has no quality measures: a limit, not a failure. */
+const NO_USER_QUALITY =
+  'The quality measures are computed on MNIST and Fashion-MNIST only: there is no classifier for your own images.';
+
 /** The newest copy of each run's weights not yet in the quality worker. */
 const pending: Record<RunKey, WeightsSnapshot | null> = { main: null, comparison: null };
 /** The load in progress for each run, so loads of one run never overlap. */
@@ -109,6 +113,13 @@ const autoDue = (run: RunKey) =>
  * next measurement (`measure` loads the newest copy first).
  */
 export function acceptQualityWeights(run: RunKey, snapshot: WeightsSnapshot) {
+  if (run === 'main') set({ unavailable: snapshot.dataset === 'user' ? NO_USER_QUALITY : '' });
+  if (snapshot.dataset === 'user') {
+    // Nothing to measure against: the curves of an earlier model go, and no copy is held.
+    pending[run] = null;
+    clearRun(run);
+    return;
+  }
   pending[run] = snapshot;
   if (isNewModel(run, snapshot) || autoDue(run)) {
     void loadPending(run).then(() => {

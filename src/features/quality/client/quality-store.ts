@@ -66,6 +66,8 @@ export interface ComparisonState {
 export interface QualityState {
   status: 'off' | 'starting' | 'ready' | 'error';
   error: string;
+  /** Why the running model cannot be measured (e.g. it learns the user's own images), or ''. */
+  unavailable: string;
   /** A measurement is running. */
   busy: RunKey | null;
   settings: QualitySettings;
@@ -87,6 +89,7 @@ export const OFF_COMPARISON: ComparisonState = {
 export const useQualityStore = create<QualityState>()(() => ({
   status: 'off',
   error: '',
+  unavailable: '',
   busy: null,
   settings: DEFAULT_QUALITY_SETTINGS,
   runs: { main: emptyRun(), comparison: emptyRun() },
