@@ -511,6 +511,8 @@ declare global {
     };
   }
 }
+/** `window.vaeganExplorer`, for the end-to-end tests (src/app/test-api.ts). */
+export type ExplorerTestApi = NonNullable<Window['vaeganExplorer']>;
 
 if (typeof window !== 'undefined') {
   window.vaeganExplorer = {
