@@ -1,5 +1,5 @@
 /**
- * Every choice that shapes a VAEGAN, with the defaults of the seed model (../shared/MODEL.md).
+ * Every choice that shapes a VAEGAN, with the defaults of the seed model (docs/model.md).
  * Pure data: no tfjs, no DOM, safe to import from the page.
  */
 
@@ -81,7 +81,7 @@ export interface Hyperparams {
   /** Adam learning rate of the generator, i.e. the decoder in `shared` (phase 3), before gamma. */
   lrG: number;
   adversarialForm: AdversarialForm;
-  /** Phase 1's reconstruction term (MODEL.md, "Losses"). */
+  /** Phase 1's reconstruction term (docs/model.md, "The losses"). */
   reconstructionLoss: ReconstructionLoss;
   /**
    * D sees reconstructions x_tilde as a third batch (Larsen). Off: D and the generator side see
@@ -119,7 +119,7 @@ export const DEFAULT_MODEL_CONFIG: ModelConfig = {
 
 export const DEFAULT_HYPERPARAMS: Hyperparams = {
   beta: 1,
-  // Small enough that reconstructions stay sharp while D shapes the samples (MODEL.md).
+  // Small enough that reconstructions stay sharp while D shapes the samples (docs/model.md).
   gamma: 0.1,
   lrVae: 1e-3,
   lrD: 2e-4,
