@@ -2,7 +2,7 @@
 
 The same networks as src/model/networks.ts (MLP 784-H-latent, `shared` or `separate` variant),
 the same losses as src/model/losses.ts and the same three-phase step with three Adam optimisers
-as src/model/vaegan.ts (../shared/MODEL.md, "One training step"):
+as src/model/vaegan.ts (docs/model.md, "One training step"):
   1. encoder + decoder minimise L_rec + beta * KL;
   2. the discriminator minimises L_D on real, reconstructed and prior images;
   3. the generator (the decoder in `shared`) minimises the non-saturating L_G with a step of

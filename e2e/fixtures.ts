@@ -1,5 +1,6 @@
-import { readFile } from 'node:fs/promises';
-import { test as base, expect, type Locator, type Page } from '@playwright/test';
+import { test as base, expect, type Page } from '@playwright/test';
+import { Playground } from './pages/playground';
+import { TestApi } from './test-api';
 
 /** What the browser reported while a test ran: uncaught errors and `console.error` calls. */
 export interface BrowserErrors {
@@ -9,13 +10,23 @@ export interface BrowserErrors {
   consoleErrors: string[];
 }
 
+/** The fixtures every spec gets besides Playwright's own. */
+export interface Fixtures {
+  /** Recorded for every test (automatic); attached to the report when a test fails. */
+  browserErrors: BrowserErrors;
+  /** The page's test handles on `window`, typed from the source. */
+  testApi: TestApi;
+  /** The playground's page objects, one per panel (not yet opened: call `app.open()`). */
+  app: Playground;
+}
+
 const logs = new WeakMap<Page, BrowserErrors>();
 
 /**
- * `test` with an automatic fixture that records the page's errors and attaches them to the
- * report when a test fails. It never fails a test by itself; call `expectNoPageErrors(page)`.
+ * `test` with the fixtures above. The error log never fails a test by itself; call
+ * `expectNoPageErrors(page)`.
  */
-export const test = base.extend<{ browserErrors: BrowserErrors }>({
+export const test = base.extend<Fixtures>({
   browserErrors: [
     async ({ page }, use, testInfo) => {
       const log: BrowserErrors = { pageErrors: [], consoleErrors: [] };
@@ -43,6 +54,12 @@ export const test = base.extend<{ browserErrors: BrowserErrors }>({
     },
     { auto: true },
   ],
+  testApi: async ({ page }, use) => {
+    await use(new TestApi(page));
+  },
+  app: async ({ page, testApi }, use) => {
+    await use(new Playground(page, testApi));
+  },
 });
 
 /** Browser errors recorded so far for a page made by this file's `test`. */
@@ -58,17 +75,3 @@ export function expectNoPageErrors(page: Page): void {
 }
 
 export { expect };
-
-/**
- * Clicks a button and returns the file it downloads (a real download event, saved to `path`):
- * its bytes and the name the page suggested for it.
- */
-export async function download(
-  page: Page,
-  button: Locator,
-  path: string,
-): Promise<{ bytes: Buffer; name: string }> {
-  const [event] = await Promise.all([page.waitForEvent('download'), button.click()]);
-  await event.saveAs(path);
-  return { bytes: await readFile(path), name: event.suggestedFilename() };
-}

@@ -1,20 +1,19 @@
 import { expect, expectNoPageErrors, test } from './fixtures';
-import { checksum, Explorer, maxDiff } from './pages/explorer';
-import { Playground } from './pages/playground';
+import { checksum, maxDiff } from './pages/explorer';
 
 test.describe('latent space explorer', () => {
   test('dragging and arrow keys move the handle and change the decoded image; the scatter selects', async ({
+    app,
     page,
   }) => {
-    const app = new Playground(page);
-    const explorer = new Explorer(page);
+    const { controls, status, explorer } = app;
     await app.open();
     // A little training, so different codes decode to clearly different images.
-    await app.train.click();
-    await app.waitForSteps(30, 90_000);
-    await app.pause.click();
-    await expect(app.runStatus).toHaveText('paused');
-    await explorer.waitSettled(await app.steps());
+    await controls.train.click();
+    await status.waitForSteps(30, 90_000);
+    await controls.pause.click();
+    await expect(status.runStatus).toHaveText('paused');
+    await explorer.waitSettled(await status.steps());
     await expect(explorer.status).toContainText('16-D, MNIST');
 
     // Drag: press at one place, move to another; the handle follows and the image changes.
@@ -61,7 +60,7 @@ test.describe('latent space explorer', () => {
     // The scatter: points of at least two class colours, and a legend with the class names.
     const colours = await explorer.scatterColours();
     expect(colours.length).toBeGreaterThanOrEqual(2);
-    await expect(page.getByRole('list', { name: 'Classes' }).getByRole('listitem')).toHaveCount(10);
+    await expect(explorer.classItems).toHaveCount(10);
     expect(Number(await explorer.scatter.getAttribute('data-count'))).toBeGreaterThanOrEqual(2000);
 
     // Clicking a point selects its test image and moves the handle onto it.
@@ -72,33 +71,28 @@ test.describe('latent space explorer', () => {
     const moved = await explorer.handleFraction();
     expect(Math.abs(moved.fx - (target.x - sbox.x) / sbox.width)).toBeLessThan(0.035);
     expect(Math.abs(moved.fy - (target.y - sbox.y) / sbox.height)).toBeLessThan(0.035);
-    const recon = await explorer.grey(
-      page.getByRole('img', { name: 'Reconstruction of the selected image' }),
-    );
+    const recon = await explorer.grey(explorer.selectedRecon);
     expect(Math.max(...recon)).toBeGreaterThan(100);
 
     // A test image typed by number that is not one: a clear message, nothing else changes.
-    const field = page.getByRole('spinbutton', { name: 'Test image', exact: true });
-    await field.fill('12345');
-    await expect(
-      page.getByRole('alert').filter({ hasText: 'Test image: a whole number from 0 to 9999' }),
-    ).toBeVisible();
-    await field.fill('7');
+    await explorer.testImage.fill('12345');
+    await expect(app.alert('Test image: a whole number from 0 to 9999')).toBeVisible();
+    await explorer.testImage.fill('7');
     await expect(explorer.selectedCaption).toContainText('Test image #7 (9)');
     expectNoPageErrors(page);
   });
 
   test('the interpolation strip runs between the reconstructions of the two chosen images', async ({
+    app,
     page,
   }) => {
-    const app = new Playground(page);
-    const explorer = new Explorer(page);
+    const { controls, status, explorer } = app;
     await app.open();
-    await app.train.click();
-    await app.waitForSteps(30, 90_000);
-    await app.pause.click();
-    await expect(app.runStatus).toHaveText('paused');
-    const step = await app.steps();
+    await controls.train.click();
+    await status.waitForSteps(30, 90_000);
+    await controls.pause.click();
+    await expect(status.runStatus).toHaveText('paused');
+    const step = await status.steps();
     await explorer.waitSettled(step);
 
     // Default: test images 0 and 1, ten steps.
@@ -118,95 +112,75 @@ test.describe('latent space explorer', () => {
     await ends(10);
 
     // Pick other images, another length and the spherical path: the strip follows.
-    await page.getByRole('spinbutton', { name: 'Image A' }).fill('5');
-    await page.getByRole('spinbutton', { name: 'Interpolation steps' }).fill('6');
-    await page.getByLabel('Path').selectOption('spherical');
+    await explorer.imageA.fill('5');
+    await explorer.interpolationSteps.fill('6');
+    await explorer.path.selectOption('spherical');
     await expect(explorer.strip).toHaveAttribute('data-cols', '6');
-    await expect(page.getByText('A: test image #5 (1)')).toBeVisible();
-    await expect(
-      page.getByText(/6 decodings from μ\(A\) to μ\(B\) along a great circle/),
-    ).toBeVisible();
+    await expect(app.text('A: test image #5 (1)')).toBeVisible();
+    await expect(app.text(/6 decodings from μ\(A\) to μ\(B\) along a great circle/)).toBeVisible();
     await ends(6);
 
     // Bad input gets a message and leaves the strip as it was.
-    await page.getByRole('spinbutton', { name: 'Interpolation steps' }).fill('1');
-    await expect(
-      page
-        .getByRole('alert')
-        .filter({ hasText: 'Interpolation steps: a whole number from 2 to 32' }),
-    ).toBeVisible();
+    await explorer.interpolationSteps.fill('1');
+    await expect(app.alert('Interpolation steps: a whole number from 2 to 32')).toBeVisible();
     await expect(explorer.strip).toHaveAttribute('data-cols', '6');
 
     // Live: after more training the strip shows the new weights.
-    await app.train.click();
-    await app.waitForSteps(step + 5);
-    await app.pause.click();
-    await expect(app.runStatus).toHaveText('paused');
-    const later = await app.steps();
+    await controls.train.click();
+    await status.waitForSteps(step + 5);
+    await controls.pause.click();
+    await expect(status.runStatus).toHaveText('paused');
+    const later = await status.steps();
     await expect(explorer.strip).toHaveAttribute('data-step', String(later), { timeout: 30_000 });
     await ends(6);
     expectNoPageErrors(page);
   });
 
   test('a 2-D latent space: the pad is z itself, with the decoded manifold behind it', async ({
+    app,
     page,
   }) => {
-    const app = new Playground(page);
-    const explorer = new Explorer(page);
+    const { controls, status, explorer } = app;
     await app.open();
-    await page.getByRole('spinbutton', { name: 'Latent size' }).fill('2');
-    await page.getByRole('button', { name: 'Apply settings' }).click();
-    await expect(page.getByTestId('settings-state')).toHaveText(/running/);
+    await app.runSettings.applyFields({ latentSize: 2 });
     await expect(explorer.status).toContainText('2-D');
     await explorer.waitReady();
-    await expect(page.getByLabel('Plane', { exact: true })).toHaveValue('axes');
+    await expect(explorer.plane).toHaveValue('axes');
     await expect(explorer.pad).toHaveAttribute('aria-valuetext', /^z1 .*, z2 /);
     // No other coordinates to hold in 2-D.
-    await expect(page.getByLabel('Other coordinates')).toHaveCount(0);
+    await expect(explorer.otherCoordinates).toHaveCount(0);
 
-    const background = explorer.pad.locator('canvas');
-    /** Share of the pad's pixels that are grey (r = g = b): decoded images, not the dark ground. */
-    const greyShare = () =>
-      background.evaluate((node) => {
-        const c = node as HTMLCanvasElement;
-        const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-        let grey = 0;
-        for (let i = 0; i < d.length; i += 4) if (d[i] === d[i + 1] && d[i] === d[i + 2]) grey++;
-        return grey / (d.length / 4);
-      });
-    expect(await greyShare()).toBeLessThan(0.2);
-    await page.getByLabel(/Show the decoded plane behind the pad/).check();
-    await expect.poll(greyShare).toBeGreaterThan(0.9);
+    const background = explorer.padBackground;
+    expect(await explorer.padGreyShare()).toBeLessThan(0.2);
+    await explorer.showDecodedPlane.check();
+    await expect.poll(() => explorer.padGreyShare()).toBeGreaterThan(0.9);
     // Refreshed as training goes on: one step later the decoded plane is a different picture.
     const shown = checksum(await explorer.grey(background));
-    await app.step.click();
-    await expect.poll(() => app.steps()).toBe(1);
+    await controls.step.click();
+    await expect.poll(() => status.steps()).toBe(1);
     await expect.poll(async () => checksum(await explorer.grey(background))).not.toBe(shown);
-    expect(await greyShare()).toBeGreaterThan(0.9);
+    expect(await explorer.padGreyShare()).toBeGreaterThan(0.9);
     expectNoPageErrors(page);
   });
 });
 
 test('with the WebGPU backend training and the worker decoding the pad, the explorer works', async ({
+  app,
   page,
 }) => {
   test.setTimeout(240_000);
-  const app = new Playground(page);
-  const explorer = new Explorer(page);
+  const { controls, status, explorer } = app;
   await app.open('?backend=webgpu&pad=worker');
-  await expect(app.backendName).toHaveText('webgpu');
+  await expect(status.backendName).toHaveText('webgpu');
   // Software WebGPU is slow: a small model and two steps.
-  await page.getByRole('spinbutton', { name: 'Batch size' }).fill('16');
-  await page.getByRole('spinbutton', { name: 'Hidden units' }).fill('64');
-  await page.getByRole('button', { name: 'Apply settings' }).click();
-  await expect(page.getByTestId('settings-state')).toHaveText(/running/);
-  await expect(app.train).toBeEnabled();
-  await app.step.click();
-  await expect.poll(() => app.steps()).toBe(1);
-  await app.step.click();
-  await expect.poll(() => app.steps()).toBe(2);
+  await app.runSettings.applyFields({ batchSize: 16, hiddenUnits: 64 });
+  await expect(controls.train).toBeEnabled();
+  await controls.step.click();
+  await expect.poll(() => status.steps()).toBe(1);
+  await controls.step.click();
+  await expect.poll(() => status.steps()).toBe(2);
   await explorer.waitReady(2);
-  await expect(page.getByTestId('pad-readout')).toContainText('decoded in the explorer worker');
+  await expect(explorer.padReadout).toContainText('decoded in the explorer worker');
 
   // Positions inside the pad, taken when the pointer moves (the section's layout may still
   // change as its parts fill in, so a box measured earlier can point elsewhere).

@@ -1,26 +1,61 @@
 import { expect, type Locator, type Page } from '@playwright/test';
 import { CLASS_COLOURS } from '../../src/ui/palette';
+import type { TestApi } from '../test-api';
 
 /** The latent space explorer as a person sees it: controls by their accessible names. */
 export class Explorer {
   readonly pad: Locator;
+  /** The canvas behind the pad, where the decoded plane is painted. */
+  readonly padBackground: Locator;
+  /** Where the pad's image was decoded ("decoded in the explorer worker" …). */
+  readonly padReadout: Locator;
   readonly decoded: Locator;
   readonly scatter: Locator;
+  /** The scatter's legend: one item per class. */
+  readonly classes: Locator;
+  readonly classItems: Locator;
   readonly strip: Locator;
   readonly reconA: Locator;
   readonly reconB: Locator;
   readonly selectedCaption: Locator;
+  readonly selectedRecon: Locator;
   readonly status: Locator;
+  /** The checkbox that paints the decoded plane behind the pad. */
+  readonly showDecodedPlane: Locator;
+  /** Plane of the pad: principal axes or latent axes. */
+  readonly plane: Locator;
+  readonly otherCoordinates: Locator;
+  /** The selected test image, by number. */
+  readonly testImage: Locator;
+  readonly imageA: Locator;
+  readonly interpolationSteps: Locator;
+  /** linear or spherical. */
+  readonly path: Locator;
 
-  constructor(readonly page: Page) {
+  constructor(
+    readonly page: Page,
+    private readonly api: TestApi,
+  ) {
     this.pad = page.getByRole('slider', { name: 'Latent pad' });
+    this.padBackground = this.pad.locator('canvas');
+    this.padReadout = page.getByTestId('pad-readout');
     this.decoded = page.getByRole('img', { name: 'Decoded image' });
     this.scatter = page.getByRole('img', { name: 'Encoded test images' });
+    this.classes = page.getByRole('list', { name: 'Classes' });
+    this.classItems = this.classes.getByRole('listitem');
     this.strip = page.getByRole('img', { name: 'Interpolation', exact: true });
     this.reconA = page.getByRole('img', { name: 'Reconstruction of A' });
     this.reconB = page.getByRole('img', { name: 'Reconstruction of B' });
     this.selectedCaption = page.getByTestId('selected-caption');
+    this.selectedRecon = page.getByRole('img', { name: 'Reconstruction of the selected image' });
     this.status = page.getByTestId('explorer-status');
+    this.showDecodedPlane = page.getByLabel(/Show the decoded plane behind the pad/);
+    this.plane = page.getByLabel('Plane', { exact: true });
+    this.otherCoordinates = page.getByLabel('Other coordinates');
+    this.testImage = page.getByRole('spinbutton', { name: 'Test image', exact: true });
+    this.imageA = page.getByRole('spinbutton', { name: 'Image A' });
+    this.interpolationSteps = page.getByRole('spinbutton', { name: 'Interpolation steps' });
+    this.path = page.getByLabel('Path');
   }
 
   /** Waits until the explorer holds weights of at least `step` and has laid out the test set. */
@@ -29,16 +64,7 @@ export class Explorer {
     await this.pad.scrollIntoViewIfNeeded();
     await expect(this.pad).toHaveAttribute('aria-disabled', 'false', { timeout: 90_000 });
     await expect
-      .poll(
-        () =>
-          this.page.evaluate(() => {
-            const w = window as {
-              vaeganExplorer?: { getState(): { loaded: { step: number } | null } };
-            };
-            return w.vaeganExplorer?.getState().loaded?.step ?? -1;
-          }),
-        { timeout: 90_000 },
-      )
+      .poll(() => this.api.explorerLoadedStep(), { timeout: 90_000 })
       .toBeGreaterThanOrEqual(step);
     await expect(this.scatter).not.toHaveAttribute('data-count', '0');
   }
@@ -90,6 +116,17 @@ export class Explorer {
       for (let i = 0; i < data.length; i += 4) out.push(data[i]!);
       return out;
     }, col);
+  }
+
+  /** Share of the pad background's pixels that are grey (r = g = b): decoded images, not the dark ground. */
+  async padGreyShare(): Promise<number> {
+    return this.padBackground.evaluate((node) => {
+      const c = node as HTMLCanvasElement;
+      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      let grey = 0;
+      for (let i = 0; i < d.length; i += 4) if (d[i] === d[i + 1] && d[i] === d[i + 2]) grey++;
+      return grey / (d.length / 4);
+    });
   }
 
   /** Class colours found on the scatter, and the CSS position of one point of each. */

@@ -35,16 +35,7 @@ createRoot(document.getElementById('root')!).render(
 // A handle for benchmarks and end-to-end tests: the stores read-only (bench/throughput.mjs reads
 // the curves, bench/compare-models.mjs the quality measures) and the fault-injection hooks (lose
 // the GPU, poison a weight, crash the worker).
-declare global {
-  interface Window {
-    vaeganPlayground?: {
-      getState: typeof useAppStore.getState;
-      quality: typeof useQualityStore.getState;
-      debug: typeof debugHooks;
-      diagnostics: typeof trainerDiagnostics;
-    };
-  }
-}
+// Its type is PlaygroundTestApi (./test-api.ts), which the end-to-end tests import.
 window.vaeganPlayground = {
   getState: useAppStore.getState,
   quality: useQualityStore.getState,

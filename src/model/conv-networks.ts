@@ -1,5 +1,5 @@
 /**
- * The `conv` architecture (MODEL.md, "Networks"): DCGAN-style networks for images whose height
+ * The `conv` architecture (docs/model.md, "The four networks"): DCGAN-style networks for images whose height
  * and width are multiples of 4 (28 x 28 x 1 by default). Same interfaces as the MLP builders in
  * networks.ts: images cross as flat rows [batch, height * width * channels] in HWC order, the
  * decoder and generator output logits, and the discriminator also returns its features Dis_l.

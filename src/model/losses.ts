@@ -1,5 +1,5 @@
 /**
- * The VAEGAN's losses (../shared/MODEL.md, "Losses"): per image, then averaged over the batch.
+ * The VAEGAN's losses (docs/model.md, "The losses"): per image, then averaged over the batch.
  * All work on logits, never on probabilities, so no log(0) can occur and no eps clamp is needed.
  */
 import * as tf from '@tensorflow/tfjs';

@@ -1,5 +1,5 @@
 /**
- * The VAEGAN of ../shared/MODEL.md: encoder, decoder, (generator), discriminator, three Adam
+ * The VAEGAN of docs/model.md: encoder, decoder, (generator), discriminator, three Adam
  * optimisers with explicit variable lists, and the seed's three-phase training step.
  * No DOM: runs in a Web Worker and under Node for the tests.
  */
@@ -364,7 +364,7 @@ export class VaeGan {
   }
 
   /**
-   * One training step in the seed's order (MODEL.md, "One training step"): phase 1 (VAE),
+   * One training step in the seed's order (docs/model.md, "One training step"): phase 1 (VAE),
    * phase 2 (D), phase 3 (G). Hyperparameters are read afresh, so a change acts on this step.
    * The equilibrium gate needs D's costs on the CPU, so it is applied by trainStepAsync; here
    * `gate` says which of phases 2 and 3 train (both by default).

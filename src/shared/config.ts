@@ -1,7 +1,8 @@
 /**
  * The model's structure and the types its code shares with the page: image shapes, the model
  * config, the equilibrium gate's constants, and (re-exported from the settings table,
- * ./settings.ts) the choices, the training weights and their defaults and ranges.
+ * ./settings.ts) the choices, the training weights and their defaults and ranges; the model
+ * itself is described in docs/model.md.
  * Pure data: no tfjs, no DOM, safe to import from the page.
  */
 import {

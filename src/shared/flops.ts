@@ -35,7 +35,7 @@ const weightGrads = (w: Widths) => perLayer(w);
 const inputGrads = (w: Widths, inputNeedsGrad: boolean) => perLayer(w, inputNeedsGrad ? 0 : 1);
 
 /**
- * Multiply-adds per image of VaeGan.trainStep for an MLP model (../shared/MODEL.md).
+ * Multiply-adds per image of VaeGan.trainStep for an MLP model (docs/model.md).
  * @param adversarialStep false when gamma is 0: phase 3 then only measures L_G (forward passes)
  * @returns undefined for architectures other than the MLP (not counted)
  */

@@ -270,6 +270,8 @@ describe('prepareDatasets on a small fake install', () => {
   });
 
   it('writes files and manifest, then reports up to date', async () => {
+    // From an empty output folder, whatever the other tests here left in it.
+    await rm(outDir(), { recursive: true, force: true });
     const first = await prepareDatasets(opts());
     expect(first.upToDate).toBe(false);
     expect(first.notes.join('\n')).toMatch(/2\.json: skipped 1 empty entry \(index 3\)/);

@@ -21,6 +21,7 @@ import type {
   WeightsSnapshot,
 } from '../../src/features/training/shared/protocol';
 import { nodeFetchBytes } from '../helpers/node-fetch-bytes';
+import { cachedFetchBytes } from '../helpers/trainer-channel';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const latentDim = 5;
@@ -37,180 +38,199 @@ function cell(grid: ImageGrid, col: number, gap: number): number[] {
 
 const maxDiff = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs(v - b[i]!)));
 
-describe('explorer API over a MessageChannel', () => {
+let model: VaeGan;
+let snapshot: WeightsSnapshot;
+let labels: Uint8Array;
+let testImages: Uint8Array;
+
+// The trained model and its weight snapshot: built once, only read by the tests.
+beforeAll(async () => {
+  await prepareDatasets({ root });
+  await tf.setBackend('cpu');
+  labels = await nodeFetchBytes('/datasets/mnist/test-labels.u8');
+  testImages = await nodeFetchBytes('/datasets/mnist/test-images.u8');
+  model = new VaeGan(
+    { ...DEFAULT_MODEL_CONFIG, latentDim, hiddenUnits: 32, seed: 4 },
+    DEFAULT_HYPERPARAMS,
+  );
+  // A few steps on real digits, so codes and images are not those of random weights.
+  const x = tf.tensor2d(
+    toUnitFloats(
+      testImages.subarray(0, 784 * 64),
+      Array.from({ length: 64 }, (_, i) => i),
+    ),
+    [64, 784],
+  );
+  for (let i = 0; i < 5; i++) tf.dispose(model.trainStep(x, DEFAULT_HYPERPARAMS));
+  x.dispose();
+  snapshot = {
+    step: 5,
+    modelId: 1,
+    dataset: 'mnist',
+    latentDim,
+    encoder: await saveNetwork(model.encoder),
+    decoder: await saveNetwork(model.decoder),
+  };
+});
+
+afterAll(() => model.dispose());
+
+/**
+ * Runs `body` with an explorer worker of its own (comlink over a MessageChannel), initialised on
+ * the CPU backend and, unless `load` is false, holding the model's snapshot.
+ */
+async function withExplorer(
+  body: (remote: Comlink.Remote<ExplorerApi>) => Promise<void>,
+  load = true,
+) {
   const channel = new MessageChannel();
-  let remote: Comlink.Remote<ExplorerApi>;
-  let model: VaeGan;
-  let snapshot: WeightsSnapshot;
-
-  beforeAll(async () => {
-    await prepareDatasets({ root });
-    await tf.setBackend('cpu');
-    model = new VaeGan(
-      { ...DEFAULT_MODEL_CONFIG, latentDim, hiddenUnits: 32, seed: 4 },
-      DEFAULT_HYPERPARAMS,
-    );
-    // A few steps on real digits, so codes and images are not those of random weights.
-    const x = tf.tensor2d(
-      toUnitFloats(
-        (await nodeFetchBytes('/datasets/mnist/test-images.u8')).subarray(0, 784 * 64),
-        Array.from({ length: 64 }, (_, i) => i),
-      ),
-      [64, 784],
-    );
-    for (let i = 0; i < 5; i++) tf.dispose(model.trainStep(x, DEFAULT_HYPERPARAMS));
-    x.dispose();
-    snapshot = {
-      step: 5,
-      modelId: 1,
-      dataset: 'mnist',
-      latentDim,
-      encoder: await saveNetwork(model.encoder),
-      decoder: await saveNetwork(model.decoder),
-    };
-    Comlink.expose(createExplorerApi({ fetchBytes: nodeFetchBytes }), channel.port1);
-    remote = Comlink.wrap<ExplorerApi>(channel.port2);
-  });
-
-  afterAll(async () => {
+  Comlink.expose(createExplorerApi({ fetchBytes: cachedFetchBytes }), channel.port1);
+  const remote = Comlink.wrap<ExplorerApi>(channel.port2);
+  try {
+    if (load) {
+      await remote.init({ backend: 'cpu', datasetsBaseUrl: '/datasets/' });
+      await remote.loadWeights(snapshot);
+    }
+    await body(remote);
+  } finally {
     await remote.dispose();
     remote[Comlink.releaseProxy]();
     channel.port1.close();
     channel.port2.close();
-    model.dispose();
-  });
-
-  it('refuses to decode before it has weights, with a message', async () => {
-    const backend = await remote.init({ backend: 'cpu', datasetsBaseUrl: '/datasets/' });
-    expect(backend.name).toBe('cpu');
-    await expect(remote.decode(new Float32Array(latentDim))).rejects.toThrow(/No weights yet/);
-  });
-
-  it('loads a snapshot and decodes exactly what the trained decoder decodes', async () => {
-    const loaded = await remote.loadWeights(snapshot);
-    expect(loaded).toMatchObject({ step: 5, latentDim, dataset: 'mnist', testCount: 10000 });
-    expect(loaded.classes).toHaveLength(10);
-    const z = new Float32Array([0.5, -1, 0.25, 2, -0.3]);
-    const { step, image } = await remote.decode(z);
-    expect(step).toBe(5);
-    expect([image.width, image.height, image.pixels.length]).toEqual([28, 28, 28 * 28 * 4]);
-    const want = await model.decode(tf.tensor2d(z, [1, latentDim])).data();
-    const got = cell(image, 0, 0);
-    expect(
-      maxDiff(
-        got,
-        Array.from(want, (v) => Math.round(v * 255)),
-      ),
-    ).toBeLessThanOrEqual(1);
-    // A different code gives a different image.
-    const other = await remote.decode(new Float32Array([-2, 2, -2, 2, -2]));
-    expect(maxDiff(cell(other.image, 0, 0), got)).toBeGreaterThan(10);
-  });
-
-  it('rejects codes of the wrong size or with NaN', async () => {
-    await expect(remote.decode(new Float32Array(3))).rejects.toThrow(/5 numbers/);
-    await expect(remote.decode(new Float32Array([0, 0, Number.NaN, 0, 0]))).rejects.toThrow(
-      /finite/,
-    );
-  });
-
-  it('scatters >= 2,000 encoded test images on the PCA plane, with labels and a data range', async () => {
-    const s = await remote.scatter({ mode: 'pca', axes: [0, 1], base: 'origin' });
-    expect(s.count).toBeGreaterThanOrEqual(2000);
-    expect(s.coords.length).toBe(2 * s.count);
-    expect(new Set(s.labels).size).toBe(10);
-    expect(s.axisNames).toEqual(['PC1', 'PC2']);
-    expect(norm(s.plane.u)).toBeCloseTo(1, 5);
-    expect(s.explained![0]).toBeGreaterThanOrEqual(s.explained![1]);
-    // Most points lie inside mean +- 3 sd.
-    let inside = 0;
-    for (let i = 0; i < s.count; i++) {
-      const x = s.coords[2 * i]!;
-      const y = s.coords[2 * i + 1]!;
-      if (x >= s.range.xMin && x <= s.range.xMax && y >= s.range.yMin && y <= s.range.yMax)
-        inside++;
-    }
-    expect(inside / s.count).toBeGreaterThan(0.95);
-    // Coordinates are the projections of the codes: test image 7's code projects onto its point.
-    const { images } = await remote.testImages([7]);
-    const mu = images[0]!.mu;
-    const x = mu.reduce((sum, v, j) => sum + v * s.plane.u[j]!, 0);
-    expect(s.coords[14]).toBeCloseTo(x, 4);
-  });
-
-  it('axes plane through a test image: other coordinates held at its code', async () => {
-    const s = await remote.scatter({ mode: 'axes', axes: [1, 3], base: 12 });
-    expect(s.axisNames).toEqual(['z2', 'z4']);
-    const { images } = await remote.testImages([12]);
-    expect(Array.from(s.plane.base)).toEqual(Array.from(images[0]!.mu));
-    // Test image 12 sits at the plane's origin, and its code is the plane's point (0, 0).
-    expect(s.coords[24]).toBeCloseTo(0, 6);
-    expect(s.coords[25]).toBeCloseTo(0, 6);
-    expect(Array.from(planeToZ(s.plane, 0, 0))).toEqual(Array.from(images[0]!.mu));
-    await expect(remote.scatter({ mode: 'axes', axes: [2, 2], base: 'origin' })).rejects.toThrow(
-      /two different/,
-    );
-    await expect(remote.scatter({ mode: 'axes', axes: [0, 9], base: 'origin' })).rejects.toThrow(
-      /from 1 to 5/,
-    );
-  });
-
-  it('interpolation: N images whose ends match the reconstructions of the two images', async () => {
-    for (const mode of ['linear', 'spherical'] as const) {
-      const r = await remote.interpolate({ a: 3, b: 42, steps: 10, mode });
-      expect(r.strip.cols).toBe(10);
-      expect(r.strip.width).toBe(10 * 28 + 9);
-      expect(r.a.index).toBe(3);
-      expect(r.b.label).toBe(snapshotLabel(42));
-      expect(maxDiff(cell(r.strip, 0, 1), cell(r.a.recon, 0, 0))).toBeLessThanOrEqual(1);
-      expect(maxDiff(cell(r.strip, 9, 1), cell(r.b.recon, 0, 0))).toBeLessThanOrEqual(1);
-      // The middle is the decoding of the interpolated code, computed here with the model.
-      const mid = (mode === 'linear' ? lerp : slerp)(r.a.mu, r.b.mu, 5 / 9);
-      const want = await model.decode(tf.tensor2d(mid, [1, latentDim])).data();
-      const wantBytes = Array.from(want, (v) => Math.round(v * 255));
-      expect(maxDiff(cell(r.strip, 5, 1), wantBytes)).toBeLessThanOrEqual(1);
-      // The codes are those of images 3 and 42, as the model encodes them.
-      const { mu } = model.encode(tf.tensor2d(toUnitFloats(testImages!, [3]), [1, 784]));
-      const muA = await mu.data();
-      r.a.mu.forEach((v, j) => expect(v).toBeCloseTo(muA[j]!, 4));
-    }
-    await expect(remote.interpolate({ a: 3, b: 10000, steps: 10, mode: 'linear' })).rejects.toThrow(
-      /from 0 to 9999/,
-    );
-    await expect(remote.interpolate({ a: 3, b: 4, steps: 1, mode: 'linear' })).rejects.toThrow(
-      /Steps/,
-    );
-  });
-
-  it('decodes the plane as a grid of images', async () => {
-    const s = await remote.scatter({ mode: 'pca', axes: [0, 1], base: 'origin' });
-    const grid = await remote.decodeGrid(s.plane, s.range, 15);
-    expect([grid.cols, grid.rows, grid.width]).toEqual([15, 15, 15 * 28]);
-    expect(maxDiff(cell(grid, 0, 0), cell(grid, 14, 0))).toBeGreaterThan(5);
-  });
-
-  it('a new snapshot replaces the weights without leaking tensors', async () => {
-    const before = tf.memory().numTensors;
-    const again = {
-      ...snapshot,
-      step: 6,
-      encoder: { ...snapshot.encoder },
-      decoder: { ...snapshot.decoder },
-    };
-    expect((await remote.loadWeights(again)).step).toBe(6);
-    expect((await remote.decode(new Float32Array(latentDim))).step).toBe(6);
-    expect(tf.memory().numTensors).toBe(before);
-  });
-
-  let labels: Uint8Array | undefined;
-  let testImages: Uint8Array | undefined;
-  function snapshotLabel(index: number): number {
-    return labels![index]!;
   }
-  beforeAll(async () => {
-    labels = await nodeFetchBytes('/datasets/mnist/test-labels.u8');
-    testImages = await nodeFetchBytes('/datasets/mnist/test-images.u8');
-  });
+}
+
+describe('explorer API over a MessageChannel', () => {
+  it('refuses to decode before it has weights, with a message', () =>
+    withExplorer(async (remote) => {
+      const backend = await remote.init({ backend: 'cpu', datasetsBaseUrl: '/datasets/' });
+      expect(backend.name).toBe('cpu');
+      await expect(remote.decode(new Float32Array(latentDim))).rejects.toThrow(/No weights yet/);
+    }, false));
+
+  it('loads a snapshot and decodes exactly what the trained decoder decodes', () =>
+    withExplorer(async (remote) => {
+      await remote.init({ backend: 'cpu', datasetsBaseUrl: '/datasets/' });
+      const loaded = await remote.loadWeights(snapshot);
+      expect(loaded).toMatchObject({ step: 5, latentDim, dataset: 'mnist', testCount: 10000 });
+      expect(loaded.classes).toHaveLength(10);
+      const z = new Float32Array([0.5, -1, 0.25, 2, -0.3]);
+      const { step, image } = await remote.decode(z);
+      expect(step).toBe(5);
+      expect([image.width, image.height, image.pixels.length]).toEqual([28, 28, 28 * 28 * 4]);
+      const want = await model.decode(tf.tensor2d(z, [1, latentDim])).data();
+      const got = cell(image, 0, 0);
+      expect(
+        maxDiff(
+          got,
+          Array.from(want, (v) => Math.round(v * 255)),
+        ),
+      ).toBeLessThanOrEqual(1);
+      // A different code gives a different image.
+      const other = await remote.decode(new Float32Array([-2, 2, -2, 2, -2]));
+      expect(maxDiff(cell(other.image, 0, 0), got)).toBeGreaterThan(10);
+    }, false));
+
+  it('rejects codes of the wrong size or with NaN', () =>
+    withExplorer(async (remote) => {
+      await expect(remote.decode(new Float32Array(3))).rejects.toThrow(/5 numbers/);
+      await expect(remote.decode(new Float32Array([0, 0, Number.NaN, 0, 0]))).rejects.toThrow(
+        /finite/,
+      );
+    }));
+
+  it('scatters >= 2,000 encoded test images on the PCA plane, with labels and a data range', () =>
+    withExplorer(async (remote) => {
+      const s = await remote.scatter({ mode: 'pca', axes: [0, 1], base: 'origin' });
+      expect(s.count).toBeGreaterThanOrEqual(2000);
+      expect(s.coords.length).toBe(2 * s.count);
+      expect(new Set(s.labels).size).toBe(10);
+      expect(s.axisNames).toEqual(['PC1', 'PC2']);
+      expect(norm(s.plane.u)).toBeCloseTo(1, 5);
+      expect(s.explained![0]).toBeGreaterThanOrEqual(s.explained![1]);
+      // Most points lie inside mean +- 3 sd.
+      let inside = 0;
+      for (let i = 0; i < s.count; i++) {
+        const x = s.coords[2 * i]!;
+        const y = s.coords[2 * i + 1]!;
+        if (x >= s.range.xMin && x <= s.range.xMax && y >= s.range.yMin && y <= s.range.yMax)
+          inside++;
+      }
+      expect(inside / s.count).toBeGreaterThan(0.95);
+      // Coordinates are the projections of the codes: test image 7's code projects onto its point.
+      const { images } = await remote.testImages([7]);
+      const mu = images[0]!.mu;
+      const x = mu.reduce((sum, v, j) => sum + v * s.plane.u[j]!, 0);
+      expect(s.coords[14]).toBeCloseTo(x, 4);
+    }));
+
+  it('axes plane through a test image: other coordinates held at its code', () =>
+    withExplorer(async (remote) => {
+      const s = await remote.scatter({ mode: 'axes', axes: [1, 3], base: 12 });
+      expect(s.axisNames).toEqual(['z2', 'z4']);
+      const { images } = await remote.testImages([12]);
+      expect(Array.from(s.plane.base)).toEqual(Array.from(images[0]!.mu));
+      // Test image 12 sits at the plane's origin, and its code is the plane's point (0, 0).
+      expect(s.coords[24]).toBeCloseTo(0, 6);
+      expect(s.coords[25]).toBeCloseTo(0, 6);
+      expect(Array.from(planeToZ(s.plane, 0, 0))).toEqual(Array.from(images[0]!.mu));
+      await expect(remote.scatter({ mode: 'axes', axes: [2, 2], base: 'origin' })).rejects.toThrow(
+        /two different/,
+      );
+      await expect(remote.scatter({ mode: 'axes', axes: [0, 9], base: 'origin' })).rejects.toThrow(
+        /from 1 to 5/,
+      );
+    }));
+
+  it('interpolation: N images whose ends match the reconstructions of the two images', () =>
+    withExplorer(async (remote) => {
+      for (const mode of ['linear', 'spherical'] as const) {
+        const r = await remote.interpolate({ a: 3, b: 42, steps: 10, mode });
+        expect(r.strip.cols).toBe(10);
+        expect(r.strip.width).toBe(10 * 28 + 9);
+        expect(r.a.index).toBe(3);
+        expect(r.b.label).toBe(labels[42]);
+        expect(maxDiff(cell(r.strip, 0, 1), cell(r.a.recon, 0, 0))).toBeLessThanOrEqual(1);
+        expect(maxDiff(cell(r.strip, 9, 1), cell(r.b.recon, 0, 0))).toBeLessThanOrEqual(1);
+        // The middle is the decoding of the interpolated code, computed here with the model.
+        const mid = (mode === 'linear' ? lerp : slerp)(r.a.mu, r.b.mu, 5 / 9);
+        const want = await model.decode(tf.tensor2d(mid, [1, latentDim])).data();
+        const wantBytes = Array.from(want, (v) => Math.round(v * 255));
+        expect(maxDiff(cell(r.strip, 5, 1), wantBytes)).toBeLessThanOrEqual(1);
+        // The codes are those of images 3 and 42, as the model encodes them.
+        const { mu } = model.encode(tf.tensor2d(toUnitFloats(testImages, [3]), [1, 784]));
+        const muA = await mu.data();
+        r.a.mu.forEach((v, j) => expect(v).toBeCloseTo(muA[j]!, 4));
+      }
+      await expect(
+        remote.interpolate({ a: 3, b: 10000, steps: 10, mode: 'linear' }),
+      ).rejects.toThrow(/from 0 to 9999/);
+      await expect(remote.interpolate({ a: 3, b: 4, steps: 1, mode: 'linear' })).rejects.toThrow(
+        /Steps/,
+      );
+    }));
+
+  it('decodes the plane as a grid of images', () =>
+    withExplorer(async (remote) => {
+      const s = await remote.scatter({ mode: 'pca', axes: [0, 1], base: 'origin' });
+      const grid = await remote.decodeGrid(s.plane, s.range, 15);
+      expect([grid.cols, grid.rows, grid.width]).toEqual([15, 15, 15 * 28]);
+      expect(maxDiff(cell(grid, 0, 0), cell(grid, 14, 0))).toBeGreaterThan(5);
+    }));
+
+  it('a new snapshot replaces the weights without leaking tensors', () =>
+    withExplorer(async (remote) => {
+      const before = tf.memory().numTensors;
+      const again = {
+        ...snapshot,
+        step: 6,
+        encoder: { ...snapshot.encoder },
+        decoder: { ...snapshot.decoder },
+      };
+      expect((await remote.loadWeights(again)).step).toBe(6);
+      expect((await remote.decode(new Float32Array(latentDim))).step).toBe(6);
+      expect(tf.memory().numTensors).toBe(before);
+    }));
 });
 
 describe('the trainer sends weight snapshots the explorer can load', () => {

@@ -2,10 +2,7 @@
 // gets back the last good weights and Adam state bit for bit; through the worker API the
 // offending learning rate is halved and training goes on with finite losses.
 import * as tf from '@tensorflow/tfjs';
-import * as Comlink from 'comlink';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileURLToPath } from 'node:url';
-import { prepareDatasets } from '../../scripts/datasets.mjs';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_HYPERPARAMS, type Hyperparams, MNIST_IMAGE } from '../../src/shared/config';
 import { METRIC_NAMES } from '../../src/shared/metrics';
 import { VaeGan } from '../../src/model/vaegan';
@@ -16,23 +13,12 @@ import {
   takeSnapshot,
 } from '../../src/features/training/worker/guard';
 import { parseRunArchive } from '../../src/features/run-archive/worker/run-archive';
-import { createTrainerApi, type TrainerApi } from '../../src/features/training/worker/trainer-api';
 import type { RunSettings, TrainerEvent } from '../../src/features/training/shared/protocol';
-import { nodeFetchBytes } from '../helpers/node-fetch-bytes';
-
-const root = fileURLToPath(new URL('../../', import.meta.url));
-
-async function until(check: () => boolean, what: string, timeoutMs = 30_000) {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+import { until, withTrainer } from '../helpers/trainer-channel';
 
 /** The newest notice that arrived after `from` events, once it has. */
 async function noticeAfter(events: TrainerEvent[], from: number): Promise<string> {
-  await until(() => events.slice(from).some((e) => e.type === 'notice'), 'a notice');
+  await until(() => events.slice(from).some((e) => e.type === 'notice'), 'a notice', 30_000);
   const notice = events.slice(from).findLast((e) => e.type === 'notice');
   return notice?.type === 'notice' ? notice.message : '';
 }
@@ -154,9 +140,6 @@ describe('guard on a model', () => {
 });
 
 describe('guard through the worker API', () => {
-  const channel = new MessageChannel();
-  let remote: Comlink.Remote<TrainerApi>;
-  const events: TrainerEvent[] = [];
   const settings: RunSettings = {
     dataset: 'mnist',
     architecture: 'mlp',
@@ -166,85 +149,69 @@ describe('guard through the worker API', () => {
     batchSize: 16,
     seed: 3,
   };
+  // A last-good copy after every step, so the restore point is known exactly.
+  const options = { settings, snapshotEvery: 1 };
 
-  beforeAll(async () => {
-    await prepareDatasets({ root });
-    // A last-good copy after every step, so the restore point is known exactly.
-    Comlink.expose(
-      createTrainerApi({ fetchBytes: nodeFetchBytes, snapshotEvery: 1 }),
-      channel.port1,
-    );
-    remote = Comlink.wrap<TrainerApi>(channel.port2);
-    await remote.init(
-      { backend: 'cpu', datasetsBaseUrl: '/datasets/' },
-      Comlink.proxy((event: TrainerEvent) => void events.push(event)),
-    );
-    await remote.configure(settings);
-  });
-
-  afterAll(async () => {
-    await remote.dispose();
-    remote[Comlink.releaseProxy]();
-    channel.port1.close();
-    channel.port2.close();
-  });
-
-  it('restores the weights of the last good step bit for bit and halves the bad phase lr', async () => {
-    for (let i = 0; i < 3; i++) await remote.step();
-    const good = parseRunArchive((await remote.exportRun()).bytes);
-    expect(good.manifest.step).toBe(3);
-    const from = events.length;
-    await remote.debugPoisonWeights('discriminator');
-    expect(await remote.step()).toBe(3);
-    expect(await noticeAfter(events, from)).toMatch(
-      /^Step 4: discriminator, .*became NaN or infinite\. Restored the weights and optimiser state of step 3 and halved the discriminator learning rate lrD from 0\.000200 to 0\.000100/,
-    );
-    const restored = parseRunArchive((await remote.exportRun()).bytes);
-    expect(restored.manifest.step).toBe(3);
-    for (const name of ['encoder', 'decoder', 'discriminator'] as const) {
-      expect(new Uint8Array(restored.networks[name]!.data)).toEqual(
-        new Uint8Array(good.networks[name]!.data),
+  it('restores the weights of the last good step bit for bit and halves the bad phase lr', () =>
+    withTrainer(options, async ({ remote, events }) => {
+      for (let i = 0; i < 3; i++) await remote.step();
+      const good = parseRunArchive((await remote.exportRun()).bytes);
+      expect(good.manifest.step).toBe(3);
+      const from = events.length;
+      await remote.debugPoisonWeights('discriminator');
+      expect(await remote.step()).toBe(3);
+      expect(await noticeAfter(events, from)).toMatch(
+        /^Step 4: discriminator, .*became NaN or infinite\. Restored the weights and optimiser state of step 3 and halved the discriminator learning rate lrD from 0\.000200 to 0\.000100/,
       );
-    }
-    for (const name of ['vae', 'discriminator', 'generator'] as const) {
-      expect(new Uint8Array(restored.optimizers[name]!.data)).toEqual(
-        new Uint8Array(good.optimizers[name]!.data),
-      );
-      expect(restored.optimizers[name]!.iterations).toBe(good.optimizers[name]!.iterations);
-    }
-    const status = await remote.getStatus();
-    expect(status.hyperparams.lrD).toBeCloseTo(1e-4, 12);
-    expect(status.hyperparams.lrVae).toBe(DEFAULT_HYPERPARAMS.lrVae);
-    await until(() => events.slice(from).some((e) => e.type === 'hyperparams'), 'confirmation');
-    const confirmation = events.findLast((e) => e.type === 'hyperparams');
-    expect(confirmation).toMatchObject({ byGuard: true, fromStep: 4 });
-    // Training goes on from there with finite losses.
-    const before = events.length;
-    expect(await remote.step()).toBe(4);
-    await until(() => events.slice(before).some((e) => e.type === 'metrics'), 'a curve point');
-    const points = events.slice(before).filter((e) => e.type === 'metrics');
-    expect(points.length).toBe(1);
-    for (const e of points) {
-      if (e.type === 'metrics') {
-        for (const [name, v] of Object.entries(e.point.values)) {
-          if (name !== 'featureRec') expect(Number.isFinite(v)).toBe(true);
+      const restored = parseRunArchive((await remote.exportRun()).bytes);
+      expect(restored.manifest.step).toBe(3);
+      for (const name of ['encoder', 'decoder', 'discriminator'] as const) {
+        expect(new Uint8Array(restored.networks[name]!.data)).toEqual(
+          new Uint8Array(good.networks[name]!.data),
+        );
+      }
+      for (const name of ['vae', 'discriminator', 'generator'] as const) {
+        expect(new Uint8Array(restored.optimizers[name]!.data)).toEqual(
+          new Uint8Array(good.optimizers[name]!.data),
+        );
+        expect(restored.optimizers[name]!.iterations).toBe(good.optimizers[name]!.iterations);
+      }
+      const status = await remote.getStatus();
+      expect(status.hyperparams.lrD).toBeCloseTo(1e-4, 12);
+      expect(status.hyperparams.lrVae).toBe(DEFAULT_HYPERPARAMS.lrVae);
+      await until(() => events.slice(from).some((e) => e.type === 'hyperparams'), 'confirmation');
+      const confirmation = events.findLast((e) => e.type === 'hyperparams');
+      expect(confirmation).toMatchObject({ byGuard: true, fromStep: 4 });
+      // Training goes on from there with finite losses.
+      const before = events.length;
+      expect(await remote.step()).toBe(4);
+      await until(() => events.slice(before).some((e) => e.type === 'metrics'), 'a curve point');
+      const points = events.slice(before).filter((e) => e.type === 'metrics');
+      expect(points.length).toBe(1);
+      for (const e of points) {
+        if (e.type === 'metrics') {
+          for (const [name, v] of Object.entries(e.point.values)) {
+            if (name !== 'featureRec') expect(Number.isFinite(v)).toBe(true);
+          }
         }
       }
-    }
-  });
+    }));
 
-  it('blames the encoder/decoder phase when the encoder goes NaN', async () => {
-    const at = (await remote.getStatus()).step;
-    const from = events.length;
-    await remote.debugPoisonWeights('encoder');
-    expect(await remote.step()).toBe(at);
-    expect(await noticeAfter(events, from)).toMatch(
-      new RegExp(`^Step ${at + 1}: .*halved the encoder/decoder learning rate lrVae`),
-    );
-    const bits = parseRunArchive((await remote.exportRun()).bytes);
-    for (const name of ['encoder', 'decoder', 'discriminator'] as const) {
-      const values = new Float32Array(bits.networks[name]!.data);
-      expect(values.every(Number.isFinite)).toBe(true);
-    }
-  });
+  it('blames the encoder/decoder phase when the encoder goes NaN', () =>
+    withTrainer(options, async ({ remote, events }) => {
+      for (let i = 0; i < 2; i++) await remote.step();
+      const at = (await remote.getStatus()).step;
+      expect(at).toBe(2);
+      const from = events.length;
+      await remote.debugPoisonWeights('encoder');
+      expect(await remote.step()).toBe(at);
+      expect(await noticeAfter(events, from)).toMatch(
+        new RegExp(`^Step ${at + 1}: .*halved the encoder/decoder learning rate lrVae`),
+      );
+      const bits = parseRunArchive((await remote.exportRun()).bytes);
+      for (const name of ['encoder', 'decoder', 'discriminator'] as const) {
+        const values = new Float32Array(bits.networks[name]!.data);
+        expect(values.every(Number.isFinite)).toBe(true);
+      }
+    }));
 });

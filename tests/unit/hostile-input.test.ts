@@ -1,15 +1,11 @@
 // Hostile input through the worker API (comlink over a MessageChannel, as the page calls it):
 // each bad argument is refused with a TrainerInputError whose code crosses the boundary, and
-// the running model, step and hyperparameters stay as they were.
-import * as Comlink from 'comlink';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileURLToPath } from 'node:url';
-import { prepareDatasets } from '../../scripts/datasets.mjs';
-import { createTrainerApi, type TrainerApi } from '../../src/features/training/worker/trainer-api';
-import type { RunSettings, TrainerEvent } from '../../src/features/training/shared/protocol';
-import { nodeFetchBytes } from '../helpers/node-fetch-bytes';
-
-const root = fileURLToPath(new URL('../../', import.meta.url));
+// the running model, step and hyperparameters stay as they were. Each test has its own trainer.
+import type * as Comlink from 'comlink';
+import { describe, expect, it } from 'vitest';
+import type { TrainerApi } from '../../src/features/training/worker/trainer-api';
+import type { RunSettings } from '../../src/features/training/shared/protocol';
+import { withTrainer } from '../helpers/trainer-channel';
 
 const settings: RunSettings = {
   dataset: 'mnist',
@@ -31,60 +27,60 @@ async function refusal(call: () => Promise<unknown>): Promise<Record<string, unk
   throw new Error('the call was accepted');
 }
 
-describe('worker API against hostile input', () => {
-  const channel = new MessageChannel();
-  let remote: Comlink.Remote<TrainerApi>;
-  const events: TrainerEvent[] = [];
-  let baseline: Awaited<ReturnType<TrainerApi['getStatus']>>;
+type Status = Awaited<ReturnType<TrainerApi['getStatus']>>;
 
-  beforeAll(async () => {
-    await prepareDatasets({ root });
-    Comlink.expose(createTrainerApi({ fetchBytes: nodeFetchBytes }), channel.port1);
-    remote = Comlink.wrap<TrainerApi>(channel.port2);
-  });
-
-  afterAll(async () => {
-    await remote.dispose();
-    remote[Comlink.releaseProxy]();
-    channel.port1.close();
-    channel.port2.close();
-  });
-
-  it('refuses an unknown backend and a missing listener before starting anything', async () => {
-    const listener = Comlink.proxy((event: TrainerEvent) => void events.push(event));
-    const bad = await refusal(() =>
-      remote.init({ backend: 'quantum' as 'cpu', datasetsBaseUrl: '/datasets/' }, listener),
-    );
-    expect(bad).toMatchObject({ name: 'TrainerInputError', code: 'bad-argument' });
-    expect(bad.message).toMatch(/Unknown backend "quantum": use one of auto, webgpu/);
-    const noUrl = await refusal(() =>
-      remote.init({ backend: 'cpu', datasetsBaseUrl: '' }, listener),
-    );
-    expect(noUrl).toMatchObject({ code: 'bad-argument' });
-    // The drag signal must be shared memory the page can write into.
-    const notShared = await refusal(() =>
-      remote.init(
-        { backend: 'cpu', datasetsBaseUrl: '/datasets/', interaction: new Int32Array(1) },
-        listener,
-      ),
-    );
-    expect(notShared).toMatchObject({ code: 'bad-argument' });
-    expect(notShared.message).toMatch(/interaction must be an Int32Array over a SharedArrayBuffer/);
-    expect((await remote.getStatus()).status).toBe('idle');
-    await remote.init({ backend: 'cpu', datasetsBaseUrl: '/datasets/' }, listener);
-    await remote.configure(settings);
+/**
+ * A trainer that has built a model and taken one step, and its status then: what each refusal
+ * must leave as it was.
+ */
+function withRunningTrainer(
+  body: (remote: Comlink.Remote<TrainerApi>, baseline: Status) => Promise<void>,
+) {
+  return withTrainer({ settings }, async ({ remote }) => {
     await remote.step();
-    baseline = await remote.getStatus();
+    const baseline = await remote.getStatus();
     expect(baseline.step).toBe(1);
+    await body(remote, baseline);
   });
+}
 
-  const unchanged = async () => {
-    const now = await remote.getStatus();
-    expect(now.settings).toEqual(baseline.settings);
-    expect(now.hyperparams).toEqual(baseline.hyperparams);
-    expect(now.step).toBe(baseline.step);
-    expect(now.status).toBe(baseline.status);
-  };
+/** Fails unless the trainer's settings, hyperparameters, step and status are `baseline`'s. */
+async function expectUnchanged(remote: Comlink.Remote<TrainerApi>, baseline: Status) {
+  const now = await remote.getStatus();
+  expect(now.settings).toEqual(baseline.settings);
+  expect(now.hyperparams).toEqual(baseline.hyperparams);
+  expect(now.step).toBe(baseline.step);
+  expect(now.status).toBe(baseline.status);
+}
+
+describe('worker API against hostile input', () => {
+  it('refuses an unknown backend and a missing listener before starting anything', () =>
+    withTrainer({ init: false }, async ({ remote, listener }) => {
+      const bad = await refusal(() =>
+        remote.init({ backend: 'quantum' as 'cpu', datasetsBaseUrl: '/datasets/' }, listener),
+      );
+      expect(bad).toMatchObject({ name: 'TrainerInputError', code: 'bad-argument' });
+      expect(bad.message).toMatch(/Unknown backend "quantum": use one of auto, webgpu/);
+      const noUrl = await refusal(() =>
+        remote.init({ backend: 'cpu', datasetsBaseUrl: '' }, listener),
+      );
+      expect(noUrl).toMatchObject({ code: 'bad-argument' });
+      // The drag signal must be shared memory the page can write into.
+      const notShared = await refusal(() =>
+        remote.init(
+          { backend: 'cpu', datasetsBaseUrl: '/datasets/', interaction: new Int32Array(1) },
+          listener,
+        ),
+      );
+      expect(notShared).toMatchObject({ code: 'bad-argument' });
+      expect(notShared.message).toMatch(
+        /interaction must be an Int32Array over a SharedArrayBuffer/,
+      );
+      expect((await remote.getStatus()).status).toBe('idle');
+      await remote.init({ backend: 'cpu', datasetsBaseUrl: '/datasets/' }, listener);
+      await remote.configure(settings);
+      expect(await remote.step()).toBe(1);
+    }));
 
   it.each([
     [
@@ -111,23 +107,26 @@ describe('worker API against hostile input', () => {
     ],
     ['an unknown data set', { dataset: 'cifar' }, 'invalid-settings', /unknown data set/],
     ['an unknown field', { evil: true }, 'bad-argument', /Unknown run setting "evil"/],
-  ])('refuses %s in the run settings', async (_, patch, code, message) => {
-    const error = await refusal(() =>
-      remote.configure({ ...settings, ...(patch as Partial<RunSettings>) }),
-    );
-    expect(error).toMatchObject({ name: 'TrainerInputError', code });
-    expect(error.message).toMatch(message);
-    await unchanged();
-  });
+  ])('refuses %s in the run settings', (_, patch, code, message) =>
+    withRunningTrainer(async (remote, baseline) => {
+      const error = await refusal(() =>
+        remote.configure({ ...settings, ...(patch as Partial<RunSettings>) }),
+      );
+      expect(error).toMatchObject({ name: 'TrainerInputError', code });
+      expect(error.message).toMatch(message);
+      await expectUnchanged(remote, baseline);
+    }),
+  );
 
-  it('refuses settings that are not an object', async () => {
-    for (const value of [null, 42, 'mnist', [1, 2]]) {
-      const error = await refusal(() => remote.configure(value as unknown as RunSettings));
-      expect(error).toMatchObject({ code: 'bad-argument' });
-      expect(error.message).toMatch(/^Run settings must be an object/);
-    }
-    await unchanged();
-  });
+  it('refuses settings that are not an object', () =>
+    withRunningTrainer(async (remote, baseline) => {
+      for (const value of [null, 42, 'mnist', [1, 2]]) {
+        const error = await refusal(() => remote.configure(value as unknown as RunSettings));
+        expect(error).toMatchObject({ code: 'bad-argument' });
+        expect(error.message).toMatch(/^Run settings must be an object/);
+      }
+      await expectUnchanged(remote, baseline);
+    }));
 
   it.each([
     [
@@ -162,44 +161,43 @@ describe('worker API against hostile input', () => {
       'bad-argument',
       /equilibriumGate must be true or false, not 1/,
     ],
-  ])(
-    'refuses %s as a hyperparameter, valid fields beside it included',
-    async (_, patch, code, message) => {
+  ])('refuses %s as a hyperparameter, valid fields beside it included', (_, patch, code, message) =>
+    withRunningTrainer(async (remote, baseline) => {
       const error = await refusal(() => remote.setHyperparams({ beta: 3, ...(patch as object) }));
       expect(error).toMatchObject({ name: 'TrainerInputError', code });
       expect(error.message).toMatch(message);
-      await unchanged();
-    },
+      await expectUnchanged(remote, baseline);
+    }),
   );
 
-  it('takes a slider value a rounding error past its end as the end', async () => {
-    const accepted = await remote.setHyperparams({ lrVae: 10 ** Math.log10(10) * (1 + 1e-15) });
-    expect(accepted.lrVae).toBe(10);
-    baseline = await remote
-      .setHyperparams({ lrVae: baseline.hyperparams.lrVae })
-      .then(() => remote.getStatus());
-  });
+  it('takes a slider value a rounding error past its end as the end', () =>
+    withTrainer({ settings }, async ({ remote }) => {
+      const accepted = await remote.setHyperparams({ lrVae: 10 ** Math.log10(10) * (1 + 1e-15) });
+      expect(accepted.lrVae).toBe(10);
+    }));
 
-  it('refuses an import that is not bytes, and bytes that are not a run', async () => {
-    const notBytes = await refusal(() =>
-      remote.importRun('PK\u0003\u0004' as unknown as Uint8Array),
-    );
-    expect(notBytes).toMatchObject({ name: 'TrainerInputError', code: 'bad-argument' });
-    const notZip = await refusal(() =>
-      remote.importRun(new TextEncoder().encode('<html>hi</html>')),
-    );
-    expect(notZip).toMatchObject({ name: 'RunArchiveError', problem: 'not-zip' });
-    await unchanged();
-  });
+  it('refuses an import that is not bytes, and bytes that are not a run', () =>
+    withRunningTrainer(async (remote, baseline) => {
+      const notBytes = await refusal(() =>
+        remote.importRun('PK\u0003\u0004' as unknown as Uint8Array),
+      );
+      expect(notBytes).toMatchObject({ name: 'TrainerInputError', code: 'bad-argument' });
+      const notZip = await refusal(() =>
+        remote.importRun(new TextEncoder().encode('<html>hi</html>')),
+      );
+      expect(notZip).toMatchObject({ name: 'RunArchiveError', problem: 'not-zip' });
+      await expectUnchanged(remote, baseline);
+    }));
 
-  it('refuses test hooks that cannot apply', async () => {
-    const lose = await refusal(() => remote.debugLoseDevice());
-    expect(lose).toMatchObject({ code: 'unsupported' });
-    expect(lose.message).toMatch(/the cpu backend runs on the CPU/);
-    const poison = await refusal(() => remote.debugPoisonWeights('heart' as 'encoder'));
-    expect(poison).toMatchObject({ code: 'bad-argument' });
-    const crash = await refusal(() => remote.debugCrash('melt' as 'exit'));
-    expect(crash).toMatchObject({ code: 'bad-argument' });
-    await unchanged();
-  });
+  it('refuses test hooks that cannot apply', () =>
+    withRunningTrainer(async (remote, baseline) => {
+      const lose = await refusal(() => remote.debugLoseDevice());
+      expect(lose).toMatchObject({ code: 'unsupported' });
+      expect(lose.message).toMatch(/the cpu backend runs on the CPU/);
+      const poison = await refusal(() => remote.debugPoisonWeights('heart' as 'encoder'));
+      expect(poison).toMatchObject({ code: 'bad-argument' });
+      const crash = await refusal(() => remote.debugCrash('melt' as 'exit'));
+      expect(crash).toMatchObject({ code: 'bad-argument' });
+      await expectUnchanged(remote, baseline);
+    }));
 });

@@ -14,6 +14,7 @@ import { BINARIZE_SEED, IWAE_SEED } from '../../src/features/quality/worker/qual
 import { createQualityApi, type QualityApi } from '../../src/features/quality/worker/quality-api';
 import type { WeightsSnapshot } from '../../src/features/training/shared/protocol';
 import { nodeFetchBytes } from '../helpers/node-fetch-bytes';
+import { cachedFetchBytes } from '../helpers/trainer-channel';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const latentDim = 4;
@@ -124,80 +125,89 @@ describe('likelihoodBounds', () => {
   });
 });
 
-describe('quality worker API over a MessageChannel', () => {
+/**
+ * Runs `body` with a quality worker of its own (comlink over a MessageChannel), initialised on
+ * the CPU backend and, unless `load` is false, holding the model's weights as the main run.
+ */
+async function withQualityWorker(
+  body: (remote: Comlink.Remote<QualityApi>, snapshot: WeightsSnapshot) => Promise<void>,
+  load = true,
+) {
+  const snapshot: WeightsSnapshot = {
+    step: 20,
+    modelId: 1,
+    dataset: 'mnist',
+    latentDim,
+    encoder: await saveNetwork(model.encoder),
+    decoder: await saveNetwork(model.decoder),
+  };
   const channel = new MessageChannel();
-  let remote: Comlink.Remote<QualityApi>;
-  let snapshot: WeightsSnapshot;
-
-  beforeAll(async () => {
-    Comlink.expose(createQualityApi({ fetchBytes: nodeFetchBytes }), channel.port1);
-    remote = Comlink.wrap<QualityApi>(channel.port2);
-    snapshot = {
-      step: 20,
-      modelId: 1,
-      dataset: 'mnist',
-      latentDim,
-      encoder: await saveNetwork(model.encoder),
-      decoder: await saveNetwork(model.decoder),
-    };
-  });
-
-  afterAll(async () => {
-    await remote.dispose();
-    remote[Comlink.releaseProxy]();
-    channel.port1.close();
-    channel.port2.close();
-  });
-
-  it('computes the same ELBO and IWAE as the model code called directly', async () => {
+  Comlink.expose(createQualityApi({ fetchBytes: cachedFetchBytes }), channel.port1);
+  const remote = Comlink.wrap<QualityApi>(channel.port2);
+  try {
     await remote.init({
       backend: 'cpu',
       datasetsBaseUrl: '/datasets/',
       classifiersBaseUrl: '/classifiers/',
     });
-    await expect(remote.evaluate({ run: 'main', k: 5, images: 20, samples: 100 })).rejects.toThrow(
-      /No weights yet/,
-    );
-    await remote.loadWeights('main', snapshot);
-    const result = await remote.evaluate({ run: 'main', k: 5, images: 20, samples: 100 });
-    const x = binarize(
-      testImages,
-      Array.from({ length: 20 }, (_, i) => i),
-      BINARIZE_SEED,
-    );
-    const direct = await likelihoodBounds(vaeOf(model), x, 20, { k: 5, seed: IWAE_SEED });
-    expect(result.elbo).toBe(mean(direct.elbo));
-    expect(result.iwae).toBe(mean(direct.iwae));
-    expect(result).toMatchObject({ run: 'main', step: 20, k: 5, images: 20, dataset: 'mnist' });
-  });
+    if (load) await remote.loadWeights('main', snapshot);
+    await body(remote, snapshot);
+  } finally {
+    await remote.dispose();
+    remote[Comlink.releaseProxy]();
+    channel.port1.close();
+    channel.port2.close();
+  }
+}
 
-  it('reports FCD and mode coverage from the shipped classifier', async () => {
-    const result = await remote.evaluate({ run: 'main', k: 1, images: 10, samples: 200 });
-    expect(result.classifierError).toBe('');
-    expect(result.fcd).not.toBeNull();
-    expect(Number.isFinite(result.fcd!)).toBe(true);
-    expect(result.fcd!).toBeGreaterThan(0);
-    expect(result.histogram!.reduce((a, b) => a + b, 0)).toBe(200);
-    expect(result.classesPresent!).toBeGreaterThanOrEqual(1);
-    expect(result.classesPresent!).toBeLessThanOrEqual(10);
-    // The accuracy the panel quotes is the shipped manifest's.
-    const manifest = JSON.parse(
-      new TextDecoder().decode(await nodeFetchBytes('/classifiers/manifest.json')),
-    ) as { classifiers: { mnist: { testAccuracy: number } } };
-    expect(result.classifierAccuracy).toBe(manifest.classifiers.mnist.testAccuracy);
-  });
+describe('quality worker API over a MessageChannel', () => {
+  it('computes the same ELBO and IWAE as the model code called directly', () =>
+    withQualityWorker(async (remote, snapshot) => {
+      await expect(
+        remote.evaluate({ run: 'main', k: 5, images: 20, samples: 100 }),
+      ).rejects.toThrow(/No weights yet/);
+      await remote.loadWeights('main', snapshot);
+      const result = await remote.evaluate({ run: 'main', k: 5, images: 20, samples: 100 });
+      const x = binarize(
+        testImages,
+        Array.from({ length: 20 }, (_, i) => i),
+        BINARIZE_SEED,
+      );
+      const direct = await likelihoodBounds(vaeOf(model), x, 20, { k: 5, seed: IWAE_SEED });
+      expect(result.elbo).toBe(mean(direct.elbo));
+      expect(result.iwae).toBe(mean(direct.iwae));
+      expect(result).toMatchObject({ run: 'main', step: 20, k: 5, images: 20, dataset: 'mnist' });
+    }, false));
 
-  it('refuses bad requests with a message', async () => {
-    await expect(remote.evaluate({ run: 'main', k: 0, images: 10, samples: 200 })).rejects.toThrow(
-      /k \(importance samples\) must be/,
-    );
-    await expect(
-      remote.evaluate({ run: 'main', k: 1, images: 20_000, samples: 200 }),
-    ).rejects.toThrow(/Test images must be/);
-    await expect(
-      remote.evaluate({ run: 'comparison', k: 1, images: 10, samples: 200 }),
-    ).rejects.toThrow(/No weights yet/);
-  });
+  it('reports FCD and mode coverage from the shipped classifier', () =>
+    withQualityWorker(async (remote) => {
+      const result = await remote.evaluate({ run: 'main', k: 1, images: 10, samples: 200 });
+      expect(result.classifierError).toBe('');
+      expect(result.fcd).not.toBeNull();
+      expect(Number.isFinite(result.fcd!)).toBe(true);
+      expect(result.fcd!).toBeGreaterThan(0);
+      expect(result.histogram!.reduce((a, b) => a + b, 0)).toBe(200);
+      expect(result.classesPresent!).toBeGreaterThanOrEqual(1);
+      expect(result.classesPresent!).toBeLessThanOrEqual(10);
+      // The accuracy the panel quotes is the shipped manifest's.
+      const manifest = JSON.parse(
+        new TextDecoder().decode(await nodeFetchBytes('/classifiers/manifest.json')),
+      ) as { classifiers: { mnist: { testAccuracy: number } } };
+      expect(result.classifierAccuracy).toBe(manifest.classifiers.mnist.testAccuracy);
+    }));
+
+  it('refuses bad requests with a message', () =>
+    withQualityWorker(async (remote) => {
+      await expect(
+        remote.evaluate({ run: 'main', k: 0, images: 10, samples: 200 }),
+      ).rejects.toThrow(/k \(importance samples\) must be/);
+      await expect(
+        remote.evaluate({ run: 'main', k: 1, images: 20_000, samples: 200 }),
+      ).rejects.toThrow(/Test images must be/);
+      await expect(
+        remote.evaluate({ run: 'comparison', k: 1, images: 10, samples: 200 }),
+      ).rejects.toThrow(/No weights yet/);
+    }));
 });
 
 describe('quality worker without a network', () => {

@@ -4,11 +4,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { unzipSync } from 'fflate';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { prepareDatasets } from '../../scripts/datasets.mjs';
 import type { RunSettings, TrainerEvent } from '../../src/features/training/shared/protocol';
 import { Trainer } from '../../src/features/training/worker/trainer';
-import { nodeFetchBytes } from '../helpers/node-fetch-bytes';
+import { cachedFetchBytes } from '../helpers/trainer-channel';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -22,10 +22,11 @@ const settings: RunSettings = {
   seed: 5,
 };
 
+/** The trainers the running test made; each test's are disposed of when it ends. */
 const trainers: Trainer[] = [];
 
 async function makeTrainer(s: RunSettings, events: TrainerEvent[] = []) {
-  const trainer = new Trainer({ fetchBytes: nodeFetchBytes });
+  const trainer = new Trainer({ fetchBytes: cachedFetchBytes });
   trainers.push(trainer);
   await trainer.init({ backend: 'cpu', datasetsBaseUrl: '/datasets/' }, (e) => events.push(e));
   await trainer.configure(s);
@@ -51,8 +52,8 @@ beforeAll(async () => {
   await prepareDatasets({ root });
 });
 
-afterAll(async () => {
-  for (const t of trainers) await t.dispose();
+afterEach(async () => {
+  for (const t of trainers.splice(0)) await t.dispose();
 });
 
 describe('seeded runs on the CPU backend', () => {

@@ -222,9 +222,6 @@ describe('skipping ahead in the seeded streams', () => {
 });
 
 describe('runs of any length export, import and train on exactly', () => {
-  let model: VaeGan;
-  afterAll(() => model?.dispose());
-
   for (const [steps, real] of [
     [1, true],
     [150, true],
@@ -232,30 +229,33 @@ describe('runs of any length export, import and train on exactly', () => {
     [10_000_000, false],
   ] as const) {
     it(`${steps.toLocaleString('en-US')} steps${real ? '' : ' (counters of a run that long)'}`, async () => {
-      model?.dispose();
-      model = makeModel();
-      if (real) {
-        train(model, steps);
-      } else {
-        train(model, 3);
-        fastForward(model, steps, 3);
+      const model = makeModel();
+      try {
+        if (real) {
+          train(model, steps);
+        } else {
+          train(model, 3);
+          fastForward(model, steps, 3);
+        }
+        const { bytes, manifest } = await exportModel(model);
+        expect(manifest.step).toBe(steps);
+        expect(manifest.optimizers!.discriminator.iterations).toBe(steps);
+        if (steps >= 150) {
+          expect(manifest.optimizers!.discriminator.accBeta1).toBe(0);
+          expect(manifest.optimizers!.generator.accBeta1).toBe(0);
+        }
+        const t0 = performance.now();
+        const restored = restoreRun(parseRunArchive(bytes));
+        expect(performance.now() - t0).toBeLessThan(2000);
+        expect(restored.steps).toBe(steps);
+        expect(restored.noiseDraws).toBe(model.noiseDraws);
+        train(model, 2);
+        train(restored, 2);
+        expect(await bins(restored)).toEqual(await bins(model));
+        restored.dispose();
+      } finally {
+        model.dispose();
       }
-      const { bytes, manifest } = await exportModel(model);
-      expect(manifest.step).toBe(steps);
-      expect(manifest.optimizers!.discriminator.iterations).toBe(steps);
-      if (steps >= 150) {
-        expect(manifest.optimizers!.discriminator.accBeta1).toBe(0);
-        expect(manifest.optimizers!.generator.accBeta1).toBe(0);
-      }
-      const t0 = performance.now();
-      const restored = restoreRun(parseRunArchive(bytes));
-      expect(performance.now() - t0).toBeLessThan(2000);
-      expect(restored.steps).toBe(steps);
-      expect(restored.noiseDraws).toBe(model.noiseDraws);
-      train(model, 2);
-      train(restored, 2);
-      expect(await bins(restored)).toEqual(await bins(model));
-      restored.dispose();
     });
   }
 

@@ -1,7 +1,7 @@
 // The trainer on a set of the user's own images (tfjs CPU backend in Node): a colour set builds
 // 3,072-input networks and paints colour pictures; a batch larger than the set spans epochs; a
 // saved run records the set and restores only onto the same images.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { prepareDatasets } from '../../scripts/datasets.mjs';
 import { mulberry32 } from '../../src/shared/random';
@@ -16,7 +16,7 @@ import {
   USER_GREY,
 } from '../../src/features/image-import/shared/user-dataset';
 import type { ImageShape } from '../../src/shared/config';
-import { nodeFetchBytes } from '../helpers/node-fetch-bytes';
+import { cachedFetchBytes } from '../helpers/trainer-channel';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -41,100 +41,112 @@ const settings: RunSettings = {
   seed: 5,
 };
 
-async function startTrainer(events: TrainerEvent[]) {
-  const trainer = new Trainer({ fetchBytes: nodeFetchBytes });
-  await trainer.init({ backend: 'cpu', datasetsBaseUrl: '/datasets/' }, (e) => events.push(e));
-  return trainer;
+/**
+ * Runs `body` with a trainer of its own on the CPU backend (the images are set by the test),
+ * and disposes of it afterwards.
+ */
+async function withTrainer(body: (trainer: Trainer, events: TrainerEvent[]) => Promise<void>) {
+  const events: TrainerEvent[] = [];
+  const trainer = new Trainer({ fetchBytes: cachedFetchBytes });
+  try {
+    await trainer.init({ backend: 'cpu', datasetsBaseUrl: '/datasets/' }, (e) => events.push(e));
+    await body(trainer, events);
+  } finally {
+    await trainer.dispose();
+  }
 }
 
-describe('training on the user\u2019s own images', () => {
-  const events: TrainerEvent[] = [];
-  let trainer: Trainer;
-  const colourSet = randomSet(70, USER_COLOUR, 1);
+/** The colour set the tests train on: 70 images, so a batch of 64 is larger than its split. */
+const colourSet = () => randomSet(70, USER_COLOUR, 1);
 
+describe('training on the user\u2019s own images', () => {
   beforeAll(async () => {
     await prepareDatasets({ root });
-    trainer = await startTrainer(events);
-  });
-  afterAll(() => trainer.dispose());
-
-  it('refuses dataset "user" before any images are loaded', async () => {
-    await expect(trainer.configure(settings)).rejects.toThrow(NO_USER_DATASET);
   });
 
-  it('trains a colour set with a batch larger than its training split', async () => {
-    expect(colourSet.train.count).toBeLessThan(settings.batchSize);
-    trainer.setUserDataset(colourSet);
-    await trainer.configure(settings);
-    const model = trainer['model']!;
-    expect(model.encoder.inputs[0]!.shape).toEqual([null, 32 * 32 * 3]);
-    expect(model.decoder.outputs[0]!.shape).toEqual([null, 32 * 32 * 3]);
-    expect(await trainer.stepOnce()).toBe(1);
-    expect(await trainer.stepOnce()).toBe(2);
-    const metrics = events.filter((e) => e.type === 'metrics');
-    expect(metrics.length).toBeGreaterThan(0);
-    for (const e of metrics) {
-      if (e.type === 'metrics') expect(Number.isFinite(e.point.values.reconstruction)).toBe(true);
-    }
-    const last = events.filter((e) => e.type === 'images').at(-1);
-    if (last?.type !== 'images') throw new Error('no pictures');
-    // 16 test images (70 -> 16 test): 32 cells in pairs, 8 columns of 32-pixel cells.
-    const recon = last.images.reconstructions;
-    expect(recon.width).toBe(8 * 32 + 7 + 3 * 3);
-    expect(recon.rows).toBe(4);
-    // The first cell is a test input in colour: its red and green differ somewhere.
-    let differ = 0;
-    for (let y = 0; y < 32; y++) {
-      for (let x = 0; x < 32; x++) {
-        const p = (y * recon.width + x) * 4;
-        if (recon.pixels[p] !== recon.pixels[p + 1]) differ += 1;
+  it('refuses dataset "user" before any images are loaded', () =>
+    withTrainer(async (trainer) => {
+      await expect(trainer.configure(settings)).rejects.toThrow(NO_USER_DATASET);
+    }));
+
+  it('trains a colour set with a batch larger than its training split', () =>
+    withTrainer(async (trainer, events) => {
+      const set = colourSet();
+      expect(set.train.count).toBeLessThan(settings.batchSize);
+      trainer.setUserDataset(set);
+      await trainer.configure(settings);
+      const model = trainer['model']!;
+      expect(model.encoder.inputs[0]!.shape).toEqual([null, 32 * 32 * 3]);
+      expect(model.decoder.outputs[0]!.shape).toEqual([null, 32 * 32 * 3]);
+      expect(await trainer.stepOnce()).toBe(1);
+      expect(await trainer.stepOnce()).toBe(2);
+      const metrics = events.filter((e) => e.type === 'metrics');
+      expect(metrics.length).toBeGreaterThan(0);
+      for (const e of metrics) {
+        if (e.type === 'metrics') expect(Number.isFinite(e.point.values.reconstruction)).toBe(true);
       }
-    }
-    expect(differ).toBeGreaterThan(0);
-  });
+      const last = events.filter((e) => e.type === 'images').at(-1);
+      if (last?.type !== 'images') throw new Error('no pictures');
+      // 16 test images (70 -> 16 test): 32 cells in pairs, 8 columns of 32-pixel cells.
+      const recon = last.images.reconstructions;
+      expect(recon.width).toBe(8 * 32 + 7 + 3 * 3);
+      expect(recon.rows).toBe(4);
+      // The first cell is a test input in colour: its red and green differ somewhere.
+      let differ = 0;
+      for (let y = 0; y < 32; y++) {
+        for (let x = 0; x < 32; x++) {
+          const p = (y * recon.width + x) * 4;
+          if (recon.pixels[p] !== recon.pixels[p + 1]) differ += 1;
+        }
+      }
+      expect(differ).toBeGreaterThan(0);
+    }));
 
-  it('exports which set it was, and restores only onto the same images', async () => {
-    const { bytes, manifest } = await trainer.exportRun();
-    expect(manifest.dataset).toBe('user');
-    expect(manifest.imageShape).toEqual([32, 32, 3]);
-    expect(manifest.userDataset).toEqual({
-      name: 'mine',
-      fingerprint: colourSet.info.fingerprint,
-      classes: ['a', 'b'],
-      trainCount: colourSet.train.count,
-      testCount: colourSet.test.count,
-    });
-    expect(manifest.networks.find((n) => n.name === 'decoder')?.output).toContain('[n, 3072]');
+  it('exports which set it was, and restores only onto the same images', () =>
+    withTrainer(async (trainer) => {
+      const set = colourSet();
+      trainer.setUserDataset(set);
+      await trainer.configure(settings);
+      await trainer.stepOnce();
+      expect(await trainer.stepOnce()).toBe(2);
+      const { bytes, manifest } = await trainer.exportRun();
+      expect(manifest.dataset).toBe('user');
+      expect(manifest.imageShape).toEqual([32, 32, 3]);
+      expect(manifest.userDataset).toEqual({
+        name: 'mine',
+        fingerprint: set.info.fingerprint,
+        classes: ['a', 'b'],
+        trainCount: set.train.count,
+        testCount: set.test.count,
+      });
+      expect(manifest.networks.find((n) => n.name === 'decoder')?.output).toContain('[n, 3072]');
 
-    const other: TrainerEvent[] = [];
-    const fresh = await startTrainer(other);
-    try {
-      await fresh.configure({ ...settings, dataset: 'mnist', batchSize: 16 });
-      await expect(fresh.importRun(bytes.slice())).rejects.toThrow(
-        /trained on your images "mine" \(70 images, 2 classes\), which are not stored with it/,
-      );
-      fresh.setUserDataset(randomSet(70, USER_COLOUR, 2, 'other'));
-      await expect(fresh.importRun(bytes.slice())).rejects.toThrow(
-        /the images loaded now are another set \("other"\)/,
-      );
-      // Nothing changed: MNIST still runs.
-      expect(fresh.getStatus().settings?.dataset).toBe('mnist');
-      fresh.setUserDataset(randomSet(70, USER_COLOUR, 1));
-      const restored = await fresh.importRun(bytes.slice());
-      expect(restored.step).toBe(2);
-      expect(restored.settings.dataset).toBe('user');
-      expect(await fresh.stepOnce()).toBe(3);
-    } finally {
-      await fresh.dispose();
-    }
-  });
+      await withTrainer(async (fresh) => {
+        await fresh.configure({ ...settings, dataset: 'mnist', batchSize: 16 });
+        await expect(fresh.importRun(bytes.slice())).rejects.toThrow(
+          /trained on your images "mine" \(70 images, 2 classes\), which are not stored with it/,
+        );
+        fresh.setUserDataset(randomSet(70, USER_COLOUR, 2, 'other'));
+        await expect(fresh.importRun(bytes.slice())).rejects.toThrow(
+          /the images loaded now are another set \("other"\)/,
+        );
+        // Nothing changed: MNIST still runs.
+        expect(fresh.getStatus().settings?.dataset).toBe('mnist');
+        fresh.setUserDataset(randomSet(70, USER_COLOUR, 1));
+        const restored = await fresh.importRun(bytes.slice());
+        expect(restored.step).toBe(2);
+        expect(restored.settings.dataset).toBe('user');
+        expect(await fresh.stepOnce()).toBe(3);
+      });
+    }));
 
-  it('builds 784-input networks on a grey set', async () => {
-    trainer.setUserDataset(randomSet(64, USER_GREY, 3));
-    await trainer.configure({ ...settings, batchSize: 8 });
-    expect(trainer['model']!.encoder.inputs[0]!.shape).toEqual([null, 784]);
-    expect(await trainer.stepOnce()).toBe(1);
-  });
+  it('builds 784-input networks on a grey set', () =>
+    withTrainer(async (trainer) => {
+      trainer.setUserDataset(randomSet(64, USER_GREY, 3));
+      await trainer.configure({ ...settings, batchSize: 8 });
+      expect(trainer['model']!.encoder.inputs[0]!.shape).toEqual([null, 784]);
+      expect(await trainer.stepOnce()).toBe(1);
+    }));
 });
 
 describe('pictures in colour', () => {

@@ -1,5 +1,5 @@
 // The VaeGan of src/model/vaegan.ts on small networks and random images: shapes, which variables
-// each phase of the training step moves (MODEL.md, "One training step"), the two generator
+// each phase of the training step moves (docs/model.md, "One training step"), the two generator
 // variants, memory, metrics, live hyperparameters and determinism.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';

@@ -16,6 +16,9 @@ declare global {
   }
 }
 
+/** The handle's type, for the end-to-end tests' typed fixture (e2e/test-api.ts). */
+export type ExplorerTestApi = NonNullable<Window['vaeganExplorer']>;
+
 /** Puts the explorer's measurement handle on `window`. */
 export function installExplorerBenchHook() {
   window.vaeganExplorer = {

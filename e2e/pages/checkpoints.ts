@@ -1,0 +1,43 @@
+import type { Locator, Page } from '@playwright/test';
+
+/** The checkpoints panel (autosave to IndexedDB) and the offer to resume after a reload. */
+export class Checkpoints {
+  readonly everySeconds: Locator;
+  readonly everySteps: Locator;
+  /** The saved checkpoints, newest first; each has data-step. */
+  readonly items: Locator;
+  /** "Last checkpoint: step 400, 18.1 MB, saved in 120 ms". */
+  readonly lastSaved: Locator;
+  readonly saveNow: Locator;
+  /** The offer, after a reload, to resume from the newest checkpoint. */
+  readonly resumeOffer: Locator;
+
+  constructor(readonly page: Page) {
+    this.everySeconds = page.getByRole('spinbutton', { name: 'Every (seconds)' });
+    this.everySteps = page.getByRole('spinbutton', { name: 'or every (steps, 0 = off)' });
+    this.items = page.getByTestId('checkpoint');
+    this.lastSaved = page.getByTestId('last-checkpoint');
+    this.saveNow = page.getByRole('button', { name: 'Save checkpoint now' });
+    this.resumeOffer = page.getByRole('region', { name: 'Resume from checkpoint' });
+  }
+
+  /** The checkpoint of one step in the list. */
+  atStep(step: number): Locator {
+    return this.page.locator(`[data-testid="checkpoint"][data-step="${step}"]`);
+  }
+
+  /** A checkpoint's Restore button, by its step. */
+  restore(step: number): Locator {
+    return this.page.getByRole('button', { name: `Restore step ${step}` });
+  }
+
+  /** A list entry's Delete button. */
+  deleteButton(item: Locator): Locator {
+    return item.getByRole('button', { name: /^Delete/ });
+  }
+
+  /** The resume offer's button. */
+  resume(step: number): Locator {
+    return this.resumeOffer.getByRole('button', { name: `Resume from step ${step}` });
+  }
+}
