@@ -104,6 +104,9 @@ test.describe('your own images', () => {
     });
     await expect(app.runSettings.dataset).toHaveValue('user');
     await expect(app.status.runStatus).toHaveText('ready');
+    // The quality panel says plainly why it has nothing to measure: no classifier for these.
+    await expect(app.quality.unavailable).toContainText('no classifier for your own images');
+    await expect(app.quality.measureNow).toBeDisabled();
     // The page-wide drop of run zips did not also take it.
     await expect(app.alerts).toHaveCount(0);
     expectNoPageErrors(page);

@@ -16,6 +16,8 @@ export class Quality {
   readonly method: Locator;
   /** The ELBO and IWAE curves over training steps. */
   readonly boundsChart: Locator;
+  /** Why the running model has no quality measures (a model of the user's own images). */
+  readonly unavailable: Locator;
 
   constructor(readonly page: Page) {
     this.k = page.getByLabel('Importance samples k');
@@ -24,6 +26,7 @@ export class Quality {
     this.measureNow = page.getByRole('button', { name: 'Measure now' });
     this.method = page.getByTestId('quality-method');
     this.boundsChart = page.getByTestId('quality-chart-bounds');
+    this.unavailable = page.getByTestId('quality-unavailable');
   }
 
   /** A run's block of figures; its data-step says which step they measured. */
