@@ -189,7 +189,8 @@ export function restoreSnapshot(model: VaeGan, s: GoodSnapshot) {
     restoreAdam(model.optimizers[name], copy, optimizerNames(model, name));
     tf.dispose([copy.accBeta1, copy.accBeta2, ...copy.m, ...copy.v]);
   }
-  model.steps = s.step;
+  // The counters go back with the weights; the noise stream goes on (fresh noise for the retry).
+  model.resumeAt(s.step);
 }
 
 export function disposeGoodSnapshot(s: GoodSnapshot | undefined) {
