@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { FUSED_ADAM_UPDATE, type FusedAdamAttrs } from '../../../model/adam';
-import { kernelContext, type WasmBackend } from '../codegen/kernels';
+import { kernelContext, type WasmBackend } from './kernel-context';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
