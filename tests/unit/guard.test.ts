@@ -15,7 +15,7 @@ import {
   restoreSnapshot,
   takeSnapshot,
 } from '../../src/features/training/worker/guard';
-import { parseRunArchive } from '../../src/features/run-archive/worker/run-archive';
+import { parseRunArchive } from '../../src/features/run-archive/shared/parse';
 import { createTrainerApi, type TrainerApi } from '../../src/features/training/worker/trainer-api';
 import type { RunSettings, TrainerEvent } from '../../src/features/training/shared/protocol';
 import { nodeFetchBytes } from '../helpers/node-fetch-bytes';

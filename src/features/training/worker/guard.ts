@@ -19,13 +19,11 @@ import type { Hyperparams } from '../../../shared/config';
 import { restoreAdam } from '../../../model/optimizer-state';
 import { METRIC_NAMES, type MetricName, type VaeGan } from '../../../model/vaegan';
 import {
-  disposeSnapshot,
   networkNames,
   type NetworkName,
   type OptimizerName,
-  type RunSnapshot,
-  snapshotRun,
-} from '../../run-archive/worker/run-archive';
+} from '../../run-archive/shared/format';
+import { disposeSnapshot, type RunSnapshot, snapshotRun } from '../../run-archive/worker/encode';
 
 /** Networks in probe order (the generator is the decoder in `shared`, probed once). */
 export const PROBED_NETWORKS: readonly NetworkName[] = [

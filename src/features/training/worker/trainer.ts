@@ -44,15 +44,10 @@ import {
   type DatasetManifest,
 } from '../../../shared/dataset';
 import { composeGrid, interleave, toUnitFloats } from '../../../shared/image-grid';
-import {
-  disposeSnapshot,
-  encodeRun,
-  parseRunArchive,
-  restoreRun,
-  type RunManifest,
-  snapshotRun,
-  type UserDatasetRef,
-} from '../../run-archive/worker/run-archive';
+import type { RunManifest, UserDatasetRef } from '../../run-archive/shared/format';
+import { parseRunArchive } from '../../run-archive/shared/parse';
+import { disposeSnapshot, encodeRun, snapshotRun } from '../../run-archive/worker/encode';
+import { restoreRun } from '../../run-archive/worker/restore';
 import {
   checkUserDataset,
   NO_USER_DATASET,
