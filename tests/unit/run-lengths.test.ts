@@ -23,7 +23,7 @@ import {
   snapshotRun,
 } from '../../src/features/run-archive/worker/encode';
 import { restoreRun } from '../../src/features/run-archive/worker/restore';
-import { BatchSampler } from '../../src/features/training/worker/trainer';
+import { BatchSampler } from '../../src/features/training/worker/batch-sampler';
 
 const settings: RunSettings = {
   dataset: 'mnist',

@@ -211,3 +211,17 @@ export const LR_LABELS: Record<Divergence['lr'], string> = {
   lrD: 'the discriminator learning rate lrD',
   lrG: 'the generator learning rate lrG',
 };
+
+/**
+ * Writes NaN into the first weight of `network`, as a diverging step would, so the guard has
+ * something to catch (the trainer's test hook).
+ */
+export function poisonWeight(model: VaeGan, network: 'encoder' | 'decoder' | 'discriminator') {
+  const variable = model[network].trainableWeights[0]!.read() as tf.Variable;
+  const poisoned = tf.tidy(() => {
+    const mask = tf.oneHot(0, variable.size).reshape(variable.shape).cast('bool');
+    return tf.where(mask, tf.fill(variable.shape, Number.NaN), variable);
+  });
+  variable.assign(poisoned);
+  poisoned.dispose();
+}

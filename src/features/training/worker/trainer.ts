@@ -1,6 +1,14 @@
 /**
- * The training loop that runs inside the worker: owns the backend, the data, the model and the
- * run status, and reports curves and pictures through one listener at a bounded rate.
+ * The training session inside the worker: its lifecycle (init, configure, start, pause,
+ * stepOnce, reset, dispose), the loop, the reports, and the one path by which a model arrives
+ * (adopt), whether built fresh, imported or rebuilt after a lost device. The parts it calls:
+ *
+ *   training-data.ts    the data sets            batch-sampler.ts   the batch order
+ *   pictures.ts         the three pictures       reporting.ts       readback, means, speed
+ *   guard.ts            divergence checks        good-copies.ts     the guard's copies
+ *   device-recovery.ts  backend, device loss     run-transfer.ts    export and import
+ *   validate.ts         settings checks
+ *
  * No DOM and no comlink here, so the same class runs under Node for the tests.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -8,84 +16,51 @@ import {
   type Architecture,
   DEFAULT_HYPERPARAMS,
   type Hyperparams,
-  type ImageShape,
   imageSize,
-  MNIST_IMAGE,
-  type ModelConfig,
   sanitizeHyperparams,
-  validateModelConfig,
 } from '../../../shared/config';
-import { mulberry32 } from '../../../shared/random';
-import { saveNetwork } from '../../../model/serialize';
-import { METRIC_NAMES, type MetricName, VaeGan } from '../../../model/vaegan';
-import { type BackendTuning, selectBackend } from '../../../runtime/backend';
-import { indexedDbRaceCache, measureTrainingSpeed } from '../../../runtime/backend-race';
-import { type DeviceWatch, unlessLost, watchDevice } from '../../../runtime/device-loss';
+import { type Dataset, type FetchBytes, imageShapeOf } from '../../../shared/dataset';
 import { TrainerInputError } from '../../../shared/errors';
-import {
-  type Divergence,
-  disposeGoodSnapshot,
-  findDivergence,
-  type GoodSnapshot,
-  halved,
-  isFiniteSnapshot,
-  LR_LABELS,
-  restoreSnapshot,
-  takeSnapshot,
-  weightProbe,
-} from './guard';
 import { compactHistory, MAX_HISTORY_POINTS } from '../../../shared/history';
-import {
-  type Dataset,
-  type FetchBytes,
-  imageShapeOf,
-  loadDataset,
-  loadManifest,
-  type DatasetManifest,
-} from '../../../shared/dataset';
-import { composeGrid, interleave, toUnitFloats } from '../../../shared/image-grid';
-import type { RunManifest, UserDatasetRef } from '../../run-archive/shared/format';
-import { parseRunArchive } from '../../run-archive/shared/parse';
-import { disposeSnapshot, encodeRun, snapshotRun } from '../../run-archive/worker/encode';
-import { restoreRun } from '../../run-archive/worker/restore';
-import {
-  checkUserDataset,
-  NO_USER_DATASET,
-  userDatasetRef,
-} from '../../image-import/shared/user-dataset';
-import {
-  BATCH_SIZE_RANGE,
-  type BackendInfo,
-  type BackendName,
-  type BackendRequest,
-  type ImagesUpdate,
-  type MetricsPoint,
-  type RunSettings,
-  type RunStatus,
-  type TrainerEvent,
-  type TrainerListener,
+import { saveNetwork } from '../../../model/serialize';
+import { VaeGan } from '../../../model/vaegan';
+import type { BackendTuning } from '../../../runtime/backend';
+import { unlessLost } from '../../../runtime/device-loss';
+import { NO_USER_DATASET, userDatasetRef } from '../../image-import/shared/user-dataset';
+import type { RunManifest } from '../../run-archive/shared/format';
+import type {
+  BackendInfo,
+  BackendRequest,
+  MetricsPoint,
+  RunSettings,
+  RunStatus,
+  TrainerEvent,
+  TrainerListener,
 } from '../shared/protocol';
+import { BatchSampler } from './batch-sampler';
+import { Device, type RecoverySession } from './device-recovery';
+import { GoodCopies, type SnapshotMeta } from './good-copies';
+import { type Divergence, findDivergence, poisonWeight } from './guard';
+import {
+  composePictures,
+  decodePictures,
+  type Display,
+  disposeDisplay,
+  makeDisplay,
+} from './pictures';
+import { meanMetrics, PendingMetrics, Readbacks, SpeedMeter } from './reporting';
+import { type Arrival, exportRunZip, readRunZip } from './run-transfer';
+import { TrainingData } from './training-data';
+import { convBackendProblem, validateSettings } from './validate';
 
 /** At most this often a curve point goes to the page (about 10 messages/s). */
 const REPORT_MS = 100;
 /** At most this often the pictures are redrawn while training. */
 const IMAGES_MS = 1000;
-/** Seconds of history behind the steps/s figure. */
-const SPEED_WINDOW_MS = 3000;
-const RECON_COUNT = 32;
-const SAMPLE_COUNT = 64;
-const INTERPOLATION_STEPS = 10;
 /** At most this often the latent explorer gets a copy of the encoder and decoder while training. */
 const WEIGHTS_MS = 2000;
 /** Steps between two last-good copies of the model kept by the divergence guard. */
 const SNAPSHOT_EVERY = 50;
-/**
- * On a GPU backend, at most this often the last-good copy is also read back into worker
- * memory (as run-zip bytes), so that a lost device can be rebuilt on another backend.
- */
-const HOST_COPY_MS = 20_000;
-/** Restores without a new good copy in between before the guard gives up and pauses. */
-const MAX_RESTORES_IN_A_ROW = 20;
 
 /** What a report found: all well, a divergence handled, or a device that is gone. */
 type ReportOutcome = 'ok' | 'restored' | 'paused' | 'lost';
@@ -140,171 +115,38 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/**
- * Training batches drawn without replacement, epoch after epoch, in a seeded order. Exported for
- * bench/quality.ts, which trains outside a worker with the app's batch order.
- */
-export class BatchSampler {
-  private order: Uint32Array;
-  private cursor = 0;
-  private random: () => number;
-  /** Draws taken from `random` so far (each shuffle takes count - 1). */
-  private draws = 0;
-
-  constructor(
-    private readonly images: Uint8Array,
-    private readonly count: number,
-    private readonly seed: number,
-    /** Values per image: 784 for MNIST. */
-    private readonly cellValues: number,
-  ) {
-    this.random = mulberry32(seed);
-    this.order = new Uint32Array(count);
-    this.shuffle();
-  }
-
-  private shuffle() {
-    for (let i = 0; i < this.count; i++) this.order[i] = i;
-    for (let i = this.count - 1; i > 0; i--) {
-      const j = Math.floor(this.random() * (i + 1));
-      const t = this.order[i]!;
-      this.order[i] = this.order[j]!;
-      this.order[j] = t;
-    }
-    this.draws += Math.max(0, this.count - 1);
-    this.cursor = 0;
-  }
-
-  /** Passes over `shuffles` epochs' orders without computing them (their draws are skipped). */
-  private skipShuffles(shuffles: number) {
-    if (shuffles <= 0) return;
-    this.draws += shuffles * Math.max(0, this.count - 1);
-    this.random = mulberry32(this.seed, this.draws);
-  }
-
-  /**
-   * Moves on by `batches` batches without drawing them, as a restored run must: the same place
-   * in the same order as drawing them one by one, in time that does not grow with `batches`
-   * (only the last epoch's order is computed).
-   */
-  advance(batches: number, batchSize: number) {
-    if (!Number.isSafeInteger(batches) || batches < 0) {
-      throw new RangeError(`cannot advance by ${batches} batches`);
-    }
-    if (batches === 0) return;
-    if (batchSize > this.count) {
-      // Indices flow on across epochs; a fresh order is drawn when one runs out.
-      let n = batches * batchSize;
-      const left = this.count - this.cursor;
-      if (n <= left) {
-        this.cursor += n;
-        return;
-      }
-      n -= left;
-      const orders = Math.ceil(n / this.count);
-      this.skipShuffles(orders - 1);
-      this.shuffle();
-      this.cursor = n - (orders - 1) * this.count;
-      return;
-    }
-    // Whole batches only: an epoch's remainder is dropped and a fresh order drawn.
-    const perEpoch = Math.floor(this.count / batchSize);
-    const left = Math.floor((this.count - this.cursor) / batchSize);
-    if (batches <= left) {
-      this.cursor += batches * batchSize;
-      return;
-    }
-    const rest = batches - left; // >= 1, each in a later epoch
-    const epochs = Math.floor((rest - 1) / perEpoch); // later epochs passed over whole
-    this.skipShuffles(epochs);
-    this.shuffle();
-    this.cursor = (rest - 1 - epochs * perEpoch + 1) * batchSize;
-  }
-
-  /** The next batch's image indices. */
-  private indices(batchSize: number): ArrayLike<number> {
-    if (batchSize > this.count) {
-      // A small set of the user's: the batch spans epochs, each in a fresh order.
-      const out = new Uint32Array(batchSize);
-      for (let i = 0; i < batchSize; i++) {
-        if (this.cursor >= this.count) this.shuffle();
-        out[i] = this.order[this.cursor++]!;
-      }
-      return out;
-    }
-    if (this.cursor + batchSize > this.count) this.shuffle();
-    const indices = this.order.subarray(this.cursor, this.cursor + batchSize);
-    this.cursor += batchSize;
-    return indices;
-  }
-
-  /** The next batch as floats in [0, 1], [batchSize, cellValues]. */
-  next(batchSize: number): tf.Tensor2D {
-    const indices = this.indices(batchSize);
-    return tf.tensor2d(toUnitFloats(this.images, indices, this.cellValues), [
-      batchSize,
-      this.cellValues,
-    ]);
-  }
-}
-
-/** Fixed inputs of the pictures, so the same images and noise are shown throughout a run. */
-interface Display {
-  image: ImageShape;
-  /** Test images shown with their reconstructions: RECON_COUNT, or fewer in a small user set. */
-  reconCount: number;
-  reconInputs: Float32Array; // [reconCount * pixels]
-  reconX: tf.Tensor2D; // [reconCount, pixels]
-  sampleZ: tf.Tensor2D; // [SAMPLE_COUNT, latentDim]
-  pairInputs: Float32Array; // [2 * pixels]
-  pairX: tf.Tensor2D; // [2, pixels]
-}
-
 export class Trainer {
   private status: RunStatus = 'idle';
   private listener: TrainerListener = () => {};
   private readonly deps: Required<TrainerDeps>;
-  private backend: BackendInfo | undefined;
-  private baseUrl = '';
-  private manifest: DatasetManifest | undefined;
-  private dataset: Dataset | undefined;
-  /** The user's own images, loaded last (setUserDataset); used for settings.dataset "user". */
-  private userDataset: Dataset | undefined;
-  private settings: RunSettings | undefined;
+  private readonly device = new Device();
+  private readonly data: TrainingData;
+  // The run: the adopted model and what came with it (adopt sets them all).
   private model: VaeGan | undefined;
+  private settings: RunSettings | undefined;
+  private dataset: Dataset | undefined;
   private sampler: BatchSampler | undefined;
   private display: Display | undefined;
   private hp: Hyperparams = { ...DEFAULT_HYPERPARAMS };
   private step = 0;
-  /** Metrics of the steps not yet reported, [7] each, kept on the device: no readback per step. */
-  private pending: tf.Tensor1D[] = [];
-  /** Readback tensors awaiting their data (the report's and the pictures'), for getMemory. */
-  private readbacks = 0;
+  private trainingMs = 0;
+  /** Every curve point sent for this model, for exports and checkpoints. */
+  private history: MetricsPoint[] = [];
+  // The parts of reporting and the divergence guard's copies.
+  private readonly pending = new PendingMetrics();
+  private readonly readbacks = new Readbacks();
+  private readonly speed = new SpeedMeter();
+  private readonly guard: GoodCopies;
+  // The loop.
   private loop: Promise<void> | undefined;
   /** Bumped whenever the model is replaced, so a stale loop or render stops at once. */
   private generation = 0;
+  private resumedAt = 0;
   private lastReport = 0;
   private lastImages = 0;
   private lastWeights = 0;
-  private trainingMs = 0;
-  private resumedAt = 0;
-  private speedSamples: { time: number; step: number }[] = [];
   /** An import is being checked or applied: a second one waits its turn. */
   private importing = false;
-  /** Every curve point sent for this model, for exports and checkpoints. */
-  private history: MetricsPoint[] = [];
-  /** The divergence guard's last good copy of the weights and optimiser state (on the device). */
-  private good: GoodSnapshot | undefined;
-  /** The last good copy as run-zip bytes in worker memory (GPU backends only), and its time. */
-  private hostCopy: { step: number; bytes: Uint8Array; time: number } | undefined;
-  private restoresInARow = 0;
-  private requestedBackend: BackendRequest = 'auto';
-  private tuning: BackendTuning = {};
-  private interaction: Int32Array | undefined;
-  private watch: DeviceWatch | undefined;
-  /** Backends whose device was lost in this worker: not tried again. */
-  private lostBackends: BackendName[] = [];
-  private recovering: Promise<void> | undefined;
 
   constructor(deps: TrainerDeps) {
     this.deps = {
@@ -313,6 +155,10 @@ export class Trainer {
       now: deps.now ?? (() => performance.now()),
       snapshotEvery: deps.snapshotEvery ?? SNAPSHOT_EVERY,
     };
+    this.data = new TrainingData(this.deps.fetchBytes, (fraction, label) =>
+      this.emit({ type: 'progress', phase: 'dataset', fraction, label }),
+    );
+    this.guard = new GoodCopies(this.deps.snapshotEvery, this.deps.now);
   }
 
   private emit(event: TrainerEvent) {
@@ -331,33 +177,20 @@ export class Trainer {
   /** Starts a backend and reads the data set manifest. */
   async init(request: InitRequest, listener: TrainerListener): Promise<BackendInfo> {
     this.listener = listener;
-    this.baseUrl = request.datasetsBaseUrl;
-    this.requestedBackend = request.backend;
-    // The matrix product on every core (up to 4) unless a benchmark says otherwise.
-    const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
-    this.tuning = { wasmGemmThreads: Math.max(1, Math.min(4, cores)), ...request.tuning };
+    this.data.baseUrl = request.datasetsBaseUrl;
     this.setStatus('loading', 'Starting the backend');
     this.emit({ type: 'progress', phase: 'backend', fraction: 0, label: 'Starting the backend' });
     try {
-      // 'auto' with several fast backends: a short training race decides (backend-race.ts).
-      this.interaction = request.interaction;
-      this.backend = await selectBackend(request.backend, {
-        tuning: this.tuning,
-        interaction: this.interaction,
-        race: { measure: () => measureTrainingSpeed(), cache: indexedDbRaceCache() },
-        architecture: request.architecture ?? 'mlp',
-      });
-      this.watch?.dispose();
-      this.watch = watchDevice(this.backend.name);
-      this.emit({ type: 'backend', backend: this.backend });
+      const backend = await this.device.start(request);
+      this.emit({ type: 'backend', backend });
       this.emit({
         type: 'progress',
         phase: 'backend',
         fraction: 1,
-        label: `Backend ${this.backend.name}`,
+        label: `Backend ${backend.name}`,
       });
-      this.manifest = await loadManifest(this.baseUrl, this.deps.fetchBytes);
-      return this.backend;
+      await this.data.readManifest();
+      return backend;
     } catch (error) {
       this.setStatus('error', errorText(error));
       throw error;
@@ -367,16 +200,17 @@ export class Trainer {
   /** Loads the data set if it changed and builds a fresh model; training stops. */
   async configure(settings: RunSettings): Promise<RunSettings> {
     const problems = validateSettings(settings);
-    const missing = this.backend?.missingConvKernels ?? [];
+    const backend = this.device.backend;
+    const missing = backend?.missingConvKernels ?? [];
     if (settings.architecture === 'conv' && missing.length > 0) {
-      problems.push(convBackendProblem(this.backend!.name, missing));
+      problems.push(convBackendProblem(backend!.name, missing));
     }
     if (problems.length > 0) {
       const message = `Invalid run settings: ${problems.join('; ')}`;
       this.emit({ type: 'notice', level: 'error', message });
       throw new TrainerInputError('invalid-settings', message);
     }
-    if (settings.dataset === 'user' && !this.userDataset) {
+    if (settings.dataset === 'user' && !this.data.user) {
       this.emit({ type: 'notice', level: 'error', message: NO_USER_DATASET });
       throw new Error(NO_USER_DATASET);
     }
@@ -384,78 +218,81 @@ export class Trainer {
     this.setStatus('loading', 'Loading the data set');
     try {
       if (settings.dataset === 'user') {
-        if (this.dataset !== this.userDataset) {
+        if (this.dataset !== this.data.user) {
           this.disposeModel();
-          this.dataset = this.userDataset;
+          this.dataset = this.data.user;
         }
       } else if (this.dataset?.info.id !== settings.dataset) {
         this.disposeModel();
         this.dataset = undefined; // let the old one be collected before the new one arrives
-        if (!this.manifest) this.manifest = await loadManifest(this.baseUrl, this.deps.fetchBytes);
-        const name =
-          this.manifest.datasets.find((d) => d.id === settings.dataset)?.name ?? settings.dataset;
-        this.dataset = await loadDataset(
-          settings.dataset,
-          this.baseUrl,
-          this.deps.fetchBytes,
-          (fraction) =>
-            this.emit({ type: 'progress', phase: 'dataset', fraction, label: `Loading ${name}` }),
-        );
+        this.dataset = await this.data.load(settings.dataset);
       }
       this.emit({ type: 'progress', phase: 'model', fraction: 0, label: 'Building the model' });
-      this.settings = { ...settings };
-      this.buildModel();
-      this.emit({ type: 'settings', settings: this.settings });
+      this.adopt(this.freshModel({ ...settings }, this.dataset!));
+      this.emit({ type: 'settings', settings: this.settings! });
       await this.renderImages();
       await this.sendWeights();
       await this.refreshHostCopy();
       this.emit({ type: 'progress', phase: 'model', fraction: 1, label: 'Ready' });
       this.setStatus('ready');
-      return this.settings;
+      return this.settings!;
     } catch (error) {
       this.setStatus('error', errorText(error));
       throw error;
     }
   }
 
-  private buildModel() {
-    const settings = this.settings!;
-    const dataset = this.dataset!;
+  /**
+   * A new model for `settings` on `dataset`, with the learning rates in force, at step 0. The
+   * old model is freed first, so that two never take memory at once.
+   */
+  private freshModel(settings: RunSettings, dataset: Dataset): Arrival {
+    this.disposeModel();
+    const model = new VaeGan(
+      {
+        architecture: settings.architecture,
+        variant: settings.variant,
+        latentDim: settings.latentDim,
+        hiddenUnits: settings.hiddenUnits,
+        image: imageShapeOf(dataset.info),
+        seed: settings.seed,
+      },
+      this.hp,
+    );
+    return { model, settings, dataset, hyperparams: this.hp, step: 0, trainingMs: 0, history: [] };
+  }
+
+  /**
+   * The one way a model becomes the trainer's: the old one is freed and every loop or render on
+   * it stops; the batch order continues where the model's steps left it, the pictures get their
+   * fixed inputs, and the model is the guard's first good copy.
+   */
+  private adopt(arrival: Arrival) {
+    const { model, settings, dataset, step } = arrival;
     this.disposeModel();
     this.generation += 1;
-    const image = imageShapeOf(dataset.info);
-    const config: ModelConfig = {
-      architecture: settings.architecture,
-      variant: settings.variant,
-      latentDim: settings.latentDim,
-      hiddenUnits: settings.hiddenUnits,
-      image,
-      seed: settings.seed,
-    };
-    this.model = new VaeGan(config, this.hp);
+    this.model = model;
+    this.settings = settings;
+    this.dataset = dataset;
+    this.hp = { ...arrival.hyperparams };
+    const image = model.config.image;
     this.sampler = new BatchSampler(
       dataset.train.images,
       dataset.train.count,
       settings.seed,
       imageSize(image),
     );
+    this.sampler.advance(step, settings.batchSize);
     this.display = makeDisplay(dataset, settings);
-    this.step = 0;
-    this.trainingMs = 0;
-    this.speedSamples = [];
-    this.history = [];
-    this.adoptInitialSnapshot();
+    this.step = step;
+    this.trainingMs = arrival.trainingMs;
+    this.speed.restart();
+    this.history = arrival.history;
+    this.guard.adopt(model, this.snapshotMeta());
   }
 
-  /** A fresh or imported model is good by construction (an import is checked for NaN). */
-  private adoptInitialSnapshot() {
-    disposeGoodSnapshot(this.good);
-    this.good = takeSnapshot(this.model!, this.snapshotMeta());
-    this.hostCopy = undefined;
-    this.restoresInARow = 0;
-  }
-
-  private snapshotMeta() {
+  /** What a copy of the run records besides its tensors. */
+  private snapshotMeta(trainingMs = this.trainingMs): SnapshotMeta {
     const userDataset = this.settings!.dataset === 'user' ? this.dataset : undefined;
     return {
       settings: { ...this.settings! },
@@ -463,19 +300,17 @@ export class Trainer {
       ...(userDataset ? { userDataset: userDatasetRef(userDataset) } : {}),
       hyperparams: { ...this.hp },
       step: this.step,
-      trainingMs: this.trainingMs,
+      trainingMs,
       history: this.history,
     };
   }
 
   private disposeModel() {
-    tf.dispose(this.pending);
-    this.pending = [];
-    disposeGoodSnapshot(this.good);
-    this.good = undefined;
+    this.pending.dispose();
+    this.guard.dispose();
     this.model?.dispose();
     this.model = undefined;
-    if (this.display) tf.dispose([this.display.reconX, this.display.sampleZ, this.display.pairX]);
+    if (this.display) disposeDisplay(this.display);
     this.display = undefined;
   }
 
@@ -487,9 +322,8 @@ export class Trainer {
     this.lastReport = this.resumedAt;
     this.lastImages = this.resumedAt;
     this.lastWeights = this.resumedAt;
-    this.speedSamples = [{ time: this.resumedAt, step: this.step }];
-    const generation = this.generation;
-    this.loop = this.runLoop(generation);
+    this.speed.restart(this.resumedAt, this.step);
+    this.loop = this.runLoop(this.generation);
     return this.status;
   }
 
@@ -508,17 +342,6 @@ export class Trainer {
     return this.step;
   }
 
-  /** Pictures and the explorer's weights; a device lost meanwhile is recovered from. */
-  private async refreshViews() {
-    try {
-      await this.renderImages();
-      await this.sendWeights();
-    } catch (error) {
-      if (!this.watch?.isLost()) throw error;
-      await this.recoverFromDeviceLoss();
-    }
-  }
-
   /** Stops the loop without reporting, e.g. before the model is replaced. */
   private async halt() {
     if (this.status === 'training') {
@@ -534,7 +357,7 @@ export class Trainer {
     try {
       await this.trainOne();
     } catch (error) {
-      if (this.watch?.isLost()) await this.recoverFromDeviceLoss();
+      if (this.device.isLost) await this.recoverFromDeviceLoss();
       else this.fail(error);
       return this.step;
     }
@@ -552,7 +375,7 @@ export class Trainer {
   async reset(): Promise<RunStatus> {
     if (!this.settings || !this.dataset) return this.status;
     await this.halt();
-    this.buildModel();
+    this.adopt(this.freshModel(this.settings, this.dataset));
     await this.refreshViews();
     await this.refreshHostCopy();
     this.setStatus('ready');
@@ -564,69 +387,6 @@ export class Trainer {
     this.hp = sanitizeHyperparams({ ...this.hp, ...next }, this.hp);
     this.emit({ type: 'hyperparams', hyperparams: { ...this.hp }, fromStep: this.step + 1 });
     return { ...this.hp };
-  }
-
-  /**
-   * Of this worker's tensors, the ones that only live between two reports: the metrics of the
-   * steps since the last report (one small tensor a step) and the readbacks awaiting their data.
-   */
-  get transientTensors(): number {
-    return this.pending.length + this.readbacks;
-  }
-
-  /** tfjs memory in this worker (tensor count and bytes), for the soak benchmark. */
-  getMemory() {
-    const m = tf.memory();
-    return {
-      numTensors: m.numTensors,
-      transientTensors: this.transientTensors,
-      numBytes: m.numBytes,
-      numDataBuffers: m.numDataBuffers,
-      backend: this.backend?.name ?? null,
-      step: this.step,
-      historyPoints: this.history.length,
-      goodCopyStep: this.good?.step ?? null,
-    };
-  }
-
-  /**
-   * Test hook: writes NaN into one weight of `network` (the discriminator by default), as a
-   * diverging step would, so the guard has something to catch.
-   */
-  debugPoisonWeights(network: 'encoder' | 'decoder' | 'discriminator' = 'discriminator') {
-    const model = this.model;
-    if (!model) throw new TrainerInputError('not-ready', 'There is no model to poison yet.');
-    const variable = model[network].trainableWeights[0]!.read() as tf.Variable;
-    const poisoned = tf.tidy(() => {
-      const mask = tf.oneHot(0, variable.size).reshape(variable.shape).cast('bool');
-      return tf.where(mask, tf.fill(variable.shape, Number.NaN), variable);
-    });
-    variable.assign(poisoned);
-    poisoned.dispose();
-  }
-
-  /** Test hook: loses the WebGL context or destroys the WebGPU device under the trainer. */
-  debugLoseDevice(): string {
-    const watch = this.watch;
-    if (!watch) throw new TrainerInputError('not-ready', 'No backend is running yet.');
-    try {
-      watch.lose();
-    } catch (error) {
-      throw new TrainerInputError('unsupported', errorText(error));
-    }
-    // A paused trainer notices at once; a training one at its next report.
-    if (this.status !== 'training' && this.status !== 'loading') void this.recoverFromDeviceLoss();
-    return watch.backend;
-  }
-
-  getStatus() {
-    return {
-      status: this.status,
-      step: this.step,
-      backend: this.backend,
-      settings: this.settings,
-      hyperparams: { ...this.hp },
-    };
   }
 
   private async runLoop(generation: number) {
@@ -645,7 +405,7 @@ export class Trainer {
           this.lastWeights = now();
         }
       } catch (error) {
-        if (!this.watch?.isLost()) {
+        if (!this.device.isLost) {
           this.fail(error);
           return;
         }
@@ -654,7 +414,7 @@ export class Trainer {
       await yieldToEvents();
     }
     // Not awaited here: recovery halts the loop first, and this is the loop.
-    if (this.watch?.isLost() && generation === this.generation && !this.recovering) {
+    if (this.device.isLost && generation === this.generation && !this.device.isRecovering) {
       this.status = 'loading';
       void this.recoverFromDeviceLoss(true);
     }
@@ -688,222 +448,77 @@ export class Trainer {
    * when something went NaN or infinite, restores the last good copy.
    */
   private async report(force = false): Promise<ReportOutcome> {
-    const list = this.pending;
     const model = this.model;
-    if (list.length === 0 || !model) return 'ok';
-    this.pending = [];
-    const steps = list.length;
+    if (this.pending.length === 0 || !model) return 'ok';
     const generation = this.generation;
-    // [steps * 7 metrics, then 4 weight probes]
-    const readback = tf.tidy(() => tf.concat([tf.stack(list).reshape([-1]), weightProbe(model)]));
-    tf.dispose(list);
+    const { readback, steps } = this.pending.take(model);
     let raw: Float32Array;
-    this.readbacks += 1;
     try {
-      // Waits for the queued GPU work too: natural back-pressure.
-      raw = (await unlessLost(this.watch, readback.data())) as Float32Array;
+      raw = await this.readbacks.read(readback, this.device.watch);
     } catch (error) {
-      if (this.watch?.isLost()) return 'lost';
+      if (this.device.isLost) return 'lost';
       throw error;
-    } finally {
-      readback.dispose();
-      this.readbacks -= 1;
     }
-    if (this.watch?.isLost()) return 'lost';
+    if (this.device.isLost) return 'lost';
     if (generation !== this.generation) return 'ok';
     const divergence = findDivergence(raw, steps, this.step);
-    if (divergence) return this.restoreAfterDivergence(divergence);
+    if (divergence) return this.restoreAfterDivergence(model, divergence);
     const t = this.deps.now();
     this.lastReport = t;
-    this.speedSamples.push({ time: t, step: this.step });
-    while (this.speedSamples.length > 2 && t - this.speedSamples[0]!.time > SPEED_WINDOW_MS) {
-      this.speedSamples.shift();
-    }
-    const first = this.speedSamples[0]!;
-    const elapsed = (t - first.time) / 1000;
-    const stepsPerSec = !force && elapsed > 0 ? (this.step - first.step) / elapsed : 0;
-    const values = {} as Record<MetricName, number>;
-    METRIC_NAMES.forEach((name, j) => {
-      let sum = 0;
-      for (let i = 0; i < steps; i++) sum += raw[i * METRIC_NAMES.length + j]!;
-      values[name] = sum / steps;
-    });
+    const rate = this.speed.sample(t, this.step);
+    const stepsPerSec = force ? 0 : rate;
     const running = this.status === 'training' ? t - this.resumedAt : 0;
     const point: MetricsPoint = {
       step: this.step,
       time: this.trainingMs + running,
-      values,
+      values: meanMetrics(raw, steps),
       stepsPerSec,
       imagesPerSec: stepsPerSec * this.settings!.batchSize,
     };
     this.history.push(point);
     if (this.history.length > MAX_HISTORY_POINTS) this.history = compactHistory(this.history);
     this.emit({ type: 'metrics', point });
-    await this.keepGoodCopy();
+    await this.guard.keep(
+      model,
+      this.step,
+      () => this.snapshotMeta(),
+      () => generation === this.generation,
+      this.device,
+    );
     return 'ok';
   }
 
-  /** Every `snapshotEvery` steps, a new last-good copy once its own probe came back finite. */
-  private async keepGoodCopy() {
-    const model = this.model;
-    if (!model || this.step - (this.good?.step ?? -Infinity) < this.deps.snapshotEvery) return;
-    const generation = this.generation;
-    const candidate = takeSnapshot(model, this.snapshotMeta());
-    if (
-      !(await unlessLost(this.watch, isFiniteSnapshot(candidate))) ||
-      generation !== this.generation
-    ) {
-      disposeGoodSnapshot(candidate);
-      return;
-    }
-    disposeGoodSnapshot(this.good);
-    this.good = candidate;
-    this.restoresInARow = 0;
-    if (this.deps.now() - (this.hostCopy?.time ?? -Infinity) >= HOST_COPY_MS) {
-      await this.refreshHostCopy();
-    }
-  }
-
   /**
-   * On a GPU backend, reads the last good copy back into worker memory as run-zip bytes:
-   * a lost device takes its tensors with it, and these bytes rebuild the model elsewhere.
+   * A NaN or Inf: the steps since the last good copy are dropped, its weights and Adam state
+   * come back, and the blamed learning rate is halved, or training pauses (good-copies.ts).
+   * The user is told what happened.
    */
-  private async refreshHostCopy() {
-    const good = this.good;
-    const name = this.backend?.name;
-    if (!good || (name !== 'webgl' && name !== 'webgpu')) return;
-    try {
-      const { bytes } = await unlessLost(this.watch, encodeRun(good.run));
-      this.hostCopy = { step: good.step, bytes, time: this.deps.now() };
-    } catch {
-      // The copy was replaced or the device went away meanwhile: the previous copy stays.
-    }
-  }
-
-  /**
-   * The guard's answer to a NaN or Inf: the step is dropped, the last good weights and Adam
-   * state come back bit for bit, and the learning rate of the phase that went bad is halved
-   * (or training pauses when that keeps happening). The user is told what happened.
-   */
-  private restoreAfterDivergence(d: Divergence): ReportOutcome {
-    const model = this.model!;
-    const good = this.good!;
-    const badStep = d.step;
-    const what = [
-      d.metrics.length > 0 ? d.metrics.join(', ') : '',
-      d.networks.length > 0 ? `${d.networks.join(', ')} weights` : '',
-    ]
-      .filter((x) => x)
-      .join(' and ');
-    restoreSnapshot(model, good);
-    this.step = good.step;
-    this.history = this.history.filter((p) => p.step <= good.step);
-    this.speedSamples = [{ time: this.deps.now(), step: this.step }];
-    this.restoresInARow += 1;
+  private restoreAfterDivergence(model: VaeGan, d: Divergence): ReportOutcome {
+    const restored = this.guard.restore(model, d, this.hp, this.status === 'training');
+    this.step = restored.step;
+    this.history = this.history.filter((p) => p.step <= restored.step);
+    this.speed.restart(this.deps.now(), this.step);
     this.emit({ type: 'history', points: this.history.slice() });
-    const next = this.restoresInARow <= MAX_RESTORES_IN_A_ROW ? halved(this.hp, d.lr) : null;
-    const restored = `Step ${badStep}: ${what} became NaN or infinite. Restored the weights and optimiser state of step ${good.step}`;
-    if (next) {
-      const before = this.hp[d.lr];
-      this.hp = next;
+    if (restored.hyperparams) {
+      this.hp = restored.hyperparams;
       this.emit({
         type: 'hyperparams',
         hyperparams: { ...this.hp },
         fromStep: this.step + 1,
         byGuard: true,
       });
-      const going = this.status === 'training' ? 'Training continues.' : 'Press Train to go on.';
-      this.emit({
-        type: 'notice',
-        level: 'warning',
-        message: `${restored} and halved ${LR_LABELS[d.lr]} from ${before.toPrecision(3)} to ${next[d.lr].toPrecision(3)}. ${going}`,
-      });
+      this.emit({ type: 'notice', level: 'warning', message: restored.message });
       this.setStatus(this.status);
       return 'restored';
     }
-    const why =
-      this.restoresInARow > MAX_RESTORES_IN_A_ROW
-        ? `it diverged ${MAX_RESTORES_IN_A_ROW} times in a row`
-        : `${LR_LABELS[d.lr]} is already at its minimum`;
     this.status = 'paused';
-    this.emit({
-      type: 'notice',
-      level: 'error',
-      message: `${restored} and paused: ${why}. Lower the learning rates or β, γ, then press Train.`,
-    });
+    this.emit({ type: 'notice', level: 'error', message: restored.message });
     this.setStatus('paused');
     return 'paused';
   }
 
-  /**
-   * The GPU went away (WebGL context lost, WebGPU device lost): the model is rebuilt on the
-   * next backend that works, from the last good copy read back into memory, and training goes
-   * on if it was running. Without such a copy yet, a fresh model from the same seed is built.
-   */
-  private recoverFromDeviceLoss(resume = false): Promise<void> {
-    if (!this.recovering) {
-      this.recovering = this.rebuildElsewhere(resume).finally(() => (this.recovering = undefined));
-    }
-    return this.recovering;
-  }
-
-  private async rebuildElsewhere(resume: boolean) {
-    const watch = this.watch!;
-    const lost = watch.backend;
-    const reason = watch.reason() || `the ${lost} device stopped working`;
-    const lostAt = this.step;
-    const copy = this.hostCopy;
-    const hp = { ...this.hp };
-    this.status = 'loading';
-    this.setStatus('loading', `${reason}: rebuilding the model on another backend`);
-    this.generation += 1;
-    watch.dispose();
-    this.watch = undefined;
-    this.lostBackends.push(lost);
-    try {
-      // Their tensors lived on the dead device; free what can be freed.
-      this.disposeModel();
-    } catch {
-      this.model = undefined;
-      this.good = undefined;
-    }
-    this.hostCopy = undefined;
-    try {
-      this.backend = await selectBackend(this.requestedBackend, {
-        tuning: this.tuning,
-        interaction: this.interaction,
-        exclude: this.lostBackends,
-        excludedReason: 'its device was lost earlier in this session',
-        architecture: this.settings?.architecture ?? 'mlp',
-      });
-      this.watch = watchDevice(this.backend.name);
-      this.emit({ type: 'backend', backend: this.backend });
-      let from: string;
-      if (copy) {
-        await this.replaceWithRun(copy.bytes);
-        from = `the last good weights, of step ${copy.step}`;
-      } else {
-        this.buildModel();
-        await this.renderImages();
-        await this.sendWeights();
-        this.setStatus('ready');
-        from = 'fresh weights of the same seed (no copy had been read back yet)';
-      }
-      this.hp = hp;
-      this.emit({ type: 'hyperparams', hyperparams: { ...hp }, fromStep: this.step + 1 });
-      await this.refreshHostCopy();
-      this.emit({
-        type: 'notice',
-        level: 'warning',
-        message: `Step ${lostAt}: ${reason}. Rebuilt the model on ${this.backend.name} from ${from}.${resume ? ' Training continues.' : ''}`,
-      });
-      if (resume) this.start();
-    } catch (error) {
-      this.setStatus(
-        'error',
-        `Training stopped: ${reason}, and rebuilding failed: ${errorText(error)}`,
-      );
-    }
+  private refreshHostCopy() {
+    return this.guard.refreshHostCopy(this.device.backend?.name, this.device.watch);
   }
 
   /** Decodes the fixed inputs and sends the three pictures (one readback for all of them). */
@@ -912,191 +527,9 @@ export class Trainer {
     const display = this.display;
     if (!model || !display) return;
     const generation = this.generation;
-    const stacked = tf.tidy(() => {
-      const recon = model.reconstruct(display.reconX); // [reconCount, pixels]
-      const samples = model.generate(display.sampleZ); // [SAMPLE_COUNT, pixels]
-      const { mu } = model.encode(display.pairX); // [2, latentDim]
-      const t = tf.linspace(0, 1, INTERPOLATION_STEPS).reshape([INTERPOLATION_STEPS, 1]);
-      const [a, b] = tf.split(mu, 2, 0) as [tf.Tensor2D, tf.Tensor2D];
-      const z = tf.add(tf.mul(tf.sub(1, t), a), tf.mul(t, b)) as tf.Tensor2D; // [STEPS, latentDim]
-      return tf.concat([recon, samples, model.decode(z)], 0); // [total, pixels]
-    });
-    let data: Float32Array;
-    this.readbacks += 1;
-    try {
-      data = (await unlessLost(this.watch, stacked.data())) as Float32Array;
-    } finally {
-      stacked.dispose();
-      this.readbacks -= 1;
-    }
+    const data = await this.readbacks.read(decodePictures(model, display), this.device.watch);
     if (generation !== this.generation) return;
-    const { image, reconCount } = display;
-    const px = imageSize(image);
-    const recon = data.subarray(0, reconCount * px);
-    const samples = data.subarray(reconCount * px, (reconCount + SAMPLE_COUNT) * px);
-    const path = data.subarray((reconCount + SAMPLE_COUNT) * px);
-    const strip = new Float32Array((INTERPOLATION_STEPS + 2) * px);
-    strip.set(display.pairInputs.subarray(0, px), 0);
-    strip.set(path, px);
-    strip.set(display.pairInputs.subarray(px), (INTERPOLATION_STEPS + 1) * px);
-    const images: ImagesUpdate = {
-      step: this.step,
-      reconstructions: composeGrid(
-        interleave(display.reconInputs, recon, px),
-        2 * reconCount,
-        { cols: 8, gap: 1, groupEvery: 2, groupGap: 3 },
-        image,
-      ),
-      samples: composeGrid(samples, SAMPLE_COUNT, { cols: 8, gap: 1 }, image),
-      interpolation: composeGrid(
-        strip,
-        INTERPOLATION_STEPS + 2,
-        { cols: INTERPOLATION_STEPS + 2, gap: 1, groupEvery: 1, groupGap: 0 },
-        image,
-      ),
-    };
-    this.emit({ type: 'images', images });
-  }
-
-  /**
-   * The whole run as a zip (networks in Layers format, optimiser state, curves, manifest).
-   * The state is copied in one synchronous pass, so training may go on meanwhile.
-   */
-  async exportRun(): Promise<{ bytes: Uint8Array; manifest: RunManifest; serializeMs: number }> {
-    const model = this.model;
-    if (!model || !this.settings) throw new Error('There is no model to export yet.');
-    const t0 = this.deps.now();
-    const running = this.status === 'training' ? this.deps.now() - this.resumedAt : 0;
-    const userDataset = this.settings.dataset === 'user' ? this.dataset : undefined;
-    const snapshot = snapshotRun(model, {
-      settings: { ...this.settings },
-      image: model.config.image,
-      ...(userDataset ? { userDataset: userDatasetRef(userDataset) } : {}),
-      hyperparams: { ...this.hp },
-      step: this.step,
-      trainingMs: this.trainingMs + running,
-      history: this.history,
-    });
-    try {
-      const { bytes, manifest } = await encodeRun(snapshot);
-      return { bytes, manifest, serializeMs: this.deps.now() - t0 };
-    } finally {
-      disposeSnapshot(snapshot);
-    }
-  }
-
-  /**
-   * Replaces the model by the run in a zip made by exportRun, to continue training it.
-   * Everything is checked, and the data set loaded, before the running model is touched: a
-   * bad file throws with a message for people and training goes on as before.
-   */
-  async importRun(bytes: Uint8Array): Promise<{
-    settings: RunSettings;
-    hyperparams: Hyperparams;
-    step: number;
-    manifest: RunManifest;
-  }> {
-    if (!this.manifest || this.status === 'loading' || this.importing) {
-      throw new Error('The trainer is busy starting or loading; try again when it is ready.');
-    }
-    this.importing = true;
-    try {
-      return await this.replaceWithRun(bytes);
-    } finally {
-      this.importing = false;
-    }
-  }
-
-  private async replaceWithRun(bytes: Uint8Array) {
-    const parsed = parseRunArchive(bytes);
-    const model = restoreRun(parsed);
-    const { settings } = parsed;
-    let dataset = this.dataset;
-    try {
-      if (settings.dataset === 'user') {
-        dataset = this.matchingUserDataset(parsed.manifest.userDataset!);
-      } else if (dataset?.info.id !== settings.dataset) {
-        dataset = await loadDataset(
-          settings.dataset,
-          this.baseUrl,
-          this.deps.fetchBytes,
-          (fraction) =>
-            this.emit({
-              type: 'progress',
-              phase: 'dataset',
-              fraction,
-              label: `Loading ${settings.dataset}`,
-            }),
-        );
-      }
-    } catch (error) {
-      model.dispose();
-      throw new Error(`Could not load the data set of the imported run: ${errorText(error)}`, {
-        cause: error,
-      });
-    }
-    await this.halt();
-    this.disposeModel();
-    this.generation += 1;
-    this.dataset = dataset;
-    this.settings = { ...settings };
-    this.model = model;
-    this.hp = { ...parsed.hyperparams };
-    this.sampler = new BatchSampler(
-      dataset!.train.images,
-      dataset!.train.count,
-      settings.seed,
-      imageSize(parsed.image),
-    );
-    this.sampler.advance(parsed.manifest.step, settings.batchSize);
-    this.display = makeDisplay(dataset!, settings);
-    this.step = parsed.manifest.step;
-    this.trainingMs = Number.isFinite(parsed.manifest.trainingMs) ? parsed.manifest.trainingMs : 0;
-    this.speedSamples = [];
-    this.history = parsed.history;
-    this.adoptInitialSnapshot();
-    this.emit({ type: 'settings', settings: { ...settings } });
-    this.emit({ type: 'hyperparams', hyperparams: { ...this.hp }, fromStep: this.step + 1 });
-    this.emit({ type: 'history', points: this.history.slice() });
-    await this.renderImages();
-    await this.sendWeights();
-    await this.refreshHostCopy();
-    this.emit({ type: 'progress', phase: 'model', fraction: 1, label: 'Ready' });
-    this.setStatus(this.step > 0 ? 'paused' : 'ready');
-    return {
-      settings: { ...settings },
-      hyperparams: { ...this.hp },
-      step: this.step,
-      manifest: parsed.manifest,
-    };
-  }
-
-  /**
-   * The loaded user set a saved run was trained on; throws a message asking for the images
-   * when another set (or none) is loaded: a user set cannot be fetched, and another set must
-   * not stand in for it silently.
-   */
-  private matchingUserDataset(ref: UserDatasetRef): Dataset {
-    const loaded = this.userDataset;
-    if (loaded?.info.fingerprint === ref.fingerprint) return loaded;
-    const what =
-      `"${ref.name}" (${ref.trainCount + ref.testCount} images, ` +
-      `${ref.classes.length} class${ref.classes.length === 1 ? '' : 'es'})`;
-    throw new Error(
-      loaded
-        ? `This run was trained on your images ${what}, but the images loaded now are another set ("${loaded.info.name}"). Load the same folder or zip under "Your own images", then restore again.`
-        : `This run was trained on your images ${what}, which are not stored with it. Load the same folder or zip under "Your own images", then restore again.`,
-    );
-  }
-
-  /**
-   * Takes the user's own images (decoded by the page's import worker) as the "user" data set.
-   * The running model keeps its data until the next configure with dataset "user".
-   */
-  setUserDataset(dataset: Dataset): { name: string; fingerprint: string } {
-    checkUserDataset(dataset);
-    this.userDataset = dataset;
-    return { name: dataset.info.name, fingerprint: dataset.info.fingerprint! };
+    this.emit({ type: 'images', images: composePictures(data, display, this.step) });
   }
 
   /**
@@ -1109,7 +542,7 @@ export class Trainer {
     const generation = this.generation;
     const step = this.step;
     const [encoder, decoder, generator] = await unlessLost(
-      this.watch,
+      this.device.watch,
       Promise.all([
         saveNetwork(model.encoder),
         saveNetwork(model.decoder),
@@ -1132,6 +565,180 @@ export class Trainer {
     });
   }
 
+  /** Pictures and the explorer's weights; a device lost meanwhile is recovered from. */
+  private async refreshViews() {
+    try {
+      await this.renderImages();
+      await this.sendWeights();
+    } catch (error) {
+      if (!this.device.isLost) throw error;
+      await this.recoverFromDeviceLoss();
+    }
+  }
+
+  /**
+   * The GPU went away: the model is rebuilt on the next backend that works, from the last good
+   * copy read back into memory, or fresh from the same seed (device-recovery.ts).
+   */
+  private recoverFromDeviceLoss(resume = false): Promise<void> {
+    return this.device.recover(this.recoverySession(), resume);
+  }
+
+  private recoverySession(): RecoverySession {
+    const hp = { ...this.hp };
+    const settings = () => this.settings;
+    return {
+      get architecture() {
+        return settings()?.architecture ?? 'mlp';
+      },
+      abandon: (message) => {
+        const step = this.step;
+        const copy = this.guard.hostCopy;
+        this.status = 'loading';
+        this.setStatus('loading', message);
+        this.generation += 1;
+        try {
+          // Their tensors lived on the dead device; free what can be freed.
+          this.disposeModel();
+        } catch {
+          this.model = undefined;
+        }
+        this.guard.forget();
+        return { step, copy };
+      },
+      rebuild: async (copy) => {
+        if (copy) {
+          await this.replaceWithRun(copy.bytes);
+        } else {
+          this.adopt(this.freshModel(this.settings!, this.dataset!));
+          await this.renderImages();
+          await this.sendWeights();
+          this.setStatus('ready');
+        }
+        this.hp = hp;
+        this.emit({ type: 'hyperparams', hyperparams: { ...hp }, fromStep: this.step + 1 });
+        await this.refreshHostCopy();
+      },
+      emit: (event) => this.emit(event),
+      fail: (message) => this.setStatus('error', message),
+      start: () => this.start(),
+    };
+  }
+
+  /**
+   * The whole run as a zip (networks in Layers format, optimiser state, curves, manifest).
+   * The state is copied in one synchronous pass, so training may go on meanwhile.
+   */
+  async exportRun(): Promise<{ bytes: Uint8Array; manifest: RunManifest; serializeMs: number }> {
+    const model = this.model;
+    if (!model || !this.settings) throw new Error('There is no model to export yet.');
+    const t0 = this.deps.now();
+    const running = this.status === 'training' ? this.deps.now() - this.resumedAt : 0;
+    const meta = this.snapshotMeta(this.trainingMs + running);
+    const { bytes, manifest } = await exportRunZip(model, meta);
+    return { bytes, manifest, serializeMs: this.deps.now() - t0 };
+  }
+
+  /**
+   * Replaces the model by the run in a zip made by exportRun, to continue training it.
+   * Everything is checked, and the data set loaded, before the running model is touched: a
+   * bad file throws with a message for people and training goes on as before.
+   */
+  async importRun(bytes: Uint8Array): Promise<{
+    settings: RunSettings;
+    hyperparams: Hyperparams;
+    step: number;
+    manifest: RunManifest;
+  }> {
+    if (!this.data.opened || this.status === 'loading' || this.importing) {
+      throw new Error('The trainer is busy starting or loading; try again when it is ready.');
+    }
+    this.importing = true;
+    try {
+      return await this.replaceWithRun(bytes);
+    } finally {
+      this.importing = false;
+    }
+  }
+
+  private async replaceWithRun(bytes: Uint8Array) {
+    const { arrival, manifest } = await readRunZip(bytes, {
+      current: this.dataset,
+      user: this.data.user,
+      load: (id) => this.data.load(id, `Loading ${id}`),
+    });
+    await this.halt();
+    this.adopt(arrival);
+    const settings = this.settings!;
+    this.emit({ type: 'settings', settings: { ...settings } });
+    this.emit({ type: 'hyperparams', hyperparams: { ...this.hp }, fromStep: this.step + 1 });
+    this.emit({ type: 'history', points: this.history.slice() });
+    await this.renderImages();
+    await this.sendWeights();
+    await this.refreshHostCopy();
+    this.emit({ type: 'progress', phase: 'model', fraction: 1, label: 'Ready' });
+    this.setStatus(this.step > 0 ? 'paused' : 'ready');
+    return { settings: { ...settings }, hyperparams: { ...this.hp }, step: this.step, manifest };
+  }
+
+  /**
+   * Takes the user's own images (decoded by the page's import worker) as the "user" data set.
+   * The running model keeps its data until the next configure with dataset "user".
+   */
+  setUserDataset(dataset: Dataset): { name: string; fingerprint: string } {
+    return this.data.setUser(dataset);
+  }
+
+  /**
+   * Of this worker's tensors, the ones that only live between two reports: the metrics of the
+   * steps since the last report (one small tensor a step) and the readbacks awaiting their data.
+   */
+  get transientTensors(): number {
+    return this.pending.length + this.readbacks.count;
+  }
+
+  /** tfjs memory in this worker (tensor count and bytes), for the soak benchmark. */
+  getMemory() {
+    const m = tf.memory();
+    return {
+      numTensors: m.numTensors,
+      transientTensors: this.transientTensors,
+      numBytes: m.numBytes,
+      numDataBuffers: m.numDataBuffers,
+      backend: this.device.backend?.name ?? null,
+      step: this.step,
+      historyPoints: this.history.length,
+      goodCopyStep: this.guard.step,
+    };
+  }
+
+  getStatus() {
+    return {
+      status: this.status,
+      step: this.step,
+      backend: this.device.backend,
+      settings: this.settings,
+      hyperparams: { ...this.hp },
+    };
+  }
+
+  /**
+   * Test hook: writes NaN into one weight of `network` (the discriminator by default), as a
+   * diverging step would, so the guard has something to catch.
+   */
+  debugPoisonWeights(network: 'encoder' | 'decoder' | 'discriminator' = 'discriminator') {
+    if (!this.model) throw new TrainerInputError('not-ready', 'There is no model to poison yet.');
+    poisonWeight(this.model, network);
+  }
+
+  /** Test hook: loses the WebGL context or destroys the WebGPU device under the trainer. */
+  debugLoseDevice(): string {
+    const backend = this.device.lose();
+    // A paused trainer notices at once; a training one at its next report.
+    if (this.status !== 'training' && this.status !== 'loading') void this.recoverFromDeviceLoss();
+    return backend;
+  }
+
   private fail(error: unknown) {
     this.setStatus('error', `Training stopped: ${errorText(error)}`);
   }
@@ -1141,75 +748,9 @@ export class Trainer {
     await this.halt();
     this.generation += 1;
     this.disposeModel();
-    this.watch?.dispose();
+    this.device.dispose();
     this.dataset = undefined;
-    this.userDataset = undefined;
+    this.data.dispose();
     this.status = 'idle';
   }
-}
-
-/** Fixed pictures' inputs: RECON_COUNT test images cycling through the classes, two for the strip. */
-function makeDisplay(dataset: Dataset, settings: RunSettings): Display {
-  const { test, info } = dataset;
-  const perClass: number[][] = info.classes.map(() => []);
-  for (let i = 0; i < test.count; i++) perClass[test.labels[i]!]?.push(i);
-  const picks: number[] = [];
-  for (let k = 0; picks.length < RECON_COUNT && k < test.count; k++) {
-    const pool = perClass[k % info.classes.length]!;
-    const index = pool[Math.floor(k / info.classes.length)];
-    if (index !== undefined) picks.push(index);
-  }
-  const image = imageShapeOf(info);
-  const px = imageSize(image);
-  const reconInputs = toUnitFloats(test.images, picks, px);
-  const pairInputs = toUnitFloats(test.images, [0, 1], px);
-  return {
-    image,
-    reconCount: picks.length,
-    reconInputs,
-    reconX: tf.tensor2d(reconInputs, [picks.length, px]),
-    sampleZ: tf.randomNormal(
-      [SAMPLE_COUNT, settings.latentDim],
-      0,
-      1,
-      'float32',
-      settings.seed + 7,
-    ),
-    pairInputs,
-    pairX: tf.tensor2d(pairInputs, [2, px]),
-  };
-}
-
-/** Why a backend cannot train conv, in words for the page. */
-export function convBackendProblem(backend: string, missing: string[]): string {
-  return (
-    `the ${backend} backend cannot train the conv architecture: it has no ` +
-    `${missing.join(', ')} kernel (the gradient of the convolution weights). ` +
-    'Pick another backend (the automatic choice finds one), or the mlp architecture'
-  );
-}
-
-/** Problems with run settings, in words for the page (empty when valid). */
-export function validateSettings(s: RunSettings): string[] {
-  const problems = validateModelConfig({
-    architecture: s.architecture,
-    variant: s.variant,
-    latentDim: s.latentDim,
-    hiddenUnits: s.hiddenUnits,
-    image: MNIST_IMAGE,
-    seed: s.seed,
-  });
-  if (
-    !Number.isInteger(s.batchSize) ||
-    s.batchSize < BATCH_SIZE_RANGE.min ||
-    s.batchSize > BATCH_SIZE_RANGE.max
-  ) {
-    problems.push(
-      `batch size must be a whole number from ${BATCH_SIZE_RANGE.min} to ${BATCH_SIZE_RANGE.max}`,
-    );
-  }
-  if (s.dataset !== 'mnist' && s.dataset !== 'fashion-mnist' && s.dataset !== 'user') {
-    problems.push('unknown data set');
-  }
-  return problems;
 }

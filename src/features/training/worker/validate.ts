@@ -1,19 +1,26 @@
 /**
  * Checks on every argument that reaches the trainer through its API: the page is trusted to
  * be well-behaved, but the API must not depend on it. A bad argument is refused with a
- * TrainerInputError (its code says which kind) and nothing in the trainer changes.
+ * TrainerInputError (its code says which kind) and nothing in the trainer changes. Also the
+ * rules run settings must meet, in words for the page (validateSettings, convBackendProblem).
  */
 import {
   BETA_RANGE,
   GAMMA_RANGE,
   type Hyperparams,
   LEARNING_RATE_RANGE,
+  MNIST_IMAGE,
   RECONSTRUCTION_LOSSES,
   type ReconstructionLoss,
+  validateModelConfig,
 } from '../../../shared/config';
 import { TrainerInputError } from '../../../shared/errors';
-import { BACKEND_NAMES, type BackendRequest, type RunSettings } from '../shared/protocol';
-import { validateSettings } from './trainer';
+import {
+  BACKEND_NAMES,
+  BATCH_SIZE_RANGE,
+  type BackendRequest,
+  type RunSettings,
+} from '../shared/protocol';
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -203,4 +210,38 @@ export function checkPoisonTarget(network: unknown): PoisonTarget {
     );
   }
   return network as PoisonTarget;
+}
+
+/** Why a backend cannot train conv, in words for the page. */
+export function convBackendProblem(backend: string, missing: string[]): string {
+  return (
+    `the ${backend} backend cannot train the conv architecture: it has no ` +
+    `${missing.join(', ')} kernel (the gradient of the convolution weights). ` +
+    'Pick another backend (the automatic choice finds one), or the mlp architecture'
+  );
+}
+
+/** Problems with run settings, in words for the page (empty when valid). */
+export function validateSettings(s: RunSettings): string[] {
+  const problems = validateModelConfig({
+    architecture: s.architecture,
+    variant: s.variant,
+    latentDim: s.latentDim,
+    hiddenUnits: s.hiddenUnits,
+    image: MNIST_IMAGE,
+    seed: s.seed,
+  });
+  if (
+    !Number.isInteger(s.batchSize) ||
+    s.batchSize < BATCH_SIZE_RANGE.min ||
+    s.batchSize > BATCH_SIZE_RANGE.max
+  ) {
+    problems.push(
+      `batch size must be a whole number from ${BATCH_SIZE_RANGE.min} to ${BATCH_SIZE_RANGE.max}`,
+    );
+  }
+  if (s.dataset !== 'mnist' && s.dataset !== 'fashion-mnist' && s.dataset !== 'user') {
+    problems.push('unknown data set');
+  }
+  return problems;
 }
