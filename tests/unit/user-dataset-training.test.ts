@@ -66,7 +66,7 @@ describe('training on the user\u2019s own images', () => {
     expect(colourSet.train.count).toBeLessThan(settings.batchSize);
     trainer.setUserDataset(colourSet);
     await trainer.configure(settings);
-    const model = trainer['model']!;
+    const model = trainer['run'].model!;
     expect(model.encoder.inputs[0]!.shape).toEqual([null, 32 * 32 * 3]);
     expect(model.decoder.outputs[0]!.shape).toEqual([null, 32 * 32 * 3]);
     expect(await trainer.stepOnce()).toBe(1);
@@ -132,7 +132,7 @@ describe('training on the user\u2019s own images', () => {
   it('builds 784-input networks on a grey set', async () => {
     trainer.setUserDataset(randomSet(64, USER_GREY, 3));
     await trainer.configure({ ...settings, batchSize: 8 });
-    expect(trainer['model']!.encoder.inputs[0]!.shape).toEqual([null, 784]);
+    expect(trainer['run'].model!.encoder.inputs[0]!.shape).toEqual([null, 784]);
     expect(await trainer.stepOnce()).toBe(1);
   });
 });

@@ -20,7 +20,10 @@ export interface BackendChoice {
   architecture?: Architecture;
   /** Benchmark knobs (backend.ts); absent in normal use. */
   tuning?: BackendTuning;
-  /** The page's drag state in shared memory, for the matrix product's helper threads. */
+  /**
+   * The page's drag state in shared memory (src/app/interaction.ts): while non-zero, the matrix
+   * product leaves its helper threads out so the page has a core.
+   */
   interaction?: Int32Array;
 }
 

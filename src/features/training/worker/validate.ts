@@ -18,6 +18,7 @@ import { TrainerInputError } from '../../../shared/errors';
 import {
   BACKEND_NAMES,
   BATCH_SIZE_RANGE,
+  type BackendInfo,
   type BackendRequest,
   type RunSettings,
 } from '../shared/protocol';
@@ -242,6 +243,16 @@ export function validateSettings(s: RunSettings): string[] {
   }
   if (s.dataset !== 'mnist' && s.dataset !== 'fashion-mnist' && s.dataset !== 'user') {
     problems.push('unknown data set');
+  }
+  return problems;
+}
+
+/** Problems with run settings on the running backend, in words for the page (empty when valid). */
+export function settingsProblemsOn(s: RunSettings, backend: BackendInfo | undefined): string[] {
+  const problems = validateSettings(s);
+  const missing = backend?.missingConvKernels ?? [];
+  if (s.architecture === 'conv' && missing.length > 0) {
+    problems.push(convBackendProblem(backend!.name, missing));
   }
   return problems;
 }
