@@ -30,9 +30,11 @@ import { meanMetrics, PendingMetrics, Readbacks, SpeedMeter } from './reporting'
 import { type Arrival, exportRunZip } from './run-transfer';
 import type { TrainingData } from './training-data';
 
-/** What a report found: all well, a divergence handled (and how), or a device that is gone. */
+/**
+ * What a report found: all well (`at`: when a curve point was sent, absent when there was
+ * nothing to report), a device that is gone, or a divergence the guard answered, and how.
+ */
 export type ReportOutcome =
-  /** `at`: when a curve point was sent (absent when there was nothing to report). */
   { kind: 'ok'; at?: number } | { kind: 'lost' } | { kind: 'restored' | 'paused'; message: string };
 
 export interface RunDeps {

@@ -9,6 +9,10 @@
  * multiply-add is one fused instruction (FMA on x86); without it, a multiply and an add.
  * - adam, one Adam update of a variable and its two moments in one pass (../tfjs/adam.ts), where
  * tfjs's optimiser runs fourteen element-wise kernels, each a pass over memory.
+ *
+ * Code generation only: no tfjs here. ../tfjs/kernel-context.ts binds the module to a tfjs wasm
+ * backend's memory. Over 400 lines because the instruction sequences of one module belong
+ * together.
  */
 import { assemble, FunctionBuilder, type MemoryImport } from './asm';
 
