@@ -27,7 +27,7 @@ import {
   IWAE_SEED,
   SAMPLES_SEED,
 } from '../src/features/quality/shared/quality-protocol';
-import { BatchSampler } from '../src/features/training/worker/trainer';
+import { BatchSampler } from '../src/features/training/worker/batch-sampler';
 import { installAfterWasmStart, installAppWasmKernels } from '../src/runtime/wasm/tfjs/install';
 import { nodeFetchBytes } from '../tests/helpers/node-fetch-bytes';
 

@@ -1,6 +1,8 @@
 /**
  * The VAEGAN of docs/model.md: encoder, decoder, (generator), discriminator, three Adam
- * optimisers with explicit variable lists, and the seed's three-phase training step.
+ * optimisers with explicit variable lists, and the seed's three-phase training step, which
+ * reads top to bottom in `step`. Each phase is also a method of its own, so the tests can run
+ * and check one at a time. One class over 400 lines: the model and its step belong together.
  * No DOM: runs in a Web Worker and under Node for the tests.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -25,6 +27,7 @@ import {
 import { buildDecoder, buildDiscriminator, buildEncoder, trainableVariables } from './networks';
 import { METRIC_NAMES, type MetricName } from '../shared/metrics';
 import { TunableAdam } from './adam';
+import { type PhaseLoss, runPhase } from './phase';
 import { seedStream } from '../shared/random';
 
 export { METRIC_NAMES, type MetricName } from '../shared/metrics';
@@ -48,35 +51,18 @@ export type Fakes = {
   xPrior: tf.Tensor2D; // [batch, pixels], G(zPrior)
 };
 
-/**
- * One optimiser step on `cost`, which may also report named parts of itself. The parts come
- * back as ordinary tensors owned by the caller's scope (the optimiser's own tidy would
- * otherwise dispose them).
- */
-function minimizeWithParts<K extends string>(
-  optimizer: tf.Optimizer,
-  varList: tf.Variable[],
-  cost: (parts: Partial<Record<K, tf.Scalar>>) => tf.Tensor,
-): Record<K, tf.Scalar> {
-  const kept: Partial<Record<K, tf.Scalar>> = {};
-  optimizer.minimize(
-    () => {
-      const parts: Partial<Record<K, tf.Scalar>> = {};
-      const total = cost(parts) as tf.Scalar;
-      // Keep clones: a part may be `total` itself, which minimize() disposes after the step.
-      for (const key of Object.keys(parts) as K[]) kept[key] = tf.keep(tf.clone(parts[key]!));
-      return total;
-    },
-    false,
-    varList,
-  );
-  const out = {} as Record<K, tf.Scalar>;
-  for (const key of Object.keys(kept) as K[]) {
-    out[key] = tf.clone(kept[key]!);
-    kept[key]!.dispose();
-  }
-  return out;
-}
+/** What the step asks the equilibrium gate, and the results of phase 1 kept over the readback. */
+type GateQuestion = {
+  /** D's cross-entropy on real and on fake images, [2]. */
+  costs: tf.Tensor1D;
+  held: { vae: Record<VaeMetric, tf.Scalar>; fakes: Fakes };
+};
+
+/** The step asks the gate (trainStepAsync) instead of being told which phases train. */
+const ASK_GATE = 'ask';
+
+type VaeMetric = 'reconstruction' | 'kl' | 'featureRec';
+type DMetric = 'discriminator' | 'dReal' | 'dRecon' | 'dPrior';
 
 /** Variables each optimiser may move; `generator` is the decoder's own list in `shared`. */
 export interface VariableGroups {
@@ -98,10 +84,8 @@ export class VaeGan {
   private readonly optD: TunableAdam;
   private readonly optG: TunableAdam;
   private nextSeed: () => number = () => 0;
-  /** Training steps taken by this model. */
-  steps = 0;
-  /** Noise seeds drawn so far; a restored run skips as many to continue the same stream. */
-  noiseDraws = 0;
+  private stepCount = 0;
+  private seedsDrawn = 0;
   /** What the equilibrium gate read and decided at the last step it was on. */
   lastGate: GateReading | undefined;
 
@@ -125,23 +109,35 @@ export class VaeGan {
     this.resumeAt(0, 0);
   }
 
+  /** Training steps taken by this model. */
+  get steps(): number {
+    return this.stepCount;
+  }
+
+  /** Noise seeds drawn so far; a restored run skips as many to continue the same stream. */
+  get noiseDraws(): number {
+    return this.seedsDrawn;
+  }
+
   /**
    * Sets the step count and moves the noise stream to just after `noiseDraws` seeds, as a
-   * restored run must to continue the same stream. Costs the same for any count.
+   * restored run must to continue the same stream. Costs the same for any count. Without
+   * `noiseDraws` the stream goes on where it is: the divergence guard rewinds the weights and
+   * the step count, and the steps it retries draw fresh noise.
    */
-  resumeAt(steps: number, noiseDraws: number) {
+  resumeAt(steps: number, noiseDraws = this.seedsDrawn) {
     for (const [name, n] of [
       ['step', steps],
       ['noise draw', noiseDraws],
     ] as const) {
       if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`bad ${name} count ${n}`);
     }
-    this.steps = steps;
-    this.noiseDraws = noiseDraws;
+    this.stepCount = steps;
+    this.seedsDrawn = noiseDraws;
     // Offset from the weight seeds so noise and initial weights are not correlated draws.
     const seeds = seedStream(this.config.seed ^ 0x5eed, noiseDraws);
     this.nextSeed = () => {
-      this.noiseDraws += 1;
+      this.seedsDrawn += 1;
       return seeds();
     };
   }
@@ -206,44 +202,115 @@ export class VaeGan {
   }
 
   /**
+   * One training step, top to bottom, in the seed's order (docs/model.md, "One training step").
+   * Hyperparameters are read afresh, so a change acts on this step. Both drivers run this one
+   * body: trainStep straight through, with `gate` saying which of phases 2 and 3 train;
+   * trainStepAsync with `gate` = ASK_GATE, when the step pauses once after phase 1, yields D's
+   * two cross-entropies for the equilibrium gate to read back, and goes on with its verdict.
+   * @param x a batch of images in [0, 1], [batch, pixels]
+   * @returns the metrics in METRIC_NAMES order, [METRIC_NAMES.length]
+   */
+  private *step(
+    x: tf.Tensor2D,
+    hp: Hyperparams,
+    gate: GateDecision | typeof ASK_GATE,
+  ): Generator<GateQuestion, tf.Tensor1D, GateDecision> {
+    // Phase 1: encoder + decoder minimise L_rec + beta * KL (only measured in GAN-only mode).
+    const vae = this.vaePhase(x, hp); // reconstruction, kl, featureRec: scalars
+    // The fakes phases 2 and 3 share, drawn after phase 1 so D sees the updated decoder:
+    // zTilde ~ q(z|x) and zPrior ~ N(0, I) [batch, latentDim], xTilde, xPrior [batch, pixels].
+    const fakes = this.drawFakes(x);
+    const decision =
+      gate === ASK_GATE
+        ? yield { costs: this.discriminatorCosts(x, fakes, hp), held: { vae, fakes } }
+        : gate;
+    // Phase 2: D minimises L_D (only measured while the gate holds it).
+    const d = this.discriminatorPhase(x, fakes, hp, decision.trainD); // L_D, mean D(.): scalars
+    // Phase 3: G minimises gamma * L_G against the D just updated (measured while held).
+    const g = this.generatorPhase(fakes, hp, decision.trainG); // L_G: scalar
+    const all: Record<MetricName, tf.Scalar> = {
+      ...vae,
+      ...d,
+      ...g,
+      skipD: tf.scalar(decision.trainD ? 0 : 1),
+      skipG: tf.scalar(decision.trainG ? 0 : 1),
+    };
+    return tf.stack(METRIC_NAMES.map((name) => all[name])) as tf.Tensor1D; // [metrics]
+  }
+
+  /**
+   * One training step (see `step`). The equilibrium gate needs D's costs on the CPU, so it is
+   * applied by trainStepAsync; here `gate` says which of phases 2 and 3 train (both by default).
+   * @param x a batch of images in [0, 1], [batch, pixels]
+   * @returns metrics in METRIC_NAMES order; the caller disposes it. Nothing else is left.
+   */
+  trainStep(x: tf.Tensor2D, hp: Hyperparams, gate: GateDecision = TRAIN_BOTH): tf.Tensor1D {
+    const metrics = tf.tidy(() => finished(this.step(x, hp, gate).next()));
+    this.stepCount += 1;
+    return metrics;
+  }
+
+  /**
+   * trainStep with Larsen's equilibrium gate when hp.equilibriumGate is on: after phase 1 and the
+   * fakes, D's cross-entropies on real and fake images are read back (one small readback per
+   * step, only while the gate is on) and decide whether phases 2 and 3 train.
+   */
+  async trainStepAsync(x: tf.Tensor2D, hp: Hyperparams): Promise<tf.Tensor1D> {
+    if (!hp.equilibriumGate) return this.trainStep(x, hp);
+    const step = this.step(x, hp, ASK_GATE);
+    // A tidy cannot span the readback: phase 1's results leave the first one with the question
+    // and are freed once the step is done.
+    const question = tf.tidy(() => asked(step.next()));
+    try {
+      const [realBce, fakeBce] = await question.costs.data();
+      const verdict = equilibriumGate(realBce!, fakeBce!, GATE_EQUILIBRIUM, GATE_MARGIN);
+      this.lastGate = { realBce: realBce!, fakeBce: fakeBce!, ...verdict };
+      const metrics = tf.tidy(() => finished(step.next(verdict)));
+      this.stepCount += 1;
+      return metrics;
+    } finally {
+      tf.dispose([question.costs, question.held.fakes, question.held.vae]);
+    }
+  }
+
+  /**
    * Phase 1: encoder + decoder minimise L_rec + beta * L_reg. Only their variables move: the
    * feature loss runs x and x_tilde through D, but D is not in this optimiser's list.
    * In GAN-only mode nothing trains here; the losses are only measured.
    * @param x images in [0, 1], [batch, pixels]
    */
-  vaePhase(
-    x: tf.Tensor2D,
-    hp: Hyperparams,
-  ): { reconstruction: tf.Scalar; kl: tf.Scalar; featureRec: tf.Scalar } {
-    type Parts = Partial<Record<'reconstruction' | 'kl' | 'featureRec', tf.Scalar>>;
-    const loss = (parts: Parts) => {
+  vaePhase(x: tf.Tensor2D, hp: Hyperparams): Record<VaeMetric, tf.Scalar> {
+    const loss = (): PhaseLoss<VaeMetric> => {
       const { mu, logvar } = this.encode(x); // [batch, latentDim] each
-      const z = this.sampleZ(mu, logvar);
+      const z = this.sampleZ(mu, logvar); // [batch, latentDim]
       const logits = this.decoder.apply(z, TRAINING) as tf.Tensor2D; // [batch, pixels]
-      const pixel = bernoulliNll(logits, x);
-      parts.reconstruction = pixel;
-      parts.kl = klDivergence(mu, logvar);
-      let rec = pixel;
+      const reconstruction = bernoulliNll(logits, x);
+      const kl = klDivergence(mu, logvar);
+      let featureRec: tf.Scalar;
+      let rec = reconstruction;
       if (hp.reconstructionLoss === 'pixel') {
-        parts.featureRec = tf.scalar(Number.NaN); // not computed: it would cost two D passes
+        featureRec = tf.scalar(Number.NaN); // not computed: it would cost two D passes
       } else {
         const real = this.dApply(x).features; // [batch, features]
-        const recon = this.dApply(tf.sigmoid(logits)).features;
-        parts.featureRec = featureDistance(real, recon);
-        rec =
-          hp.reconstructionLoss === 'feature' ? parts.featureRec : tf.add(pixel, parts.featureRec);
+        const recon = this.dApply(tf.sigmoid(logits)).features; // [batch, features]
+        featureRec = featureDistance(real, recon);
+        rec = hp.reconstructionLoss === 'feature' ? featureRec : tf.add(reconstruction, featureRec);
       }
-      return tf.add(rec, tf.mul(hp.beta, parts.kl));
+      return {
+        cost: tf.add(rec, tf.mul(hp.beta, kl)),
+        parts: { reconstruction, kl, featureRec },
+      };
     };
-    if (hp.ganOnly) {
-      return tf.tidy(() => {
-        const parts: Parts = {};
-        loss(parts);
-        return parts as Required<Parts>;
-      });
-    }
-    this.optVae.setLearningRate(hp.lrVae);
-    return minimizeWithParts(this.optVae, [...this.vars.encoder, ...this.vars.decoder], loss);
+    return runPhase(
+      loss,
+      hp.ganOnly
+        ? undefined
+        : {
+            optimizer: this.optVae,
+            learningRate: hp.lrVae,
+            varList: [...this.vars.encoder, ...this.vars.decoder],
+          },
+    );
   }
 
   /**
@@ -289,31 +356,27 @@ export class VaeGan {
     fakes: Fakes,
     hp: Hyperparams,
     train = true,
-  ): { discriminator: tf.Scalar; dReal: tf.Scalar; dRecon: tf.Scalar; dPrior: tf.Scalar } {
-    type Parts = Partial<Record<'discriminator' | 'dReal' | 'dRecon' | 'dPrior', tf.Scalar>>;
-    const loss = (parts: Parts) => {
+  ): Record<DMetric, tf.Scalar> {
+    const loss = (): PhaseLoss<DMetric> => {
       const realLogit = this.dLogit(x); // [batch, 1]
-      const reconLogit = this.dLogit(fakes.xTilde);
-      const priorLogit = this.dLogit(fakes.xPrior);
-      parts.dReal = tf.mean(tf.sigmoid(realLogit)) as tf.Scalar;
-      parts.dRecon = tf.mean(tf.sigmoid(reconLogit)) as tf.Scalar;
-      parts.dPrior = tf.mean(tf.sigmoid(priorLogit)) as tf.Scalar;
-      parts.discriminator = discriminatorLoss(
+      const reconLogit = this.dLogit(fakes.xTilde); // [batch, 1]
+      const priorLogit = this.dLogit(fakes.xPrior); // [batch, 1]
+      const dReal = tf.mean(tf.sigmoid(realLogit)) as tf.Scalar;
+      const dRecon = tf.mean(tf.sigmoid(reconLogit)) as tf.Scalar;
+      const dPrior = tf.mean(tf.sigmoid(priorLogit)) as tf.Scalar;
+      const discriminator = discriminatorLoss(
         realLogit,
         VaeGan.usesReconstructions(hp) ? reconLogit : null,
         priorLogit,
       );
-      return parts.discriminator;
+      return { cost: discriminator, parts: { discriminator, dReal, dRecon, dPrior } };
     };
-    if (!train) {
-      return tf.tidy(() => {
-        const parts: Parts = {};
-        loss(parts);
-        return parts as Required<Parts>;
-      });
-    }
-    this.optD.setLearningRate(hp.lrD);
-    return minimizeWithParts(this.optD, this.vars.discriminator, loss);
+    return runPhase(
+      loss,
+      train
+        ? { optimizer: this.optD, learningRate: hp.lrD, varList: this.vars.discriminator }
+        : undefined,
+    );
   }
 
   /**
@@ -327,82 +390,22 @@ export class VaeGan {
    */
   generatorPhase(fakes: Fakes, hp: Hyperparams, train = true): { generator: tf.Scalar } {
     const step = hp.ganOnly ? hp.lrG : hp.gamma * hp.lrG;
-    const adversarial = () =>
-      generatorLoss(
+    const loss = (): PhaseLoss<'generator'> => {
+      const generator = generatorLoss(
         VaeGan.usesReconstructions(hp)
-          ? this.dLogit(this.trainingImages(this.decoder, fakes.zTilde))
+          ? this.dLogit(this.trainingImages(this.decoder, fakes.zTilde)) // [batch, 1]
           : null,
-        this.dLogit(this.trainingImages(this.generator, fakes.zPrior)),
+        this.dLogit(this.trainingImages(this.generator, fakes.zPrior)), // [batch, 1]
         hp.adversarialForm,
       );
-    if (!train || step <= 0) return { generator: tf.tidy(adversarial) };
-    this.optG.setLearningRate(step);
-    return minimizeWithParts(this.optG, this.vars.generator, (parts) => {
-      parts.generator = adversarial();
-      return parts.generator;
-    });
-  }
-
-  /** Phases 2 and 3 and the metrics vector, [METRIC_NAMES.length]. */
-  private finishStep(
-    x: tf.Tensor2D,
-    fakes: Fakes,
-    hp: Hyperparams,
-    gate: GateDecision,
-    vae: Record<'reconstruction' | 'kl' | 'featureRec', tf.Scalar>,
-  ): tf.Tensor1D {
-    const d = this.discriminatorPhase(x, fakes, hp, gate.trainD);
-    const g = this.generatorPhase(fakes, hp, gate.trainG);
-    const all: Record<MetricName, tf.Scalar> = {
-      ...vae,
-      ...d,
-      ...g,
-      skipD: tf.scalar(gate.trainD ? 0 : 1),
-      skipG: tf.scalar(gate.trainG ? 0 : 1),
+      return { cost: generator, parts: { generator } };
     };
-    return tf.stack(METRIC_NAMES.map((name) => all[name])) as tf.Tensor1D;
-  }
-
-  /**
-   * One training step in the seed's order (docs/model.md, "One training step"): phase 1 (VAE),
-   * phase 2 (D), phase 3 (G). Hyperparameters are read afresh, so a change acts on this step.
-   * The equilibrium gate needs D's costs on the CPU, so it is applied by trainStepAsync; here
-   * `gate` says which of phases 2 and 3 train (both by default).
-   * @param x a batch of images in [0, 1], [batch, pixels]
-   * @returns metrics in METRIC_NAMES order; the caller disposes it. Nothing else is left.
-   */
-  trainStep(x: tf.Tensor2D, hp: Hyperparams, gate: GateDecision = TRAIN_BOTH): tf.Tensor1D {
-    const metrics = tf.tidy(() => {
-      const vae = this.vaePhase(x, hp);
-      const fakes = this.drawFakes(x);
-      return this.finishStep(x, fakes, hp, gate, vae);
-    });
-    this.steps += 1;
-    return metrics;
-  }
-
-  /**
-   * trainStep with Larsen's equilibrium gate when hp.equilibriumGate is on: after phase 1 and the
-   * fakes, D's cross-entropies on real and fake images are read back (one small readback per
-   * step, only while the gate is on) and decide whether phases 2 and 3 train.
-   */
-  async trainStepAsync(x: tf.Tensor2D, hp: Hyperparams): Promise<tf.Tensor1D> {
-    if (!hp.equilibriumGate) return this.trainStep(x, hp);
-    const first = tf.tidy(() => {
-      const vae = this.vaePhase(x, hp);
-      const fakes = this.drawFakes(x);
-      return { vae, fakes, costs: this.discriminatorCosts(x, fakes, hp) };
-    });
-    try {
-      const [realBce, fakeBce] = await first.costs.data();
-      const gate = equilibriumGate(realBce!, fakeBce!, GATE_EQUILIBRIUM, GATE_MARGIN);
-      this.lastGate = { realBce: realBce!, fakeBce: fakeBce!, ...gate };
-      const metrics = tf.tidy(() => this.finishStep(x, first.fakes, hp, gate, first.vae));
-      this.steps += 1;
-      return metrics;
-    } finally {
-      tf.dispose(first);
-    }
+    return runPhase(
+      loss,
+      train && step > 0
+        ? { optimizer: this.optG, learningRate: step, varList: this.vars.generator }
+        : undefined,
+    );
   }
 
   /** Frees every tensor of the networks and optimisers. */
@@ -415,4 +418,16 @@ export class VaeGan {
     if (this.generator !== this.decoder) this.generator.dispose();
     this.discriminator.dispose();
   }
+}
+
+/** The metrics a step ran through to, [METRIC_NAMES.length]. */
+function finished(result: IteratorResult<GateQuestion, tf.Tensor1D>): tf.Tensor1D {
+  if (!result.done) throw new Error('the training step stopped for a gate it was not to ask');
+  return result.value;
+}
+
+/** The question a step paused on for the equilibrium gate. */
+function asked(result: IteratorResult<GateQuestion, tf.Tensor1D>): GateQuestion {
+  if (result.done) throw new Error('the training step did not ask the gate');
+  return result.value;
 }

@@ -11,13 +11,13 @@ import type {
   BackendRequest,
 } from '../features/training/shared/protocol';
 import { type RaceOptions, raceBackends } from './backend-race';
-import { type Helper, type HelperInit, startGemmHelpers } from './wasm/gemm-pool';
+import type { Helper, HelperInit } from './wasm/gemm-pool';
 import {
   type AppWasmKernels,
   installAfterWasmStart,
   installAppWasmKernels,
 } from './wasm/tfjs/install';
-import { kernelContext } from './wasm/codegen/kernels';
+import { kernelContext, startGemmHelpers } from './wasm/tfjs/kernel-context';
 import type { WasmMatMulMode } from './wasm/tfjs/matmul';
 
 /**

@@ -12,7 +12,7 @@ import {
   restoreSnapshot,
   takeSnapshot,
 } from '../../src/features/training/worker/guard';
-import { parseRunArchive } from '../../src/features/run-archive/worker/run-archive';
+import { parseRunArchive } from '../../src/features/run-archive/shared/parse';
 import type { RunSettings, TrainerEvent } from '../../src/features/training/shared/protocol';
 import { until, withTrainer } from '../helpers/trainer-channel';
 

@@ -8,15 +8,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_HYPERPARAMS, type Hyperparams, MNIST_IMAGE } from '../../src/shared/config';
 import { VaeGan } from '../../src/model/vaegan';
 import {
-  encodeRun,
-  parseRunArchive,
-  restoreRun,
   RUN_FORMAT_VERSION,
   RunArchiveError,
   type RunArchiveProblem,
-  snapshotRun,
+} from '../../src/features/run-archive/shared/format';
+import { parseRunArchive } from '../../src/features/run-archive/shared/parse';
+import {
   disposeSnapshot,
-} from '../../src/features/run-archive/worker/run-archive';
+  encodeRun,
+  snapshotRun,
+} from '../../src/features/run-archive/worker/encode';
+import { restoreRun } from '../../src/features/run-archive/worker/restore';
 import type { MetricsPoint, RunSettings } from '../../src/features/training/shared/protocol';
 
 const settings: RunSettings = {

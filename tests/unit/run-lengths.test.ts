@@ -15,15 +15,15 @@ import {
 import { mulberry32, seedStream } from '../../src/shared/random';
 import { VaeGan } from '../../src/model/vaegan';
 import type { RunSettings } from '../../src/features/training/shared/protocol';
+import { RunArchiveError } from '../../src/features/run-archive/shared/format';
+import { parseRunArchive } from '../../src/features/run-archive/shared/parse';
 import {
   disposeSnapshot,
   encodeRun,
-  parseRunArchive,
-  restoreRun,
-  RunArchiveError,
   snapshotRun,
-} from '../../src/features/run-archive/worker/run-archive';
-import { BatchSampler } from '../../src/features/training/worker/trainer';
+} from '../../src/features/run-archive/worker/encode';
+import { restoreRun } from '../../src/features/run-archive/worker/restore';
+import { BatchSampler } from '../../src/features/training/worker/batch-sampler';
 
 const settings: RunSettings = {
   dataset: 'mnist',

@@ -75,7 +75,7 @@ describe('training on the user\u2019s own images', () => {
       expect(set.train.count).toBeLessThan(settings.batchSize);
       trainer.setUserDataset(set);
       await trainer.configure(settings);
-      const model = trainer['model']!;
+      const model = trainer['run'].model!;
       expect(model.encoder.inputs[0]!.shape).toEqual([null, 32 * 32 * 3]);
       expect(model.decoder.outputs[0]!.shape).toEqual([null, 32 * 32 * 3]);
       expect(await trainer.stepOnce()).toBe(1);
@@ -144,7 +144,7 @@ describe('training on the user\u2019s own images', () => {
     withTrainer(async (trainer) => {
       trainer.setUserDataset(randomSet(64, USER_GREY, 3));
       await trainer.configure({ ...settings, batchSize: 8 });
-      expect(trainer['model']!.encoder.inputs[0]!.shape).toEqual([null, 784]);
+      expect(trainer['run'].model!.encoder.inputs[0]!.shape).toEqual([null, 784]);
       expect(await trainer.stepOnce()).toBe(1);
     }));
 });

@@ -1,7 +1,7 @@
 /**
  * The app's matrix product on more than one core: helper threads that share the wasm backend's
  * memory (the threaded build's, a SharedArrayBuffer in a cross-origin isolated page) run the
- * same kernels (wasm-kernels.ts) on parts of C.
+ * same kernels (codegen/kernels.ts) on parts of C. tfjs/kernel-context.ts starts them.
  *
  * tfjs-backend-wasm gives XNNPACK no thread pool for its products, so extra tfjs threads do not
  * help training; this does. A product is cut into chunks (panels of columns, each packing its
@@ -21,7 +21,7 @@
  * index is below TOTAL, so a helper that wakes late never works on a finished job; a job's
  * parameters are never rewritten while one of its chunks is claimed and not done.
  */
-import type { KernelContext, KernelExports } from './codegen/kernels';
+import type { KernelExports } from './codegen/kernels';
 
 const CLAIM = 0;
 const TAG = 1;
@@ -50,7 +50,7 @@ export const MIN_PARALLEL_MACS = 1 << 21;
 /** Chunks cut along columns (each packs its own panels of B) or rows (B packed before). */
 export type ChunkMode = 'columns' | 'rows';
 
-/** One product C = act(A B + bias), as wasm-kernels.ts's pack and gemm take it (bytes, floats). */
+/** One product C = act(A B + bias), as codegen/kernels.ts's pack and gemm take it (bytes, floats). */
 export interface GemmJob {
   a: number;
   sai: number;
@@ -290,36 +290,4 @@ export class GemmPool {
     this.broken = true;
     this.dispose();
   }
-}
-
-/**
- * Starts `count` helper threads for `context`'s products with `spawn` (which makes the thread
- * and posts it the init message), once. Needs a shared memory; returns the pool, or undefined
- * where there is none to be had.
- */
-export function startGemmHelpers(
-  context: KernelContext,
-  count: number,
-  spawn: (init: HelperInit) => Helper,
-  hold?: Int32Array,
-): GemmPool | undefined {
-  if (context.pool) return context.pool;
-  if (count < 1 || !context.shared) return undefined;
-  const control = context.allocate(CONTROL_SLOTS * 4);
-  const helpers = Array.from({ length: count }, () =>
-    spawn({
-      memory: context.memory,
-      relaxed: context.relaxed,
-      control,
-      scratch: context.allocate(128),
-    }),
-  );
-  context.pool = new GemmPool(context.kernels, context.memory, control, helpers, hold);
-  return context.pool;
-}
-
-/** Ends `context`'s helper threads, if it has any; products then run on the calling thread. */
-export function stopGemmHelpers(context: KernelContext): void {
-  context.pool?.dispose();
-  context.pool = undefined;
 }

@@ -9,7 +9,7 @@ import { create } from 'zustand';
 import type { Dataset } from '../../../shared/dataset';
 import type { ImportFile, ImportProgress } from '../worker/image-import';
 import type { ImageImportApi } from '../worker/image-import.worker';
-import type { UserDatasetRef } from '../../run-archive/worker/run-archive';
+import type { UserDatasetRef } from '../../run-archive/shared/format';
 import { type SkippedFile, userDatasetRef } from '../shared/user-dataset';
 import { sendUserTestSet } from '../../explorer/client/explorer-client';
 import { useAppStore } from '../../../app/store';

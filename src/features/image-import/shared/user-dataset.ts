@@ -9,7 +9,7 @@ import { unzipSync } from 'fflate';
 import { imageSize, type ImageShape } from '../../../shared/config';
 import { mulberry32 } from '../../../shared/random';
 import type { Dataset, DatasetInfo } from '../../../shared/dataset';
-import type { UserDatasetRef } from '../../run-archive/worker/run-archive';
+import type { UserDatasetRef } from '../../run-archive/shared/format';
 
 /** Grey levels at MNIST's size: the default, so the seed's networks fit unchanged. */
 export const USER_GREY: ImageShape = { width: 28, height: 28, channels: 1 };

@@ -19,13 +19,11 @@ import type { Hyperparams } from '../../../shared/config';
 import { restoreAdam } from '../../../model/optimizer-state';
 import { METRIC_NAMES, type MetricName, type VaeGan } from '../../../model/vaegan';
 import {
-  disposeSnapshot,
   networkNames,
   type NetworkName,
   type OptimizerName,
-  type RunSnapshot,
-  snapshotRun,
-} from '../../run-archive/worker/run-archive';
+} from '../../run-archive/shared/format';
+import { disposeSnapshot, type RunSnapshot, snapshotRun } from '../../run-archive/worker/encode';
 
 /** Networks in probe order (the generator is the decoder in `shared`, probed once). */
 export const PROBED_NETWORKS: readonly NetworkName[] = [
@@ -189,7 +187,8 @@ export function restoreSnapshot(model: VaeGan, s: GoodSnapshot) {
     restoreAdam(model.optimizers[name], copy, optimizerNames(model, name));
     tf.dispose([copy.accBeta1, copy.accBeta2, ...copy.m, ...copy.v]);
   }
-  model.steps = s.step;
+  // The counters go back with the weights; the noise stream goes on (fresh noise for the retry).
+  model.resumeAt(s.step);
 }
 
 export function disposeGoodSnapshot(s: GoodSnapshot | undefined) {
@@ -212,3 +211,17 @@ export const LR_LABELS: Record<Divergence['lr'], string> = {
   lrD: 'the discriminator learning rate lrD',
   lrG: 'the generator learning rate lrG',
 };
+
+/**
+ * Writes NaN into the first weight of `network`, as a diverging step would, so the guard has
+ * something to catch (the trainer's test hook).
+ */
+export function poisonWeight(model: VaeGan, network: 'encoder' | 'decoder' | 'discriminator') {
+  const variable = model[network].trainableWeights[0]!.read() as tf.Variable;
+  const poisoned = tf.tidy(() => {
+    const mask = tf.oneHot(0, variable.size).reshape(variable.shape).cast('bool');
+    return tf.where(mask, tf.fill(variable.shape, Number.NaN), variable);
+  });
+  variable.assign(poisoned);
+  poisoned.dispose();
+}

@@ -1,7 +1,9 @@
 /**
  * Checks on every argument that reaches the trainer through its API: the page is trusted to
  * be well-behaved, but the API must not depend on it. A bad argument is refused with a
- * TrainerInputError (its code says which kind) and nothing in the trainer changes.
+ * TrainerInputError (its code says which kind) and nothing in the trainer changes. Also the
+ * rules run settings must meet, in words for the page (validateSettings, convBackendProblem):
+ * the settings table's (src/shared/settings.ts), plus what the running backend can train.
  */
 import { TrainerInputError } from '../../../shared/errors';
 import {
@@ -12,10 +14,11 @@ import {
   type LiveSettingKey,
   RUN_SETTINGS,
   RUN_SETTING_KEYS,
+  runSettingsProblems,
   type RunSettings,
   type SettingRow,
 } from '../../../shared/settings';
-import { validateSettings } from './trainer';
+import type { BackendInfo } from '../shared/protocol';
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -185,4 +188,28 @@ export function checkPoisonTarget(network: unknown): PoisonTarget {
     );
   }
   return network as PoisonTarget;
+}
+
+/** Why a backend cannot train conv, in words for the page. */
+export function convBackendProblem(backend: string, missing: string[]): string {
+  return (
+    `the ${backend} backend cannot train the conv architecture: it has no ` +
+    `${missing.join(', ')} kernel (the gradient of the convolution weights). ` +
+    'Pick another backend (the automatic choice finds one), or the mlp architecture'
+  );
+}
+
+/** Problems with run settings, in words for the page (empty when valid). */
+export function validateSettings(s: RunSettings): string[] {
+  return runSettingsProblems(s);
+}
+
+/** Problems with run settings on the running backend, in words for the page (empty when valid). */
+export function settingsProblemsOn(s: RunSettings, backend: BackendInfo | undefined): string[] {
+  const problems = validateSettings(s);
+  const missing = backend?.missingConvKernels ?? [];
+  if (s.architecture === 'conv' && missing.length > 0) {
+    problems.push(convBackendProblem(backend!.name, missing));
+  }
+  return problems;
 }

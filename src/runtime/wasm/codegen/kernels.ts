@@ -2,16 +2,18 @@
  * The app's own compute kernels for the tfjs wasm backend, a WebAssembly SIMD module emitted at
  * run time (src/runtime/wasm/codegen/asm.ts) that works in the backend's own memory:
  *
- * - pack + gemm, the single-precision matrix product (registered by wasm-matmul.ts):
+ * - pack + gemm, the single-precision matrix product (registered by ../tfjs/matmul.ts):
  * C[M x N] = act(A[M x K] . B[K x N] + bias), A read through strides (so A or its transpose),
  * B first packed into panels of 8 columns laid out k-major (so B or its transpose, one copy),
  * then 4 x 8 tiles of C accumulated in eight 128-bit registers. With relaxed SIMD the
  * multiply-add is one fused instruction (FMA on x86); without it, a multiply and an add.
- * - adam, one Adam update of a variable and its two moments in one pass (wasm-adam.ts), where
+ * - adam, one Adam update of a variable and its two moments in one pass (../tfjs/adam.ts), where
  * tfjs's optimiser runs fourteen element-wise kernels, each a pass over memory.
+ *
+ * Code generation only: no tfjs here. ../tfjs/kernel-context.ts binds the module to a tfjs wasm
+ * backend's memory. Over 400 lines because the instruction sequences of one module belong
+ * together.
  */
-import type * as tf from '@tensorflow/tfjs';
-import type { GemmPool } from '../gemm-pool';
 import { assemble, FunctionBuilder, type MemoryImport } from './asm';
 
 /** Rows of C per tile; the columns per tile are PANEL (two 4-lane vectors). */
@@ -481,111 +483,4 @@ export function instantiateKernels(memory: WebAssembly.Memory, o: KernelOptions)
   const module = new WebAssembly.Module(kernelModuleBytes(o) as BufferSource);
   const instance = new WebAssembly.Instance(module, { env: { memory } });
   return instance.exports as unknown as KernelExports;
-}
-
-// ---- The kernels inside a tfjs wasm backend ----
-
-/** The parts of tfjs-backend-wasm's Emscripten module that the kernels use. */
-interface WasmModule {
-  _malloc(bytes: number): number;
-  _free(pointer: number): void;
-  /** The memory of the threaded build (imported by its wasm). */
-  wasmMemory?: WebAssembly.Memory;
-  /** The instance's exports; the single-threaded builds export their memory. */
-  asm?: { memory?: WebAssembly.Memory };
-}
-
-/** The parts of tfjs-backend-wasm's backend that the kernels use. */
-export interface WasmBackend extends tf.KernelBackend {
-  wasm?: WasmModule;
-  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-}
-
-/** The kernels and their scratch space in one backend's memory. */
-export class KernelContext {
-  private scratch = 0;
-  private scratchBytes = 0;
-  /** Helper threads for the matrix product (gemm-pool.ts), where they were started. */
-  pool: GemmPool | undefined;
-
-  constructor(
-    readonly kernels: KernelExports,
-    readonly memory: WebAssembly.Memory,
-    private readonly backend: WasmBackend,
-    /** Whether the multiply-adds are fused (relaxed SIMD). */
-    readonly relaxed: boolean,
-  ) {}
-
-  /** Whether the memory is shared, so other threads can work in it. */
-  get shared(): boolean {
-    return (
-      typeof SharedArrayBuffer !== 'undefined' && this.memory.buffer instanceof SharedArrayBuffer
-    );
-  }
-
-  /** `bytes` of the backend's heap for good (a helper's control block or scratch), zeroed. */
-  allocate(bytes: number): number {
-    const pointer = this.backend.wasm!._malloc(bytes) >>> 0;
-    if (pointer === 0) throw new Error('wasm kernels: out of memory');
-    new Uint8Array(this.memory.buffer, pointer, bytes).fill(0);
-    return pointer;
-  }
-
-  /** A pointer to at least `bytes` of scratch memory, kept between calls. */
-  reserve(bytes: number): number {
-    if (bytes > this.scratchBytes) {
-      const module = this.backend.wasm!;
-      if (this.scratch) module._free(this.scratch);
-      this.scratchBytes = Math.max(bytes, 2 * this.scratchBytes);
-      this.scratch = module._malloc(this.scratchBytes) >>> 0;
-      if (this.scratch === 0) throw new Error('wasm kernels: out of memory');
-    }
-    return this.scratch;
-  }
-
-  /** A view of the memory as it is now (it may have grown since the last call). */
-  floats(): Float32Array {
-    return new Float32Array(this.memory.buffer);
-  }
-
-  /** Where a tensor's data starts in the memory, in bytes. */
-  offset(t: tf.TensorInfo): number {
-    return this.backend.dataIdMap.get(t.dataId)!.memoryOffset;
-  }
-}
-
-const contexts = new WeakMap<object, KernelContext | null>();
-
-/** The backend's WebAssembly.Memory, or undefined where this build of tfjs hides it. */
-function backendMemory(module: WasmModule): WebAssembly.Memory | undefined {
-  const memory = module.wasmMemory ?? module.asm?.memory;
-  return memory instanceof WebAssembly.Memory ? memory : undefined;
-}
-
-/**
- * The kernels bound to `backend`'s memory, made on first use; null where they cannot be (not a
- * wasm backend, or one whose memory is out of reach).
- */
-export function kernelContext(backend: tf.KernelBackend): KernelContext | null {
-  const known = contexts.get(backend);
-  if (known !== undefined) return known;
-  let context: KernelContext | null = null;
-  const wasm = backend as WasmBackend;
-  const memory = wasm.wasm ? backendMemory(wasm.wasm) : undefined;
-  if (memory && typeof wasm.makeOutput === 'function') {
-    const shared =
-      typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    const relaxed = relaxedSimdSupported();
-    const kernels = instantiateKernels(memory, {
-      // A shared memory must be imported as shared, with a maximum at least its own (wasm32's).
-      memory: shared
-        ? { shared: true, minimumPages: 1, maximumPages: 65536 }
-        : { shared: false, minimumPages: 1 },
-      relaxed,
-    });
-    context = new KernelContext(kernels, memory, wasm, relaxed);
-  }
-  contexts.set(backend, context);
-  return context;
 }

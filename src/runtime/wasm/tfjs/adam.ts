@@ -1,12 +1,12 @@
 /**
  * The fused Adam update (src/model/adam.ts) for the tfjs wasm backend: one SIMD pass over a
- * variable, its two moments and its gradient (the `adam` function of wasm-kernels.ts) in place
+ * variable, its two moments and its gradient (the `adam` function of ../codegen/kernels.ts) in place
  * of tfjs's fourteen element-wise kernels. Outputs are new buffers, never the inputs rewritten:
  * a weight may share its buffer with a clone (the divergence guard's last good copy).
  */
 import * as tf from '@tensorflow/tfjs';
 import { FUSED_ADAM_UPDATE, type FusedAdamAttrs } from '../../../model/adam';
-import { kernelContext, type WasmBackend } from '../codegen/kernels';
+import { kernelContext, type WasmBackend } from './kernel-context';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 

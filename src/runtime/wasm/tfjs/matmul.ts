@@ -17,14 +17,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { GemmJob } from '../gemm-pool';
-import {
-  ACTIVATION,
-  type KernelContext,
-  kernelContext,
-  PANEL,
-  packedLength,
-  type WasmBackend,
-} from '../codegen/kernels';
+import { ACTIVATION, PANEL, packedLength } from '../codegen/kernels';
+import { type KernelContext, kernelContext, type WasmBackend } from './kernel-context';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 interface Attrs {

@@ -1,0 +1,115 @@
+/**
+ * The order of the training batches: seeded, without replacement within an epoch, and able to
+ * skip ahead to any step in constant time so that a restored run draws the batches it would have.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { mulberry32 } from '../../../shared/random';
+import { toUnitFloats } from '../../../shared/image-grid';
+
+/**
+ * Training batches drawn without replacement, epoch after epoch, in a seeded order. Also used by
+ * bench/quality.ts, which trains outside a worker with the app's batch order.
+ */
+export class BatchSampler {
+  private order: Uint32Array;
+  private cursor = 0;
+  private random: () => number;
+  /** Draws taken from `random` so far (each shuffle takes count - 1). */
+  private draws = 0;
+
+  constructor(
+    private readonly images: Uint8Array,
+    private readonly count: number,
+    private readonly seed: number,
+    /** Values per image: 784 for MNIST. */
+    private readonly cellValues: number,
+  ) {
+    this.random = mulberry32(seed);
+    this.order = new Uint32Array(count);
+    this.shuffle();
+  }
+
+  private shuffle() {
+    for (let i = 0; i < this.count; i++) this.order[i] = i;
+    for (let i = this.count - 1; i > 0; i--) {
+      const j = Math.floor(this.random() * (i + 1));
+      const t = this.order[i]!;
+      this.order[i] = this.order[j]!;
+      this.order[j] = t;
+    }
+    this.draws += Math.max(0, this.count - 1);
+    this.cursor = 0;
+  }
+
+  /** Passes over `shuffles` epochs' orders without computing them (their draws are skipped). */
+  private skipShuffles(shuffles: number) {
+    if (shuffles <= 0) return;
+    this.draws += shuffles * Math.max(0, this.count - 1);
+    this.random = mulberry32(this.seed, this.draws);
+  }
+
+  /**
+   * Moves on by `batches` batches without drawing them, as a restored run must: the same place
+   * in the same order as drawing them one by one, in time that does not grow with `batches`
+   * (only the last epoch's order is computed).
+   */
+  advance(batches: number, batchSize: number) {
+    if (!Number.isSafeInteger(batches) || batches < 0) {
+      throw new RangeError(`cannot advance by ${batches} batches`);
+    }
+    if (batches === 0) return;
+    if (batchSize > this.count) {
+      // Indices flow on across epochs; a fresh order is drawn when one runs out.
+      let n = batches * batchSize;
+      const left = this.count - this.cursor;
+      if (n <= left) {
+        this.cursor += n;
+        return;
+      }
+      n -= left;
+      const orders = Math.ceil(n / this.count);
+      this.skipShuffles(orders - 1);
+      this.shuffle();
+      this.cursor = n - (orders - 1) * this.count;
+      return;
+    }
+    // Whole batches only: an epoch's remainder is dropped and a fresh order drawn.
+    const perEpoch = Math.floor(this.count / batchSize);
+    const left = Math.floor((this.count - this.cursor) / batchSize);
+    if (batches <= left) {
+      this.cursor += batches * batchSize;
+      return;
+    }
+    const rest = batches - left; // >= 1, each in a later epoch
+    const epochs = Math.floor((rest - 1) / perEpoch); // later epochs passed over whole
+    this.skipShuffles(epochs);
+    this.shuffle();
+    this.cursor = (rest - 1 - epochs * perEpoch + 1) * batchSize;
+  }
+
+  /** The next batch's image indices. */
+  private indices(batchSize: number): ArrayLike<number> {
+    if (batchSize > this.count) {
+      // A small set of the user's: the batch spans epochs, each in a fresh order.
+      const out = new Uint32Array(batchSize);
+      for (let i = 0; i < batchSize; i++) {
+        if (this.cursor >= this.count) this.shuffle();
+        out[i] = this.order[this.cursor++]!;
+      }
+      return out;
+    }
+    if (this.cursor + batchSize > this.count) this.shuffle();
+    const indices = this.order.subarray(this.cursor, this.cursor + batchSize);
+    this.cursor += batchSize;
+    return indices;
+  }
+
+  /** The next batch as floats in [0, 1], [batchSize, cellValues]. */
+  next(batchSize: number): tf.Tensor2D {
+    const indices = this.indices(batchSize);
+    return tf.tensor2d(toUnitFloats(this.images, indices, this.cellValues), [
+      batchSize,
+      this.cellValues,
+    ]);
+  }
+}
