@@ -10,7 +10,8 @@
  * `live` settings act on the next training step. The backend is a setting of its own: changing
  * it restarts the training worker.
  *
- * Pure data and small functions: no tfjs, no DOM, safe to import anywhere.
+ * Pure data and small functions: no tfjs, no DOM, safe to import anywhere. Over 400 lines
+ * because it is the whole table: most of it is the rows, and each row is read as one.
  */
 /** The data sets the app serves itself (public/datasets). */
 export type BuiltinDatasetId = 'mnist' | 'fashion-mnist';

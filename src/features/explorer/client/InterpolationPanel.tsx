@@ -1,7 +1,7 @@
 import { setInterpolation } from './interpolation';
 import { useExplorerStore } from './explorer-store';
 import type { InterpolationMode } from '../../../shared/latent';
-import type { TestImageView } from '../worker/explorer';
+import type { TestImageView } from '../shared/protocol';
 import { GridCanvas } from '../../../ui/GridCanvas';
 import { IndexField } from '../../../ui/IndexField';
 

@@ -11,7 +11,7 @@ import type {
   LoadedWeights,
   ScatterResult,
   TestImageView,
-} from '../worker/explorer';
+} from '../shared/protocol';
 import type { BackendInfo, ImageGrid } from '../../training/shared/protocol';
 
 export type ExplorerStatus = 'off' | 'starting' | 'waiting' | 'ready' | 'error';

@@ -10,7 +10,7 @@ import * as Comlink from 'comlink';
 import { type DenseDecoder, denseDecode, parseDenseDecoder, toRgba } from '../shared/dense-decoder';
 import { clampToRange, planeToZ } from '../../../shared/latent';
 import type { ImageShape } from '../../../shared/config';
-import type { LoadedWeights } from '../worker/explorer';
+import type { LoadedWeights } from '../shared/protocol';
 import type { ImageGrid, WeightsSnapshot } from '../../training/shared/protocol';
 import { LatestWins } from '../../../app/worker-bridge';
 import {

@@ -6,13 +6,13 @@
 import * as Comlink from 'comlink';
 import type { LatentPlane, PadRange } from '../../../shared/latent';
 import type { DatasetInfo, FetchBytes } from '../../../shared/dataset';
-import {
-  Explorer,
-  type ExplorerInit,
-  type InterpolationRequest,
-  type PlaneRequest,
-  type TestImageView,
-} from './explorer';
+import { Explorer } from './explorer';
+import type {
+  ExplorerInit,
+  InterpolationRequest,
+  PlaneRequest,
+  TestImageView,
+} from '../shared/protocol';
 import type { WeightsSnapshot } from '../../training/shared/protocol';
 
 const viewBuffers = (v: TestImageView) => [v.input.pixels.buffer, v.recon.pixels.buffer];

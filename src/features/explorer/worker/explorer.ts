@@ -3,7 +3,8 @@
  * behind a training step: a copy of the encoder and decoder, rebuilt from the Layers artifacts
  * the trainer sends every few seconds, and the test set to embed and interpolate.
  * Architecture-agnostic: it only needs encoder(x) -> [mu, logvar] and decoder(z) -> logits.
- * No DOM and no comlink here, so the same class runs under Node for the tests.
+ * No DOM and no comlink here, so the same class runs under Node for the tests. One class a
+ * little over 400 lines: every method shares the snapshot it holds and its use count.
  */
 import * as tf from '@tensorflow/tfjs';
 import {
@@ -13,7 +14,6 @@ import {
   planeToZ,
   rangeFromPoints,
   gridPoints,
-  type InterpolationMode,
   type LatentPlane,
   type PadRange,
 } from '../../../shared/latent';
@@ -21,103 +21,29 @@ import { imageSize, type ImageShape } from '../../../shared/config';
 import { loadNetwork } from '../../../model/serialize';
 import { selectBackend } from '../../../runtime/backend';
 import {
-  type BuiltinDatasetId,
   type DatasetId,
   type DatasetInfo,
   type FetchBytes,
   imageShapeOf,
-  loadManifest,
 } from '../../../shared/dataset';
 import { composeGrid, toUnitFloats } from '../../../shared/image-grid';
-import type {
-  BackendInfo,
-  BackendRequest,
-  ImageGrid,
-  WeightsSnapshot,
-} from '../../training/shared/protocol';
-/** Test images embedded for the scatter (the first ones of the test split). */
-export const SCATTER_COUNT = 2500;
+import type { BackendInfo, ImageGrid, WeightsSnapshot } from '../../training/shared/protocol';
+import { loadTestSplit, type TestSet } from '../../../shared/test-split';
+import {
+  type ExplorerInit,
+  type InterpolationRequest,
+  type InterpolationResult,
+  INTERPOLATION_MAX,
+  type LoadedWeights,
+  MANIFOLD_MAX,
+  type PlaneRequest,
+  SCATTER_COUNT,
+  type ScatterResult,
+  type TestImageView,
+} from '../shared/protocol';
+
 /** Images per encoder call while embedding: small enough that pad decodes slip in between. */
 const EMBED_CHUNK = 100;
-export const MANIFOLD_MAX = 30;
-export const INTERPOLATION_MAX = 32;
-
-export interface ExplorerInit {
-  backend: BackendRequest;
-  /** Absolute URL of the folder holding manifest.json. */
-  datasetsBaseUrl: string;
-}
-
-/** What the explorer holds after a snapshot: enough for the page to lay out its controls. */
-export interface LoadedWeights {
-  step: number;
-  modelId: number;
-  latentDim: number;
-  dataset: DatasetId;
-  datasetName: string;
-  classes: string[];
-  testCount: number;
-  /** Shape of the decoded images: 28 x 28 x 1, or 32 x 32 x 3 for a colour set of the user's. */
-  image: ImageShape;
-}
-
-/** The plane the page asks for: two principal axes or two latent axes, through a base point. */
-export interface PlaneRequest {
-  mode: 'pca' | 'axes';
-  /** Zero-based latent axes for mode 'axes'. */
-  axes: [number, number];
-  /** Other coordinates held at the origin or at the encoding (mu) of a test image. */
-  base: 'origin' | number;
-}
-
-export interface ScatterResult {
-  step: number;
-  modelId: number;
-  latentDim: number;
-  plane: LatentPlane;
-  /** Human names of the plane's two axes, e.g. "PC1" or "z3". */
-  axisNames: [string, string];
-  /** Share of the embedded codes' total variance along each axis (PCA only). */
-  explained: [number, number] | null;
-  /** [count * 2] plane coordinates of the embedded test images 0 .. count-1. */
-  coords: Float32Array;
-  labels: Uint8Array;
-  count: number;
-  range: PadRange;
-}
-
-export interface TestImageView {
-  index: number;
-  label: number;
-  /** The test image and its reconstruction Dec(mu(x)), one image each. */
-  input: ImageGrid;
-  recon: ImageGrid;
-  mu: Float32Array;
-}
-
-export interface InterpolationRequest {
-  a: number;
-  b: number;
-  steps: number;
-  mode: InterpolationMode;
-}
-
-export interface InterpolationResult {
-  step: number;
-  /** `steps` decodings in one row, 1 px apart; the ends are Dec(mu(a)) and Dec(mu(b)). */
-  strip: ImageGrid;
-  a: TestImageView;
-  b: TestImageView;
-}
-
-export interface TestSet {
-  id: DatasetId;
-  info: DatasetInfo;
-  image: ImageShape;
-  count: number;
-  images: Uint8Array;
-  labels: Uint8Array;
-}
 
 /** One loaded snapshot; disposed when replaced and no call still uses it. */
 interface Models {
@@ -506,33 +432,4 @@ function dot(a: Float32Array, b: Float32Array): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
   return s;
-}
-
-/** Loads only the test images and labels of a data set (the explorer never trains). */
-export async function loadTestSplit(
-  id: BuiltinDatasetId,
-  baseUrl: string,
-  fetchBytes: FetchBytes,
-): Promise<TestSet> {
-  const manifest = await loadManifest(baseUrl, fetchBytes);
-  const info = manifest.datasets.find((d) => d.id === id);
-  if (!info) throw new Error(`Data set "${id}" is not in the manifest; run npm run datasets`);
-  const join = (path: string) => (baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`) + path;
-  const [images, labels] = await Promise.all([
-    fetchBytes(join(info.test.images)),
-    fetchBytes(join(info.test.labels)),
-  ]);
-  const count = info.test.count;
-  const image = imageShapeOf(info);
-  if (images.length !== count * imageSize(image) || labels.length !== count) {
-    throw new Error(
-      `${info.name} test files have the wrong size (${images.length} image bytes, ${labels.length} labels for ${count} images); run npm run datasets`,
-    );
-  }
-  for (let i = 0; i < count; i++) {
-    if (labels[i]! >= info.classes.length) {
-      throw new Error(`${info.name} test label #${i} is out of range; run npm run datasets`);
-    }
-  }
-  return { id, info, image, count, images, labels };
 }

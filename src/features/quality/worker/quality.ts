@@ -20,7 +20,7 @@ import { binarize, likelihoodBounds, mean, priorSamples } from '../../../model/q
 import { loadNetwork } from '../../../model/serialize';
 import { selectBackend } from '../../../runtime/backend';
 import type { BuiltinDatasetId, DatasetId, FetchBytes } from '../../../shared/dataset';
-import { loadTestSplit } from '../../explorer/worker/explorer';
+import { loadTestSplit } from '../../../shared/test-split';
 import { toUnitFloats } from '../../../shared/image-grid';
 import type { BackendInfo, WeightsSnapshot } from '../../training/shared/protocol';
 import {

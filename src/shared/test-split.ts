@@ -1,0 +1,45 @@
+/**
+ * The held-out split of a built-in data set, loaded alone: the explorer and the quality worker
+ * never train, so they fetch only the test images and labels.
+ */
+import { imageSize, type ImageShape } from './config';
+import { type DatasetInfo, type FetchBytes, imageShapeOf, loadManifest } from './dataset';
+import type { BuiltinDatasetId, DatasetId } from './settings';
+
+export interface TestSet {
+  id: DatasetId;
+  info: DatasetInfo;
+  image: ImageShape;
+  count: number;
+  images: Uint8Array;
+  labels: Uint8Array;
+}
+
+/** Loads only the test images and labels of a data set (the explorer never trains). */
+export async function loadTestSplit(
+  id: BuiltinDatasetId,
+  baseUrl: string,
+  fetchBytes: FetchBytes,
+): Promise<TestSet> {
+  const manifest = await loadManifest(baseUrl, fetchBytes);
+  const info = manifest.datasets.find((d) => d.id === id);
+  if (!info) throw new Error(`Data set "${id}" is not in the manifest; run npm run datasets`);
+  const join = (path: string) => (baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`) + path;
+  const [images, labels] = await Promise.all([
+    fetchBytes(join(info.test.images)),
+    fetchBytes(join(info.test.labels)),
+  ]);
+  const count = info.test.count;
+  const image = imageShapeOf(info);
+  if (images.length !== count * imageSize(image) || labels.length !== count) {
+    throw new Error(
+      `${info.name} test files have the wrong size (${images.length} image bytes, ${labels.length} labels for ${count} images); run npm run datasets`,
+    );
+  }
+  for (let i = 0; i < count; i++) {
+    if (labels[i]! >= info.classes.length) {
+      throw new Error(`${info.name} test label #${i} is out of range; run npm run datasets`);
+    }
+  }
+  return { id, info, image, count, images, labels };
+}
