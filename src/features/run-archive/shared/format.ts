@@ -149,7 +149,8 @@ export type RunArchiveProblem =
   | 'byte-length'
   | 'non-finite'
   | 'model-mismatch'
-  | 'bad-history';
+  | 'bad-history'
+  | 'too-large';
 
 export class RunArchiveError extends Error {
   constructor(

@@ -4,7 +4,7 @@
  * and needs no tfjs, so a bad file cannot disturb the model that is training, and the page
  * could check a file before sending it to the worker.
  */
-import { strFromU8, unzipSync } from 'fflate';
+import { strFromU8 } from 'fflate';
 import { version as appVersion } from '../../../../package.json';
 import {
   ARCHITECTURES,
@@ -15,7 +15,6 @@ import {
   MNIST_IMAGE,
   sanitizeHyperparams,
 } from '../../../shared/config';
-import { METRIC_NAMES, type MetricName, OPTIONAL_METRICS } from '../../../shared/metrics';
 import { runSettingsProblems } from '../../../shared/settings';
 import type { MetricsPoint, RunSettings } from '../../training/shared/protocol';
 import {
@@ -32,6 +31,9 @@ import {
   type UserDatasetRef,
   type WeightSpec,
 } from './format';
+import { readHistory } from './history-file';
+import { MAX_NOISE_DRAWS, MAX_STEPS, MAX_TRAINING_MS, RUN_IMAGE_SHAPES } from './limits';
+import { openRunZip } from './run-zip';
 
 /** Weights of one network or optimiser: specs and the bytes they describe, checked. */
 export interface WeightBlock {
@@ -125,38 +127,6 @@ function checkWeights(
   return { path, specs: specs as WeightSpec[], data: data.buffer };
 }
 
-function readHistory(json: unknown, path: string): MetricsPoint[] {
-  const bad = () => refuse('bad-history', `${path} is malformed: the curves cannot be read.`);
-  if (!isObject(json) || !isObject(json.values)) return bad();
-  const cols = [json.step, json.time, json.stepsPerSec, json.imagesPerSec];
-  const values = json.values as Record<string, unknown>;
-  const n = Array.isArray(json.step) ? json.step.length : -1;
-  const numeric = (c: unknown) =>
-    Array.isArray(c) && c.length === n && c.every((v) => v === null || typeof v === 'number');
-  // Curves added later (feature distance, gate skips) may be absent from older files.
-  const absentOptional = (k: MetricName) => OPTIONAL_METRICS.includes(k) && values[k] === undefined;
-  if (
-    n < 0 ||
-    !cols.every(numeric) ||
-    !METRIC_NAMES.every((k) => absentOptional(k) || numeric(values[k]))
-  )
-    bad();
-  const num = (v: unknown) => (typeof v === 'number' ? v : Number.NaN);
-  const points: MetricsPoint[] = [];
-  for (let i = 0; i < n; i++) {
-    points.push({
-      step: num((json.step as unknown[])[i]),
-      time: num((json.time as unknown[])[i]),
-      stepsPerSec: num((json.stepsPerSec as unknown[])[i]),
-      imagesPerSec: num((json.imagesPerSec as unknown[])[i]),
-      values: Object.fromEntries(
-        METRIC_NAMES.map((k) => [k, num((values[k] as unknown[] | undefined)?.[i])]),
-      ) as Record<MetricName, number>,
-    });
-  }
-  return points;
-}
-
 /**
  * Reads and checks a run zip. Throws RunArchiveError with a message for people on the first
  * problem found; creates no tensors.
@@ -170,20 +140,11 @@ export function parseRunArchive(bytes: Uint8Array): ParsedRun {
       'This file is not a zip archive. Choose a .zip made by "Export weights" in VAEGAN Playground.',
     );
   }
-  let entries: Record<string, Uint8Array>;
-  try {
-    entries = unzipSync(bytes);
-  } catch (error) {
-    return refuse(
-      'truncated',
-      `The zip archive is truncated or damaged (${(error as Error).message}). ` +
-        'Download or copy the file again.',
-    );
-  }
-  const names = Object.keys(entries).filter(
+  const zip = openRunZip(bytes);
+  const names = zip.names.filter(
     (n) => !n.endsWith('/') && !n.startsWith('__MACOSX/') && !n.endsWith('.DS_Store'),
   );
-  const manifestBytes = entries['manifest.json'];
+  const manifestBytes = zip.read('manifest.json', 'json');
   if (!manifestBytes) {
     refuse(
       'not-a-run',
@@ -226,8 +187,19 @@ export function parseRunArchive(bytes: Uint8Array): ParsedRun {
     seed: manifest.seed,
   };
   const problems = settingsProblems(settings);
-  if (!Number.isSafeInteger(manifest.step) || manifest.step < 0)
-    problems.push('step must be a whole number');
+  const wholeUpTo = (v: unknown, max: number) =>
+    typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v <= max;
+  if (!wholeUpTo(manifest.step, MAX_STEPS)) {
+    problems.push(`step must be a whole number from 0 to ${MAX_STEPS.toExponential()}`);
+  }
+  // Older files may lack these two; present, they must be in range.
+  if (manifest.noiseDraws !== undefined && !wholeUpTo(manifest.noiseDraws, MAX_NOISE_DRAWS)) {
+    problems.push(`noiseDraws must be a whole number from 0 to 2^50`);
+  }
+  const ms = manifest.trainingMs as unknown;
+  if (ms !== undefined && !(typeof ms === 'number' && ms >= 0 && ms <= MAX_TRAINING_MS)) {
+    problems.push('trainingMs must be a number of milliseconds from 0 to 1e13');
+  }
   const image = readImageShape(manifest.imageShape, problems);
   if (settings.dataset !== 'user' && imageSize(image) !== imageSize(MNIST_IMAGE)) {
     problems.push(`image shape must be [28, 28, 1] for ${settings.dataset}`);
@@ -247,7 +219,7 @@ export function parseRunArchive(bytes: Uint8Array): ParsedRun {
   const networks: ParsedRun['networks'] = {};
   for (const name of networkNames(settings.variant)) {
     const path = `${name}/model.json`;
-    const modelBytes = entries[path];
+    const modelBytes = zip.read(path, 'json');
     if (!modelBytes) {
       refuse('missing-file', `The ${name} network is missing: the zip has no ${path}.`);
     }
@@ -268,7 +240,8 @@ export function parseRunArchive(bytes: Uint8Array): ParsedRun {
       }
       for (const shard of group.paths as unknown[]) {
         const shardPath = `${name}/${String(shard)}`;
-        const data = entries[shardPath];
+        if (used.has(shardPath)) refuse('bad-manifest', `${path} lists ${shardPath} twice.`);
+        const data = zip.read(shardPath, 'weights');
         if (!data) {
           refuse(
             'missing-shard',
@@ -291,7 +264,10 @@ export function parseRunArchive(bytes: Uint8Array): ParsedRun {
       if (!isObject(entry) || typeof entry.path !== 'string') {
         return refuse('bad-manifest', `manifest.json lacks the state of the ${name} optimiser.`);
       }
-      const data = entries[entry.path];
+      if (used.has(entry.path)) {
+        refuse('bad-manifest', `manifest.json lists ${entry.path} for two purposes.`);
+      }
+      const data = zip.read(entry.path, 'weights');
       if (!data) {
         refuse(
           'missing-shard',
@@ -327,7 +303,11 @@ export function parseRunArchive(bytes: Uint8Array): ParsedRun {
   }
   let history: MetricsPoint[] = [];
   if (manifest.history !== undefined) {
-    const h = entries[String(manifest.history)];
+    const historyPath = String(manifest.history);
+    if (used.has(historyPath)) {
+      refuse('bad-manifest', `manifest.json lists ${historyPath} for two purposes.`);
+    }
+    const h = zip.read(historyPath, 'history');
     if (!h)
       refuse(
         'bad-history',
@@ -346,21 +326,23 @@ function settingsProblems(s: RunSettings): string[] {
   return runSettingsProblems(s);
 }
 
-/** The manifest's [height, width, channels], or MNIST's when absent (first app versions). */
+/**
+ * The manifest's [height, width, channels], or MNIST's when absent (first app versions); only
+ * the shapes this app trains on (RUN_IMAGE_SHAPES) are accepted.
+ */
 function readImageShape(value: unknown, problems: string[]): ImageShape {
   if (value === undefined) return MNIST_IMAGE;
-  const side = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 4 && v <= 256;
-  if (
-    !Array.isArray(value) ||
-    value.length !== 3 ||
-    !side(value[0]) ||
-    !side(value[1]) ||
-    (value[2] !== 1 && value[2] !== 3)
-  ) {
-    problems.push(`imageShape ${JSON.stringify(value)} is not [height, width, 1 or 3]`);
+  const known = Array.isArray(value)
+    ? RUN_IMAGE_SHAPES.find(
+        (s) => value[0] === s.height && value[1] === s.width && value[2] === s.channels,
+      )
+    : undefined;
+  if (!known || (value as unknown[]).length !== 3) {
+    const shapes = RUN_IMAGE_SHAPES.map((s) => `[${s.height}, ${s.width}, ${s.channels}]`);
+    problems.push(`imageShape ${JSON.stringify(value)} is not one of ${shapes.join(' or ')}`);
     return MNIST_IMAGE;
   }
-  return { height: value[0] as number, width: value[1] as number, channels: value[2] as 1 | 3 };
+  return { ...known };
 }
 
 function isUserDatasetRef(x: unknown): x is UserDatasetRef {
