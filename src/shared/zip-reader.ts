@@ -70,6 +70,8 @@ const MAX_COMMENT = 0xffff;
  * chunk yields at most 66 MB: the most an entry that lies about its size inflates past it.
  */
 const INFLATE_CHUNK = 64 * 1024;
+/** Compressed bytes read at a time for the first few bytes of an entry (a file type's magic). */
+const HEAD_CHUNK = 4 * 1024;
 /** A directory record's name, extra field and comment are at most this long together. */
 const MAX_RECORD_TAIL = 3 * 0xffff;
 
@@ -262,7 +264,7 @@ function* readData(entry: ZipEntry, size: number, want: number): Reading<Uint8Ar
     filled += chunk.length;
   });
   for (let at = 0; at < entry.compressedSize && !overflow && (filled < out.length || whole);) {
-    const length = Math.min(INFLATE_CHUNK, entry.compressedSize - at);
+    const length = Math.min(whole ? INFLATE_CHUNK : HEAD_CHUNK, entry.compressedSize - at);
     const chunk = yield { offset: start + at, length };
     at += length;
     try {

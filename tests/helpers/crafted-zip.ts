@@ -149,36 +149,52 @@ class BitWriter {
 
 /** Copies of 258 bytes at distance 1 per fixed-Huffman block: 1,022 makes a whole number of bytes. */
 const COPIES = 1022;
+const PER_BLOCK = COPIES * 258;
 
-/** One fixed-Huffman block: a literal 0 first or not, then COPIES copies of (258, distance 1). */
-function zeroBlock(literal: boolean, final: boolean): Uint8Array {
+/**
+ * One fixed-Huffman block of zeros: a literal 0 first (the copies need a byte behind them),
+ * `copies` copies of 258 bytes at distance 1, then `literals` literal zeros.
+ */
+function zeroBlock(first: boolean, copies: number, literals: number, final: boolean): Uint8Array {
   const w = new BitWriter();
   w.write(final ? 1 : 0, 1);
   w.write(1, 2); // fixed Huffman codes
-  if (literal) w.code(0x30, 8); // literal 0
-  for (let i = 0; i < COPIES; i++) {
+  if (first) w.code(0x30, 8); // literal 0
+  for (let i = 0; i < copies; i++) {
     w.code(0xc5, 8); // length symbol 285: 258 bytes
     w.code(0, 5); // distance code 0: distance 1
   }
+  for (let i = 0; i < literals; i++) w.code(0x30, 8);
   w.code(0, 7); // end of block
   return w.done();
 }
 
 /**
- * A raw deflate stream of at least `bytes` zeros, and its exact inflated size: the same
- * 1,662-byte block repeated (each yields 263,676 zeros), so a gibibyte costs 6.8 MB.
+ * A raw deflate stream of exactly `bytes` zeros (at least 1): the same 1,662-byte block
+ * repeated (each yields 263,676 zeros; its bit count is a multiple of 8, so copies line up),
+ * then a last block for the rest. A gibibyte costs 6.8 MB.
  */
 export function deflatedZeros(bytes: number): { data: Uint8Array; size: number } {
-  const first = zeroBlock(true, false);
-  const block = zeroBlock(false, false);
-  const perBlock = COPIES * 258;
-  const repeats = Math.max(0, Math.ceil((bytes - perBlock - 1) / perBlock));
-  const end = Uint8Array.from([0x03, 0x00]); // a final fixed block with only its end code
-  const data = new Uint8Array(first.length + repeats * block.length + end.length);
-  data.set(first, 0);
-  for (let i = 0; i < repeats; i++) data.set(block, first.length + i * block.length);
-  data.set(end, first.length + repeats * block.length);
-  return { data, size: 1 + perBlock * (repeats + 1) };
+  const parts: Uint8Array[] = [];
+  let left = bytes;
+  let first = true;
+  if (left > PER_BLOCK + 1) {
+    parts.push(zeroBlock(true, COPIES, 0, false));
+    left -= PER_BLOCK + 1;
+    first = false;
+    const block = zeroBlock(false, COPIES, 0, false);
+    for (; left > PER_BLOCK; left -= PER_BLOCK) parts.push(block);
+  }
+  if (first) left -= 1;
+  const copies = Math.floor(left / 258);
+  parts.push(zeroBlock(first, copies, left - copies * 258, true));
+  const data = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    data.set(p, at);
+    at += p.length;
+  }
+  return { data, size: bytes };
 }
 
 /**

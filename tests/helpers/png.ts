@@ -103,3 +103,48 @@ export function testPicture(width: number, height: number, seed: number): Uint8A
   }
   return rgba;
 }
+
+/**
+ * A valid PNG that declares `width` x `height` pixels, 1-bit grey, all black: a 30,000 x 30,000
+ * one is about 110 kB, and 3.35 GiB once a browser decodes it to RGBA.
+ */
+export function pngDeclaring(width: number, height: number): Uint8Array<ArrayBuffer> {
+  const header = new Uint8Array(13);
+  const view = new DataView(header.buffer);
+  view.setUint32(0, width);
+  view.setUint32(4, height);
+  header.set([1, 0, 0, 0, 0], 8); // 1 bit, grey, deflate, filter method 0, no interlace
+  const rows = Buffer.alloc(height * (1 + Math.ceil(width / 8))); // filter 0, black pixels
+  const parts = [
+    SIGNATURE,
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(rows, { level: 9 })),
+    chunk('IEND', new Uint8Array(0)),
+  ];
+  return new Uint8Array(Buffer.concat(parts));
+}
+
+/**
+ * The head of a baseline JPEG that declares `width` x `height` (at most 65,535 each): the
+ * start marker, a JFIF segment, an Exif-like segment of `appBytes` bytes, then the frame header
+ * (SOF0, three components). No image data: a header reader finds the size, a decoder fails.
+ */
+export function jpegDeclaring(width: number, height: number, appBytes = 100): Uint8Array {
+  const segment = (marker: number, body: number[]) => {
+    const length = body.length + 2;
+    return [0xff, marker, length >> 8, length & 0xff, ...body];
+  };
+  const jfif = [0x4a, 0x46, 0x49, 0x46, 0, 1, 1, 0, 0, 1, 0, 1, 0, 0];
+  const app1 = new Array<number>(appBytes).fill(0x45);
+  const sof0 = [8, height >> 8, height & 0xff, width >> 8, width & 0xff, 3];
+  for (let c = 1; c <= 3; c++) sof0.push(c, 0x11, 0);
+  return Uint8Array.from([
+    0xff,
+    0xd8,
+    ...segment(0xe0, jfif),
+    ...segment(0xe1, app1),
+    ...segment(0xc0, sof0),
+    0xff,
+    0xd9,
+  ]);
+}

@@ -166,7 +166,7 @@ describe('crafted run zips are refused in bounded time, and the run still steps'
       const error = await refusal(() => remote.importRun(zip));
       expect(error.problem).toBe('too-large');
       expect(error.message).toMatch(
-        /^encoder\/weights\.bin declares 1,073,952,349 bytes; at most 134,217,728 are read/,
+        /^encoder\/weights\.bin declares 1,073,741,824 bytes; at most 134,217,728 are read/,
       );
       await expectStillSteps(remote);
     }));

@@ -12,7 +12,6 @@ import {
   imageCap,
   isClutter,
   labelsFromPaths,
-  listZip,
   MIN_IMAGES,
   preprocess,
   sniffImageType,
@@ -22,6 +21,7 @@ import {
   USER_COLOUR,
   USER_GREY,
 } from '../../src/features/image-import/shared/user-dataset';
+import { zipCandidates } from '../../src/features/image-import/worker/sources';
 import { decodePng, encodePng, testPicture } from '../helpers/png';
 
 /** A width x height RGBA picture whose pixel (x, y) is colour(x, y) = [r, g, b, a]. */
@@ -159,7 +159,7 @@ describe('files, zips and labels', () => {
     expect(Array.from(deep.labels)).toEqual([0, 1, 2]);
   });
 
-  it('lists a zip with its sub-folders, leaving out folders and OS clutter', () => {
+  it('lists a zip with its sub-folders, leaving out folders and OS clutter', async () => {
     const zip = zipSync({
       'cats/a.png': encodePng(1, 1, new Uint8Array(4)),
       'cats/b.png': encodePng(1, 1, new Uint8Array(4)),
@@ -168,17 +168,20 @@ describe('files, zips and labels', () => {
       'dogs/.DS_Store': strToU8('x'),
       'readme.txt': strToU8('text'),
     });
-    const files = listZip(zip, 'pets');
+    const files = await zipCandidates(new Blob([zip]), 'pets');
     expect(files.map((f) => f.path).sort()).toEqual([
       'pets/cats/a.png',
       'pets/cats/b.png',
       'pets/dogs/c.png',
       'pets/readme.txt',
     ]);
-    const images = files.filter((f) => sniffImageType(f.bytes));
-    expect(labelsFromPaths(images.map((f) => f.path)).classes).toEqual(['cats', 'dogs']);
+    const images: string[] = [];
+    for (const f of files) if (sniffImageType(await f.read())) images.push(f.path);
+    expect(labelsFromPaths(images).classes).toEqual(['cats', 'dogs']);
     expect(isClutter('a/Thumbs.db')).toBe(true);
-    expect(() => listZip(strToU8('PK\u0003\u0004 broken'), 'bad')).toThrow(/bad\.zip/);
+    await expect(
+      zipCandidates(new Blob([strToU8('PK\u0003\u0004 broken')]), 'bad'),
+    ).rejects.toThrow(/^bad\.zip cannot be read: The zip archive is truncated or damaged/);
   });
 });
 

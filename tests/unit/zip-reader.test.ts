@@ -44,7 +44,7 @@ const random = (n: number, seed: number) => {
   const out = new Uint8Array(n);
   let s = seed;
   for (let i = 0; i < n; i++) {
-    s = (s * 1103515245 + 12345) >>> 0;
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
     out[i] = s >>> 24;
   }
   return out;
@@ -72,11 +72,13 @@ describe('zip reader: real zips', () => {
   }
 
   it('inflates the crafted stream of zeros to its stated size (so the refusals below are real)', () => {
-    const zeros = deflatedZeros(3_000_000);
-    const zip = new ZipBytes(craftZip([{ name: 'z.bin', ...zeros }]), { maxEntries: 4 });
-    const out = zip.read(zip.entries[0]!, 4e6);
-    expect(out.length).toBe(zeros.size);
-    expect(out.every((b) => b === 0)).toBe(true);
+    for (const n of [1, 2, 259, 263_677, 263_678, 3_000_000]) {
+      const zeros = deflatedZeros(n);
+      const zip = new ZipBytes(craftZip([{ name: 'z.bin', ...zeros }]), { maxEntries: 4 });
+      const out = zip.read(zip.entries[0]!, 4e6);
+      expect(out.length).toBe(n);
+      expect(out.every((b) => b === 0)).toBe(true);
+    }
   });
 
   it('reads a zip64 directory (end record and locator)', () => {
@@ -94,8 +96,8 @@ describe('zip reader: real zips', () => {
     const before = source.read();
     const head = await zip.head(zip.entries[0]!, 16);
     expect(Array.from(head)).toEqual(new Array(16).fill(0));
-    // One chunk of compressed input (64 KiB) and the local header, of 6.8 MB.
-    expect(source.read() - before).toBeLessThanOrEqual(64 * 1024 + 30);
+    // One small chunk of compressed input (4 KiB) and the local header, of 6.8 MB.
+    expect(source.read() - before).toBeLessThanOrEqual(4 * 1024 + 30);
   });
 });
 
@@ -117,7 +119,6 @@ describe('zip reader: crafted zips are refused from their directory', () => {
 
   it('four entries that each declare 1 GiB: refused before a byte of data is read', async () => {
     const zeros = deflatedZeros(GiB);
-    expect(zeros.size).toBeGreaterThanOrEqual(GiB);
     expect(zeros.data.length).toBeLessThan(7e6);
     const bytes = craftZip(['a', 'b', 'c', 'd'].map((n) => ({ name: `${n}.bin`, ...zeros })));
     const source = countingSource(bytes);
@@ -126,13 +127,13 @@ describe('zip reader: crafted zips are refused from their directory', () => {
     // The directory is all that was read: the tail (22 + 65,535 bytes at most) and 4 records.
     expect(afterDirectory).toBeLessThan(66_000);
     expect(await asyncProblemOf(() => zip.read(zip.entries[0]!, 128 * 1024 ** 2))).toBe(
-      'too-large: a.bin declares 1,073,952,349 bytes; at most 134,217,728 are read from it.',
+      'too-large: a.bin declares 1,073,741,824 bytes; at most 134,217,728 are read from it.',
     );
     expect(source.read()).toBe(afterDirectory);
     // The same from bytes in memory.
     const inMemory = new ZipBytes(bytes, { maxEntries: 8 });
     expect(problemOf(() => inMemory.read(inMemory.entries[3]!, 128 * 1024 ** 2))).toMatch(
-      /^too-large: d\.bin declares 1,073,952,349 bytes/,
+      /^too-large: d\.bin declares 1,073,741,824 bytes/,
     );
   });
 

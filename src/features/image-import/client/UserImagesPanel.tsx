@@ -1,5 +1,6 @@
 import { type ChangeEvent, type DragEvent, useRef, useState } from 'react';
 import {
+  cancelImport,
   filesFromDrop,
   filesFromInput,
   importUserImages,
@@ -18,6 +19,7 @@ const SKIPPED_SHOWN = 20;
 export function UserImagesPanel() {
   const status = useUserImagesStore((s) => s.status);
   const progress = useUserImagesStore((s) => s.progress);
+  const decoding = useUserImagesStore((s) => s.decoding);
   const message = useUserImagesStore((s) => s.message);
   const skipped = useUserImagesStore((s) => s.skipped);
   const colour = useUserImagesStore((s) => s.colour);
@@ -111,6 +113,11 @@ export function UserImagesPanel() {
             value={progress?.done ?? 0}
           />
           <span className="small">{progress?.label ?? 'Reading the files'}</span>
+          {decoding && (
+            <button type="button" onClick={cancelImport} title="Stop reading the images">
+              Cancel import
+            </button>
+          )}
         </div>
       )}
       {message && (

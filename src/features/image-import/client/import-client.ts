@@ -13,7 +13,7 @@ import type { UserDatasetRef } from '../../run-archive/shared/format';
 import { type SkippedFile, userDatasetRef } from '../shared/user-dataset';
 import { sendUserTestSet } from '../../explorer/client/explorer-client';
 import { useAppStore } from '../../../app/store';
-import { WorkerBridge } from '../../../app/worker-bridge';
+import { WorkerBridge, WorkerStoppedError } from '../../../app/worker-bridge';
 import { applySettings, callTrainer, trainerRunning } from '../../training/client/trainer-client';
 import { onTrainerEvent } from '../../training/client/trainer-events';
 
@@ -23,8 +23,11 @@ export interface UserSetSummary extends UserDatasetRef {
 }
 
 export interface UserImagesState {
-  status: 'idle' | 'importing' | 'ready' | 'refused' | 'error';
+  /** `cancelled`: the person stopped an import; nothing changed. */
+  status: 'idle' | 'importing' | 'ready' | 'refused' | 'error' | 'cancelled';
   progress: ImportProgress | null;
+  /** The import worker is reading and decoding (Cancel can stop it). */
+  decoding: boolean;
   /** The last outcome in words (loaded, refused or failed). */
   message: string;
   skipped: SkippedFile[];
@@ -37,6 +40,7 @@ export interface UserImagesState {
 export const useUserImagesStore = create<UserImagesState>()((set) => ({
   status: 'idle',
   progress: null,
+  decoding: false,
   message: '',
   skipped: [],
   loaded: null,
@@ -47,11 +51,17 @@ export const useUserImagesStore = create<UserImagesState>()((set) => ({
 /** The set as the page keeps it, to hand to a restarted training worker. */
 let kept: Dataset | null = null;
 
+/** Silence of the import worker after which it is ended (it answers between two decodes). */
+const IMPORT_SILENCE_MS = 30_000;
+/** Ending the worker by Cancel: the import's call is rejected with this, and nothing changes. */
+const CANCELLED = 'the import was cancelled';
+
 /**
  * The decoding worker: started by an import and ended as soon as it is idle again, so the
- * decoders' memory goes with it. A crash ends it too, which fails the import in progress.
+ * decoders' memory goes with it. A crash ends it too, and so does silence (a decode stuck in a
+ * loop), and Cancel: each fails the import in progress with its reason, and nothing changes.
  */
-const importer = new WorkerBridge<ImageImportApi>({
+const importer: WorkerBridge<ImageImportApi> = new WorkerBridge<ImageImportApi>({
   label: 'image-import worker',
   create: () =>
     new Worker(new URL('../worker/image-import.worker.ts', import.meta.url), {
@@ -65,7 +75,23 @@ const importer = new WorkerBridge<ImageImportApi>({
         ? `the image-import worker crashed (${report.message || 'no message'})`
         : 'a message from the image-import worker could not be read',
     ),
+  heartbeat: {
+    everyMs: 2000,
+    timeoutMs: () => IMPORT_SILENCE_MS,
+    ask: (remote) => remote.ping(),
+    onSilent: (ms) =>
+      importer.terminate(
+        `the image-import worker did not answer for ${Math.round(ms / 1000)} s, so it was stopped`,
+      ),
+    onAnswer: () => {},
+  },
 });
+
+/** Stops the import in progress (its worker is ended); the set in use stays as it was. */
+export function cancelImport(): void {
+  if (useUserImagesStore.getState().status !== 'importing') return;
+  importer.terminate(CANCELLED);
+}
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -145,7 +171,7 @@ export async function importUserImages(files: ImportFile[]): Promise<void> {
     set({ status: 'refused', message: 'Nothing to import: the drop held no files.', skipped: [] });
     return;
   }
-  set({ status: 'importing', progress: null, message: '', skipped: [] });
+  set({ status: 'importing', progress: null, decoding: true, message: '', skipped: [] });
   importer.start();
   try {
     const result = await importer.call((remote) =>
@@ -156,9 +182,17 @@ export async function importUserImages(files: ImportFile[]): Promise<void> {
       ),
     );
     if (!result.ok) {
-      set({ status: 'refused', progress: null, message: result.message, skipped: result.skipped });
+      set({
+        status: 'refused',
+        progress: null,
+        decoding: false,
+        message: result.message,
+        skipped: result.skipped,
+      });
       return;
     }
+    // The worker is done: from here on the set is handed over, and Cancel is gone.
+    set({ decoding: false });
     const { dataset } = result;
     if (!trainerRunning()) {
       throw new Error('The training worker is not running; press Apply settings.');
@@ -189,22 +223,46 @@ export async function importUserImages(files: ImportFile[]): Promise<void> {
           `${result.capped.toLocaleString('en-US')} of the ${result.found.toLocaleString('en-US')} found were left out (the last by path).`
         : '';
     if (capNotice) parts.push(capNotice);
+    const pixelNotice =
+      result.pixelCapped > 0
+        ? `Decoding stopped at ${(result.maxTotalPixels / 1e9).toLocaleString('en-US')} gigapixels in all: ` +
+          `${result.pixelCapped.toLocaleString('en-US')} more pictures were left out (the last by path).`
+        : '';
+    if (pixelNotice) parts.push(pixelNotice);
     if (result.droppedClasses > 0) {
       parts.push(
         `${result.droppedClasses} sub-folders are more than 256 labels: every image is "unlabelled".`,
       );
     }
     const message = parts.join(' ');
-    set({ status: 'ready', progress: null, message, skipped: result.skipped, loaded });
+    set({
+      status: 'ready',
+      progress: null,
+      decoding: false,
+      message,
+      skipped: result.skipped,
+      loaded,
+    });
     const store = useAppStore.getState();
     if (capNotice) store.addNotice('warning', capNotice);
+    if (pixelNotice) store.addNotice('warning', pixelNotice);
     const settings = { ...store.requested, dataset: 'user' as const };
     store.setRequested({ dataset: 'user' });
     await applySettings(settings);
   } catch (error) {
+    if (error instanceof WorkerStoppedError && error.message === CANCELLED) {
+      set({
+        status: 'cancelled',
+        progress: null,
+        decoding: false,
+        message: 'Import cancelled: nothing changed.',
+      });
+      return;
+    }
     set({
       status: 'error',
       progress: null,
+      decoding: false,
       message: `The images could not be imported: ${errorText(error)}`,
     });
   }

@@ -3,9 +3,9 @@
  * (from sub-folder names), centring and resizing to the model's image shape, the seeded
  * train/test split and the limits (too few images are refused, too many are capped).
  * Pure functions on typed arrays: no DOM, so they run in the import worker and under Node.
- * Decoding PNG/JPEG bytes into pixels is the caller's (image-import.ts uses the browser's decoder).
+ * Decoding PNG/JPEG bytes into pixels is the caller's (image-import.ts uses the browser's decoder),
+ * and so is reading zips (worker/sources.ts).
  */
-import { unzipSync } from 'fflate';
 import { imageSize, type ImageShape } from '../../../shared/config';
 import { mulberry32 } from '../../../shared/random';
 import type { Dataset, DatasetInfo } from '../../../shared/dataset';
@@ -34,12 +34,6 @@ export function imageCap(shape: ImageShape): number {
   return Math.min(MAX_IMAGES, Math.floor(PIXEL_BUDGET_BYTES / imageSize(shape)));
 }
 
-/** A file found in the dropped folder or zip, with its path below the dropped root. */
-export interface SourceFile {
-  path: string;
-  bytes: Uint8Array;
-}
-
 /** A file that was skipped, and why, for the report the page shows. */
 export interface SkippedFile {
   path: string;
@@ -66,23 +60,6 @@ export function sniffImageType(bytes: Uint8Array): 'png' | 'jpeg' | null {
 /** True when the bytes start like a zip archive (a local file header). */
 export function isZip(bytes: Uint8Array): boolean {
   return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 3;
-}
-
-/**
- * The files of a zip, each with its path inside the zip prefixed by `root/`. Folders and clutter
- * are left out. Throws a message for people when the bytes are not a readable zip.
- */
-export function listZip(bytes: Uint8Array, root: string): SourceFile[] {
-  let entries: Record<string, Uint8Array>;
-  try {
-    entries = unzipSync(bytes, { filter: (file) => !file.name.endsWith('/') });
-  } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
-    throw new Error(`${root}.zip is not a readable zip file (${why}).`, { cause: error });
-  }
-  return Object.entries(entries)
-    .filter(([path]) => !isClutter(path))
-    .map(([path, data]) => ({ path: `${root}/${path}`, bytes: data }));
 }
 
 /**

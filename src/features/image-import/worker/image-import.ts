@@ -7,14 +7,22 @@
  */
 import { imageSize, type ImageShape } from '../../../shared/config';
 import type { Dataset } from '../../../shared/dataset';
+import { imageDimensions } from '../shared/image-header';
+import {
+  DECODE_TIMEOUT_MS,
+  describePixels,
+  formatSize,
+  MAX_IMAGE_FILE_BYTES,
+  MAX_IMAGE_PIXELS,
+  MAX_PIXELS_IN_FLIGHT,
+  MAX_TOTAL_PIXELS,
+} from '../shared/import-limits';
 import {
   assembleDataset,
-  centreSquare,
   imageCap,
   isClutter,
   isZip,
   labelsFromPaths,
-  listZip,
   preprocess,
   type SkippedFile,
   sniffImageType,
@@ -22,6 +30,7 @@ import {
   USER_COLOUR,
   USER_GREY,
 } from '../shared/user-dataset';
+import { type Candidate, fileCandidate, zipCandidates } from './sources';
 
 /** One dropped or picked file, with its path below what was dropped ("folder/cats/1.png"). */
 export interface ImportFile {
@@ -34,6 +43,10 @@ export interface ImportOptions {
   colour: boolean;
   /** At most this many images; default imageCap(shape) (70,000 grey, 43,690 in colour). */
   cap?: number;
+  /** At most this many pixels decoded in all (MAX_TOTAL_PIXELS). */
+  maxTotalPixels?: number;
+  /** A decode that takes longer is given up and its file skipped (DECODE_TIMEOUT_MS). */
+  decodeTimeoutMs?: number;
 }
 
 /** A decoded picture: RGBA bytes with straight alpha, width x height. */
@@ -70,6 +83,9 @@ export interface ImportResult {
   /** Images left out by the cap (0 when the set fits). */
   capped: number;
   cap: number;
+  /** Images left out because decoding them would pass the total pixel budget. */
+  pixelCapped: number;
+  maxTotalPixels: number;
   /** Sub-folders beyond the 256 labels a set may have: labels dropped (0 normally). */
   droppedClasses: number;
   ms: number;
@@ -83,13 +99,8 @@ export interface ImportRefusal {
   found: number;
 }
 
-/** Files read and decoded at once. */
+/** Files decoded at once at most (fewer when they are large: MAX_PIXELS_IN_FLIGHT). */
 const DECODE_AHEAD = 4;
-
-interface Candidate {
-  path: string;
-  read: () => Promise<Uint8Array>;
-}
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -106,9 +117,92 @@ function setName(files: readonly ImportFile[]): string {
   return roots.size === 1 && only && folderOrZip ? only : 'your images';
 }
 
+/** Every candidate of the drop: loose files, and the entries of zips (listed, not inflated). */
+async function gather(
+  files: readonly ImportFile[],
+  skipped: SkippedFile[],
+  onProgress?: (progress: ImportProgress) => void,
+): Promise<Candidate[]> {
+  const candidates: Candidate[] = [];
+  const zipNames = files.some((f) => /\.zip$/i.test(f.path));
+  for (const f of files) {
+    if (isClutter(f.path)) continue;
+    const head = new Uint8Array(await f.file.slice(0, 4).arrayBuffer());
+    if (!isZip(head)) {
+      candidates.push(fileCandidate(f.path, f.file));
+      continue;
+    }
+    onProgress?.({ done: 0, total: files.length, label: `Opening ${f.path}` });
+    try {
+      const root = zipNames ? f.path.replace(/\.zip$/i, '') : f.path;
+      candidates.push(...(await zipCandidates(f.file, root)));
+    } catch (error) {
+      skipped.push({ path: f.path, reason: errorText(error) });
+    }
+  }
+  return candidates.sort(byPath);
+}
+
+/** A picture whose header passed the caps, read and ready to decode. */
+interface Readied {
+  bytes: Uint8Array;
+  type: 'png' | 'jpeg';
+  pixels: number;
+}
+
+/**
+ * Reads one candidate and checks it against the caps from its header; `null` when it is a
+ * picture but only counted (`decodeIt` false: past the cap, read by its first bytes only).
+ */
+async function ready(c: Candidate, decodeIt: boolean): Promise<{ skip: string } | Readied | null> {
+  if (!decodeIt) {
+    let head: Uint8Array;
+    try {
+      head = await c.head(16);
+    } catch (error) {
+      return { skip: `could not be read (${errorText(error)})` };
+    }
+    return sniffImageType(head) ? null : { skip: 'not a PNG or JPEG image' };
+  }
+  if (c.size > MAX_IMAGE_FILE_BYTES) {
+    return {
+      skip: `${formatSize(c.size)} is more than the ${formatSize(MAX_IMAGE_FILE_BYTES)} one picture may take`,
+    };
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = await c.read();
+  } catch (error) {
+    return { skip: `could not be read (${errorText(error)})` };
+  }
+  const type = sniffImageType(bytes);
+  if (!type) return { skip: 'not a PNG or JPEG image' };
+  const name = type === 'png' ? 'PNG' : 'JPEG';
+  const size = imageDimensions(bytes, type);
+  if (!size) return { skip: `broken ${name}: no ${type === 'png' ? 'IHDR' : 'frame'} header` };
+  const pixels = size.width * size.height;
+  if (pixels === 0) return { skip: `broken ${name}: it declares no pixels` };
+  if (pixels > MAX_IMAGE_PIXELS) {
+    return {
+      skip: `${describePixels(size.width, size.height)}: more than the ${MAX_IMAGE_PIXELS / 1e6}-megapixel limit for one picture`,
+    };
+  }
+  return { bytes, type, pixels };
+}
+
+/** Rejects after `ms` unless `work` settled first. */
+function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(what)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
 /**
  * Builds a data set from dropped files, or refuses it (too few usable images) with a message
- * for people; either way with the list of skipped files.
+ * for people; either way with the list of skipped files. Every file is checked against the
+ * caps of import-limits.ts before it is decoded; zips are read entry by entry as they go.
  */
 export async function importImages(
   files: readonly ImportFile[],
@@ -119,62 +213,53 @@ export async function importImages(
 ): Promise<ImportResult | ImportRefusal> {
   const t0 = now();
   const shape = options.colour ? USER_COLOUR : USER_GREY;
-  const skipped: SkippedFile[] = [];
-  const candidates: Candidate[] = [];
-  const zipNames = files.some((f) => /\.zip$/i.test(f.path));
-  for (const f of files) {
-    if (isClutter(f.path)) continue;
-    const head = new Uint8Array(await f.file.slice(0, 4).arrayBuffer());
-    if (isZip(head)) {
-      onProgress?.({ done: 0, total: files.length, label: `Opening ${f.path}` });
-      const bytes = new Uint8Array(await f.file.arrayBuffer());
-      try {
-        const root = zipNames ? f.path.replace(/\.zip$/i, '') : f.path;
-        for (const entry of listZip(bytes, root)) {
-          candidates.push({ path: entry.path, read: () => Promise.resolve(entry.bytes) });
-        }
-      } catch (error) {
-        skipped.push({ path: f.path, reason: errorText(error) });
-      }
-    } else {
-      candidates.push({
-        path: f.path,
-        read: async () => new Uint8Array(await f.file.arrayBuffer()),
-      });
-    }
-  }
-  candidates.sort(byPath);
-
-  const cap = Math.min(options.cap ?? Infinity, imageCap(shape));
   const size = imageSize(shape);
+  const cap = Math.min(options.cap ?? Infinity, imageCap(shape));
+  const maxTotalPixels = options.maxTotalPixels ?? MAX_TOTAL_PIXELS;
+  const timeoutMs = options.decodeTimeoutMs ?? DECODE_TIMEOUT_MS;
+  const skipped: SkippedFile[] = [];
+  const candidates = await gather(files, skipped, onProgress);
+
   const images: { path: string; pixels: Uint8Array }[] = [];
   let found = 0;
+  let pixelCapped = 0;
+  let decodedPixels = 0;
+  let budgetSpent = false;
   let lastReport = -Infinity;
-  /** One file: skipped with a reason, or an image (decoded unless the cap is reached). */
-  const convert = async (
-    c: Candidate,
-    decodeIt: boolean,
-  ): Promise<{ skip: string } | { pixels: Uint8Array | null }> => {
-    let bytes: Uint8Array;
+  /** Decodes under way: a few small pictures, or one large one. */
+  let batch: { path: string; result: Promise<{ skip: string } | { pixels: Uint8Array }> }[] = [];
+  let batchPixels = 0;
+  const flush = async () => {
+    const outcomes = await Promise.all(batch.map((b) => b.result));
+    outcomes.forEach((outcome, k) => {
+      const path = batch[k]!.path;
+      if ('skip' in outcome) {
+        skipped.push({ path, reason: outcome.skip });
+      } else {
+        found += 1;
+        images.push({ path, pixels: outcome.pixels });
+      }
+    });
+    batch = [];
+    batchPixels = 0;
+  };
+  const decodeOne = async (r: Readied): Promise<{ skip: string } | { pixels: Uint8Array }> => {
+    const name = r.type === 'png' ? 'PNG' : 'JPEG';
     try {
-      bytes = await c.read();
-    } catch (error) {
-      return { skip: `could not be read (${errorText(error)})` };
-    }
-    const type = sniffImageType(bytes);
-    if (!type) return { skip: 'not a PNG or JPEG image' };
-    if (!decodeIt) return { pixels: null }; // counted, not decoded
-    try {
-      const picture = await decode(bytes, type, shape);
+      const picture = await withTimeout(
+        decode(r.bytes, r.type, shape),
+        timeoutMs,
+        `it took longer than ${timeoutMs / 1000} s to decode`,
+      );
       const pixels = preprocess(picture.rgba, picture.width, picture.height, shape);
       if (pixels.length !== size) throw new Error('wrong size after resizing');
       return { pixels };
     } catch (error) {
-      return { skip: `broken ${type === 'png' ? 'PNG' : 'JPEG'}: ${errorText(error)}` };
+      return { skip: `broken ${name}: ${errorText(error)}` };
     }
   };
-  // A few files at a time: the browser decodes on its own threads meanwhile.
-  for (let i = 0; i < candidates.length; i += DECODE_AHEAD) {
+
+  for (let i = 0; i < candidates.length; i++) {
     if (now() - lastReport > 100) {
       lastReport = now();
       onProgress?.({
@@ -183,20 +268,37 @@ export async function importImages(
         label: `Decoding ${i.toLocaleString('en-US')} of ${candidates.length.toLocaleString('en-US')} files`,
       });
     }
-    const batch = candidates.slice(i, i + DECODE_AHEAD);
-    const decodeIt = images.length < cap;
-    const outcomes = await Promise.all(batch.map((c) => convert(c, decodeIt)));
-    outcomes.forEach((outcome, k) => {
-      const path = batch[k]!.path;
-      if ('skip' in outcome) {
-        skipped.push({ path, reason: outcome.skip });
-        return;
-      }
+    const c = candidates[i]!;
+    // Whether this one is within the cap depends on how the decodes under way end.
+    if (batch.length > 0 && images.length + batch.length >= cap) await flush();
+    const outcome = await ready(c, images.length < cap && !budgetSpent);
+    if (outcome === null) {
+      // A picture past the cap or the budget: counted, not decoded.
       found += 1;
-      if (outcome.pixels && images.length < cap) images.push({ path, pixels: outcome.pixels });
-    });
+      if (budgetSpent) pixelCapped += 1;
+      continue;
+    }
+    if ('skip' in outcome) {
+      skipped.push({ path: c.path, reason: outcome.skip });
+      continue;
+    }
+    if (decodedPixels + outcome.pixels > maxTotalPixels) {
+      // The rest are left out, the last by path, as past the image cap.
+      budgetSpent = true;
+      found += 1;
+      pixelCapped += 1;
+      continue;
+    }
+    const full =
+      batch.length >= DECODE_AHEAD || batchPixels + outcome.pixels > MAX_PIXELS_IN_FLIGHT;
+    if (batch.length > 0 && full) await flush();
+    decodedPixels += outcome.pixels;
+    batchPixels += outcome.pixels;
+    batch.push({ path: c.path, result: decodeOne(outcome) });
   }
+  await flush();
   onProgress?.({ done: candidates.length, total: candidates.length, label: 'Splitting the set' });
+  images.sort(byPath);
   const names = files.filter((f) => !isClutter(f.path));
   let dataset: Dataset;
   try {
@@ -210,56 +312,11 @@ export async function importImages(
     dataset,
     skipped,
     found,
-    capped: Math.max(0, found - images.length),
+    capped: Math.max(0, found - images.length - pixelCapped),
     cap,
+    pixelCapped,
+    maxTotalPixels,
     droppedClasses: labelsFromPaths(images.map((i) => i.path)).dropped,
     ms: now() - t0,
   };
 }
-
-let scratch: OffscreenCanvasRenderingContext2D | null = null;
-
-/** One canvas for every decode (a new canvas per image costs more than the image). */
-function scratchContext(side: number): OffscreenCanvasRenderingContext2D {
-  if (!scratch) {
-    const ctx = new OffscreenCanvas(side, side).getContext('2d', { willReadFrequently: true });
-    if (!ctx) throw new Error('no 2D canvas in this worker');
-    scratch = ctx;
-  }
-  const { canvas } = scratch;
-  if (canvas.width !== side || canvas.height !== side) {
-    canvas.width = side; // resets the context's state too
-    canvas.height = side;
-  }
-  scratch.imageSmoothingEnabled = true;
-  scratch.imageSmoothingQuality = 'high';
-  return scratch;
-}
-
-/**
- * The browser's decoder, for a worker: createImageBitmap, then the central square drawn into an
- * OffscreenCanvas, shrunk on the way to at most 8 times the target side (so a 12-megapixel photo
- * costs a 256 x 256 read-back, and the exact box filter in preprocess does the rest).
- */
-export const browserDecode: DecodeImage = async (bytes, type, target) => {
-  const blob = new Blob([bytes as Uint8Array<ArrayBuffer>], {
-    type: type === 'png' ? 'image/png' : 'image/jpeg',
-  });
-  let bitmap: ImageBitmap;
-  try {
-    bitmap = await createImageBitmap(blob, { premultiplyAlpha: 'none' });
-  } catch (error) {
-    throw new Error(`the browser cannot decode it (${errorText(error)})`, { cause: error });
-  }
-  try {
-    const { x, y, size } = centreSquare(bitmap.width, bitmap.height);
-    const side = Math.min(size, 8 * Math.max(target.width, target.height));
-    const ctx = scratchContext(side);
-    // Drawing and reading back are synchronous, so concurrent decodes can share one canvas.
-    ctx.clearRect(0, 0, side, side);
-    ctx.drawImage(bitmap, x, y, size, size, 0, 0, side, side);
-    return { width: side, height: side, rgba: ctx.getImageData(0, 0, side, side).data };
-  } finally {
-    bitmap.close();
-  }
-};

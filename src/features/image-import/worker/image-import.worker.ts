@@ -3,8 +3,8 @@
  * hands back the data set (pixel buffers moved, not copied).
  */
 import * as Comlink from 'comlink';
+import { browserDecode } from './browser-decode';
 import {
-  browserDecode,
   type ImportFile,
   type ImportOptions,
   type ImportProgress,
@@ -12,6 +12,10 @@ import {
 } from './image-import';
 
 const api = {
+  /** The page's heartbeat: answered between two decodes, so only a stuck worker is silent. */
+  ping() {
+    return true;
+  },
   async importImages(
     files: ImportFile[],
     options: ImportOptions,
