@@ -5,7 +5,7 @@ import react from '@vitejs/plugin-react';
  * Cross-origin isolation lets the wasm backend use threads (SharedArrayBuffer).
  * Every server that hosts the app must send these two headers; see README "Hosting".
  */
-const crossOriginIsolation = {
+export const crossOriginIsolation = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
@@ -18,8 +18,8 @@ const crossOriginIsolation = {
  *   import the backend's code from a blob: URL (tfjs-backend-wasm, threaded build);
  * - data: and blob: images: checkpoint thumbnails and pictures saved as PNG;
  * - 'unsafe-inline' styles: KaTeX writes its layout as style attributes in its HTML.
- * The page gets it as a <meta> tag in the build (any static host), and vite preview also sends
- * it as a header, which is what restricts the workers (a worker does not read the page's meta).
+ * The page gets it as a <meta> tag in the build (any static host); as a header (HEADER_CSP) it
+ * also restricts the workers, which do not read the page's meta.
  */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
@@ -33,6 +33,14 @@ export const CONTENT_SECURITY_POLICY = [
   "base-uri 'self'",
   "form-action 'none'",
 ].join('; ');
+
+/**
+ * The policy as a response header: the same, plus `frame-ancestors 'none'` (no other site may
+ * frame the app), which a <meta> policy cannot carry (browsers ignore it there, with a
+ * warning). vite preview sends it, and so must a real host: public/_headers holds it for hosts
+ * that read that file (tests/unit/headers.test.ts checks the two agree).
+ */
+export const HEADER_CSP = `${CONTENT_SECURITY_POLICY}; frame-ancestors 'none'`;
 
 /** The policy as the first tag of the built index.html (not in dev: Vite's HMR injects scripts). */
 function contentSecurityPolicyMeta(): Plugin {
@@ -54,7 +62,7 @@ export default defineConfig({
   base: './',
   server: { headers: crossOriginIsolation, port: 5173, strictPort: false },
   preview: {
-    headers: { ...crossOriginIsolation, 'Content-Security-Policy': CONTENT_SECURITY_POLICY },
+    headers: { ...crossOriginIsolation, 'Content-Security-Policy': HEADER_CSP },
     port: 4173,
     strictPort: true,
   },

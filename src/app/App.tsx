@@ -1,4 +1,5 @@
 import { CheckpointsPanel, ResumeOffer } from '../features/checkpoints/client/CheckpointsPanel';
+import { ConfirmDialog } from '../ui/ConfirmDialog';
 import { CrashPanel } from '../features/training/client/CrashPanel';
 import { ComparisonPanel } from '../features/quality/client/ComparisonPanel';
 import { ExportPanel } from '../features/run-archive/client/ExportPanel';
@@ -28,6 +29,7 @@ export function App() {
       <CrashPanel />
       <ResumeOffer />
       <GuidedTour />
+      <ConfirmDialog />
       <main className="layout">
         <aside className="sidebar">
           <TrainingControls />

@@ -1,5 +1,7 @@
 import {
+  type CheckpointOwner,
   dismissOffer,
+  ownerOf,
   POLICY_LIMITS,
   refreshCheckpoints,
   removeCheckpoint,
@@ -8,6 +10,7 @@ import {
   useCheckpoints,
 } from './autosave';
 import type { CheckpointMeta } from '../shared/checkpoint-store';
+import { replaceRun } from './replace-run';
 import { formatBytes } from '../../run-archive/client/run-io';
 import { useAppStore } from '../../../app/store';
 import '../../../app/persistence.css';
@@ -23,23 +26,40 @@ const useCanRestore = () => {
   return !restoring && (status === 'ready' || status === 'paused' || status === 'training');
 };
 
-/** After a reload: offers to resume from the newest checkpoint in this browser. */
+/** How the list names a checkpoint's run. */
+const OWNER_TEXT: Record<CheckpointOwner, string> = {
+  'this tab': "this tab's run",
+  'another tab': 'another open tab’s run: not pruned or resumed from here',
+  'a closed tab': 'the run of a tab that is closed',
+};
+
+/**
+ * After a reload: offers to resume from the newest checkpoint of this tab's run, or, in a new
+ * tab, of a tab that is gone (resuming continues that run here).
+ */
 export function ResumeOffer() {
   const offer = useCheckpoints((s) => s.offer);
+  const owner = useCheckpoints((s) => (s.offer ? ownerOf(s.offer, s) : null));
   const canRestore = useCanRestore();
   if (!offer) return null;
   return (
     <div className="resume-offer" role="region" aria-label="Resume from checkpoint">
       {offer.thumbnail && <img src={offer.thumbnail} alt="" width={48} height={48} />}
       <span>
-        A checkpoint of an earlier run is saved in this browser: step {offer.step},{' '}
-        {describe(offer)}, {when(offer.savedAt)}.
+        {owner === 'this tab'
+          ? 'A checkpoint of the run in this tab is saved in this browser'
+          : 'A checkpoint of a run in a tab that was closed is saved in this browser'}
+        : step {offer.step}, {describe(offer)}, {when(offer.savedAt)}.
       </span>
       <button
         type="button"
         className="primary"
         disabled={!canRestore}
-        onClick={() => void restoreCheckpoint(offer)}
+        onClick={() =>
+          void replaceRun(`the checkpoint at step ${offer.step}`, () =>
+            restoreCheckpoint(offer, { adopt: owner === 'a closed tab' }),
+          )
+        }
       >
         Resume from step {offer.step}
       </button>
@@ -83,7 +103,7 @@ function PolicyField({ id, label, value, limits, onChange, help }: PolicyFieldPr
 
 /** Checkpoint policy, "save now", and the list of stored checkpoints to restore or delete. */
 export function CheckpointsPanel() {
-  const { policy, list, saving, lastSave, setPolicy } = useCheckpoints();
+  const { policy, list, saving, lastSave, setPolicy, runId, openRuns } = useCheckpoints();
   const status = useAppStore((s) => s.status);
   const trained = useAppStore((s) => s.step > 0);
   const canRestore = useCanRestore();
@@ -128,7 +148,8 @@ export function CheckpointsPanel() {
         />
       </div>
       <p className="muted small">
-        Also saved on Pause. A reload loses at most the steps since the last checkpoint.
+        Also saved on Pause. A reload loses at most the steps since the last checkpoint. Each tab
+        keeps its own run&rsquo;s checkpoints; other tabs&rsquo; are listed and left alone.
       </p>
       <div className="button-row">
         <button
@@ -158,7 +179,12 @@ export function CheckpointsPanel() {
       ) : (
         <ul className="checkpoint-list" aria-label="Saved checkpoints">
           {list.map((c) => (
-            <li key={c.id} data-testid="checkpoint" data-step={c.step}>
+            <li
+              key={c.id}
+              data-testid="checkpoint"
+              data-step={c.step}
+              data-owner={ownerOf(c, { runId, openRuns })}
+            >
               {c.thumbnail ? (
                 <img src={c.thumbnail} alt={`Prior samples at step ${c.step}`} width={48} />
               ) : (
@@ -170,12 +196,15 @@ export function CheckpointsPanel() {
                   {when(c.savedAt)} · {formatBytes(c.sizeBytes)}
                 </span>
                 <span className="muted small">{describe(c)}</span>
+                <span className="muted small">{OWNER_TEXT[ownerOf(c, { runId, openRuns })]}</span>
               </div>
               <div className="checkpoint-actions">
                 <button
                   type="button"
                   disabled={!canRestore}
-                  onClick={() => void restoreCheckpoint(c)}
+                  onClick={() =>
+                    void replaceRun(`the checkpoint at step ${c.step}`, () => restoreCheckpoint(c))
+                  }
                   aria-label={`Restore step ${c.step}`}
                 >
                   Restore

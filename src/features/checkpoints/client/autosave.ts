@@ -1,13 +1,16 @@
 /**
  * Checkpoints while training: every `everySeconds` seconds or `everySteps` steps (whichever
  * comes first) and when training pauses, the worker exports the run and stores it in IndexedDB
- * itself, keeping the newest `keep`; the page only keeps the list. After a reload (or a crashed tab) the newest is offered
- * for resuming, curves included.
+ * itself, keeping the newest `keep` of this tab's run (tab-run.ts); the page only keeps the
+ * list. After a reload (or a crashed tab) the newest of this tab's run is offered for
+ * resuming, curves included, or, in a new tab, that of a tab that is gone; other open tabs'
+ * checkpoints are listed as theirs and never pruned or resumed from here.
  *
  * Its own small store, apart from the app's: the list and the policy change rarely and are
- * read only by the checkpoints panel.
+ * read only by the checkpoints panel and the crash panel.
  */
 import { create } from 'zustand';
+import { isQuotaError } from '../shared/checkpoint-policy';
 import {
   type CheckpointMeta,
   deleteCheckpoint,
@@ -15,6 +18,7 @@ import {
   loadCheckpointBytes,
 } from '../shared/checkpoint-store';
 import { importRunBytes, thumbnailOf } from '../../run-archive/client/run-io';
+import { adoptRun, openRunIds, tabRunId } from './tab-run';
 import { useAppStore } from '../../../app/store';
 import { callTrainer, trainerRunning } from '../../training/client/trainer-client';
 
@@ -51,9 +55,17 @@ export interface SaveReport {
   totalMs: number;
 }
 
+/** Whose a checkpoint is: this tab's run, another open tab's, or a tab's that is gone. */
+export type CheckpointOwner = 'this tab' | 'another tab' | 'a closed tab';
+
 interface CheckpointState {
   policy: CheckpointPolicy;
+  /** Every tab's checkpoints, newest first. */
   list: CheckpointMeta[];
+  /** This tab's run (null until claimed). */
+  runId: string | null;
+  /** Runs whose tab is open now, this one's included. */
+  openRuns: string[];
   /** The newest checkpoint found at load, offered for resuming until answered. */
   offer: CheckpointMeta | null;
   saving: boolean;
@@ -93,6 +105,8 @@ function loadPolicy(): CheckpointPolicy {
 export const useCheckpoints = create<CheckpointState>()((set, get) => ({
   policy: loadPolicy(),
   list: [],
+  runId: null,
+  openRuns: [],
   offer: null,
   saving: false,
   restoring: false,
@@ -112,9 +126,31 @@ const errorText = (error: unknown) => (error instanceof Error ? error.message : 
 const notice = (level: 'info' | 'warning' | 'error', message: string) =>
   useAppStore.getState().addNotice(level, message);
 
+/** Whose a checkpoint is, as the list says it. */
+export function ownerOf(
+  c: CheckpointMeta,
+  state: Pick<CheckpointState, 'runId' | 'openRuns'>,
+): CheckpointOwner {
+  if (state.runId !== null && c.runId === state.runId) return 'this tab';
+  return state.openRuns.includes(c.runId) ? 'another tab' : 'a closed tab';
+}
+
+/** The newest checkpoint of this tab's run, if any. */
+export function newestOwn(state: Pick<CheckpointState, 'list' | 'runId'>): CheckpointMeta | null {
+  return state.list.find((c) => state.runId !== null && c.runId === state.runId) ?? null;
+}
+
+/** Other tabs hear of a save or a delete here and read the list again. */
+const channel =
+  typeof BroadcastChannel === 'function'
+    ? new BroadcastChannel('vaegan-playground.checkpoints')
+    : null;
+const tellOtherTabs = () => channel?.postMessage('changed');
+
 export async function refreshCheckpoints(): Promise<void> {
   try {
-    useCheckpoints.setState({ list: await listCheckpoints() });
+    const [list, runId, open] = await Promise.all([listCheckpoints(), tabRunId(), openRunIds()]);
+    useCheckpoints.setState({ list, runId, openRuns: [...open] });
   } catch (error) {
     notice('warning', `Checkpoints are unavailable: ${errorText(error)}`);
   }
@@ -125,15 +161,31 @@ let mark = { step: 0, time: 0 };
 
 /** Set when a save is asked for while one runs: that one then saves again when done. */
 let saveAgain = false;
+/** The save under way, for those who must wait for it (replace-run.ts). */
+let inFlight: Promise<SaveReport | null> | null = null;
+
+/** Resolves when no save is under way. */
+export async function savesSettled(): Promise<void> {
+  while (inFlight) await inFlight;
+}
 
 /** Exports the run from the worker and stores it (one save at a time). */
-export async function saveCheckpointNow(): Promise<SaveReport | null> {
-  const { saving, policy } = useCheckpoints.getState();
-  if (!trainerRunning()) return null;
-  if (saving) {
+export function saveCheckpointNow(): Promise<SaveReport | null> {
+  if (!trainerRunning()) return Promise.resolve(null);
+  if (inFlight) {
     saveAgain = true;
-    return null;
+    return Promise.resolve(null);
   }
+  const saving = save();
+  inFlight = saving;
+  void saving.finally(() => {
+    if (inFlight === saving) inFlight = null;
+  });
+  return saving;
+}
+
+async function save(): Promise<SaveReport | null> {
+  const { policy } = useCheckpoints.getState();
   useCheckpoints.setState({ saving: true });
   const t0 = performance.now();
   mark = { step: useAppStore.getState().step, time: t0 };
@@ -141,10 +193,11 @@ export async function saveCheckpointNow(): Promise<SaveReport | null> {
     const { images, running } = useAppStore.getState();
     const settings = running ?? useAppStore.getState().requested;
     const thumbnail = thumbnailOf(images?.samples);
+    const runId = await tabRunId();
     // Rejected, not left waiting, if the worker is restarted meanwhile: `saving` is cleared below.
     const { meta, serializeMs } = await callTrainer((api) =>
       api.saveCheckpoint(
-        { savedAt: Date.now(), settings: { ...settings }, thumbnail },
+        { runId, savedAt: Date.now(), settings: { ...settings }, thumbnail },
         policy.keep,
       ),
     );
@@ -155,15 +208,20 @@ export async function saveCheckpointNow(): Promise<SaveReport | null> {
       totalMs: performance.now() - t0,
     };
     useCheckpoints.setState({ lastSave: report });
+    tellOtherTabs();
     await refreshCheckpoints();
     return report;
   } catch (error) {
-    const name = error instanceof DOMException ? error.name : '';
+    // The worker's store says "full" in words; an error that lost its type on the way (a
+    // plain Error from IndexedDB or comlink) is recognised by its name or message.
+    const full = error instanceof Error && error.name === 'CheckpointStoreFullError';
     notice(
       'error',
-      name === 'QuotaExceededError'
-        ? 'Checkpoint not saved: the browser storage is full. Delete old checkpoints or keep fewer.'
-        : `Checkpoint not saved: ${errorText(error)}`,
+      full
+        ? `Checkpoint not saved: ${errorText(error)}`
+        : isQuotaError(error)
+          ? "Checkpoint not saved: the browser's storage for this page is full. Delete old checkpoints (those of other tabs are marked) or keep fewer."
+          : `Checkpoint not saved: ${errorText(error)}`,
     );
     return null;
   } finally {
@@ -171,13 +229,22 @@ export async function saveCheckpointNow(): Promise<SaveReport | null> {
     if (saveAgain) {
       saveAgain = false;
       // Only if there is new work, e.g. a pause that came during a timed save.
-      if (useAppStore.getState().step > mark.step) void saveCheckpointNow();
+      if (useAppStore.getState().step > mark.step) {
+        // After this save has fully settled (inFlight cleared).
+        setTimeout(() => void saveCheckpointNow(), 0);
+      }
     }
   }
 }
 
-/** Restores a stored checkpoint into the worker (checked there like any imported file). */
-export async function restoreCheckpoint(meta: CheckpointMeta): Promise<boolean> {
+/**
+ * Restores a stored checkpoint into the worker (checked there like any imported file). With
+ * `adopt` (resuming a run whose tab is gone) this tab continues that run as its own.
+ */
+export async function restoreCheckpoint(
+  meta: CheckpointMeta,
+  options: { adopt?: boolean } = {},
+): Promise<boolean> {
   useCheckpoints.setState({ restoring: true });
   try {
     const bytes = await loadCheckpointBytes(meta.id);
@@ -185,6 +252,9 @@ export async function restoreCheckpoint(meta: CheckpointMeta): Promise<boolean> 
     if (ok) {
       useCheckpoints.setState({ offer: null });
       mark = { step: meta.step, time: performance.now() };
+      if (options.adopt && meta.runId !== '' && (await adoptRun(meta.runId))) {
+        await refreshCheckpoints();
+      }
     }
     return ok;
   } catch (error) {
@@ -199,6 +269,7 @@ export async function removeCheckpoint(meta: CheckpointMeta): Promise<void> {
   try {
     await deleteCheckpoint(meta.id);
     if (useCheckpoints.getState().offer?.id === meta.id) useCheckpoints.setState({ offer: null });
+    tellOtherTabs();
   } catch (error) {
     notice('error', `Could not delete the checkpoint: ${errorText(error)}`);
   }
@@ -223,9 +294,17 @@ function due(step: number, now: number): boolean {
  * second) and once a second, for slow steps.
  */
 export function startAutosave(): () => void {
-  void listCheckpoints()
-    .then((list) => useCheckpoints.setState({ list, offer: list[0] ?? null }))
-    .catch((error) => notice('warning', `Checkpoints are unavailable: ${errorText(error)}`));
+  void refreshCheckpoints().then(() => {
+    // Training began meanwhile: a fresh run needs no offer.
+    if (useAppStore.getState().status === 'training') return;
+    const state = useCheckpoints.getState();
+    // This tab's own run first (a reload); else the newest of a tab that is gone (a crashed or
+    // closed tab, opened again); never a run another open tab is training.
+    const offer =
+      newestOwn(state) ?? state.list.find((c) => ownerOf(c, state) === 'a closed tab') ?? null;
+    useCheckpoints.setState({ offer });
+  });
+  channel?.addEventListener('message', () => void refreshCheckpoints());
 
   const check = () => {
     const { status, step } = useAppStore.getState();

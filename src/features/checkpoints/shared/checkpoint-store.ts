@@ -1,24 +1,21 @@
 /**
  * Checkpoints in IndexedDB: small metadata records (for the list) apart from the zip bytes
- * (read only to restore), so listing never loads megabytes of weights.
+ * (read only to restore), so listing never loads megabytes of weights. What a save does
+ * (prune the tab's run first, recognise a full store) is checkpoint-policy.ts's.
  */
-import type { RunSettings } from '../../training/shared/protocol';
+import {
+  type CheckpointBackend,
+  type CheckpointMeta,
+  newestFirst,
+  storeCheckpoint,
+} from './checkpoint-policy';
+
+export type { CheckpointMeta };
 
 const DB_NAME = 'vaegan-playground';
 const DB_VERSION = 1;
 const META = 'checkpoints';
 const DATA = 'checkpoint-data';
-
-export interface CheckpointMeta {
-  id: number;
-  /** Epoch milliseconds. */
-  savedAt: number;
-  step: number;
-  settings: RunSettings;
-  sizeBytes: number;
-  /** PNG data URL of the prior samples at about this step ('' when none were drawn yet). */
-  thumbnail: string;
-}
 
 let opening: Promise<IDBDatabase> | null = null;
 
@@ -60,24 +57,57 @@ function db(): Promise<IDBDatabase> {
   return opening;
 }
 
-/** Stores a checkpoint (metadata and bytes in one transaction) and returns its record. */
-export async function saveCheckpoint(
-  meta: Omit<CheckpointMeta, 'id'>,
-  bytes: ArrayBuffer,
-): Promise<CheckpointMeta> {
+/** Writes metadata and bytes in one transaction. */
+async function put(meta: Omit<CheckpointMeta, 'id'>, bytes: ArrayBuffer): Promise<CheckpointMeta> {
   const d = await db();
   const tx = d.transaction([META, DATA], 'readwrite');
+  const written = done(tx);
   const id = (await request(tx.objectStore(META).add(meta))) as number;
   tx.objectStore(DATA).put(bytes, id);
-  await done(tx);
+  await written;
   return { ...meta, id };
 }
 
-/** All checkpoints, newest first. */
+/** "412 MB of 420 MB used", when the browser says (StorageManager.estimate). */
+async function usage(): Promise<string> {
+  try {
+    // navigator.storage on the page and in workers alike.
+    type Estimate = { usage?: number; quota?: number };
+    const storage = (globalThis as { navigator?: { storage?: { estimate(): Promise<Estimate> } } })
+      .navigator?.storage;
+    const { usage: used, quota } = (await storage?.estimate()) ?? {};
+    if (used === undefined || quota === undefined) return '';
+    const mb = (n: number) => `${Math.round(n / 1e6).toLocaleString('en-US')} MB`;
+    return `${mb(used)} of ${mb(quota)} used`;
+  } catch {
+    return '';
+  }
+}
+
+const backend: CheckpointBackend = {
+  list: () => listCheckpoints(),
+  put,
+  remove: (id) => deleteCheckpoint(id),
+};
+
+/**
+ * Stores a checkpoint of `meta.runId`'s run and keeps that run's `keep` newest (pruned first,
+ * so a nearly full store makes room). Throws CheckpointStoreFullError when it is full, and a
+ * RangeError, deleting nothing, when `keep` is not a whole number of at least 1.
+ */
+export function saveCheckpoint(
+  meta: Omit<CheckpointMeta, 'id'>,
+  bytes: ArrayBuffer,
+  keep: number,
+): Promise<CheckpointMeta> {
+  return storeCheckpoint(backend, meta, bytes, keep, usage);
+}
+
+/** All checkpoints of every tab, newest first; records of older versions get runId ''. */
 export async function listCheckpoints(): Promise<CheckpointMeta[]> {
   const d = await db();
   const all = await request(d.transaction(META).objectStore(META).getAll());
-  return (all as CheckpointMeta[]).sort((a, b) => b.savedAt - a.savedAt || b.id - a.id);
+  return (all as CheckpointMeta[]).map((c) => ({ ...c, runId: c.runId ?? '' })).sort(newestFirst);
 }
 
 /** The zip bytes of a checkpoint. */
@@ -94,10 +124,4 @@ export async function deleteCheckpoint(id: number): Promise<void> {
   tx.objectStore(META).delete(id);
   tx.objectStore(DATA).delete(id);
   await done(tx);
-}
-
-/** Deletes all but the `keep` newest checkpoints. */
-export async function pruneCheckpoints(keep: number): Promise<void> {
-  const all = await listCheckpoints();
-  for (const old of all.slice(Math.max(0, keep))) await deleteCheckpoint(old.id);
 }

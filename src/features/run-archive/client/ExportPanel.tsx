@@ -7,6 +7,7 @@ import {
   type GridKey,
 } from './run-io';
 import { useAppStore } from '../../../app/store';
+import { replaceRun } from '../../checkpoints/client/replace-run';
 import '../../../app/persistence.css';
 
 const PICTURES: { key: GridKey; label: string }[] = [
@@ -33,7 +34,8 @@ export function ExportPanel() {
   const runImport = async (file: File) => {
     setBusy('import');
     try {
-      await importRunFile(file);
+      // Asks first while training, and keeps the replaced run as a checkpoint.
+      await replaceRun(`"${file.name}"`, () => importRunFile(file));
     } finally {
       setBusy(null);
     }

@@ -9,6 +9,7 @@ import { CHART_KEYS, type MetricsSeries } from '../../training/client/metrics-se
 import { useExplorerStore } from '../../explorer/client/explorer-store';
 import { useAppStore } from '../../../app/store';
 import { callTrainer, trainerRunning } from '../../training/client/trainer-client';
+import { MAX_RUN_BYTES, mebibytes } from '../shared/limits';
 
 export type GridKey = Exclude<keyof ImagesUpdate, 'step'>;
 
@@ -87,15 +88,17 @@ export async function importRunBytes(bytes: ArrayBuffer, label: string): Promise
   }
 }
 
-/** Largest file accepted for import: far above any model the app can build. */
-const MAX_IMPORT_BYTES = 1 << 30;
-
 /** Imports a file chosen or dropped by the user. */
 export async function importRunFile(file: File): Promise<boolean> {
-  if (file.size > MAX_IMPORT_BYTES) {
+  // The cap on what a run zip may hold in all (limits.ts): deflate never makes weights larger.
+  if (file.size > MAX_RUN_BYTES) {
     useAppStore
       .getState()
-      .addNotice('error', `Could not import ${file.name}: ${formatBytes(file.size)} is too large.`);
+      .addNotice(
+        'error',
+        `Could not import "${file.name}": ${formatBytes(file.size)} is more than a run file ` +
+          `of the largest model this app builds (${mebibytes(MAX_RUN_BYTES)}).`,
+      );
     return false;
   }
   let bytes: ArrayBuffer;

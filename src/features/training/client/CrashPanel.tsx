@@ -1,30 +1,29 @@
 import { useEffect, useState } from 'react';
-import { restoreCheckpoint, useCheckpoints } from '../../checkpoints/client/autosave';
-import { type CheckpointMeta, listCheckpoints } from '../../checkpoints/shared/checkpoint-store';
+import {
+  newestOwn,
+  refreshCheckpoints,
+  restoreCheckpoint,
+  useCheckpoints,
+} from '../../checkpoints/client/autosave';
+import type { CheckpointMeta } from '../../checkpoints/shared/checkpoint-store';
 import { useAppStore } from '../../../app/store';
 import { startTrainer } from './trainer-client';
 
 /**
  * Shown when the training worker died or stopped answering: what happened, and a restart,
- * from the newest checkpoint in this browser or with fresh weights. The page stays usable.
+ * from the newest checkpoint of this tab's run (never another tab's) or with fresh weights.
+ * The page stays usable.
  */
 export function CrashPanel() {
   const crash = useAppStore((s) => s.crash);
-  const list = useCheckpoints((s) => s.list);
+  const newest = useCheckpoints(newestOwn);
   const setCrash = useAppStore((s) => s.setCrash);
-  const [newest, setNewest] = useState<CheckpointMeta | null>(null);
   const [busy, setBusy] = useState(false);
 
+  // The list as it is now: a save may have finished just before the crash.
   useEffect(() => {
-    if (!crash) return;
-    let live = true;
-    listCheckpoints()
-      .then((all) => live && setNewest(all[0] ?? null))
-      .catch(() => live && setNewest(null));
-    return () => {
-      live = false;
-    };
-  }, [crash, list]);
+    if (crash) void refreshCheckpoints();
+  }, [crash]);
 
   if (!crash) return null;
 

@@ -5,11 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import * as Comlink from 'comlink';
 import type { Hyperparams } from '../../../shared/config';
-import {
-  type CheckpointMeta,
-  pruneCheckpoints,
-  saveCheckpoint,
-} from '../../checkpoints/shared/checkpoint-store';
+import { type CheckpointMeta, saveCheckpoint } from '../../checkpoints/shared/checkpoint-store';
 import type { Dataset, FetchBytes } from '../../../shared/dataset';
 import type { NetworkArtifacts } from '../../../model/serialize';
 import type { RunSettings, TrainerEvent, TrainerListener } from '../shared/protocol';
@@ -17,6 +13,7 @@ import { installErrorTransfer, TrainerInputError } from '../../../shared/errors'
 import { type InitRequest, Trainer, type TrainerDeps } from './trainer';
 import {
   checkBytes,
+  checkCheckpointRequest,
   checkHyperparams,
   checkInitRequest,
   checkPoisonTarget,
@@ -139,12 +136,15 @@ export function createTrainerApi(deps: TrainerDeps & { fetchBytes: FetchBytes })
     /**
      * Exports the run and stores it as a checkpoint in IndexedDB, here in the worker: the page
      * never holds the megabytes (cloning them into IndexedDB on the page stalled the latent pad
-     * for a second), it gets only the record. Keeps the newest `keep` checkpoints.
+     * for a second), it gets only the record. Keeps the newest `keep` checkpoints of the
+     * same run (`meta.runId`: the tab's), pruning them first; never another run's. A `keep`
+     * that is not a whole number of at least 1 is refused before anything is touched.
      */
     async saveCheckpoint(
       meta: Omit<CheckpointMeta, 'id' | 'step' | 'sizeBytes'>,
       keep: number,
     ): Promise<{ meta: CheckpointMeta; serializeMs: number }> {
+      checkCheckpointRequest(meta, keep);
       const { bytes, manifest, serializeMs } = await trainer.exportRun();
       const saved = await saveCheckpoint(
         { ...meta, step: manifest.step, sizeBytes: bytes.byteLength },
@@ -152,8 +152,8 @@ export function createTrainerApi(deps: TrainerDeps & { fetchBytes: FetchBytes })
         bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
           ? (bytes.buffer as ArrayBuffer)
           : bytes.slice().buffer,
+        keep,
       );
-      await pruneCheckpoints(keep);
       return { meta: saved, serializeMs };
     },
     /** Replaces the model by the run in `bytes` (a zip from exportRun); throws on a bad file. */

@@ -176,6 +176,44 @@ export function checkBytes(bytes: unknown): Uint8Array {
   return bytes;
 }
 
+/** Most checkpoints one run may keep: the panel offers 1 to 20. */
+const MAX_KEEP = 1000;
+/** A thumbnail is a small PNG data URL (72 pixels wide): a few kilobytes. */
+const MAX_THUMBNAIL_CHARS = 1_000_000;
+
+/**
+ * saveCheckpoint's arguments: the record's fields the page gives (its run, time, settings,
+ * thumbnail) and how many of the run's checkpoints to keep, a whole number of at least 1
+ * (NaN or 0 would delete them all).
+ */
+export function checkCheckpointRequest(meta: unknown, keep: unknown): void {
+  if (!Number.isSafeInteger(keep) || (keep as number) < 1 || (keep as number) > MAX_KEEP) {
+    throw new TrainerInputError(
+      typeof keep === 'number' ? 'out-of-range' : 'bad-argument',
+      `keep must be a whole number from 1 to ${MAX_KEEP}, not ${describe(keep)}; nothing was saved or deleted.`,
+    );
+  }
+  const m = meta as Record<string, unknown> | null;
+  const ok =
+    typeof m === 'object' &&
+    m !== null &&
+    typeof m.runId === 'string' &&
+    m.runId.length > 0 &&
+    m.runId.length <= 100 &&
+    typeof m.savedAt === 'number' &&
+    Number.isFinite(m.savedAt) &&
+    typeof m.thumbnail === 'string' &&
+    m.thumbnail.length <= MAX_THUMBNAIL_CHARS &&
+    (m.thumbnail === '' || m.thumbnail.startsWith('data:image/png;base64,'));
+  if (!ok) {
+    throw new TrainerInputError(
+      'bad-argument',
+      'A checkpoint record needs its runId, savedAt (milliseconds) and a PNG thumbnail (or none).',
+    );
+  }
+  checkSettings(m.settings);
+}
+
 const NETWORKS = ['encoder', 'decoder', 'discriminator'] as const;
 export type PoisonTarget = (typeof NETWORKS)[number];
 
