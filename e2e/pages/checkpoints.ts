@@ -9,6 +9,9 @@ export class Checkpoints {
   /** "Last checkpoint: step 400, 18.1 MB, saved in 120 ms". */
   readonly lastSaved: Locator;
   readonly saveNow: Locator;
+  /** "Save checkpoint now" while a save is under way: "Saving…". */
+  readonly saving: Locator;
+  readonly keep: Locator;
   /** The offer, after a reload, to resume from the newest checkpoint. */
   readonly resumeOffer: Locator;
 
@@ -18,6 +21,8 @@ export class Checkpoints {
     this.items = page.getByTestId('checkpoint');
     this.lastSaved = page.getByTestId('last-checkpoint');
     this.saveNow = page.getByRole('button', { name: 'Save checkpoint now' });
+    this.saving = page.getByRole('button', { name: 'Saving…' });
+    this.keep = page.getByRole('spinbutton', { name: 'Keep the last' });
     this.resumeOffer = page.getByRole('region', { name: 'Resume from checkpoint' });
   }
 
@@ -29,6 +34,21 @@ export class Checkpoints {
   /** A checkpoint's Restore button, by its step. */
   restore(step: number): Locator {
     return this.page.getByRole('button', { name: `Restore step ${step}` });
+  }
+
+  /** The checkpoints of one owner: this tab's run, another open tab's, or a closed tab's. */
+  ownedBy(owner: 'this tab' | 'another tab' | 'a closed tab'): Locator {
+    return this.page.locator(`[data-testid="checkpoint"][data-owner="${owner}"]`);
+  }
+
+  /** The steps of the listed checkpoints of one owner, newest first. */
+  async stepsOf(owner: 'this tab' | 'another tab' | 'a closed tab'): Promise<number[]> {
+    const items = this.ownedBy(owner);
+    const steps: number[] = [];
+    for (let i = 0; i < (await items.count()); i++) {
+      steps.push(Number(await items.nth(i).getAttribute('data-step')));
+    }
+    return steps;
   }
 
   /** A list entry's Delete button. */

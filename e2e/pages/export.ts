@@ -11,14 +11,28 @@ export interface Download {
 /** "Save and share": export and import of the run, the curves as CSV, the pictures as PNG. */
 export class ExportPanel {
   readonly exportWeights: Locator;
+  /** "Export weights" while an export is under way: "Exporting…". */
+  readonly exporting: Locator;
+  readonly importWeights: Locator;
   readonly curvesCsv: Locator;
   /** The file input of "Import weights". */
   readonly importFile: Locator;
 
   constructor(readonly page: Page) {
     this.exportWeights = page.getByRole('button', { name: 'Export weights (.zip)' });
+    this.exporting = page.getByRole('button', { name: 'Exporting…' });
+    this.importWeights = page.getByRole('button', { name: 'Import weights…' });
     this.curvesCsv = page.getByRole('button', { name: 'Curves (CSV)' });
     this.importFile = page.getByTestId('import-file');
+  }
+
+  /** Chooses a file for "Import weights…" as a person would (the file chooser). */
+  async chooseRunFile(file: string | { name: string; mimeType: string; buffer: Buffer }) {
+    const [chooser] = await Promise.all([
+      this.page.waitForEvent('filechooser'),
+      this.importWeights.click(),
+    ]);
+    await chooser.setFiles(file);
   }
 
   picturePng(name: PictureName): Locator {

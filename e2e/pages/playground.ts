@@ -2,6 +2,7 @@ import { expect, type Locator, type Page, type Response } from '@playwright/test
 import type { TestApi } from '../test-api';
 import { Checkpoints } from './checkpoints';
 import { Comparison } from './comparison';
+import { ConfirmDialog } from './confirm-dialog';
 import { CrashPanel } from './crash-panel';
 import { Curves } from './curves';
 import { Explorer } from './explorer';
@@ -40,6 +41,7 @@ export class Playground {
   readonly crash: CrashPanel;
   readonly notices: Notices;
   readonly tour: GuidedTour;
+  readonly confirm: ConfirmDialog;
   /** Every alert on the page (form errors, refusals, the crash panel). */
   readonly alerts: Locator;
 
@@ -64,6 +66,7 @@ export class Playground {
     this.crash = new CrashPanel(page);
     this.notices = new Notices(page);
     this.tour = new GuidedTour(page);
+    this.confirm = new ConfirmDialog(page);
     this.alerts = page.getByRole('alert');
   }
 

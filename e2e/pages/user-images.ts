@@ -10,6 +10,9 @@ export class UserImages {
   readonly message: Locator;
   /** The files that were skipped, with the reason. */
   readonly skipped: Locator;
+  /** Shown while the import worker reads and decodes. */
+  readonly cancel: Locator;
+  readonly progress: Locator;
 
   constructor(readonly page: Page) {
     this.folder = page.getByLabel('Folder of images');
@@ -18,6 +21,8 @@ export class UserImages {
     this.dropZone = page.getByRole('region', { name: 'Drop zone for your images' });
     this.message = page.getByTestId('user-images-message');
     this.skipped = page.getByRole('list', { name: 'Skipped files' });
+    this.cancel = page.getByRole('button', { name: 'Cancel import' });
+    this.progress = page.getByRole('progressbar', { name: 'Image import progress' });
   }
 
   /** Drops one file on the drop zone, as a drag from the desktop would (enter, over, drop). */

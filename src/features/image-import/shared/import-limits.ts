@@ -12,7 +12,7 @@ const MiB = 1024 * 1024;
  * Bytes of one image file: a 50-megapixel camera's JPEG is about 25 MB and a PNG of a
  * 16-megapixel photo about 50 MB. The file is held while it decodes, a few at a time.
  */
-export const MAX_IMAGE_FILE_BYTES = 64 * MiB;
+export const MAX_IMAGE_FILE_BYTES = 64_000_000;
 
 /**
  * Pixels of one picture as its header declares them: a 50-megapixel camera's (8,688 × 5,792).

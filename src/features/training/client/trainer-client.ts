@@ -107,7 +107,7 @@ export async function startTrainer(
   settings: RunSettings,
   hp: Hyperparams,
 ) {
-  stopTrainer();
+  stopTrainer('the training worker was restarted before it answered');
   const store = useAppStore.getState();
   const receive = store.receive;
   store.setCrash(null);
@@ -146,10 +146,13 @@ export async function startTrainer(
   }
 }
 
-/** Ends the training worker (its waiting calls are rejected) and tells the subscribers. */
-export function stopTrainer() {
+/**
+ * Ends the training worker and tells the subscribers. Its waiting calls are rejected with
+ * `why`, so their callers' busy flags (saving, exporting) clear and they can say what happened.
+ */
+export function stopTrainer(why?: string) {
   void emitTrainerEvent({ type: 'worker-stopped' }).catch(report);
-  trainer.terminate();
+  trainer.terminate(why);
 }
 
 /** Ends a dead or stuck worker and tells the page, which offers a restart (CrashPanel). */
