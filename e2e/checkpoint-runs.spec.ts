@@ -1,4 +1,5 @@
 import type { Page } from '@playwright/test';
+import { recordCase } from './case-times';
 import { expect, expectNoPageErrors, test } from './fixtures';
 import { Playground } from './pages/playground';
 import { TestApi } from './test-api';
@@ -19,9 +20,13 @@ async function trainAndPause(app: Playground, steps: number): Promise<number> {
   return at;
 }
 
+/** Uncaught errors of the tabs opened by `otherTab` (the fixtures record only the first). */
+const otherTabErrors: string[] = [];
+
 /** The playground in another tab of the same browser (same origin, same IndexedDB). */
 async function otherTab(page: Page): Promise<Playground> {
   const tab = await page.context().newPage();
+  tab.on('pageerror', (error) => otherTabErrors.push(error.stack ?? error.message));
   return new Playground(tab, new TestApi(tab));
 }
 
@@ -30,7 +35,7 @@ test.describe('checkpoints belong to their tab', () => {
     app,
     testApi,
     page,
-  }) => {
+  }, testInfo) => {
     test.setTimeout(420_000);
     await app.open(`?${SMALL}&seed=1`);
     // One checkpoint per run: pruning shows at once. The policy is shared by the tabs.
@@ -61,9 +66,16 @@ test.describe('checkpoints belong to their tab', () => {
     await expect(app.crash.panel('stopped')).toContainText('it threw an uncaught error');
     await expect(app.crash.restartFromCheckpoint('stopped', a2)).toBeVisible();
     await expect(app.crash.restartFromCheckpoint('stopped', b2)).toHaveCount(0);
+    const t0 = Date.now();
     await app.crash.restartFromCheckpoint('stopped', a2).click();
     await expect(app.status.runStatus).toHaveText('paused', { timeout: 90_000 });
     expect(await app.status.steps()).toBe(a2);
+    recordCase(
+      testInfo,
+      "two tabs: A's crash restart from its own checkpoint, B's newer one left alone",
+      { messageMs: Date.now() - t0 },
+      `paused at A's step ${a2} (B's newest: step ${b2})`,
+    );
 
     // A reload of A offers A's run; B's checkpoint is still there, untouched.
     await app.page.reload();
@@ -87,14 +99,14 @@ test.describe('checkpoints belong to their tab', () => {
     await expect(c.checkpoints.ownedBy('this tab')).toHaveAttribute('data-step', String(b2));
     expect(await c.checkpoints.stepsOf('another tab')).toEqual([a2]);
     expectNoPageErrors(page);
-    expectNoPageErrors(c.page);
+    expect(otherTabErrors, 'uncaught errors in the other tabs').toEqual([]);
   });
 
   test('a full store says so, and checkpoints save again once there is room', async ({
     app,
     page,
     baseURL,
-  }) => {
+  }, testInfo) => {
     test.setTimeout(240_000);
     const { controls, status, checkpoints, notices } = app;
     await app.open(`?${SMALL}`);
@@ -104,11 +116,19 @@ test.describe('checkpoints belong to their tab', () => {
     const cdp = await page.context().newCDPSession(page);
     const origin = new URL(baseURL!).origin;
     await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 100_000 });
+    const t0 = Date.now();
     await controls.pause.click();
     await expect(status.runStatus).toHaveText('paused');
-    await expect(
-      notices.notice(/^Checkpoint not saved: the browser's storage for this page is full/),
-    ).toBeVisible({ timeout: 60_000 });
+    const full = notices.notice(
+      /^Checkpoint not saved: the browser's storage for this page is full/,
+    );
+    await expect(full).toBeVisible({ timeout: 60_000 });
+    recordCase(
+      testInfo,
+      'a full store: Pause, whose checkpoint cannot be written',
+      { messageMs: Date.now() - t0 },
+      (await full.textContent()) ?? '',
+    );
     await expect(notices.notice(/Delete old checkpoints/)).toBeVisible();
     await expect(checkpoints.items).toHaveCount(0);
     // Room again: the same button saves.

@@ -126,6 +126,8 @@ test.describe('nothing leaves the origin', () => {
     const response = await app.goto(`?${SMALL}`);
     const header = response?.headers()['content-security-policy'] ?? '';
     expect(header).toContain("connect-src 'self'");
+    // Only a header can forbid framing (a <meta> policy cannot), and it reaches the workers.
+    expect(header).toContain("frame-ancestors 'none'");
     const meta = await app.cspMeta();
     expect(meta).toContain("script-src 'self'");
     expect(meta).toContain("worker-src 'self' blob:");

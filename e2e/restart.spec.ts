@@ -1,3 +1,4 @@
+import { recordCase } from './case-times';
 import { expect, expectNoPageErrors, test } from './fixtures';
 
 /** A small model keeps this quick on the CPU; the restart does not depend on its size. */
@@ -34,20 +35,29 @@ test.describe('a restart settles what was waiting', () => {
     await expect(checkpoints.saving).toBeVisible();
     await expect(exports.exporting).toBeVisible();
 
+    const t0 = Date.now();
     await crash.restartFromCheckpoint('not answering', paused).click();
     await expect(crash.panel('not answering')).toHaveCount(0);
     // The restart settled both calls: each says so, and each button is back.
-    await expect(
-      notices.notice(/^Checkpoint not saved: the training worker was restarted/),
-    ).toBeVisible();
+    const unsaved = notices.notice(/^Checkpoint not saved: the training worker was restarted/);
+    await expect(unsaved).toBeVisible();
     await expect(notices.notice(/^Export failed: the training worker was restarted/)).toBeVisible();
     await expect(checkpoints.saving).toHaveCount(0);
     await expect(exports.exporting).toHaveCount(0);
+    const settledMs = Date.now() - t0;
     await expect(status.runStatus).toHaveText('paused', { timeout: 90_000 });
     expect(await status.steps()).toBe(paused);
 
     // Training goes on, and checkpoints and export work again.
+    const t1 = Date.now();
     await controls.train.click();
+    await status.waitForSteps(paused + 1);
+    recordCase(
+      testInfo,
+      'a restart while a save and an export wait on a silent worker',
+      { messageMs: settledMs, stepMs: Date.now() - t1 },
+      (await unsaved.textContent()) ?? '',
+    );
     await status.waitForSteps(paused + 5);
     await controls.pause.click();
     await expect(status.runStatus).toHaveText('paused');

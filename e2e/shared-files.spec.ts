@@ -12,6 +12,7 @@ import {
 } from '../tests/helpers/crafted-zip';
 import { encodePng, pngDeclaring, testPicture } from '../tests/helpers/png';
 import { expect, expectNoPageErrors, test } from './fixtures';
+import { recordCase } from './case-times';
 import type { Playground } from './pages/playground';
 
 /**
@@ -23,13 +24,6 @@ import type { Playground } from './pages/playground';
 
 const SMALL = 'hidden=64&batch=16';
 const GiB = 1024 ** 3;
-
-/** Records one case's times in the report and the console. */
-function record(testInfo: TestInfo, what: string, messageMs: number, stepMs: number, said: string) {
-  const description = `${what} | message after ${Math.round(messageMs)} ms | stepped ${Math.round(stepMs)} ms after Step | "${said}"`;
-  testInfo.annotations.push({ type: 'case', description });
-  console.log(`[case] ${description}`);
-}
 
 /** Presses Step and waits until the step count moves on by one; returns how long it took. */
 async function stepTime(app: Playground): Promise<number> {
@@ -164,7 +158,8 @@ test.describe('shared files never stall the app', () => {
       await expect(said).toBeVisible({ timeout: 60_000 });
       const messageMs = Date.now() - t0;
       await expect(said).toContainText(message);
-      record(testInfo, what, messageMs, await stepTime(app), (await said.textContent()) ?? '');
+      const stepMs = await stepTime(app);
+      recordCase(testInfo, what, { messageMs, stepMs }, (await said.textContent()) ?? '');
     }
     expectNoPageErrors(page);
   });
@@ -190,11 +185,10 @@ test.describe('shared files never stall the app', () => {
     await expect(userImages.skipped).toContainText(
       'huge.png: 30,000 × 30,000 pixels (900 megapixels): more than the 50-megapixel limit',
     );
-    record(
+    recordCase(
       testInfo,
       'a PNG declaring 30,000 × 30,000 pixels',
-      messageMs,
-      await stepTime(app),
+      { messageMs, stepMs: await stepTime(app) },
       (await userImages.skipped.textContent()) ?? '',
     );
 
@@ -207,11 +201,10 @@ test.describe('shared files never stall the app', () => {
       { timeout: 60_000 },
     );
     messageMs = Date.now() - t0;
-    record(
+    recordCase(
       testInfo,
       'a zip of images claiming 4,294,967,295 entries',
-      messageMs,
-      await stepTime(app),
+      { messageMs, stepMs: await stepTime(app) },
       (await userImages.skipped.textContent()) ?? '',
     );
 
@@ -237,11 +230,10 @@ test.describe('shared files never stall the app', () => {
       'bombs/pics/bomb-0.png: 1.1 GB is more than the 64 MB one picture may take',
     );
     await expect(app.status.runStatus).toHaveText('ready', { timeout: 60_000 });
-    record(
+    recordCase(
       testInfo,
       'a zip of 70 pictures and ten 1 GiB entries named .png',
-      messageMs,
-      await stepTime(app),
+      { messageMs, stepMs: await stepTime(app) },
       (await userImages.message.textContent()) ?? '',
     );
     expectNoPageErrors(page);
@@ -268,17 +260,33 @@ test.describe('shared files never stall the app', () => {
     await expect(status.runStatus).toHaveText('training');
 
     // Again, and "Replace it": the training run is paused, kept, then replaced.
+    let t0 = Date.now();
     await exports.chooseRunFile(testInfo.outputPath('run.zip'));
+    await expect(confirm.dialog(title)).toBeVisible();
+    const askedMs = Date.now() - t0;
+    t0 = Date.now();
     await confirm.button(title, 'Replace it').click();
-    await expect(notices.notice(`Restored "run.zip": step ${exported}`)).toBeVisible({
-      timeout: 60_000,
-    });
-    const kept = notices.notice(/^The run it replaced is kept as the checkpoint at step (\d+)\.$/);
+    const restored = notices.notice(`Restored "run.zip": step ${exported}`);
+    await expect(restored).toBeVisible({ timeout: 60_000 });
+    const restoredMs = Date.now() - t0;
+    const kept = notices.notice(/^The run it replaced is kept as the checkpoint at step \d+\./);
     await expect(kept).toBeVisible();
     const keptStep = Number(/step (\d+)/.exec((await kept.textContent()) ?? '')![1]);
     expect(keptStep).toBeGreaterThanOrEqual(exported + 10);
     await expect(checkpoints.atStep(keptStep)).toBeVisible();
     expect(await status.steps()).toBe(exported);
+    recordCase(
+      testInfo,
+      'a run chosen while training: the question',
+      { messageMs: askedMs },
+      'Replace the run that is training?',
+    );
+    recordCase(
+      testInfo,
+      'a run chosen while training: "Replace it" to restored, replaced run kept',
+      { messageMs: restoredMs, stepMs: await stepTime(app) },
+      `${(await restored.textContent()) ?? ''} ${(await kept.textContent()) ?? ''}`,
+    );
 
     // A bad file while training: asked, refused with a message, and it trains on.
     await controls.train.click();
@@ -304,17 +312,16 @@ test.describe('shared files never stall the app', () => {
     writeFileSync(testInfo.outputPath('many.zip'), zipSync(many, { level: 0 }));
     await userImages.files.setInputFiles(testInfo.outputPath('many.zip'));
     await expect(userImages.cancel).toBeVisible();
-    const t0 = Date.now();
+    t0 = Date.now();
     await userImages.cancel.click();
     await expect(userImages.message).toHaveText('Import cancelled: nothing changed.');
     const messageMs = Date.now() - t0;
     await expect(userImages.progress).toHaveCount(0);
     await expect(app.runSettings.dataset).toHaveValue('mnist');
-    record(
+    recordCase(
       testInfo,
       'Cancel during an import of 10,000 pictures',
-      messageMs,
-      await stepTime(app),
+      { messageMs, stepMs: await stepTime(app) },
       'Import cancelled: nothing changed.',
     );
     expectNoPageErrors(page);
