@@ -8,12 +8,12 @@ import type { TestInfo } from '@playwright/test';
 export function recordCase(
   testInfo: TestInfo,
   what: string,
-  times: { messageMs: number; stepMs?: number },
+  times: { messageMs: number; stepMs?: number; stepAfter?: 'Step' | 'Train' },
   said: string,
 ): void {
   const step =
     times.stepMs === undefined ? '' : ` | stepped ${Math.round(times.stepMs)} ms after Step`;
-  const description = `${what} | message after ${Math.round(times.messageMs)} ms${step} | "${said.replace(/×$/, '')}"`;
+  const description = `${what} | message after ${Math.round(times.messageMs)} ms${step} | "${said}"`;
   testInfo.annotations.push({ type: 'case', description });
   console.log(`[case] ${description}`);
 }

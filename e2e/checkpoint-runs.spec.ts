@@ -127,7 +127,7 @@ test.describe('checkpoints belong to their tab', () => {
       testInfo,
       'a full store: Pause, whose checkpoint cannot be written',
       { messageMs: Date.now() - t0 },
-      (await full.textContent()) ?? '',
+      await notices.message(full),
     );
     await expect(notices.notice(/Delete old checkpoints/)).toBeVisible();
     await expect(checkpoints.items).toHaveCount(0);

@@ -55,8 +55,8 @@ test.describe('a restart settles what was waiting', () => {
     recordCase(
       testInfo,
       'a restart while a save and an export wait on a silent worker',
-      { messageMs: settledMs, stepMs: Date.now() - t1 },
-      (await unsaved.textContent()) ?? '',
+      { messageMs: settledMs, stepMs: Date.now() - t1, stepAfter: 'Train' },
+      await notices.message(unsaved),
     );
     await status.waitForSteps(paused + 5);
     await controls.pause.click();

@@ -159,7 +159,7 @@ test.describe('shared files never stall the app', () => {
       const messageMs = Date.now() - t0;
       await expect(said).toContainText(message);
       const stepMs = await stepTime(app);
-      recordCase(testInfo, what, { messageMs, stepMs }, (await said.textContent()) ?? '');
+      recordCase(testInfo, what, { messageMs, stepMs }, await app.notices.message(said));
     }
     expectNoPageErrors(page);
   });
@@ -285,7 +285,7 @@ test.describe('shared files never stall the app', () => {
       testInfo,
       'a run chosen while training: "Replace it" to restored, replaced run kept',
       { messageMs: restoredMs, stepMs: await stepTime(app) },
-      `${(await restored.textContent()) ?? ''} ${(await kept.textContent()) ?? ''}`,
+      `${await notices.message(restored)} ${await notices.message(kept)}`,
     );
 
     // A bad file while training: asked, refused with a message, and it trains on.

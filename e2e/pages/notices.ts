@@ -8,4 +8,9 @@ export class Notices {
   notice(text: string | RegExp): Locator {
     return this.page.locator('.notice').filter({ hasText: text });
   }
+
+  /** A notice's message, without its dismiss button. */
+  async message(notice: Locator): Promise<string> {
+    return (await notice.locator('span').first().textContent()) ?? '';
+  }
 }

@@ -68,7 +68,11 @@ async function put(meta: Omit<CheckpointMeta, 'id'>, bytes: ArrayBuffer): Promis
   return { ...meta, id };
 }
 
-/** "412 MB of 420 MB used", when the browser says (StorageManager.estimate). */
+/**
+ * "412 MB of 420 MB used", when the browser's estimate (StorageManager.estimate) shows the
+ * store near its quota; '' otherwise: the estimate is coarse, and a disk that is full before
+ * the quota would make it read as room to spare next to "full".
+ */
 async function usage(): Promise<string> {
   try {
     // navigator.storage on the page and in workers alike.
@@ -76,7 +80,7 @@ async function usage(): Promise<string> {
     const storage = (globalThis as { navigator?: { storage?: { estimate(): Promise<Estimate> } } })
       .navigator?.storage;
     const { usage: used, quota } = (await storage?.estimate()) ?? {};
-    if (used === undefined || quota === undefined) return '';
+    if (used === undefined || quota === undefined || used < 0.8 * quota) return '';
     const mb = (n: number) => `${Math.round(n / 1e6).toLocaleString('en-US')} MB`;
     return `${mb(used)} of ${mb(quota)} used`;
   } catch {
