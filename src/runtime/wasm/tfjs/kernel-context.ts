@@ -55,6 +55,11 @@ export class KernelContext {
     return pointer;
   }
 
+  /** Frees what allocate() gave. */
+  release(pointer: number): void {
+    this.backend.wasm!._free(pointer);
+  }
+
   /** A pointer to at least `bytes` of scratch memory, kept between calls. */
   reserve(bytes: number): number {
     if (bytes > this.scratchBytes) {
