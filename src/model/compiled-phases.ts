@@ -99,7 +99,7 @@ export function compiledFakes(
   compiled: CompiledFakes;
 } {
   const { vars } = model;
-  const separate = vars.generator !== vars.decoder;
+  const separate = model.config.variant === 'separate';
   const [zTilde, xTilde, xPrior, stack, hidden, latents] = runCompiled(
     COMPILED_KERNELS.fakes,
     {
@@ -187,7 +187,7 @@ export function compiledGPhase(
       ...attrs,
       threeBatches,
       form: hp.adversarialForm,
-      separate: vars.generator !== vars.decoder,
+      separate: model.config.variant === 'separate',
     },
   );
   const [generator, norm] = afterAdam(update, outs);
