@@ -18,6 +18,10 @@ export interface StepRuntime {
   pool?: GemmPool;
   /** 64 bytes of the calling thread's own (partial vectors). */
   scratch: number;
+  /** When set, each task's time is added here under a label (bench/step-engine.ts). */
+  timings?: Map<string, { ms: number; calls: number }>;
+  /** The clock of the timings in ms (default performance.now; a CPU clock on a busy host). */
+  clock?: () => number;
 }
 
 /** Multiply-adds per chunk of a product that the chunk count aims at (about 10 µs of work). */
@@ -137,10 +141,19 @@ export class TaskIssuer {
     writeDescriptor(i32, f32, at, l, values);
   }
 
-  private run(name: TaskName, desc: number, chunks: number) {
+  private run(name: TaskName, desc: number, chunks: number, label: () => string) {
     const { rt } = this;
+    const clock = rt.clock ?? (() => performance.now());
+    const t0 = rt.timings ? clock() : 0;
     if (rt.pool) rt.pool.runTask(taskNumber(name), desc, chunks, rt.scratch);
     else for (let i = 0; i < chunks; i++) rt.kernels[name](desc, i, rt.scratch);
+    if (rt.timings) {
+      const key = label();
+      const entry = rt.timings.get(key) ?? { ms: 0, calls: 0 };
+      entry.ms += clock() - t0;
+      entry.calls += 1;
+      rt.timings.set(key, entry);
+    }
   }
 
   /** One product with its ending; returns the number of chunks (of partials, with adam). */
@@ -198,7 +211,11 @@ export class TaskIssuer {
         : {}),
       partials: p.partials ?? 0,
     });
-    this.run(`gemm_${epilogue}`, this.descriptors, chunks);
+    this.run(`gemm_${epilogue}`, this.descriptors, chunks, () => {
+      const a = p.aT ? `${k}x${m}^T` : `${m}x${k}`;
+      const b = p.bT ? `${n}x${k}^T` : `${k}x${n}`;
+      return `${epilogue} ${a} . ${b}`;
+    });
     return chunks;
   }
 
@@ -228,7 +245,7 @@ export class TaskIssuer {
       scale: p.scale ?? 1,
       partials: p.partials ?? 0,
     });
-    this.run(name, at, chunks);
+    this.run(name, at, chunks, () => `${name} ${p.rows}x${p.width}`);
     return chunks;
   }
 
@@ -259,7 +276,7 @@ export class TaskIssuer {
       rows: p.rows,
       colPartials: p.colPartials ?? 0,
     });
-    this.run('outer', at, chunks);
+    this.run('outer', at, chunks, () => `outer ${p.rows}x${p.width}`);
     return chunks;
   }
 }
