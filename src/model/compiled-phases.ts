@@ -13,6 +13,7 @@ import {
   finishAdam,
   layerInputs,
   runCompiled,
+  weightVersion,
 } from './compiled-step';
 
 /** What the compiled phases need of a VaeGan. */
@@ -38,10 +39,26 @@ export type CompiledFakes = {
 
 /**
  * What compiled fakes were made from, by their stack: the batch's data and the decoder's and
- * generator's weights' data (dataIds, kept apart from the tensors so disposing the fakes, a
- * tensor container, frees only what is theirs).
+ * generator's weights (their dataIds and compiled updates; kept apart from the tensors, so
+ * disposing the fakes, a tensor container, frees only what is theirs).
  */
-const origins = new WeakMap<tf.Tensor, { xId: object; weightIds: object[] }>();
+const origins = new WeakMap<tf.Tensor, { xId: object; weights: string }>();
+
+/** The decoder's and generator's weights as they are now: their data and compiled updates. */
+function weightsNow(model: CompiledModel, ids: WeakMap<object, number>): string {
+  return [...model.vars.decoder, ...model.vars.generator]
+    .map((w) => `${dataIdNumber(ids, w.dataId)}.${weightVersion(w)}`)
+    .join(',');
+}
+
+const dataIds = new WeakMap<object, number>();
+let nextDataId = 0;
+/** A number for each dataId object, so a list of them compares as a string. */
+function dataIdNumber(ids: WeakMap<object, number>, id: object): number {
+  let n = ids.get(id);
+  if (n === undefined) ids.set(id, (n = nextDataId++));
+  return n;
+}
 
 /** Squared gradient norms of the networks a phase moved. */
 export type GradSqTensors = Partial<
@@ -118,10 +135,7 @@ export function compiledFakes(
     xPrior: xPrior!,
     compiled: { stack: stack!, hidden: hidden!, latents: latents! },
   };
-  origins.set(stack!, {
-    xId: x.dataId,
-    weightIds: [...vars.decoder, ...vars.generator].map((w) => w.dataId),
-  });
+  origins.set(stack!, { xId: x.dataId, weights: weightsNow(model, dataIds) });
   return fakes;
 }
 
@@ -129,8 +143,7 @@ export function compiledFakes(
 export function fakesCurrent(model: CompiledModel, c: CompiledFakes, x?: tf.Tensor): boolean {
   const origin = origins.get(c.stack);
   if (!origin || (x && x.dataId !== origin.xId)) return false;
-  const now = [...model.vars.decoder, ...model.vars.generator].map((w) => w.dataId);
-  return now.every((id, i) => id === origin.weightIds[i]);
+  return weightsNow(model, dataIds) === origin.weights;
 }
 
 /** Phase 2 compiled: D on [x_tilde; x_prior; x] from the compiled fakes. */

@@ -171,9 +171,20 @@ export function adamInputs(
   };
 }
 
+const versions = new WeakMap<tf.Variable, number>();
+
 /**
- * After a kernel moved the variables: they and their moments take the new values, and the beta
- * powers and the iteration count advance, exactly as adam.ts's fused update leaves them.
+ * How many times the compiled kernels have moved `v`: with Adam in place a variable's data can
+ * change under the same dataId, so "has it changed" needs this beside the dataId.
+ */
+export function weightVersion(v: tf.Variable): number {
+  return versions.get(v) ?? 0;
+}
+
+/**
+ * After a kernel moved the variables: they and their moments take the new values (the same
+ * buffers where the kernel updated them in place), and the beta powers and the iteration count
+ * advance, exactly as adam.ts's fused update leaves them.
  * `outs` holds, per dense layer of the var list (kernel then bias), w, b, wm, wv, bm, bv.
  */
 export function finishAdam(u: CompiledUpdate, outs: tf.Tensor[]): void {
@@ -190,6 +201,7 @@ export function finishAdam(u: CompiledUpdate, outs: tf.Tensor[]): void {
       state.accumulatedFirstMoment[i]!.variable.assign(m);
       state.accumulatedSecondMoment[i]!.variable.assign(v);
       u.varList[i]!.assign(value);
+      versions.set(u.varList[i]!, weightVersion(u.varList[i]!) + 1);
     }
   }
   tf.tidy(() => {

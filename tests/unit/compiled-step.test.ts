@@ -303,6 +303,37 @@ describe('whole steps, compiled against autograd', () => {
     }
   });
 
+  it('moves a weight in place, unless a clone (the guard’s copy) shares its buffer', async () => {
+    const m = new VaeGan(EDGES, hp());
+    const x = batchOf(EDGES, 10);
+    m.trainStep(x, hp()).dispose(); // makes the moments
+    const [free, held] = [m.vars.discriminator[0]!, m.vars.discriminator[2]!];
+    const freeId = free.dataId;
+    const heldId = held.dataId;
+    const copy = tf.clone(held);
+    const before = Array.from(await copy.data());
+    m.trainStep(x, hp()).dispose();
+    expect(free.dataId).toBe(freeId);
+    expect(held.dataId).not.toBe(heldId);
+    expect(Array.from(await copy.data())).toEqual(before);
+    expect(Array.from(await held.data())).not.toEqual(before);
+    tf.dispose([copy, x]);
+    m.dispose();
+  });
+
+  it('does not reuse fakes whose decoder has moved since (the phase goes to autograd)', async () => {
+    const m = new VaeGan(EDGES, hp());
+    const x = batchOf(EDGES, 10);
+    const f = m.drawFakes(x);
+    tf.dispose(m.vaePhase(x, hp())); // moves the decoder, in place
+    const info = await tf.profile(() => m.generatorPhase(f, hp()));
+    const names = info.kernels.map((k) => k.name);
+    expect(names).not.toContain(COMPILED_KERNELS.generator);
+    expect(names).toContain('_FusedMatMul'); // autograd ran the decoder again
+    tf.dispose([...fakeTensors(f), x]);
+    m.dispose();
+  });
+
   it('frees what each step makes: tensors and wasm buffers stay level', async () => {
     const m = new VaeGan(EDGES, hp());
     const x = batchOf(EDGES, 10);

@@ -61,6 +61,9 @@ export const GEMM = layout({
   omb2: 'f32',
   c1: 'f32',
   c2: 'f32',
+  /** 1 / c1 and 1 / c2: the weights' update multiplies where the bias's divides. */
+  rc1: 'f32',
+  rc2: 'f32',
   negLr: 'f32',
   eps: 'f32',
   colsum: 'i32',

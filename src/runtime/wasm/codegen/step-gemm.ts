@@ -376,7 +376,8 @@ export function gemmTaskFunction(epi: Epilogue, deps: GemmTaskDeps): FunctionBui
         return;
       case 'adam':
         // kernels.ts's adam, on g = v: m' = m b1 + g (1 - b1); v' = v b2 + g^2 (1 - b2);
-        // w' = (m'/c1) / (sqrt(v'/c2) + eps) (-lr) + w
+        // w' = (m'/c1) / (sqrt(v'/c2) + eps) (-lr) + w. In place when aux is out1 (and so on):
+        // every element is read before it is written.
         loadAt(aux2, h, whole);
         splatField('beta1').simd('f32x4.mul');
         f.get(v);
@@ -388,10 +389,12 @@ export function gemmTaskFunction(epi: Epilogue, deps: GemmTaskDeps): FunctionBui
         f.get(sumsq).get(v).get(v).simd('f32x4.mul').simd('f32x4.add').set(sumsq);
         storeAt(out2, h, x, whole);
         storeAt(out3, h, y, whole);
+        // (m' / c1) and (v' / c2) as products with 1 / c: one division a vector, not three
+        // (within an ulp of tfjs's; the divisions dominate this ending's cost).
         f.get(x);
-        splatField('c1').simd('f32x4.div');
+        splatField('rc1').simd('f32x4.mul');
         f.get(y);
-        splatField('c2').simd('f32x4.div').simd('f32x4.sqrt');
+        splatField('rc2').simd('f32x4.mul').simd('f32x4.sqrt');
         splatField('eps').simd('f32x4.add').simd('f32x4.div');
         splatField('negLr').simd('f32x4.mul');
         loadAt(aux, h, whole);

@@ -233,8 +233,8 @@ export class DenseStep {
     if (!trained(e1) || !trained(e2) || !trained(d1) || !trained(d2)) {
       throw new Error('compiled step: phase 1 trains, but a layer has no Adam state');
     }
-    // Decoder backwards: dl = dL/dlogits [B, P] from the bce task.
-    let decoder = this.weightStep(d2, at.hd, at.dl, B, H, P, adam);
+    // Decoder backwards from dl = dL/dlogits [B, P] (the bce task). Each layer's input gradient
+    // comes before its weights move: Adam may update them in place.
     this.tasks.gemm('mask', {
       a: at.dl,
       b: d2.w,
@@ -245,8 +245,9 @@ export class DenseStep {
       c: at.dhd,
       aux: at.hd,
     });
-    decoder += this.weightStep(d1, at.z, at.dhd, B, L, H, adam);
+    let decoder = this.weightStep(d2, at.hd, at.dl, B, H, P, adam);
     this.tasks.gemm('store', { a: at.dhd, b: d1.w, bT: true, m: B, n: L, k: H, c: at.dz });
+    decoder += this.weightStep(d1, at.z, at.dhd, B, L, H, adam);
     // Through z = mu + exp(lv / 2) eps, plus beta KL's own gradient.
     const g = this.f32;
     const dz = at.dz >> 2;
@@ -263,7 +264,6 @@ export class DenseStep {
           dzv * g[eps + b * L + j]! * 0.5 * Math.exp(0.5 * lv) + kept * 0.5 * (Math.exp(lv) - 1);
       }
     }
-    let encoder = this.weightStep(e2, at.h, at.dout, B, H, 2 * L, adam);
     this.tasks.gemm('mask', {
       a: at.dout,
       b: e2.w,
@@ -274,6 +274,7 @@ export class DenseStep {
       c: at.dh,
       aux: at.h,
     });
+    let encoder = this.weightStep(e2, at.h, at.dout, B, H, 2 * L, adam);
     encoder += this.weightStep(e1, p.x, at.dh, B, P, H, adam);
     gradSq.encoder = encoder;
     gradSq.decoder = decoder;
@@ -485,7 +486,6 @@ export class DenseStep {
       c: at.dX,
       aux: p.stack + r0 * P * 4,
     });
-    let sq = this.weightStep(g2, p.hidden + r0 * H * 4, at.dX, rows, H, P, adam);
     this.tasks.gemm('mask', {
       a: at.dX,
       b: g2.w,
@@ -496,6 +496,7 @@ export class DenseStep {
       c: at.dhd,
       aux: p.hidden + r0 * H * 4,
     });
+    let sq = this.weightStep(g2, p.hidden + r0 * H * 4, at.dX, rows, H, P, adam);
     sq += this.weightStep(g1, p.latents + r0 * L * 4, at.dhd, rows, L, H, adam);
     gradSq.generator = sq;
     return { generator, gradSq };

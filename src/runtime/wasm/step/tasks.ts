@@ -194,6 +194,8 @@ export class TaskIssuer {
             omb2: 1 - adam.beta2,
             c1: adam.c1,
             c2: adam.c2,
+            rc1: 1 / adam.c1,
+            rc2: 1 / adam.c2,
             negLr: -adam.learningRate,
             eps: adam.epsilon,
           }

@@ -106,9 +106,17 @@ function layersOf(
     const b = inputs[inputName(net, l, 'b')]!;
     const base = { w: at(inputName(net, l, 'w')), b: at(inputName(net, l, 'b')) };
     if (!train) return base;
-    const made = LAYER_PARTS.map((part) =>
-      backend.makeOutput((part.startsWith('w') ? w : b).shape, 'float32'),
-    );
+    const made = LAYER_PARTS.map((part) => {
+      const input = inputs[inputName(net, l, part)]!;
+      // A buffer nothing else holds (no clone of the guard, no export under way) is updated in
+      // place: half the memory traffic of Adam, and nothing to allocate. One a clone shares
+      // gets a new buffer, so the clone keeps the old values.
+      if (backend.refCount(input.dataId) === 1) {
+        backend.incRef(input.dataId);
+        return { dataId: input.dataId, shape: input.shape, dtype: 'float32' } as tf.TensorInfo;
+      }
+      return backend.makeOutput((part.startsWith('w') ? w : b).shape, 'float32');
+    });
     outs.push(...made);
     const [wOut, bOut, wmOut, wvOut, bmOut, bvOut] = made.map((t) => context.offset(t));
     return {

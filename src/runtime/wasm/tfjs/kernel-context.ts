@@ -23,6 +23,9 @@ export interface WasmBackend extends tf.KernelBackend {
   wasm?: WasmModule;
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  /** How many tensors share a buffer (clones share it: ./identity.ts). */
+  refCount(dataId: object): number;
+  incRef(dataId: object): void;
 }
 
 /** The kernels and their scratch space in one backend's memory. */
