@@ -2,11 +2,19 @@
 // tfjs, on a shared memory in Node, on one thread and on two (a helper thread takes chunks, as
 // in the browser): images per second, per CPU second, and where the time goes (--profile).
 // Rounds alternate between the thread counts, so a drifting host affects both alike.
-// Usage: npm run bench:engine [-- --threads 1,2 --batch 64,256 --seconds 5 --rounds 3 --profile]
+// With --levers, the step with each lever of dense-step.ts turned off in turn, alternating with
+// all of them on, at the first thread count (bench/levers.md).
+// Usage: npm run bench:engine [-- --threads 1,2 --batch 64,256 --seconds 5 --rounds 3 --profile
+//        --levers]
 import { Worker } from 'node:worker_threads';
 import { instantiateKernels } from '../src/runtime/wasm/codegen/kernels';
 import { CONTROL_SLOTS, GemmPool, type HelperInit } from '../src/runtime/wasm/gemm-pool';
-import { DenseStep, type TrainedLayer } from '../src/runtime/wasm/step/dense-step';
+import {
+  ALL_LEVERS,
+  DenseStep,
+  type StepLevers,
+  type TrainedLayer,
+} from '../src/runtime/wasm/step/dense-step';
 import type { StepRuntime } from '../src/runtime/wasm/step/tasks';
 import { Workspace } from '../src/runtime/wasm/step/workspace';
 import { DEFAULT_MODEL_CONFIG } from '../src/shared/config';
@@ -93,6 +101,19 @@ export async function main(args: string[]) {
   const pool = new GemmPool(kernels, memory, control, [helper]);
   await new Promise((r) => setTimeout(r, 2000)); // the helper loads its kernels
 
+  // The thread counts with every lever on; with --levers, all on then each off, alternating.
+  const variants: { threads: number; levers: StepLevers; label: string }[] = args.includes(
+    '--levers',
+  )
+    ? (Object.keys(ALL_LEVERS) as (keyof StepLevers)[]).flatMap((lever) => [
+        { threads: threadCounts[0]!, levers: ALL_LEVERS, label: 'all levers' },
+        {
+          threads: threadCounts[0]!,
+          levers: { ...ALL_LEVERS, [lever]: false },
+          label: `${lever} off`,
+        },
+      ])
+    : threadCounts.map((threads) => ({ threads, levers: ALL_LEVERS, label: 'all levers' }));
   const { hiddenUnits: H, latentDim: L } = DEFAULT_MODEL_CONFIG;
   const P = 784;
   const macs = trainStepMacs(DEFAULT_MODEL_CONFIG)!.total;
@@ -101,16 +122,16 @@ export async function main(args: string[]) {
   function makeModel(B: number) {
     const dims = { pixels: P, hidden: H, latent: L, batch: B };
     const timings = new Map<string, { ms: number; calls: number }>();
-    const runtimes = threadCounts.map((t): StepRuntime => ({
+    const runtimes = variants.map((v): StepRuntime => ({
       kernels,
       memory,
-      ...(t > 1 ? { pool } : {}),
+      ...(v.threads > 1 ? { pool } : {}),
       scratch: scratch[0]!,
       // CPU time: on a busy host the wall clock mostly measures the other processes.
       ...(profile ? { timings, clock: cpuMs } : {}),
     }));
     const workspace = new Workspace(dims, alloc);
-    const steps = runtimes.map((rt) => new DenseStep(rt, workspace));
+    const steps = runtimes.map((rt, i) => new DenseStep(rt, workspace, variants[i]!.levers));
     const net = {
       enc: [layer(P, H), layer(H, 2 * L)],
       dec: [layer(L, H), layer(H, P)],
@@ -192,7 +213,7 @@ export async function main(args: string[]) {
     for (const B of batches) {
       if (!models.has(B)) models.set(B, makeModel(B));
       const model = models.get(B)!;
-      for (const [which, threads] of threadCounts.entries()) {
+      for (const [which, { threads, label }] of variants.entries()) {
         for (let i = 0; i < 3; i++) model.step(which);
         model.timings.clear();
         const cpu0 = process.cpuUsage();
@@ -209,6 +230,7 @@ export async function main(args: string[]) {
           round,
           batch: B,
           threads,
+          variant: label,
           imagesPerSec: Math.round(imagesPerSec),
           msPerStep: Number((ms / n).toFixed(2)),
           cpuMsPerStep: Number(((cpu.user + cpu.system) / 1000 / n).toFixed(2)),

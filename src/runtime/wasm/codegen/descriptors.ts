@@ -107,6 +107,36 @@ export const OUTER = layout({
   colPartials: 'i32',
 });
 
+/**
+ * An ending of a product done as a pass of its own over C [rows x width] (the unfused way,
+ * for measuring what fusing buys): mode 0 C = act(C + bias), 1 C *= step(aux), 2 C *= aux
+ * (1 - aux), 3 Adam with C the gradient of the weight aux (moments aux2, aux3; new values to
+ * out1..out3).
+ */
+export const ENDING = layout({
+  c: 'i32',
+  width: 'i32',
+  rowsPer: 'i32',
+  rows: 'i32',
+  mode: 'i32',
+  relu: 'i32',
+  bias: 'i32',
+  aux: 'i32',
+  aux2: 'i32',
+  aux3: 'i32',
+  out1: 'i32',
+  out2: 'i32',
+  out3: 'i32',
+  beta1: 'f32',
+  omb1: 'f32',
+  beta2: 'f32',
+  omb2: 'f32',
+  rc1: 'f32',
+  rc2: 'f32',
+  negLr: 'f32',
+  eps: 'f32',
+});
+
 /** Pushes the field `name` of the descriptor whose address is in local `desc`. */
 export function fieldLoad<N extends string>(
   f: FunctionBuilder,

@@ -18,6 +18,7 @@
  */
 import { assemble, FunctionBuilder, type MemoryImport } from './asm';
 import { elementwiseFunctions } from './step-elementwise';
+import { endingFunction } from './step-ending';
 import { EPILOGUES, gemmTaskFunction, packRangeFunction, partialHelpers } from './step-gemm';
 import { ACTIVATION, PANEL, TILE_ROWS } from './tiles';
 
@@ -423,6 +424,7 @@ export function kernelModuleBytes(o: KernelOptions): Uint8Array {
     packRange,
     ...EPILOGUES.map((epi) => gemmTaskFunction(epi, deps)),
     ...elementwiseFunctions(helpers),
+    endingFunction(helpers),
   ]);
 }
 
@@ -438,6 +440,7 @@ export const TASKS = [
   'bce',
   'sigmoid',
   'outer',
+  'ending',
 ] as const;
 export type TaskName = (typeof TASKS)[number];
 
@@ -514,6 +517,7 @@ export interface KernelExports {
   bce: TaskFunction;
   sigmoid: TaskFunction;
   outer: TaskFunction;
+  ending: TaskFunction;
   rowdot(
     h: number,
     width: number,

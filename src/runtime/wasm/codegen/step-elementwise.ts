@@ -24,7 +24,7 @@ function laneSum(f: FunctionBuilder, v: number) {
  * The row range of a chunk: r0 = chunk * rowsPer, r1 = min(rows, r0 + rowsPer); returns early
  * when the chunk is past the end. Pushes nothing.
  */
-function chunkRows(
+export function chunkRows(
   f: FunctionBuilder,
   load: (name: 'rowsPer' | 'rows') => void,
   index: number,
@@ -51,7 +51,7 @@ function chunkRows(
  * Runs `body(whole)` over the floats [p, end) (byte offsets, local p advanced) four at a time,
  * and once more for a last partial vector of `count` floats with whole = false.
  */
-function vectors(
+export function vectors(
   f: FunctionBuilder,
   p: number,
   end: number,

@@ -15,7 +15,7 @@
  * only), so its images and hidden layer are those phase 3 would compute again.
  */
 import type { AdversarialForm } from '../../../shared/config';
-import type { AdamStep, StepRuntime } from './tasks';
+import type { AdamStep, GemmCall, StepRuntime } from './tasks';
 import { TaskIssuer } from './tasks';
 import type { StepDims, Workspace } from './workspace';
 
@@ -102,6 +102,27 @@ export type GradSq = Partial<Record<'encoder' | 'decoder' | 'generator' | 'discr
 
 const trained = (l: Layer | TrainedLayer): l is TrainedLayer => 'wOut' in l;
 
+/**
+ * What the compiled step does to go fast, each of which can be turned off to measure what it
+ * buys (bench/step-engine.ts, bench/levers.md); all on in the app.
+ */
+export interface StepLevers {
+  /** Bias, activation and their gradients in the product's last pass, not passes of their own. */
+  fuseEndings: boolean;
+  /** Adam in the weight gradient's product, not the gradient stored and then a pass of Adam. */
+  fuseAdam: boolean;
+  /** Phase 3 takes the fakes' decoder pass instead of running it again. */
+  reuseFakes: boolean;
+  /** The element-wise tasks on every thread, not the calling thread's alone. */
+  parallelElementwise: boolean;
+}
+export const ALL_LEVERS: StepLevers = {
+  fuseEndings: true,
+  fuseAdam: true,
+  reuseFakes: true,
+  parallelElementwise: true,
+};
+
 const softplus = (x: number) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
@@ -112,9 +133,21 @@ export class DenseStep {
   constructor(
     private readonly rt: StepRuntime,
     readonly workspace: Workspace,
+    readonly levers: StepLevers = ALL_LEVERS,
   ) {
     this.dims = workspace.dims;
     this.tasks = new TaskIssuer(rt, workspace.at.descriptors, workspace.at.packed);
+    this.tasks.elementwiseAlone = !levers.parallelElementwise;
+  }
+
+  /** A product ending in a ReLU or sigmoid gradient: fused, or as a pass of its own. */
+  private backward(epilogue: 'mask' | 'dsig', call: GemmCall & { c: number; aux: number }) {
+    if (this.levers.fuseEndings) {
+      this.tasks.gemm(epilogue, call);
+      return;
+    }
+    this.tasks.gemm('store', { ...call, aux: undefined });
+    this.tasks.ending({ mode: epilogue, c: call.c, rows: call.m, width: call.n, aux: call.aux });
   }
 
   private get f32(): Float32Array {
@@ -143,6 +176,8 @@ export class DenseStep {
     adam: AdamStep,
   ): number {
     const { at } = this.workspace;
+    if (!this.levers.fuseAdam)
+      return this.unfusedWeightStep(layer, x, dy, rows, inputs, outputs, adam);
     const chunks = this.tasks.gemm('adam', {
       a: x,
       aT: true,
@@ -181,7 +216,69 @@ export class DenseStep {
     n: number,
     relu: boolean,
   ) {
-    this.tasks.gemm('store', { a: x, b: layer.w, m: rows, n, k, c: out, bias: layer.b, relu });
+    if (this.levers.fuseEndings) {
+      this.tasks.gemm('store', { a: x, b: layer.w, m: rows, n, k, c: out, bias: layer.b, relu });
+      return;
+    }
+    this.tasks.gemm('store', { a: x, b: layer.w, m: rows, n, k, c: out });
+    this.tasks.ending({ mode: 'bias', c: out, rows, width: n, bias: layer.b, relu });
+  }
+
+  /** weightStep the unfused way: the gradient stored, then Adam as passes of their own. */
+  private unfusedWeightStep(
+    layer: TrainedLayer,
+    x: number,
+    dy: number,
+    rows: number,
+    inputs: number,
+    outputs: number,
+    adam: AdamStep,
+  ): number {
+    const { at } = this.workspace;
+    const g = at.gradient;
+    this.tasks.gemm('store', {
+      a: x,
+      aT: true,
+      b: dy,
+      m: inputs,
+      n: outputs,
+      k: rows,
+      c: g,
+      colsum: at.colsum,
+    });
+    this.tasks.ending({
+      mode: 'adam',
+      c: g,
+      rows: inputs,
+      width: outputs,
+      aux: layer.w,
+      aux2: layer.wm,
+      aux3: layer.wv,
+      out1: layer.wOut,
+      out2: layer.wmOut,
+      out3: layer.wvOut,
+      adam,
+    });
+    const a = adam;
+    this.rt.kernels.adam(
+      layer.b,
+      layer.bm,
+      layer.bv,
+      at.colsum,
+      layer.bOut,
+      layer.bmOut,
+      layer.bvOut,
+      outputs,
+      a.beta1,
+      1 - a.beta1,
+      a.beta2,
+      1 - a.beta2,
+      a.c1,
+      a.c2,
+      -a.learningRate,
+      a.epsilon,
+    );
+    return 0; // no norms on this path: it exists to be timed
   }
 
   /** Phase 1: encoder + decoder on L_rec + beta KL (pixel loss). */
@@ -235,7 +332,7 @@ export class DenseStep {
     }
     // Decoder backwards from dl = dL/dlogits [B, P] (the bce task). Each layer's input gradient
     // comes before its weights move: Adam may update them in place.
-    this.tasks.gemm('mask', {
+    this.backward('mask', {
       a: at.dl,
       b: d2.w,
       bT: true,
@@ -264,7 +361,7 @@ export class DenseStep {
           dzv * g[eps + b * L + j]! * 0.5 * Math.exp(0.5 * lv) + kept * 0.5 * (Math.exp(lv) - 1);
       }
     }
-    this.tasks.gemm('mask', {
+    this.backward('mask', {
       a: at.dout,
       b: e2.w,
       bT: true,
@@ -438,11 +535,41 @@ export class DenseStep {
     );
   }
 
+  /**
+   * Phase 3 without reuse: the generator's pass over [z_tilde; z_prior] again, as autograd runs
+   * it (the reconstruction rows of `separate`, through the decoder, are copied: phase 3 does not
+   * have the decoder's weights). Into the workspace; returns where the hidden layer and images are.
+   */
+  private decodeAgain(p: GPhaseArgs): { hidden: number; images: number } {
+    const { pixels: P, hidden: H, latent: L, batch: B } = this.dims;
+    const { at } = this.workspace;
+    const [g1, g2] = p.generator;
+    const from = p.separate ? B : 0;
+    const rows = 2 * B - from;
+    this.forward(g1, p.latents + from * L * 4, at.hidden2 + from * H * 4, rows, L, H, true);
+    this.forward(g2, at.hidden2 + from * H * 4, at.logits2 + from * P * 4, rows, H, P, false);
+    this.tasks.rows('sigmoid', {
+      src: at.logits2 + from * P * 4,
+      dst: at.images2 + from * P * 4,
+      rows,
+      width: P,
+    });
+    if (from > 0) {
+      const f = this.f32;
+      f.copyWithin(at.hidden2 >> 2, p.hidden >> 2, (p.hidden >> 2) + B * H);
+      f.copyWithin(at.images2 >> 2, p.stack >> 2, (p.stack >> 2) + B * P);
+    }
+    return { hidden: at.hidden2, images: at.images2 };
+  }
+
   /** Phase 3: G on L_G through the D phase 2 left, from the fakes' decoder pass. */
   generator(p: GPhaseArgs): { generator: number; gradSq: GradSq } {
     const { pixels: P, hidden: H, latent: L, batch: B } = this.dims;
     const { at } = this.workspace;
-    const lg = this.dLogits(p.discriminator, p.stack, 2 * B);
+    const { hidden, images } = this.levers.reuseFakes
+      ? { hidden: p.hidden, images: p.stack }
+      : this.decodeAgain(p);
+    const lg = this.dLogits(p.discriminator, images, 2 * B);
     const f = this.f32;
     const dl = at.dLogit >> 2;
     const nonSaturating = p.form === 'non-saturating';
@@ -476,7 +603,7 @@ export class DenseStep {
       width: H,
     });
     // Into the images and through their sigmoid: dL/dlogits of G, [rows, P].
-    this.tasks.gemm('dsig', {
+    this.backward('dsig', {
       a: at.dhD,
       b: dl1.w,
       bT: true,
@@ -484,9 +611,9 @@ export class DenseStep {
       n: P,
       k: H,
       c: at.dX,
-      aux: p.stack + r0 * P * 4,
+      aux: images + r0 * P * 4,
     });
-    this.tasks.gemm('mask', {
+    this.backward('mask', {
       a: at.dX,
       b: g2.w,
       bT: true,
@@ -494,9 +621,9 @@ export class DenseStep {
       n: H,
       k: P,
       c: at.dhd,
-      aux: p.hidden + r0 * H * 4,
+      aux: hidden + r0 * H * 4,
     });
-    let sq = this.weightStep(g2, p.hidden + r0 * H * 4, at.dX, rows, H, P, adam);
+    let sq = this.weightStep(g2, hidden + r0 * H * 4, at.dX, rows, H, P, adam);
     sq += this.weightStep(g1, p.latents + r0 * L * 4, at.dhd, rows, L, H, adam);
     gradSq.generator = sq;
     return { generator, gradSq };

@@ -5,7 +5,7 @@
  * the number of threads, so the results (the per-chunk partial sums included) are the same to
  * the bit on one thread or several.
  */
-import { GEMM, type Layout, OUTER, ROWS, writeDescriptor } from '../codegen/descriptors';
+import { ENDING, GEMM, type Layout, OUTER, ROWS, writeDescriptor } from '../codegen/descriptors';
 import { type KernelExports, type TaskName, taskNumber } from '../codegen/kernels';
 import type { GemmPool } from '../gemm-pool';
 import { PANEL } from '../codegen/tiles';
@@ -133,8 +133,11 @@ export class TaskIssuer {
 
   /** Bytes of the descriptors a TaskIssuer needs. */
   static get descriptorBytes(): number {
-    return GEMM.bytes + ROWS.bytes + OUTER.bytes;
+    return GEMM.bytes + ROWS.bytes + OUTER.bytes + ENDING.bytes;
   }
+
+  /** Element-wise tasks on the calling thread only (a lever measured by bench/step-engine.ts). */
+  elementwiseAlone = false;
 
   private write<N extends string>(at: number, l: Layout<N>, values: Partial<Record<N, number>>) {
     const { i32, f32 } = this.views;
@@ -145,7 +148,8 @@ export class TaskIssuer {
     const { rt } = this;
     const clock = rt.clock ?? (() => performance.now());
     const t0 = rt.timings ? clock() : 0;
-    if (rt.pool) rt.pool.runTask(taskNumber(name), desc, chunks, rt.scratch);
+    const alone = this.elementwiseAlone && !name.startsWith('gemm');
+    if (rt.pool && !alone) rt.pool.runTask(taskNumber(name), desc, chunks, rt.scratch);
     else for (let i = 0; i < chunks; i++) rt.kernels[name](desc, i, rt.scratch);
     if (rt.timings) {
       const key = label();
@@ -249,6 +253,60 @@ export class TaskIssuer {
     });
     this.run(name, at, chunks, () => `${name} ${p.rows}x${p.width}`);
     return chunks;
+  }
+
+  /**
+   * A product's ending as a pass of its own over C [rows x width] (ENDING layout): 'bias'
+   * C = act(C + bias), 'mask' C *= step(aux), 'dsig' C *= aux (1 - aux), 'adam' Adam on the
+   * weight aux with C its gradient.
+   */
+  ending(p: {
+    mode: 'bias' | 'mask' | 'dsig' | 'adam';
+    c: number;
+    rows: number;
+    width: number;
+    bias?: number;
+    relu?: boolean;
+    aux?: number;
+    aux2?: number;
+    aux3?: number;
+    out1?: number;
+    out2?: number;
+    out3?: number;
+    adam?: AdamStep;
+  }): void {
+    if (p.rows === 0) return;
+    const { rowsPer, chunks } = rowChunking(p.rows, p.width);
+    const at = this.descriptors + GEMM.bytes + ROWS.bytes + OUTER.bytes;
+    const a = p.adam;
+    this.write(at, ENDING, {
+      c: p.c,
+      width: p.width,
+      rowsPer,
+      rows: p.rows,
+      mode: ['bias', 'mask', 'dsig', 'adam'].indexOf(p.mode),
+      relu: p.relu ? 1 : 0,
+      bias: p.bias ?? 0,
+      aux: p.aux ?? 0,
+      aux2: p.aux2 ?? 0,
+      aux3: p.aux3 ?? 0,
+      out1: p.out1 ?? 0,
+      out2: p.out2 ?? 0,
+      out3: p.out3 ?? 0,
+      ...(a
+        ? {
+            beta1: a.beta1,
+            omb1: 1 - a.beta1,
+            beta2: a.beta2,
+            omb2: 1 - a.beta2,
+            rc1: 1 / a.c1,
+            rc2: 1 / a.c2,
+            negLr: -a.learningRate,
+            eps: a.epsilon,
+          }
+        : {}),
+    });
+    this.run('ending', at, chunks, () => `ending ${p.mode} ${p.rows}x${p.width}`);
   }
 
   /**

@@ -48,6 +48,11 @@ function sizes(d: StepDims) {
     colPartials: 16 * round(H, 4),
     gD2: round(H + 1, 4),
     dX: 2 * B * P,
+    // Only for the levers measured unfused or without reuse (bench/step-engine.ts):
+    gradient: Math.max(P * H, H * P, L * H, H * 2 * L),
+    hidden2: 2 * B * H,
+    images2: 2 * B * P,
+    logits2: 2 * B * P,
     packed: Math.max(...products.map(([k, n]) => packedLength(k, n))),
     colsum: round(Math.max(P, H, 2 * L), 8),
     partials: 64,
