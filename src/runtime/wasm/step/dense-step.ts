@@ -4,8 +4,9 @@
  * tasks of ../codegen, on both cores through the pool, with the tiny [batch x latent] and
  * [batch] parts in plain TypeScript. The same math as tfjs's autograd over the same networks,
  * which stays the reference (tests/unit/compiled-step.test.ts): forward, the losses, their
- * gradients layer by layer, and Adam on the weights tfjs holds, written to new buffers so that
- * any copy of the old ones (the divergence guard's, an export in progress) stays as it was.
+ * gradients layer by layer, and Adam on the weights tfjs holds: in place where nothing else holds
+ * their buffers, else into new ones, so a copy of the old ones (the divergence guard's, an export
+ * in progress) stays as it was (the binding decides, ../tfjs/dense-step.ts).
  *
  * Knows nothing of tfjs: every tensor is a byte address in the memory (the binding is
  * ../tfjs/dense-step.ts). Stacked buffers let one product serve several batches: the fakes are
@@ -15,30 +16,10 @@
  * only), so its images and hidden layer are those phase 3 would compute again.
  */
 import type { AdversarialForm } from '../../../shared/config';
-import type { AdamStep, GemmCall, StepRuntime } from './tasks';
-import { TaskIssuer } from './tasks';
-import type { StepDims, Workspace } from './workspace';
+import { type Layer, LayerOps, type Net, type TrainedLayer, trained } from './layers';
+import type { AdamStep } from './tasks';
 
-/** A dense layer's kernel [in x out] and bias [out] (byte addresses). */
-export interface Layer {
-  w: number;
-  b: number;
-}
-/** A layer Adam moves: its moments in, and where the new weights and moments go. */
-export interface TrainedLayer extends Layer {
-  wm: number;
-  wv: number;
-  bm: number;
-  bv: number;
-  wOut: number;
-  bOut: number;
-  wmOut: number;
-  wvOut: number;
-  bmOut: number;
-  bvOut: number;
-}
-/** The hidden layer and the output layer of one MLP network. */
-export type Net<T extends Layer = Layer> = readonly [T, T];
+export { ALL_LEVERS, type Layer, type Net, type StepLevers, type TrainedLayer } from './layers';
 
 export interface VaePhaseArgs {
   x: number;
@@ -100,187 +81,11 @@ export interface GPhaseArgs {
 /** Squared gradient norms of the networks a phase trained (weights and biases). */
 export type GradSq = Partial<Record<'encoder' | 'decoder' | 'generator' | 'discriminator', number>>;
 
-const trained = (l: Layer | TrainedLayer): l is TrainedLayer => 'wOut' in l;
-
-/**
- * What the compiled step does to go fast, each of which can be turned off to measure what it
- * buys (bench/step-engine.ts, bench/levers.md); all on in the app.
- */
-export interface StepLevers {
-  /** Bias, activation and their gradients in the product's last pass, not passes of their own. */
-  fuseEndings: boolean;
-  /** Adam in the weight gradient's product, not the gradient stored and then a pass of Adam. */
-  fuseAdam: boolean;
-  /** Phase 3 takes the fakes' decoder pass instead of running it again. */
-  reuseFakes: boolean;
-  /** The element-wise tasks on every thread, not the calling thread's alone. */
-  parallelElementwise: boolean;
-}
-export const ALL_LEVERS: StepLevers = {
-  fuseEndings: true,
-  fuseAdam: true,
-  reuseFakes: true,
-  parallelElementwise: true,
-};
-
 const softplus = (x: number) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
-export class DenseStep {
-  private readonly tasks: TaskIssuer;
-  readonly dims: StepDims;
-
-  constructor(
-    private readonly rt: StepRuntime,
-    readonly workspace: Workspace,
-    readonly levers: StepLevers = ALL_LEVERS,
-  ) {
-    this.dims = workspace.dims;
-    this.tasks = new TaskIssuer(rt, workspace.at.descriptors, workspace.at.packed);
-    this.tasks.elementwiseAlone = !levers.parallelElementwise;
-  }
-
-  /** A product ending in a ReLU or sigmoid gradient: fused, or as a pass of its own. */
-  private backward(epilogue: 'mask' | 'dsig', call: GemmCall & { c: number; aux: number }) {
-    if (this.levers.fuseEndings) {
-      this.tasks.gemm(epilogue, call);
-      return;
-    }
-    this.tasks.gemm('store', { ...call, aux: undefined });
-    this.tasks.ending({ mode: epilogue, c: call.c, rows: call.m, width: call.n, aux: call.aux });
-  }
-
-  private get f32(): Float32Array {
-    return this.tasks.views.f32;
-  }
-
-  /** Sum of the first `count` floats at `at`, in order. */
-  private sum(at: number, count: number): number {
-    const f = this.f32;
-    let s = 0;
-    for (let i = 0; i < count; i++) s += f[(at >> 2) + i]!;
-    return s;
-  }
-
-  /**
-   * The weight gradient X^T dY of a layer as Adam's input, moving weight and bias at once.
-   * X is [rows x in] (row stride `in`), dY [rows x out]. Returns the squared gradient norm.
-   */
-  private weightStep(
-    layer: TrainedLayer,
-    x: number,
-    dy: number,
-    rows: number,
-    inputs: number,
-    outputs: number,
-    adam: AdamStep,
-  ): number {
-    const { at } = this.workspace;
-    if (!this.levers.fuseAdam)
-      return this.unfusedWeightStep(layer, x, dy, rows, inputs, outputs, adam);
-    const chunks = this.tasks.gemm('adam', {
-      a: x,
-      aT: true,
-      b: dy,
-      m: inputs,
-      n: outputs,
-      k: rows,
-      aux: layer.w,
-      aux2: layer.wm,
-      aux3: layer.wv,
-      out1: layer.wOut,
-      out2: layer.wmOut,
-      out3: layer.wvOut,
-      adam,
-      colsum: at.colsum,
-      bias3: {
-        w: layer.b,
-        m: layer.bm,
-        v: layer.bv,
-        wOut: layer.bOut,
-        mOut: layer.bmOut,
-        vOut: layer.bvOut,
-      },
-      partials: at.partials,
-    });
-    return this.sum(at.partials, chunks);
-  }
-
-  /** A dense layer forwards: out = act(x W + b), x [rows x in]. */
-  private forward(
-    layer: Layer,
-    x: number,
-    out: number,
-    rows: number,
-    k: number,
-    n: number,
-    relu: boolean,
-  ) {
-    if (this.levers.fuseEndings) {
-      this.tasks.gemm('store', { a: x, b: layer.w, m: rows, n, k, c: out, bias: layer.b, relu });
-      return;
-    }
-    this.tasks.gemm('store', { a: x, b: layer.w, m: rows, n, k, c: out });
-    this.tasks.ending({ mode: 'bias', c: out, rows, width: n, bias: layer.b, relu });
-  }
-
-  /** weightStep the unfused way: the gradient stored, then Adam as passes of their own. */
-  private unfusedWeightStep(
-    layer: TrainedLayer,
-    x: number,
-    dy: number,
-    rows: number,
-    inputs: number,
-    outputs: number,
-    adam: AdamStep,
-  ): number {
-    const { at } = this.workspace;
-    const g = at.gradient;
-    this.tasks.gemm('store', {
-      a: x,
-      aT: true,
-      b: dy,
-      m: inputs,
-      n: outputs,
-      k: rows,
-      c: g,
-      colsum: at.colsum,
-    });
-    this.tasks.ending({
-      mode: 'adam',
-      c: g,
-      rows: inputs,
-      width: outputs,
-      aux: layer.w,
-      aux2: layer.wm,
-      aux3: layer.wv,
-      out1: layer.wOut,
-      out2: layer.wmOut,
-      out3: layer.wvOut,
-      adam,
-    });
-    const a = adam;
-    this.rt.kernels.adam(
-      layer.b,
-      layer.bm,
-      layer.bv,
-      at.colsum,
-      layer.bOut,
-      layer.bmOut,
-      layer.bvOut,
-      outputs,
-      a.beta1,
-      1 - a.beta1,
-      a.beta2,
-      1 - a.beta2,
-      a.c1,
-      a.c2,
-      -a.learningRate,
-      a.epsilon,
-    );
-    return 0; // no norms on this path: it exists to be timed
-  }
-
+/** The four phases of one training step, on one workspace. */
+export class DenseStep extends LayerOps {
   /** Phase 1: encoder + decoder on L_rec + beta KL (pixel loss). */
   vae(p: VaePhaseArgs): { reconstruction: number; kl: number; gradSq: GradSq } {
     const { pixels: P, hidden: H, latent: L, batch: B } = this.dims;
@@ -419,20 +224,6 @@ export class DenseStep {
     g.copyWithin(out.xPrior >> 2, stack + B * P, stack + 2 * B * P);
   }
 
-  /**
-   * D's logits on the first `rows` rows of the stack, [rows], into the workspace's dLogits
-   * (returned as a float index), its hidden layer into hD.
-   */
-  private dLogits(d: Net, stack: number, rows: number): number {
-    const { pixels: P, hidden: H } = this.dims;
-    const { at } = this.workspace;
-    const [l1, l2] = d;
-    this.forward(l1, stack, at.hD, rows, P, H, true);
-    const bias = this.f32[l2.b >> 2]!;
-    this.rt.kernels.rowdot(at.hD, H, l2.w, bias, at.dLogits, rows, this.rt.scratch);
-    return at.dLogits >> 2;
-  }
-
   /** Phase 2: D on L_D over [x_tilde; x_prior; x] (x_tilde only measured with two batches). */
   discriminator(p: DPhaseArgs): {
     discriminator: number;
@@ -506,33 +297,6 @@ export class DenseStep {
     this.adamSmall(l2, at.gD2, H, adam);
     result.gradSq.discriminator = sq;
     return result;
-  }
-
-  /** Adam on a small output layer (in x 1) whose gradient is at g: weights, then the bias at g + in. */
-  private adamSmall(layer: TrainedLayer, g: number, inputs: number, a: AdamStep) {
-    const k = this.rt.kernels;
-    const args = [
-      a.beta1,
-      1 - a.beta1,
-      a.beta2,
-      1 - a.beta2,
-      a.c1,
-      a.c2,
-      -a.learningRate,
-      a.epsilon,
-    ] as const;
-    k.adam(layer.w, layer.wm, layer.wv, g, layer.wOut, layer.wmOut, layer.wvOut, inputs, ...args);
-    k.adam(
-      layer.b,
-      layer.bm,
-      layer.bv,
-      g + inputs * 4,
-      layer.bOut,
-      layer.bmOut,
-      layer.bvOut,
-      1,
-      ...args,
-    );
   }
 
   /**
