@@ -65,11 +65,14 @@ export type GradSqTensors = Partial<
   Record<'encoder' | 'decoder' | 'generator' | 'discriminator', tf.Scalar>
 >;
 
-/** The outputs after a trained phase's new weights (6 per dense layer): the scalars. */
+/** Finishes a trained phase's Adam step from the kernel's outputs; returns its scalars. */
 function afterAdam(update: CompiledUpdate | undefined, outs: tf.Tensor[]): tf.Scalar[] {
-  const trainedCount = update ? 3 * update.varList.length : 0;
-  if (update) finishAdam(update, outs.slice(0, trainedCount));
-  return outs.slice(trainedCount) as tf.Scalar[];
+  // [which parts got new buffers, the new buffers, the scalars]
+  const changed = outs[0]!.dataSync();
+  let made = 0;
+  for (const c of changed) made += c;
+  if (update) finishAdam(update, changed, outs.slice(1, 1 + made));
+  return outs.slice(1 + made) as tf.Scalar[];
 }
 
 /** Phase 1 compiled: pixel loss only. `eps` ~ N(0, I) [batch, latentDim], the sampleZ draw. */

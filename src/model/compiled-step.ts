@@ -182,27 +182,29 @@ export function weightVersion(v: tf.Variable): number {
 }
 
 /**
- * After a kernel moved the variables: they and their moments take the new values (the same
- * buffers where the kernel updated them in place), and the beta powers and the iteration count
- * advance, exactly as adam.ts's fused update leaves them.
- * `outs` holds, per dense layer of the var list (kernel then bias), w, b, wm, wv, bm, bv.
+ * After a kernel moved the variables: those it gave new buffers take them (`changed` says which,
+ * per dense layer of the var list in compiled-step's LAYER_PARTS order: w, b, wm, wv, bm, bv;
+ * `made` holds the new ones in that order), the others were updated in place; then the beta
+ * powers and the iteration count advance, exactly as adam.ts's fused update leaves them.
  */
-export function finishAdam(u: CompiledUpdate, outs: tf.Tensor[]): void {
+export function finishAdam(u: CompiledUpdate, changed: ArrayLike<number>, made: tf.Tensor[]): void {
   const opt = u.optimizer;
   const state = opt as unknown as AdamInternals;
   u.optimizer.setLearningRate(u.learningRate);
+  let next = 0;
   for (let layer = 0; layer < u.varList.length / 2; layer++) {
-    const [w, b, wm, wv, bm, bv] = outs.slice(6 * layer, 6 * layer + 6) as tf.Tensor[];
-    const parts: [number, tf.Tensor, tf.Tensor, tf.Tensor][] = [
-      [2 * layer, w!, wm!, wv!],
-      [2 * layer + 1, b!, bm!, bv!],
+    const targets = [
+      u.varList[2 * layer]!,
+      u.varList[2 * layer + 1]!,
+      state.accumulatedFirstMoment[2 * layer]!.variable,
+      state.accumulatedSecondMoment[2 * layer]!.variable,
+      state.accumulatedFirstMoment[2 * layer + 1]!.variable,
+      state.accumulatedSecondMoment[2 * layer + 1]!.variable,
     ];
-    for (const [i, value, m, v] of parts) {
-      state.accumulatedFirstMoment[i]!.variable.assign(m);
-      state.accumulatedSecondMoment[i]!.variable.assign(v);
-      u.varList[i]!.assign(value);
-      versions.set(u.varList[i]!, weightVersion(u.varList[i]!) + 1);
-    }
+    targets.forEach((target, part) => {
+      if (changed[6 * layer + part]) target.assign(made[next++]!);
+    });
+    for (const w of targets.slice(0, 2)) versions.set(w, weightVersion(w) + 1);
   }
   tf.tidy(() => {
     state.accBeta1.assign(tf.mul(state.accBeta1, opt.beta1Value));

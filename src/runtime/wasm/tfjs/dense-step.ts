@@ -90,7 +90,8 @@ function adamStep(a: CompiledAdamAttrs): AdamStep | null {
 
 /**
  * The layers of network `net` as addresses; when it trains, the new weights and moments are
- * made as outputs (appended to `outs` in LAYER_PARTS order per layer).
+ * given places: the input's own buffer where nothing else holds it (`changed` gets 0), else a
+ * new output appended to `outs` (`changed` gets 1); in LAYER_PARTS order per layer.
  */
 function layersOf(
   backend: WasmBackend,
@@ -99,6 +100,7 @@ function layersOf(
   net: NetKey,
   train: boolean,
   outs: tf.TensorInfo[],
+  changed: number[] = [],
 ): [Layer | TrainedLayer, Layer | TrainedLayer] {
   const at = (name: string) => context.offset(inputs[name]!);
   const layer = (l: 1 | 2): Layer | TrainedLayer => {
@@ -106,19 +108,21 @@ function layersOf(
     const b = inputs[inputName(net, l, 'b')]!;
     const base = { w: at(inputName(net, l, 'w')), b: at(inputName(net, l, 'b')) };
     if (!train) return base;
-    const made = LAYER_PARTS.map((part) => {
+    const places = LAYER_PARTS.map((part) => {
       const input = inputs[inputName(net, l, part)]!;
       // A buffer nothing else holds (no clone of the guard, no export under way) is updated in
-      // place: half the memory traffic of Adam, and nothing to allocate. One a clone shares
-      // gets a new buffer, so the clone keeps the old values.
+      // place: half the memory traffic of Adam, nothing to allocate, no tensor to make. One a
+      // clone shares gets a new buffer, so the clone keeps the old values.
       if (backend.refCount(input.dataId) === 1) {
-        backend.incRef(input.dataId);
-        return { dataId: input.dataId, shape: input.shape, dtype: 'float32' } as tf.TensorInfo;
+        changed.push(0);
+        return context.offset(input);
       }
-      return backend.makeOutput((part.startsWith('w') ? w : b).shape, 'float32');
+      const made = backend.makeOutput((part.startsWith('w') ? w : b).shape, 'float32');
+      changed.push(1);
+      outs.push(made);
+      return context.offset(made);
     });
-    outs.push(...made);
-    const [wOut, bOut, wmOut, wvOut, bmOut, bvOut] = made.map((t) => context.offset(t));
+    const [wOut, bOut, wmOut, wvOut, bmOut, bvOut] = places;
     return {
       ...base,
       wm: at(inputName(net, l, 'wm')),
@@ -144,6 +148,13 @@ function scalars(backend: WasmBackend, context: KernelContext, values: number[])
   return outs;
 }
 
+/** An int32 output holding `values` (which trained parts got a new buffer). */
+function flags(backend: WasmBackend, context: KernelContext, values: number[]): tf.TensorInfo {
+  const out = backend.makeOutput([values.length], 'int32');
+  new Int32Array(context.memory.buffer, context.offset(out), values.length).set(values);
+  return out;
+}
+
 function gradNorms(order: (keyof GradSq)[], g: GradSq): number[] {
   return order.map((name) => g[name] ?? 0);
 }
@@ -153,8 +164,9 @@ function vaePhase(args: KernelArgs): tf.TensorInfo[] {
   const inputs = args.inputs as Inputs;
   const attrs = args.attrs as unknown as VaeKernelAttrs;
   const outs: tf.TensorInfo[] = [];
-  const encoder = layersOf(backend, context, inputs, 'e', attrs.train, outs);
-  const decoder = layersOf(backend, context, inputs, 'd', attrs.train, outs);
+  const changed: number[] = [];
+  const encoder = layersOf(backend, context, inputs, 'e', attrs.train, outs, changed);
+  const decoder = layersOf(backend, context, inputs, 'd', attrs.train, outs, changed);
   const { step } = session(context, dimsOf(inputs));
   const r = step.vae({
     x: context.offset(inputs.x!),
@@ -168,7 +180,7 @@ function vaePhase(args: KernelArgs): tf.TensorInfo[] {
   phasesRun += 1;
   const metrics = [r.reconstruction, r.kl];
   if (attrs.gradNorms) metrics.push(...gradNorms(['encoder', 'decoder'], r.gradSq));
-  return [...outs, ...scalars(backend, context, metrics)];
+  return [flags(backend, context, changed), ...outs, ...scalars(backend, context, metrics)];
 }
 
 function fakes(args: KernelArgs): tf.TensorInfo[] {
@@ -224,7 +236,8 @@ function dPhase(args: KernelArgs): tf.TensorInfo[] {
   const inputs = args.inputs as Inputs;
   const attrs = args.attrs as unknown as DKernelAttrs;
   const outs: tf.TensorInfo[] = [];
-  const discriminator = layersOf(backend, context, inputs, 'D', attrs.train, outs);
+  const changed: number[] = [];
+  const discriminator = layersOf(backend, context, inputs, 'D', attrs.train, outs, changed);
   const { step } = session(context, ganDims(inputs, attrs.latent));
   const r = step.discriminator({
     stack: context.offset(inputs.stack!),
@@ -235,7 +248,7 @@ function dPhase(args: KernelArgs): tf.TensorInfo[] {
   phasesRun += 1;
   const metrics = [r.discriminator, r.dReal, r.dRecon, r.dPrior];
   if (attrs.gradNorms) metrics.push(...gradNorms(['discriminator'], r.gradSq));
-  return [...outs, ...scalars(backend, context, metrics)];
+  return [flags(backend, context, changed), ...outs, ...scalars(backend, context, metrics)];
 }
 
 function gPhase(args: KernelArgs): tf.TensorInfo[] {
@@ -243,8 +256,9 @@ function gPhase(args: KernelArgs): tf.TensorInfo[] {
   const inputs = args.inputs as Inputs;
   const attrs = args.attrs as unknown as GKernelAttrs;
   const outs: tf.TensorInfo[] = [];
+  const changed: number[] = [];
   const discriminator = layersOf(backend, context, inputs, 'D', false, outs) as [Layer, Layer];
-  const generator = layersOf(backend, context, inputs, 'g', attrs.train, outs);
+  const generator = layersOf(backend, context, inputs, 'g', attrs.train, outs, changed);
   const latent = inputs.latents!.shape[1]!;
   const { step } = session(context, ganDims(inputs, latent));
   const r = step.generator({
@@ -261,7 +275,7 @@ function gPhase(args: KernelArgs): tf.TensorInfo[] {
   phasesRun += 1;
   const metrics = [r.generator];
   if (attrs.gradNorms) metrics.push(...gradNorms(['generator'], r.gradSq));
-  return [...outs, ...scalars(backend, context, metrics)];
+  return [flags(backend, context, changed), ...outs, ...scalars(backend, context, metrics)];
 }
 
 const KERNELS: [string, (args: KernelArgs) => tf.TensorInfo[]][] = [
