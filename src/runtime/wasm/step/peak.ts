@@ -30,7 +30,7 @@ export function measureGemmPeak(
   rt: StepRuntime,
   allocate: (bytes: number) => number,
   release: (pointer: number) => void,
-  ms = 120,
+  ms = 80,
 ): GemmPeak {
   const bytes = {
     a: M * K * 4,
