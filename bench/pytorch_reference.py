@@ -15,10 +15,13 @@ Images are uniform random numbers: the cost of a step does not depend on the pix
 
 Usage: /usr/bin/python3 bench/pytorch_reference.py [--batch 64,256] [--threads 1,2]
        [--variant shared,separate] [--seconds 5] [--warmup 20]
-Prints one JSON object on stdout.
+Prints one JSON object on stdout, with the kernel family OpenBLAS chose for this CPU
+(openblas_get_corename: e.g. "Cooperlake" with AVX-512, "Haswell" when OPENBLAS_CORETYPE holds it
+to AVX2) and the OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE it ran with.
 """
 
 import argparse
+import ctypes
 import json
 import os
 import platform
@@ -130,6 +133,16 @@ def measure(variant, batch, threads, seconds, warmup, latent, hidden):
     }
 
 
+def openblas_corename():
+    """The kernel family OpenBLAS uses here, or None where the BLAS is not OpenBLAS."""
+    try:
+        corename = ctypes.CDLL("libblas.so.3").openblas_get_corename
+    except (OSError, AttributeError):
+        return None
+    corename.restype = ctypes.c_char_p
+    return corename().decode()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--batch", default="64,256")
@@ -164,6 +177,9 @@ def main():
                 "torch": torch.__version__,
                 "python": platform.python_version(),
                 "blas": blas,
+                "corename": openblas_corename(),
+                "coretype": os.environ.get("OPENBLAS_CORETYPE"),
+                "l2size": os.environ.get("OPENBLAS_L2_SIZE"),
                 "cpus": os.cpu_count(),
                 "latent": args.latent,
                 "hidden": args.hidden,

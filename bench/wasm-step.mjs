@@ -6,6 +6,9 @@
 // --matmul: the matrix product (src/runtime/wasm/tfjs/matmul.ts): the app's GEMM kernel [default],
 //           XNNPACK with explicit transposes, or tfjs-backend-wasm's own; one row each.
 // --adam:   the fused Adam update (src/runtime/wasm/tfjs/adam.ts) [default] or tfjs's; one row each.
+// --compiled on,off: the MLP's compiled step (src/runtime/wasm/tfjs/dense-step.ts) [on] or tfjs's
+//           autograd; one row each.
+// --rounds N: repeat the whole list of rows N times, alternating (A/B in one process) [1].
 import { importTs } from './harness.mjs';
 
 const args = process.argv.slice(2);
@@ -16,31 +19,35 @@ const option = (name, fallback) => {
 const list = (name, fallback) => option(name, fallback).split(',');
 const { run } = await importTs('bench/wasm-step.ts');
 const rows = [];
-for (const matmul of list('matmul', 'gemm')) {
-  for (const adam of list('adam', 'fused')) {
-    for (const batch of list('batch', '64').map(Number)) {
-      for (const variant of list('variant', 'shared')) {
-        for (const architecture of list('arch', 'mlp')) {
-          const row = await run({
-            architecture,
-            backend: option('backend', 'wasm'),
-            batch,
-            variant,
-            matmul,
-            adam,
-            seconds: Number(option('seconds', '10')),
-            warmup: Number(option('warmup', '5')),
-            profile: args.includes('--profile'),
-          });
-          rows.push(row);
-          console.error(
-            `${row.backend} matmul=${matmul} adam=${adam} ${architecture} ${variant} batch ${batch}: ` +
-              `${row.imagesPerSec.toFixed(0)} images/s` +
-              (row.gflops === null ? '' : `, ${row.gflops.toFixed(2)} GFLOP/s`),
-          );
+for (let round = 0; round < Number(option('rounds', '1')); round++)
+  for (const compiled of list('compiled', 'on')) {
+    for (const matmul of list('matmul', 'gemm')) {
+      for (const adam of list('adam', 'fused')) {
+        for (const batch of list('batch', '64').map(Number)) {
+          for (const variant of list('variant', 'shared')) {
+            for (const architecture of list('arch', 'mlp')) {
+              const row = await run({
+                architecture,
+                backend: option('backend', 'wasm'),
+                batch,
+                variant,
+                matmul,
+                adam,
+                compiled: compiled === 'on',
+                seconds: Number(option('seconds', '10')),
+                warmup: Number(option('warmup', '5')),
+                profile: args.includes('--profile'),
+              });
+              rows.push(row);
+              console.error(
+                `${row.backend} compiled=${compiled} matmul=${matmul} adam=${adam} ${architecture} ${variant} batch ${batch}: ` +
+                  `${row.imagesPerSec.toFixed(0)} images/s (${row.imagesPerCpuSec.toFixed(0)} per CPU second)` +
+                  (row.gflops === null ? '' : `, ${row.gflops.toFixed(2)} GFLOP/s`),
+              );
+            }
+          }
         }
       }
     }
   }
-}
 console.log(JSON.stringify(rows, null, 1));

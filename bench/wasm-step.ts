@@ -22,6 +22,8 @@ export interface StepBenchOptions {
   matmul: WasmMatMulMode;
   /** The fused Adam update, or tfjs's fourteen kernels per variable. */
   adam: 'fused' | 'tfjs';
+  /** The compiled step of the MLP (src/runtime/wasm/tfjs/dense-step.ts), or tfjs's autograd. */
+  compiled: boolean;
   seconds: number;
   warmup: number;
   profile: boolean;
@@ -33,7 +35,7 @@ export async function run(o: StepBenchOptions) {
 
   await tf.setBackend(o.backend);
   await tf.ready();
-  installAfterWasmStart({ adam: o.adam === 'fused' });
+  installAfterWasmStart({ adam: o.adam === 'fused', compiled: o.compiled, matmul: o.matmul });
   const config = { ...DEFAULT_MODEL_CONFIG, variant: o.variant, architecture: o.architecture };
   const model = new VaeGan(config, DEFAULT_HYPERPARAMS);
   const batches = Array.from(
@@ -44,6 +46,8 @@ export async function run(o: StepBenchOptions) {
   for (let i = 0; i < o.warmup; i++) step(i).dispose();
   await tf.nextFrame?.();
   let steps = 0;
+  // CPU time of this process too: on a loaded machine it moves far less than the wall clock.
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let elapsed = 0;
   while (elapsed < o.seconds * 1000 || steps < 3) {
@@ -53,6 +57,8 @@ export async function run(o: StepBenchOptions) {
     steps += 1;
     elapsed = performance.now() - t0;
   }
+  const cpu = process.cpuUsage(cpu0);
+  const cpuMsPerStep = (cpu.user + cpu.system) / 1000 / steps;
   const stepsPerSec = steps / (elapsed / 1000);
   const macs = trainStepMacs(config)?.total;
   const result: Record<string, unknown> = {
@@ -60,11 +66,14 @@ export async function run(o: StepBenchOptions) {
     architecture: o.architecture,
     matmul: o.matmul,
     adam: o.adam,
+    compiled: o.compiled,
     variant: o.variant,
     batch: o.batch,
     steps,
     stepsPerSec,
     imagesPerSec: stepsPerSec * o.batch,
+    /** Images per second of this process's CPU time (one thread here). */
+    imagesPerCpuSec: (1000 / cpuMsPerStep) * o.batch,
     // Counted for the MLP only (src/shared/flops.ts).
     gflops: macs === undefined ? null : gflops(macs, stepsPerSec * o.batch),
   };

@@ -11,6 +11,8 @@ export function StatusBar() {
   const step = useAppStore((s) => s.step);
   const stepsPerSec = useAppStore((s) => s.stepsPerSec);
   const imagesPerSec = useAppStore((s) => s.imagesPerSec);
+  const gflops = useAppStore((s) => s.gflops);
+  const peak = backend?.gemmPeak;
 
   return (
     <section className="status-bar" aria-label="Run status">
@@ -48,6 +50,21 @@ export function StatusBar() {
         >
           {fmt(imagesPerSec, 0)} images/s
         </span>
+        {gflops !== null && peak && (
+          <span
+            className="status-item"
+            data-testid="gflops"
+            title={
+              `The step's matrix products per second, against the app's own matrix product at its ` +
+              `peak on the same ${peak.threads} ${peak.threads === 1 ? 'thread' : 'threads'} ` +
+              `(measured when the backend started): how close training comes to what this CPU's ` +
+              `128-bit SIMD allows`
+            }
+          >
+            {fmt(gflops)} of {fmt(peak.gflops)} GFLOP/s ({fmt((100 * gflops) / peak.gflops, 0)}% of
+            the peak)
+          </span>
+        )}
       </div>
       {message && status !== 'training' && <p className="status-message">{message}</p>}
       {progress && status === 'loading' && (

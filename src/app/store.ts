@@ -59,6 +59,8 @@ export interface RunSlice {
   step: number;
   stepsPerSec: number;
   imagesPerSec: number;
+  /** The training's matrix products per second (GFLOP/s), while it trains an MLP. */
+  gflops: number | null;
   /** Settings of the model that runs (may differ from `requested` until applied). */
   running: RunSettings | null;
   /** Hyperparameters the worker confirmed, and the first step that uses them. */
@@ -112,6 +114,7 @@ const runSlice: StateCreator<AppState, [], [], RunSlice> = (set) => ({
   step: 0,
   stepsPerSec: 0,
   imagesPerSec: 0,
+  gflops: null,
   running: null,
   inForce: null,
   notices: [],
@@ -165,7 +168,9 @@ export const useAppStore = create<AppState>()((...a) => {
             status: event.status,
             statusMessage: event.message ?? '',
             step: event.step,
-            ...(event.status !== 'training' ? { stepsPerSec: 0, imagesPerSec: 0 } : {}),
+            ...(event.status !== 'training'
+              ? { stepsPerSec: 0, imagesPerSec: 0, gflops: null }
+              : {}),
             ...(event.status === 'ready' || event.status === 'training' ? { progress: null } : {}),
           });
           if (event.status === 'error' && event.message) get().addNotice('error', event.message);
@@ -197,6 +202,7 @@ export const useAppStore = create<AppState>()((...a) => {
             step: event.point.step,
             stepsPerSec: event.point.stepsPerSec,
             imagesPerSec: event.point.imagesPerSec,
+            gflops: event.gflops ?? null,
           }));
           break;
         }

@@ -39,6 +39,17 @@ export class TunableAdam extends tf.AdamOptimizer {
     this.learningRate = lr;
   }
 
+  /** Adam's settings, for a step computed outside tfjs (compiled-step.ts). */
+  get beta1Value(): number {
+    return this.beta1;
+  }
+  get beta2Value(): number {
+    return this.beta2;
+  }
+  get epsilonValue(): number {
+    return this.epsilon;
+  }
+
   override applyGradients(
     variableGradients: Parameters<tf.AdamOptimizer['applyGradients']>[0],
   ): void {

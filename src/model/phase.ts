@@ -19,27 +19,49 @@ export interface PhaseUpdate {
 }
 
 /**
+ * Squared gradient norms wanted of a phase: the variables of each network (`groups`), and where
+ * each network's sum of squared gradients goes (scalars of the caller's scope).
+ */
+export interface NormRequest {
+  groups: Record<string, tf.Variable[]>;
+  into: Record<string, tf.Scalar>;
+}
+
+/**
  * Runs one phase: an optimiser step on the loss's cost, or, without `update` (the phase is off
  * or held), the loss only measured. Either way the parts come back as tensors of the caller's
  * scope: minimize() disposes what its loss function made, so they leave it as kept clones.
+ * With `norms`, the step also measures each network's squared gradient norm (the gradients
+ * minimize() would apply, computed and applied here instead).
  */
 export function runPhase<K extends string>(
   loss: () => PhaseLoss<K>,
   update: PhaseUpdate | undefined,
+  norms?: NormRequest,
 ): Record<K, tf.Scalar> {
   if (!update) return tf.tidy(() => loss().parts);
   const kept = {} as Record<K, tf.Scalar>;
   update.optimizer.setLearningRate(update.learningRate);
-  update.optimizer.minimize(
-    () => {
-      const { cost, parts } = loss();
-      // Clones: a part may be the cost itself, which minimize() disposes after the step.
-      for (const key of Object.keys(parts) as K[]) kept[key] = tf.keep(tf.clone(parts[key]));
-      return cost;
-    },
-    false,
-    update.varList,
-  );
+  const f = () => {
+    const { cost, parts } = loss();
+    // Clones: a part may be the cost itself, which minimize() disposes after the step.
+    for (const key of Object.keys(parts) as K[]) kept[key] = tf.keep(tf.clone(parts[key]));
+    return cost;
+  };
+  if (!norms) {
+    update.optimizer.minimize(f, false, update.varList);
+  } else {
+    const { value, grads } = update.optimizer.computeGradients(f, update.varList);
+    for (const [name, vars] of Object.entries(norms.groups)) {
+      norms.into[name] = tf.keep(
+        tf.tidy(() => tf.addN(vars.map((v) => tf.sum(tf.square(grads[v.name]!))))) as tf.Scalar,
+      );
+    }
+    update.optimizer.applyGradients(
+      grads as unknown as Parameters<typeof update.optimizer.applyGradients>[0],
+    );
+    tf.dispose([value, ...Object.values(grads)]);
+  }
   const out = {} as Record<K, tf.Scalar>;
   for (const key of Object.keys(kept) as K[]) {
     out[key] = tf.clone(kept[key]);

@@ -27,7 +27,17 @@ import {
 import { buildDecoder, buildDiscriminator, buildEncoder, trainableVariables } from './networks';
 import { METRIC_NAMES, type MetricName } from '../shared/metrics';
 import { TunableAdam } from './adam';
-import { type PhaseLoss, runPhase } from './phase';
+import {
+  type CompiledFakes,
+  compiledDPhase,
+  compiledFakes,
+  compiledGPhase,
+  compiledVaePhase,
+  fakesCurrent,
+  type GradSqTensors,
+} from './compiled-phases';
+import { compiledAvailable, compiledSupport } from './compiled-step';
+import { type NormRequest, type PhaseLoss, type PhaseUpdate, runPhase } from './phase';
 import { seedStream } from '../shared/random';
 
 export { METRIC_NAMES, type MetricName } from '../shared/metrics';
@@ -49,7 +59,22 @@ export type Fakes = {
   zPrior: tf.Tensor2D; // [batch, latentDim], from N(0, I)
   xTilde: tf.Tensor2D; // [batch, pixels], Dec(zTilde)
   xPrior: tf.Tensor2D; // [batch, pixels], G(zPrior)
+  /** From the compiled step (compiled-phases.ts): what its phases 2 and 3 take. */
+  compiled?: CompiledFakes;
 };
+
+/** What a training step is asked for besides its metrics. */
+export interface StepOptions {
+  /**
+   * Also measure the squared gradient norm of each network's update in this step, for
+   * takeGradientNorms(): [encoder, decoder, generator, discriminator], 0 for a network not
+   * moved. In `shared` the decoder's is its phase-1 update, the generator's its phase-3 one.
+   */
+  gradientNorms?: boolean;
+}
+
+/** The networks in the order of takeGradientNorms(). */
+export const GRADIENT_NORM_NETWORKS = ['encoder', 'decoder', 'generator', 'discriminator'] as const;
 
 /** What the step asks the equilibrium gate, and the results of phase 1 kept over the readback. */
 type GateQuestion = {
@@ -88,6 +113,10 @@ export class VaeGan {
   private seedsDrawn = 0;
   /** What the equilibrium gate read and decided at the last step it was on. */
   lastGate: GateReading | undefined;
+  /** Squared gradient norms being gathered for the step in progress, when asked for. */
+  private norms: GradSqTensors | undefined;
+  /** The last step's squared gradient norms, until taken. */
+  private lastNorms: tf.Tensor1D | undefined;
 
   constructor(config: ModelConfig, hp: Hyperparams) {
     const problems = validateModelConfig(config);
@@ -244,10 +273,57 @@ export class VaeGan {
    * @param x a batch of images in [0, 1], [batch, pixels]
    * @returns metrics in METRIC_NAMES order; the caller disposes it. Nothing else is left.
    */
-  trainStep(x: tf.Tensor2D, hp: Hyperparams, gate: GateDecision = TRAIN_BOTH): tf.Tensor1D {
+  trainStep(
+    x: tf.Tensor2D,
+    hp: Hyperparams,
+    gate: GateDecision = TRAIN_BOTH,
+    options: StepOptions = {},
+  ): tf.Tensor1D {
+    this.beginNorms(options);
     const metrics = tf.tidy(() => finished(this.step(x, hp, gate).next()));
+    this.endNorms();
     this.stepCount += 1;
     return metrics;
+  }
+
+  /**
+   * The squared gradient norms of the last step that asked for them (StepOptions), [4] in
+   * GRADIENT_NORM_NETWORKS order; the caller disposes them. Undefined when none are waiting.
+   */
+  takeGradientNorms(): tf.Tensor1D | undefined {
+    const norms = this.lastNorms;
+    this.lastNorms = undefined;
+    return norms;
+  }
+
+  private beginNorms(options: StepOptions) {
+    tf.dispose(this.lastNorms);
+    this.lastNorms = undefined;
+    this.norms = options.gradientNorms ? {} : undefined;
+  }
+
+  private endNorms() {
+    const norms = this.norms;
+    if (!norms) return;
+    this.norms = undefined;
+    this.lastNorms = tf.tidy(
+      () =>
+        tf.stack(GRADIENT_NORM_NETWORKS.map((name) => norms[name] ?? tf.scalar(0))) as tf.Tensor1D,
+    );
+    tf.dispose(Object.values(norms));
+  }
+
+  /** Keeps a phase's squared norms (they outlive the step's tidy until endNorms). */
+  private keepNorms(gradSq: GradSqTensors) {
+    if (!this.norms) return;
+    for (const [name, value] of Object.entries(gradSq)) {
+      this.norms[name as keyof GradSqTensors] = tf.keep(value);
+    }
+  }
+
+  /** The autograd phase's request for the networks `groups` moves, when norms are wanted. */
+  private normRequest(groups: NormRequest['groups']): NormRequest | undefined {
+    return this.norms ? { groups, into: this.norms as Record<string, tf.Scalar> } : undefined;
   }
 
   /**
@@ -255,8 +331,13 @@ export class VaeGan {
    * fakes, D's cross-entropies on real and fake images are read back (one small readback per
    * step, only while the gate is on) and decide whether phases 2 and 3 train.
    */
-  async trainStepAsync(x: tf.Tensor2D, hp: Hyperparams): Promise<tf.Tensor1D> {
-    if (!hp.equilibriumGate) return this.trainStep(x, hp);
+  async trainStepAsync(
+    x: tf.Tensor2D,
+    hp: Hyperparams,
+    options: StepOptions = {},
+  ): Promise<tf.Tensor1D> {
+    if (!hp.equilibriumGate) return this.trainStep(x, hp, TRAIN_BOTH, options);
+    this.beginNorms(options);
     const step = this.step(x, hp, ASK_GATE);
     // A tidy cannot span the readback: phase 1's results leave the first one with the question
     // and are freed once the step is done.
@@ -269,6 +350,7 @@ export class VaeGan {
       this.stepCount += 1;
       return metrics;
     } finally {
+      this.endNorms();
       tf.dispose([question.costs, question.held.fakes, question.held.vae]);
     }
   }
@@ -280,6 +362,28 @@ export class VaeGan {
    * @param x images in [0, 1], [batch, pixels]
    */
   vaePhase(x: tf.Tensor2D, hp: Hyperparams): Record<VaeMetric, tf.Scalar> {
+    const update: PhaseUpdate | undefined = hp.ganOnly
+      ? undefined
+      : {
+          optimizer: this.optVae,
+          learningRate: hp.lrVae,
+          varList: [...this.vars.encoder, ...this.vars.decoder],
+        };
+    if (compiledSupport(this.config, hp).vae) {
+      return tf.tidy(() => {
+        // The same draw as sampleZ's below.
+        const eps = tf.randomNormal(
+          [x.shape[0], this.config.latentDim],
+          0,
+          1,
+          'float32',
+          this.nextSeed(),
+        ) as tf.Tensor2D;
+        const r = compiledVaePhase(this, x, eps, hp, update, this.norms !== undefined);
+        this.keepNorms(r.gradSq);
+        return { reconstruction: r.reconstruction, kl: r.kl, featureRec: tf.scalar(Number.NaN) };
+      });
+    }
     const loss = (): PhaseLoss<VaeMetric> => {
       const { mu, logvar } = this.encode(x); // [batch, latentDim] each
       const z = this.sampleZ(mu, logvar); // [batch, latentDim]
@@ -303,13 +407,8 @@ export class VaeGan {
     };
     return runPhase(
       loss,
-      hp.ganOnly
-        ? undefined
-        : {
-            optimizer: this.optVae,
-            learningRate: hp.lrVae,
-            varList: [...this.vars.encoder, ...this.vars.decoder],
-          },
+      update,
+      this.normRequest({ encoder: this.vars.encoder, decoder: this.vars.decoder }),
     );
   }
 
@@ -318,6 +417,15 @@ export class VaeGan {
    * Drawn after phase 1, so D sees the updated decoder, as in the seed.
    */
   drawFakes(x: tf.Tensor2D): Fakes {
+    if (compiledAvailable(this.config)) {
+      return tf.tidy(() => {
+        const shape: [number, number] = [x.shape[0], this.config.latentDim];
+        // The draws of sampleZ and priorZ below, in their order.
+        const eps = tf.randomNormal(shape, 0, 1, 'float32', this.nextSeed()) as tf.Tensor2D;
+        const zPrior = tf.randomNormal(shape, 0, 1, 'float32', this.nextSeed()) as tf.Tensor2D;
+        return { zPrior, ...compiledFakes(this, x, eps, zPrior) };
+      });
+    }
     return tf.tidy(() => {
       const { mu, logvar } = this.encode(x);
       const zTilde = this.sampleZ(mu, logvar); // [batch, latentDim]
@@ -357,6 +465,18 @@ export class VaeGan {
     hp: Hyperparams,
     train = true,
   ): Record<DMetric, tf.Scalar> {
+    const update: PhaseUpdate | undefined = train
+      ? { optimizer: this.optD, learningRate: hp.lrD, varList: this.vars.discriminator }
+      : undefined;
+    const compiled = fakes.compiled;
+    if (compiled && compiledSupport(this.config, hp).gan && fakesCurrent(this, compiled, x)) {
+      return tf.tidy(() => {
+        const three = VaeGan.usesReconstructions(hp);
+        const { gradSq, ...metrics } = compiledDPhase(this, compiled, three, update, !!this.norms);
+        this.keepNorms(gradSq);
+        return metrics;
+      });
+    }
     const loss = (): PhaseLoss<DMetric> => {
       const realLogit = this.dLogit(x); // [batch, 1]
       const reconLogit = this.dLogit(fakes.xTilde); // [batch, 1]
@@ -371,12 +491,7 @@ export class VaeGan {
       );
       return { cost: discriminator, parts: { discriminator, dReal, dRecon, dPrior } };
     };
-    return runPhase(
-      loss,
-      train
-        ? { optimizer: this.optD, learningRate: hp.lrD, varList: this.vars.discriminator }
-        : undefined,
-    );
+    return runPhase(loss, update, this.normRequest({ discriminator: this.vars.discriminator }));
   }
 
   /**
@@ -390,6 +505,20 @@ export class VaeGan {
    */
   generatorPhase(fakes: Fakes, hp: Hyperparams, train = true): { generator: tf.Scalar } {
     const step = hp.ganOnly ? hp.lrG : hp.gamma * hp.lrG;
+    const update: PhaseUpdate | undefined =
+      train && step > 0
+        ? { optimizer: this.optG, learningRate: step, varList: this.vars.generator }
+        : undefined;
+    const compiled = fakes.compiled;
+    // The compiled phase reuses the fakes' decoder pass: only while the decoder is unchanged.
+    if (compiled && compiledSupport(this.config, hp).gan && fakesCurrent(this, compiled)) {
+      return tf.tidy(() => {
+        const three = VaeGan.usesReconstructions(hp);
+        const r = compiledGPhase(this, compiled, hp, three, update, !!this.norms);
+        this.keepNorms(r.gradSq);
+        return { generator: r.generator };
+      });
+    }
     const loss = (): PhaseLoss<'generator'> => {
       const generator = generatorLoss(
         VaeGan.usesReconstructions(hp)
@@ -400,12 +529,7 @@ export class VaeGan {
       );
       return { cost: generator, parts: { generator } };
     };
-    return runPhase(
-      loss,
-      train && step > 0
-        ? { optimizer: this.optG, learningRate: step, varList: this.vars.generator }
-        : undefined,
-    );
+    return runPhase(loss, update, this.normRequest({ generator: this.vars.generator }));
   }
 
   /** Frees every tensor of the networks and optimisers. */

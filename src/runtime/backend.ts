@@ -17,8 +17,9 @@ import {
   installAfterWasmStart,
   installAppWasmKernels,
 } from './wasm/tfjs/install';
+import { wasmGemmPeak } from './wasm/tfjs/gemm-peak';
 import { kernelContext, startGemmHelpers } from './wasm/tfjs/kernel-context';
-import type { WasmMatMulMode } from './wasm/tfjs/matmul';
+import { type WasmMatMulMode, wasmMatMulMode } from './wasm/tfjs/matmul';
 
 /**
  * Kernels that training the conv architecture runs: the convolution, its input gradient (also
@@ -151,6 +152,8 @@ export interface BackendTuning {
   wasmGemmThreads?: number;
   /** false: tfjs-backend-wasm's own conv kernels only, so conv cannot train on wasm. */
   wasmConvPatch?: boolean;
+  /** false: the MLP trains on tfjs's autograd instead of the compiled step. */
+  wasmCompiled?: boolean;
 }
 
 /** The app's wasm kernels that `tuning` asks for (all of them by default). */
@@ -160,6 +163,7 @@ function appKernels(tuning: BackendTuning): AppWasmKernels {
     identity: tuning.wasmIdentity !== false,
     conv: tuning.wasmConvPatch !== false,
     adam: tuning.wasmAdam !== false,
+    compiled: tuning.wasmCompiled !== false,
   };
 }
 
@@ -200,7 +204,8 @@ async function probeWasm(tuning: BackendTuning = {}): Promise<Probe> {
       (tuning.wasmMatMul === 'xnnpack' ? ', XNNPACK matMul' : '') +
       (tuning.wasmAdam === false ? ', tfjs Adam' : '') +
       (tuning.wasmIdentity === false ? ', copying Identity' : '') +
-      (tuning.wasmConvPatch === false ? ', tfjs conv kernels' : ''),
+      (tuning.wasmConvPatch === false ? ', tfjs conv kernels' : '') +
+      (tuning.wasmCompiled === false ? ', autograd step' : ''),
     software: false,
     threads,
   };
@@ -370,6 +375,8 @@ function info(
           `SIMD, matrix products on ${gemmThreads} threads`,
         )
       : probe.detail;
+  // The yardstick of the status line's GFLOP/s: the app's product at its peak, on its threads.
+  const peak = name === 'wasm' && wasmMatMulMode() === 'gemm' ? wasmGemmPeak() : undefined;
   return {
     name,
     requested,
@@ -377,5 +384,6 @@ function info(
     skipped,
     missingConvKernels: missingConvKernels(name),
     ...(probe.threads !== undefined ? { threads: probe.threads } : {}),
+    ...(peak ? { gemmPeak: { gflops: 2 * peak.gmacs, threads: peak.threads } } : {}),
   };
 }

@@ -77,6 +77,14 @@ describe('worker API against hostile input', () => {
         /interaction must be an Int32Array over a SharedArrayBuffer/,
       );
       expect((await remote.getStatus()).status).toBe('idle');
+      const badPrefetch = await refusal(() =>
+        remote.init(
+          { backend: 'cpu', datasetsBaseUrl: '/datasets/', prefetch: 'cifar' as 'mnist' },
+          listener,
+        ),
+      );
+      expect(badPrefetch).toMatchObject({ code: 'bad-argument' });
+      expect(badPrefetch.message).toMatch(/prefetch must be one of mnist, fashion-mnist/);
       await remote.init({ backend: 'cpu', datasetsBaseUrl: '/datasets/' }, listener);
       await remote.configure(settings);
       expect(await remote.step()).toBe(1);

@@ -17,11 +17,13 @@
  *   WAKE       bumped for every job; idle helpers sleep on it with Atomics.wait
  *   EXIT       set to end the helpers
  *   HELPED     chunks computed by helper threads so far (diagnostics)
- * and then the job's parameters. A claim counts only if its tag is the current job's and its
+ * and then the job's parameters: a plain product's own fields, or for a task of the compiled
+ * training step (codegen/kernels.ts's TASKS) its number (KIND) and the address of its descriptor
+ * (DESC), the parameters every chunk reads. A claim counts only if its tag is the current job's and its
  * index is below TOTAL, so a helper that wakes late never works on a finished job; a job's
  * parameters are never rewritten while one of its chunks is claimed and not done.
  */
-import type { KernelExports } from './codegen/kernels';
+import { type KernelExports, type TaskFunction, TASKS } from './codegen/kernels';
 
 const CLAIM = 0;
 const TAG = 1;
@@ -90,6 +92,22 @@ const ALPHA = PARAMS + FIELDS.length;
 const MODE = ALPHA + 1;
 const CHUNK_COLUMNS = MODE + 1;
 const CHUNK_ROWS = CHUNK_COLUMNS + 1;
+/** 0 for a plain product (the fields above), else the task number of a step task. */
+const KIND = CHUNK_ROWS + 1;
+/** The task's descriptor (byte address). */
+const DESC = KIND + 1;
+
+const taskTables = new WeakMap<KernelExports, (TaskFunction | undefined)[]>();
+
+/** The task functions of an instance by task number (index 0, the plain product, unused). */
+function taskTable(kernels: KernelExports): (TaskFunction | undefined)[] {
+  let table = taskTables.get(kernels);
+  if (!table) {
+    table = [undefined, ...TASKS.map((name) => kernels[name])];
+    taskTables.set(kernels, table);
+  }
+  return table;
+}
 
 /** The current job's integer parameters from the control block. */
 function readJob(slots: Int32Array, control: number): Omit<GemmJob, 'alpha'> {
@@ -116,6 +134,12 @@ export function runChunks(
     if (Atomics.load(slots, control + TAG) !== claim >>> INDEX_BITS) return;
     const index = claim & INDEX_MASK;
     if (index >= total) return;
+    const kind = slots[control + KIND]!;
+    if (kind !== 0) {
+      taskTable(kernels)[kind]!(slots[control + DESC]!, index, scratch);
+      finishChunk(slots, control, total, helper);
+      continue;
+    }
     const { a, sai, sak, b, sbk, sbn, packed, c, ldc, bias, m, n, k, act } = readJob(
       slots,
       control,
@@ -131,10 +155,15 @@ export function runChunks(
       const i1 = Math.min(m, i0 + slots[control + CHUNK_ROWS]!);
       kernels.gemm(a, sai, sak, packed, c, ldc, bias, m, n, k, act, alpha, scratch, 0, n, i0, i1);
     }
-    if (helper) Atomics.add(slots, control + HELPED, 1);
-    if (Atomics.add(slots, control + COMPLETED, 1) + 1 === total) {
-      Atomics.notify(slots, control + COMPLETED);
-    }
+    finishChunk(slots, control, total, helper);
+  }
+}
+
+/** Counts a chunk done, and wakes the publishing thread when it was the last one. */
+function finishChunk(slots: Int32Array, control: number, total: number, helper: boolean) {
+  if (helper) Atomics.add(slots, control + HELPED, 1);
+  if (Atomics.add(slots, control + COMPLETED, 1) + 1 === total) {
+    Atomics.notify(slots, control + COMPLETED);
   }
 }
 
@@ -185,6 +214,8 @@ export class GemmPool {
   broken = false;
   /** Products split so far (for tests and diagnostics). */
   splitCount = 0;
+  /** Step tasks shared with the helpers so far (for tests and diagnostics). */
+  taskCount = 0;
 
   constructor(
     private readonly kernels: KernelExports,
@@ -245,30 +276,55 @@ export class GemmPool {
     scratch: number,
   ): boolean {
     const { slots, control } = this;
-    this.tag = (this.tag + 1) & TAG_MASK;
+    this.splitCount += 1;
     const p = control + PARAMS;
     FIELDS.forEach((name, i) => (slots[p + i] = job[name]));
     this.floats[control + ALPHA] = job.alpha;
     slots[control + MODE] = plan.mode === 'columns' ? 0 : 1;
     slots[control + CHUNK_COLUMNS] = plan.mode === 'columns' ? plan.size : 0;
     slots[control + CHUNK_ROWS] = plan.mode === 'rows' ? plan.size : 0;
+    slots[control + KIND] = 0;
+    return this.publish(plan.count, scratch);
+  }
+
+  /**
+   * Runs chunks 0..count-1 of step task number `kind` (codegen/kernels.ts's TASKS), described at
+   * byte `desc`, on every thread; on the calling thread alone when there are no helpers, the
+   * page holds them, or count is 1. Tasks never overwrite their inputs, so after a helper failed
+   * the caller simply computes every chunk again.
+   */
+  runTask(kind: number, desc: number, count: number, scratch: number): void {
+    const fn = taskTable(this.kernels)[kind]!;
+    const alone = count < 2 || this.threads < 2 || (this.hold && Atomics.load(this.hold, 0) !== 0);
+    if (!alone) {
+      this.slots[this.control + KIND] = kind;
+      this.slots[this.control + DESC] = desc;
+      this.taskCount += 1;
+      if (this.publish(count, scratch)) return;
+    }
+    for (let i = 0; i < count; i++) fn(desc, i, scratch);
+  }
+
+  /** Opens the job whose parameters are written for `count` chunks, works on it, waits. */
+  private publish(count: number, scratch: number): boolean {
+    const { slots, control } = this;
+    this.tag = (this.tag + 1) & TAG_MASK;
     // TAG before TOTAL, and runChunks loads them the other way round: a claim that still
     // carries the previous tag can then never be paired with this job's TOTAL.
     Atomics.store(slots, control + COMPLETED, 0);
     Atomics.store(slots, control + TAG, this.tag);
-    Atomics.store(slots, control + TOTAL, plan.count);
+    Atomics.store(slots, control + TOTAL, count);
     // Publishing the claim word opens the job.
     Atomics.store(slots, control + CLAIM, this.tag << INDEX_BITS);
     Atomics.add(slots, control + WAKE, 1);
     Atomics.notify(slots, control + WAKE);
     runChunks(this.kernels, slots, control, scratch);
-    this.splitCount += 1;
     // A helper's last chunk takes microseconds: poll a little before sleeping on it, since a
     // futex sleep and wake-up cost more than that (measured: half the waiting per product).
     const spinUntil = performance.now() + SPIN_MS;
     for (;;) {
       const done = Atomics.load(slots, control + COMPLETED);
-      if (done >= plan.count) return true;
+      if (done >= count) return true;
       if (performance.now() < spinUntil) continue;
       if (Atomics.wait(slots, control + COMPLETED, done, HELPER_TIMEOUT_MS) === 'timed-out') {
         this.giveUp();

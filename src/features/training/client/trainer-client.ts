@@ -132,6 +132,7 @@ export async function startTrainer(
           tuning,
           architecture: settings.architecture,
           weightCopies: true,
+          ...(settings.dataset !== 'user' ? { prefetch: settings.dataset } : {}),
           ...(interactionSignal ? { interaction: interactionSignal } : {}),
         },
         Comlink.proxy(route),

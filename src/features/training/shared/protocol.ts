@@ -41,6 +41,12 @@ export interface BackendInfo {
    * e.g. ['Conv2DBackpropFilter'] on wasm opened with ?conv=tfjs; empty where conv trains.
    */
   missingConvKernels: string[];
+  /**
+   * The app's matrix product at its peak on this backend's threads, measured at start
+   * (src/runtime/wasm/step/peak.ts): the yardstick of the training speed in GFLOP/s. Only on
+   * wasm with the app's kernels.
+   */
+  gemmPeak?: { gflops: number; threads: number };
 }
 
 export const BATCH_SIZE_RANGE = rangeOf('batchSize');
@@ -113,7 +119,11 @@ export type TrainerEvent =
   | { type: 'progress'; phase: ProgressPhase; fraction: number; label: string }
   | { type: 'backend'; backend: BackendInfo }
   | { type: 'settings'; settings: RunSettings }
-  | { type: 'metrics'; point: MetricsPoint }
+  /**
+   * A curve point; `gflops`: the training's matrix products per second at its speed
+   * (src/shared/flops.ts; MLP only), against the backend's gemmPeak.
+   */
+  | { type: 'metrics'; point: MetricsPoint; gflops?: number }
   | { type: 'images'; images: ImagesUpdate }
   /** Weight buffers are transferred, not copied. */
   | { type: 'weights'; weights: WeightsSnapshot }

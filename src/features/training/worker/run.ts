@@ -8,6 +8,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { type Hyperparams, DEFAULT_HYPERPARAMS, imageSize } from '../../../shared/config';
 import { type Dataset, type DatasetId, imageShapeOf } from '../../../shared/dataset';
+import { gflops, trainStepMacs } from '../../../shared/flops';
 import { compactHistory, MAX_HISTORY_POINTS } from '../../../shared/history';
 import { saveNetwork } from '../../../model/serialize';
 import { VaeGan } from '../../../model/vaegan';
@@ -243,7 +244,14 @@ export class TrainingRun {
     };
     this.history.push(point);
     if (this.history.length > MAX_HISTORY_POINTS) this.history = compactHistory(this.history);
-    this.deps.emit({ type: 'metrics', point });
+    // GFLOP/s of the step as tfjs's autograd would run it (the compiled step skips some of
+    // those products by reusing work, and still counts them: the same model and step).
+    const macs = trainStepMacs(model.config, this.hp.ganOnly || this.hp.gamma > 0)?.total;
+    this.deps.emit({
+      type: 'metrics',
+      point,
+      ...(macs !== undefined && !force ? { gflops: gflops(macs, point.imagesPerSec) } : {}),
+    });
     await this.guard.keep(
       model,
       this.step,

@@ -18,6 +18,8 @@ export class TrainingData {
   baseUrl = '';
   private manifest: DatasetManifest | undefined;
   private userSet: Dataset | undefined;
+  /** Downloads started ahead of their load (prefetch), by set. */
+  private early = new Map<BuiltinDatasetId, { download: Promise<Dataset>; claim: () => void }>();
 
   constructor(
     private readonly fetchBytes: FetchBytes,
@@ -40,15 +42,48 @@ export class TrainingData {
     this.manifest = await loadManifest(this.baseUrl, this.fetchBytes);
   }
 
+  /**
+   * Starts downloading a built-in set now (while the backend starts); the next load of it takes
+   * this download over, with its progress from then on. A failure shows at that load.
+   */
+  prefetch(id: BuiltinDatasetId) {
+    if (this.early.has(id)) return;
+    const early = { claimed: false, fraction: 0, label: '' };
+    const download = this.fetchSet(id, (fraction, label) => {
+      Object.assign(early, { fraction, label });
+      if (early.claimed) this.onProgress(fraction, label);
+    });
+    download.catch(() => undefined); // reported by the load that takes it
+    this.early.set(id, {
+      download,
+      claim: () => {
+        early.claimed = true;
+        if (early.label) this.onProgress(early.fraction, early.label);
+      },
+    });
+  }
+
   /** Fetches a built-in set, reporting progress as `label` (by default "Loading <its name>"). */
   async load(id: BuiltinDatasetId, label?: string): Promise<Dataset> {
-    if (!label) {
-      if (!this.manifest) await this.readManifest();
-      label = `Loading ${this.manifest!.datasets.find((d) => d.id === id)?.name ?? id}`;
+    const early = this.early.get(id);
+    // A set fetched ahead for nothing (the first model chose another) is let go.
+    this.early.clear();
+    if (early) {
+      early.claim();
+      return early.download;
     }
-    const text = label;
+    return this.fetchSet(id, (fraction, text) => this.onProgress(fraction, label ?? text));
+  }
+
+  /** Downloads a set, reporting progress as "Loading <its name>". */
+  private async fetchSet(
+    id: BuiltinDatasetId,
+    onProgress: (fraction: number, label: string) => void,
+  ): Promise<Dataset> {
+    if (!this.manifest) await this.readManifest();
+    const label = `Loading ${this.manifest!.datasets.find((d) => d.id === id)?.name ?? id}`;
     return loadDataset(id, this.baseUrl, this.fetchBytes, (fraction) =>
-      this.onProgress(fraction, text),
+      onProgress(fraction, label),
     );
   }
 
@@ -62,5 +97,6 @@ export class TrainingData {
   /** Lets go of the user's images. */
   dispose() {
     this.userSet = undefined;
+    this.early.clear();
   }
 }

@@ -9,6 +9,8 @@ import { TrainerInputError } from '../../../shared/errors';
 import {
   BACKEND_SETTING,
   type BackendRequest,
+  type BuiltinDatasetId,
+  DATASET_IDS,
   type Hyperparams,
   LIVE_SETTINGS,
   type LiveSettingKey,
@@ -55,6 +57,15 @@ export function checkInitRequest(request: unknown, listener: unknown) {
   }
   if (typeof listener !== 'function') {
     throw new TrainerInputError('bad-argument', 'init needs a listener function for the events.');
+  }
+  if (
+    request.prefetch !== undefined &&
+    !DATASET_IDS.includes(request.prefetch as BuiltinDatasetId)
+  ) {
+    throw new TrainerInputError(
+      'bad-argument',
+      `prefetch must be one of ${DATASET_IDS.join(', ')}, not ${describe(request.prefetch)}.`,
+    );
   }
   const interaction = request.interaction;
   if (

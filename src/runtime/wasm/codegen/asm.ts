@@ -1,6 +1,6 @@
 /**
  * A very small WebAssembly assembler: enough to write the app's own compute kernels
- * (src/workers/gemm-kernel.ts) as TypeScript that emits a module's bytes at run time.
+ * (codegen/kernels.ts and the training step's, codegen/step-*.ts) as TypeScript that emits a module's bytes at run time.
  *
  * Why not a compiled .wasm file: the kernels are specialised at run time (relaxed SIMD where the
  * engine has it, shared or plain memory to match the tfjs backend's), there is no C toolchain on
@@ -62,8 +62,29 @@ const SIMD = {
   'v128.load': 0x00,
   'v128.load32_splat': 0x09,
   'v128.store': 0x0b,
+  'v128.const': 0x0c,
+  'i8x16.shuffle': 0x0d,
+  'i32x4.splat': 0x11,
   'f32x4.splat': 0x13,
   'f32x4.extract_lane': 0x1f,
+  'f32x4.eq': 0x41,
+  'f32x4.lt': 0x43,
+  'f32x4.gt': 0x44,
+  'f32x4.le': 0x45,
+  'f32x4.ge': 0x46,
+  'v128.not': 0x4d,
+  'v128.and': 0x4e,
+  'v128.andnot': 0x4f,
+  'v128.or': 0x50,
+  'v128.xor': 0x51,
+  'v128.bitselect': 0x52,
+  'f32x4.floor': 0x68,
+  'f32x4.nearest': 0x6a,
+  'i32x4.shl': 0xab,
+  'i32x4.add': 0xae,
+  'i32x4.sub': 0xb1,
+  'i32x4.trunc_sat_f32x4_s': 0xf8,
+  'f32x4.convert_i32x4_s': 0xfa,
   'f32x4.abs': 0xe0,
   'f32x4.neg': 0xe1,
   'f32x4.sqrt': 0xe3,
@@ -82,7 +103,9 @@ const SIMD = {
  */
 export class FunctionBuilder {
   readonly code: number[] = [];
-  private readonly locals: ValType[] = [];
+  private readonly localTypes: ValType[] = [];
+  /** Calls to other functions of the module, patched with their index by assemble(). */
+  private readonly calls: { at: number; target: FunctionBuilder }[] = [];
 
   constructor(
     readonly name: string,
@@ -92,8 +115,13 @@ export class FunctionBuilder {
 
   /** A new local of `type`; returns its index. */
   local(type: ValType): number {
-    this.locals.push(type);
-    return this.params.length + this.locals.length - 1;
+    this.localTypes.push(type);
+    return this.params.length + this.localTypes.length - 1;
+  }
+
+  /** New locals of the given types, in order; returns their indices. */
+  locals<const T extends readonly ValType[]>(types: T): { -readonly [K in keyof T]: number } {
+    return types.map((t) => this.local(t)) as { -readonly [K in keyof T]: number };
   }
 
   /** The parameter index of parameter `i` (for readability at call sites). */
@@ -122,6 +150,14 @@ export class FunctionBuilder {
   f32(x: number) {
     const bytes = new Uint8Array(new Float32Array([x]).buffer);
     return this.op(0x43, ...bytes);
+  }
+
+  /** Loads an i32 from the address on the stack plus `offset` bytes. */
+  i32Load(offset = 0) {
+    return this.op(0x28, 2, ...uleb(offset));
+  }
+  i32Store(offset = 0) {
+    return this.op(0x36, 2, ...uleb(offset));
   }
 
   // ---- i32 arithmetic and comparisons ----
@@ -155,6 +191,24 @@ export class FunctionBuilder {
   gtS() {
     return this.op(0x4a);
   }
+  and() {
+    return this.op(0x71);
+  }
+  or() {
+    return this.op(0x72);
+  }
+  shrU() {
+    return this.op(0x76);
+  }
+  ltU() {
+    return this.op(0x49);
+  }
+  leS() {
+    return this.op(0x4c);
+  }
+  divU() {
+    return this.op(0x6e);
+  }
   /** select(a, b, cond): a if cond else b (operands pushed in that order). */
   select() {
     return this.op(0x1b);
@@ -179,6 +233,34 @@ export class FunctionBuilder {
   f32Sqrt() {
     return this.op(0x91);
   }
+  f32Sub() {
+    return this.op(0x93);
+  }
+  f32Abs() {
+    return this.op(0x8b);
+  }
+  f32Neg() {
+    return this.op(0x8c);
+  }
+  f32Min() {
+    return this.op(0x96);
+  }
+  f32Max() {
+    return this.op(0x97);
+  }
+  f32Gt() {
+    return this.op(0x5e);
+  }
+  f32Ge() {
+    return this.op(0x60);
+  }
+  f32Lt() {
+    return this.op(0x5d);
+  }
+  /** f32.convert_i32_s */
+  f32FromI32() {
+    return this.op(0xb2);
+  }
 
   // ---- SIMD ----
   simd(name: keyof typeof SIMD) {
@@ -195,6 +277,16 @@ export class FunctionBuilder {
   }
   extractLane(lane: number) {
     return this.op(0xfd, ...uleb(SIMD['f32x4.extract_lane']), lane);
+  }
+  /** A v128 constant of four floats. */
+  f32x4(values: readonly [number, number, number, number]) {
+    const bytes = new Uint8Array(new Float32Array(values).buffer);
+    return this.op(0xfd, ...uleb(SIMD['v128.const']), ...bytes);
+  }
+  /** i8x16.shuffle of the two vectors on the stack, by 32-bit lanes (0-3 first, 4-7 second). */
+  shuffle32(lanes: readonly [number, number, number, number]) {
+    const bytes = lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]);
+    return this.op(0xfd, ...uleb(SIMD['i8x16.shuffle']), ...bytes);
   }
 
   // ---- control ----
@@ -223,6 +315,20 @@ export class FunctionBuilder {
   br(depth: number) {
     return this.op(0x0c, ...uleb(depth));
   }
+  /** Returns from the function (the results, if any, on the stack). */
+  ret() {
+    return this.op(0x0f);
+  }
+  drop() {
+    return this.op(0x1a);
+  }
+  /** Calls another function of the same module (its arguments on the stack). */
+  call(target: FunctionBuilder) {
+    this.op(0x10);
+    this.calls.push({ at: this.code.length, target });
+    // A fixed-width LEB128 placeholder, patched by encode(): padding bytes are valid LEB128.
+    return this.op(0x80, 0x80, 0x80, 0x80, 0x00);
+  }
   brIf(depth: number) {
     return this.op(0x0d, ...uleb(depth));
   }
@@ -247,11 +353,18 @@ export class FunctionBuilder {
     );
   }
 
-  /** The function's code-section entry. */
-  encode(): number[] {
+  /** The function's code-section entry; `indexOf` gives a called function's index. */
+  encode(indexOf: (f: FunctionBuilder) => number = () => 0): number[] {
+    for (const { at, target } of this.calls) {
+      let v = indexOf(target);
+      for (let i = 0; i < 5; i++) {
+        this.code[at + i] = (v & 0x7f) | (i < 4 ? 0x80 : 0);
+        v >>>= 7;
+      }
+    }
     // Run-length groups of equal local types, as the binary format wants.
     const groups: number[][] = [];
-    for (const t of this.locals) {
+    for (const t of this.localTypes) {
       const last = groups.at(-1);
       if (last && last[1] === VALTYPE[t]) last[0]! += 1;
       else groups.push([1, VALTYPE[t]]);
@@ -274,7 +387,8 @@ export interface MemoryImport {
 }
 
 /**
- * A module that imports its memory as env.memory and exports each function under its name.
+ * A module that imports its memory as env.memory and exports each function under its name
+ * (functions whose name starts with '$' stay internal: only callable from the module).
  */
 export function assemble(memory: MemoryImport, functions: FunctionBuilder[]): Uint8Array {
   const types = functions.map((f) => [
@@ -299,8 +413,26 @@ export function assemble(memory: MemoryImport, functions: FunctionBuilder[]): Ui
     ...section(1, vec(types)),
     ...section(2, imports),
     ...section(3, vec(functions.map((_, i) => uleb(i)))),
-    ...section(7, vec(functions.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]))),
-    ...section(10, vec(functions.map((f) => f.encode()))),
+    ...section(
+      7,
+      vec(
+        functions.flatMap((f, i) =>
+          f.name.startsWith('$') ? [] : [[...name(f.name), 0x00, ...uleb(i)]],
+        ),
+      ),
+    ),
+    ...section(
+      10,
+      vec(
+        functions.map((f) =>
+          f.encode((target) => {
+            const index = functions.indexOf(target);
+            if (index < 0) throw new Error(`${f.name} calls ${target.name}, not in the module`);
+            return index;
+          }),
+        ),
+      ),
+    ),
   ];
   return new Uint8Array(bytes);
 }

@@ -9,29 +9,25 @@
  * multiply-add is one fused instruction (FMA on x86); without it, a multiply and an add.
  * - adam, one Adam update of a variable and its two moments in one pass (../tfjs/adam.ts), where
  * tfjs's optimiser runs fourteen element-wise kernels, each a pass over memory.
+ * - the compiled training step's tasks (step-gemm.ts, step-elementwise.ts), assembled into the
+ * same module so every thread of the pool has them.
  *
  * Code generation only: no tfjs here. ../tfjs/kernel-context.ts binds the module to a tfjs wasm
  * backend's memory. Over 400 lines because the instruction sequences of one module belong
  * together.
  */
 import { assemble, FunctionBuilder, type MemoryImport } from './asm';
+import { elementwiseFunctions } from './step-elementwise';
+import { endingFunction } from './step-ending';
+import { EPILOGUES, gemmTaskFunction, packRangeFunction, partialHelpers } from './step-gemm';
+import { ACTIVATION, PANEL, TILE_ROWS } from './tiles';
 
-/** Rows of C per tile; the columns per tile are PANEL (two 4-lane vectors). */
-export const TILE_ROWS = 4;
-/** Columns of a packed panel of B. */
-export const PANEL = 8;
-
-export const ACTIVATION = { linear: 0, relu: 1, leakyrelu: 2 } as const;
+export { ACTIVATION, PANEL, TILE_ROWS, packedLength } from './tiles';
 
 export interface KernelOptions {
   memory: MemoryImport;
   /** Use f32x4.relaxed_madd (check support with relaxedSimdSupported first). */
   relaxed: boolean;
-}
-
-/** Floats of the packed copy of a K x N matrix B. */
-export function packedLength(k: number, n: number): number {
-  return Math.ceil(n / PANEL) * PANEL * k;
 }
 
 /**
@@ -413,10 +409,48 @@ function adamFunction(): FunctionBuilder {
   return f;
 }
 
-/** The kernel module's bytes. */
+/** The kernel module's bytes: the product and Adam of the tfjs kernels, and the step's tasks. */
 export function kernelModuleBytes(o: KernelOptions): Uint8Array {
-  return assemble(o.memory, [packFunction(), gemmFunction(o.relaxed), adamFunction()]);
+  const adam = adamFunction();
+  const helpers = partialHelpers();
+  const packRange = packRangeFunction();
+  const deps = { ...helpers, packRange, adam, relaxed: o.relaxed };
+  return assemble(o.memory, [
+    packFunction(),
+    gemmFunction(o.relaxed),
+    adam,
+    helpers.load4,
+    helpers.store4,
+    packRange,
+    ...EPILOGUES.map((epi) => gemmTaskFunction(epi, deps)),
+    ...elementwiseFunctions(helpers),
+    endingFunction(helpers),
+  ]);
 }
+
+/**
+ * The step's tasks (a chunk of work each call; descriptors.ts), by task number: what a pool
+ * thread runs for a job of that kind (gemm-pool.ts). Number 0 is the pool's own matrix product.
+ */
+export const TASKS = [
+  'gemm_store',
+  'gemm_mask',
+  'gemm_dsig',
+  'gemm_adam',
+  'bce',
+  'sigmoid',
+  'outer',
+  'ending',
+] as const;
+export type TaskName = (typeof TASKS)[number];
+
+/** The task number of `name` (1-based: 0 is the plain product). */
+export function taskNumber(name: TaskName): number {
+  return TASKS.indexOf(name) + 1;
+}
+
+/** A task function: one chunk of the task described at desc, with 64 bytes of scratch. */
+export type TaskFunction = (desc: number, chunk: number, scratch: number) => void;
 
 /** Whether this engine validates relaxed SIMD (f32x4.relaxed_madd). */
 export function relaxedSimdSupported(): boolean {
@@ -475,6 +509,23 @@ export interface KernelExports {
     c2: number,
     negLr: number,
     epsilon: number,
+  ): void;
+  gemm_store: TaskFunction;
+  gemm_mask: TaskFunction;
+  gemm_dsig: TaskFunction;
+  gemm_adam: TaskFunction;
+  bce: TaskFunction;
+  sigmoid: TaskFunction;
+  outer: TaskFunction;
+  ending: TaskFunction;
+  rowdot(
+    h: number,
+    width: number,
+    w: number,
+    bias: number,
+    out: number,
+    rows: number,
+    scratch: number,
   ): void;
 }
 

@@ -1,11 +1,12 @@
 /**
  * Every kernel the app brings for the tfjs wasm backend, in one place for the workers, the Node
- * scripts and the benchmarks: the matrix product (wasm-matmul.ts), Identity without a copy
- * (wasm-identity.ts), the conv gradients (wasm-conv.ts) and the fused Adam update
- * (wasm-adam.ts). Each can be left out for before/after measurements.
+ * scripts and the benchmarks: the matrix product (matmul.ts), Identity without a copy
+ * (identity.ts), the conv gradients (conv.ts), the fused Adam update (adam.ts) and the compiled
+ * training step of the MLP (dense-step.ts). Each can be left out for before/after measurements.
  */
 import { installWasmAdam, uninstallWasmAdam } from './adam';
 import { installWasmConvPatch } from './conv';
+import { installWasmCompiledStep, uninstallWasmCompiledStep } from './dense-step';
 import { installWasmIdentity } from './identity';
 import { installWasmMatMulPatch, type WasmMatMulMode } from './matmul';
 
@@ -18,6 +19,8 @@ export interface AppWasmKernels {
   conv?: boolean;
   /** false: tfjs's Adam. */
   adam?: boolean;
+  /** false: the MLP's phases on tfjs's autograd instead of the compiled step (dense-step.ts). */
+  compiled?: boolean;
 }
 
 /**
@@ -31,8 +34,13 @@ export function installAppWasmKernels(o: AppWasmKernels = {}): void {
   if (o.conv !== false) installWasmConvPatch();
 }
 
-/** The kernels that need the running wasm backend's memory (the fused Adam update). */
+/**
+ * The kernels that need the running wasm backend's memory: the fused Adam update and the
+ * compiled step (which needs the app's matrix product too).
+ */
 export function installAfterWasmStart(o: AppWasmKernels = {}): void {
   if (o.adam === false) uninstallWasmAdam();
   else installWasmAdam();
+  if (o.compiled === false || (o.matmul ?? 'gemm') !== 'gemm') uninstallWasmCompiledStep();
+  else installWasmCompiledStep();
 }

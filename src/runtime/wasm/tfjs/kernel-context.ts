@@ -23,6 +23,9 @@ export interface WasmBackend extends tf.KernelBackend {
   wasm?: WasmModule;
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  /** How many tensors share a buffer (clones share it: ./identity.ts). */
+  refCount(dataId: object): number;
+  incRef(dataId: object): void;
 }
 
 /** The kernels and their scratch space in one backend's memory. */
@@ -53,6 +56,11 @@ export class KernelContext {
     if (pointer === 0) throw new Error('wasm kernels: out of memory');
     new Uint8Array(this.memory.buffer, pointer, bytes).fill(0);
     return pointer;
+  }
+
+  /** Frees what allocate() gave. */
+  release(pointer: number): void {
+    this.backend.wasm!._free(pointer);
   }
 
   /** A pointer to at least `bytes` of scratch memory, kept between calls. */

@@ -1,0 +1,23 @@
+/**
+ * The matrix product's peak (../step/peak.ts) on a running tfjs wasm backend: the app's kernel
+ * on the backend's memory and every thread of its pool, for the status line's GFLOP/s figure.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { type GemmPeak, measureGemmPeak } from '../step/peak';
+import { kernelContext } from './kernel-context';
+
+/** The peak on `backend`'s threads, or undefined where the app's kernels cannot run there. */
+export function wasmGemmPeak(backend: tf.KernelBackend = tf.backend()): GemmPeak | undefined {
+  const context = kernelContext(backend);
+  if (!context) return undefined;
+  const scratch = context.allocate(64);
+  try {
+    return measureGemmPeak(
+      { kernels: context.kernels, memory: context.memory, pool: context.pool, scratch },
+      (bytes) => context.allocate(bytes),
+      (pointer) => context.release(pointer),
+    );
+  } finally {
+    context.release(scratch);
+  }
+}
