@@ -9,6 +9,7 @@ import { LatentExplorer } from '../features/explorer/client/LatentExplorer';
 import { LossCharts } from '../features/training/client/LossCharts';
 import { MathPanel } from '../features/objective/client/MathPanel';
 import { Notices } from './Notices';
+import { OfflineStatus } from './OfflineStatus';
 import { QualityPanel } from '../features/quality/client/QualityPanel';
 import { RunSettingsPanel } from '../features/training/client/RunSettingsPanel';
 import { StatusBar } from './StatusBar';
@@ -23,6 +24,7 @@ export function App() {
           VAEGAN <span className="muted">Playground</span>
         </h1>
         <StatusBar />
+        <OfflineStatus />
       </header>
       <Notices />
       <CrashPanel />

@@ -9,6 +9,7 @@ import {
   trainerDiagnostics,
 } from '../features/training/client/trainer-client';
 import { startUrlSync } from './url-sync';
+import { prepareIsolation, startOffline } from './offline';
 import { startAutosave } from '../features/checkpoints/client/autosave';
 import { connectExplorerToTrainer } from '../features/explorer/client/weights-loader';
 import { installExplorerBenchHook } from '../features/explorer/client/bench-hook';
@@ -45,7 +46,13 @@ window.vaeganPlayground = {
 // The latent explorer's state and pad latencies (bench/latent-latency.mjs).
 installExplorerBenchHook();
 
-const { backendRequest, requested, hyperparams } = useAppStore.getState();
-void startTrainer(backendRequest, requested, hyperparams);
-// Checkpoints to IndexedDB while training, and the offer to resume the newest after a reload.
-startAutosave();
+// A host that cannot send the isolation headers gets them from the service worker, after one
+// reload: nothing starts before that, so the first visit downloads nothing twice.
+if ((await prepareIsolation()) !== 'reloading') {
+  const { backendRequest, requested, hyperparams } = useAppStore.getState();
+  void startTrainer(backendRequest, requested, hyperparams);
+  // Checkpoints to IndexedDB while training, and the offer to resume the newest after a reload.
+  startAutosave();
+  // The service worker: offline visits, updates, the install prompt.
+  startOffline();
+}
