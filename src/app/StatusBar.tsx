@@ -1,4 +1,5 @@
 import { useAppStore } from './store';
+import { Toggletip } from '../ui/Toggletip';
 
 const fmt = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
 
@@ -15,7 +16,7 @@ export function StatusBar() {
   return (
     <section className="status-bar" aria-label="Run status">
       <div className="status-line" data-testid="status-line">
-        <span className="status-item" title="The TensorFlow.js backend the training worker runs on">
+        <span className="status-item">
           Backend <strong data-testid="backend-name">{backend ? backend.name : 'starting…'}</strong>
           {backend && (
             <span className="muted" data-testid="backend-detail">
@@ -27,27 +28,20 @@ export function StatusBar() {
         <span className={`status-item status-pill status-pill--${status}`} data-testid="run-status">
           {status}
         </span>
-        <span
-          className="status-item"
-          data-testid="step-count"
-          title="Training steps taken: each is a VAE, a discriminator and a generator update"
-        >
+        <span className="status-item" data-testid="step-count">
           step {step}
         </span>
-        <span
-          className="status-item"
-          data-testid="steps-per-sec"
-          title="Steps per second over the last few seconds"
-        >
+        <span className="status-item" data-testid="steps-per-sec">
           {fmt(stepsPerSec)} steps/s
         </span>
-        <span
-          className="status-item"
-          data-testid="images-per-sec"
-          title="Training images per second: steps per second times the batch size"
-        >
+        <span className="status-item" data-testid="images-per-sec">
           {fmt(imagesPerSec, 0)} images/s
         </span>
+        <Toggletip
+          about="the run status"
+          question="What do these figures mean?"
+          text="Backend: the TensorFlow.js backend the training worker runs on, with its adapter, renderer or threads. Step: training steps taken, each a VAE, a discriminator and a generator update. Steps/s: over the last few seconds. Images/s: steps per second times the batch size."
+        />
       </div>
       {message && status !== 'training' && <p className="status-message">{message}</p>}
       {progress && status === 'loading' && (

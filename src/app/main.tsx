@@ -9,6 +9,7 @@ import {
   trainerDiagnostics,
 } from '../features/training/client/trainer-client';
 import { startUrlSync } from './url-sync';
+import { startViewSync } from './view';
 import { prepareIsolation, startOffline } from './offline';
 import { startAutosave } from '../features/checkpoints/client/autosave';
 import { connectExplorerToTrainer } from '../features/explorer/client/weights-loader';
@@ -17,8 +18,10 @@ import { connectQualityToTrainer } from '../features/quality/client/quality-clie
 import { connectImageImportToTrainer } from '../features/image-import/client/import-client';
 import './styles.css';
 
-// Settings from the URL (clamped or ignored with a notice), then the URL follows the run.
+// Settings from the URL (clamped or ignored with a notice), then the URL follows the run; the
+// same for the view (the open tab, the parts a link hides).
 startUrlSync();
+startViewSync();
 
 // What hears the training session: weight snapshots to the latent explorer and the quality
 // measures, the user's images to each new training worker. (The comparison run subscribes
