@@ -1,4 +1,5 @@
 import type { Locator, Page } from '@playwright/test';
+import { Tabs } from './tabs';
 
 /** The checkpoints panel (autosave to IndexedDB) and the offer to resume after a reload. */
 export class Checkpoints {
@@ -19,6 +20,11 @@ export class Checkpoints {
     this.lastSaved = page.getByTestId('last-checkpoint');
     this.saveNow = page.getByRole('button', { name: 'Save checkpoint now' });
     this.resumeOffer = page.getByRole('region', { name: 'Resume from checkpoint' });
+  }
+
+  /** Opens the Checkpoints tab (the resume offer is above the tabs). */
+  async open() {
+    await new Tabs(this.page).open('Checkpoints');
   }
 
   /** The checkpoint of one step in the list. */

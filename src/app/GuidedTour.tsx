@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useAppStore, type AppState } from './store';
 import { openTab, useViewStore } from './view';
 import type { TabId } from './view-state';
@@ -86,6 +86,8 @@ export function GuidedTour() {
     [hidden],
   );
   const step = STEPS[index];
+  /** The tab that was open when the current step was shown. */
+  const shownTab = useRef(useViewStore.getState().tab);
 
   const finish = () => {
     try {
@@ -107,9 +109,13 @@ export function GuidedTour() {
   }, [index, finished, STEPS]);
 
   // Point at the element the step talks about: open its tab, bring it into view, outline it.
+  // A user who opened another tab during the previous step is left there (the outline shows
+  // when they come back): the tour follows the user, not the other way round.
   useEffect(() => {
     if (finished || !step) return;
-    if (step.tab && useViewStore.getState().tab !== step.tab) openTab(step.tab);
+    const now = useViewStore.getState().tab;
+    if (step.tab && now !== step.tab && now === shownTab.current) openTab(step.tab);
+    shownTab.current = useViewStore.getState().tab;
     let el: Element | null = null;
     // After the tab's panel is shown (the next frame), so the element has a place to scroll to.
     const frame = requestAnimationFrame(() => {

@@ -77,7 +77,6 @@ export function Toggletip({ about, question, text }: Props) {
         ref={button}
         type="button"
         className="toggletip__button"
-        aria-label={question ?? `What is ${about}?`}
         aria-expanded={open}
         onFocus={() => {
           if (!pressing.current) show();
@@ -92,7 +91,10 @@ export function Toggletip({ about, question, text }: Props) {
           else show();
         }}
       >
-        ?
+        {/* Named by its text, not aria-label, so a search for the setting's label finds the
+            setting alone. */}
+        <span aria-hidden="true">?</span>
+        <span className="visually-hidden">{question ?? `What is ${about}?`}</span>
       </button>
       <span
         role="status"

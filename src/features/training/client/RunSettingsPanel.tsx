@@ -248,11 +248,11 @@ export function RunSettingsPanel() {
         <button
           type="submit"
           disabled={status === 'loading'}
-          title="Build a new model with these settings (new weights from the seed)"
+          aria-describedby="settings-state"
         >
           Apply settings
         </button>
-        <p className="muted small" data-testid="settings-state">
+        <p className="muted small" id="settings-state" data-testid="settings-state">
           {pending
             ? 'Changed: Apply starts a new model with new weights.'
             : 'These settings are running.'}
