@@ -45,7 +45,7 @@ export const HIDEABLE: readonly string[] = [
 
 export interface ViewState {
   tab: TabId;
-  /** Tabs and parts to leave out, groups expanded (never the training view). */
+  /** Tabs and parts to leave out, groups with their members (never the training view). */
   hidden: string[];
   /** One line per ignored value. */
   problems: string[];
@@ -63,7 +63,13 @@ export function readViewState(search: string): ViewState {
       problems.push(`Ignored hide=${name}: use any of ${HIDEABLE.join(', ')}.`);
       continue;
     }
-    for (const part of HIDE_GROUPS[name] ?? [name]) if (!hidden.includes(part)) hidden.push(part);
+    for (const part of [name, ...(HIDE_GROUPS[name] ?? [])]) {
+      if (!hidden.includes(part)) hidden.push(part);
+    }
+  }
+  // A group whose every member is hidden goes too (its heading, say).
+  for (const [group, members] of Object.entries(HIDE_GROUPS)) {
+    if (!hidden.includes(group) && members.every((m) => hidden.includes(m))) hidden.push(group);
   }
   let tab: TabId = DEFAULT_TAB;
   const asked = params.get('tab');
