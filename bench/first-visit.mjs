@@ -150,3 +150,6 @@ const sections = previous
   .filter((s) => s.startsWith('## ') && !s.startsWith(`## ${label}\n`));
 await writeFile(out, [header, ...sections.map((s) => s.trimEnd() + '\n'), section].join('\n'));
 console.log(section);
+if (args.includes('--verbose')) {
+  for (const r of wholeVisit) console.log(`${r.status} ${String(r.bytes).padStart(9)} ${r.path}`);
+}

@@ -2,6 +2,7 @@
  * The messages between the page and the service worker (src/app/offline.ts sends them; sw.ts
  * answers on the port the message carries).
  */
+import { DATA_CACHE } from '../shared/offline-copy';
 
 /**
  * Caches these same-origin URLs for offline use (the data set and classifier files in use) and
@@ -28,8 +29,11 @@ export type ServiceWorkerMessage = SaveForOfflineMessage | SkipWaitingMessage;
 
 /** Cache Storage names of what is cached at run time (the precache has workbox's own name). */
 export const CACHE_NAMES = {
-  /** Data set and classifier files, once fetched: CacheFirst (they change only with their names). */
-  data: 'vaegan-data',
+  /**
+   * Data set and classifier files, once fetched: CacheFirst (they change only with their names).
+   * The workers write into it too (shared/offline-copy.ts).
+   */
+  data: DATA_CACHE,
   /** The two manifests: NetworkFirst, so a new deploy's manifest wins while online. */
   manifests: 'vaegan-manifests',
   /** Built files loaded only when needed (the WebGL and WebGPU backends, KaTeX's fonts). */
