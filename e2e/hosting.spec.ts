@@ -47,6 +47,21 @@ test('with its _headers file the build is cross-origin isolated from the first l
   const headersFile = await page.evaluate(async () => (await fetch('_headers')).status);
   expect(headersFile).toBe(404);
   await app.controls.train.click();
+  await app.status.waitForSteps(1);
+  // A light first visit: what the server sent until the first step (bench/first-visit.mjs
+  // breaks it down) stays within 15 MB, the MNIST data set included.
+  const sent = server.served.reduce((sum, r) => sum + r.bytes, 0);
+  expect(sent).toBeLessThan(15e6);
+  expect(server.served.some((r) => /\/datasets\/mnist\/train-images/.test(r.path))).toBe(true);
+  // A software GPU is passed over without downloading its tfjs backend.
+  const skipped = await page.evaluate(() => window.vaeganPlayground!.getState().backend!.skipped);
+  for (const name of ['webgl', 'webgpu'] as const) {
+    if (skipped.some((s) => s.name === name && /software adapter/.test(s.reason))) {
+      expect(server.served.map((r) => r.path)).not.toContainEqual(
+        expect.stringMatching(new RegExp(`/tfjs-${name}-`)),
+      );
+    }
+  }
   await app.status.waitForSteps(3);
   await app.controls.pause.click();
   expectNoPageErrors(page);
