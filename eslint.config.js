@@ -70,8 +70,13 @@ export default tseslint.config(
     },
   },
   {
-    // The workers' side: the model, the runtime and each feature's worker folder.
-    files: ['src/model/**/*.ts', 'src/runtime/**/*.ts', 'src/features/*/worker/**/*.ts'],
+    // The workers' side: the model, the runtime, each feature's worker folder, the service worker.
+    files: [
+      'src/model/**/*.ts',
+      'src/runtime/**/*.ts',
+      'src/features/*/worker/**/*.ts',
+      'src/service-worker/**/*.ts',
+    ],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
@@ -94,6 +99,10 @@ export default tseslint.config(
       'src/features/*/{shared,worker}/**/*.ts',
     ],
     languageOptions: { globals: globals.worker },
+  },
+  {
+    files: ['src/service-worker/**/*.ts'],
+    languageOptions: { globals: globals.serviceworker },
   },
   {
     files: [

@@ -1,5 +1,6 @@
 import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
+import { VitePWA } from 'vite-plugin-pwa';
 
 /**
  * Cross-origin isolation lets the wasm backend use threads (SharedArrayBuffer).
@@ -57,8 +58,80 @@ function contentSecurityPolicyMeta(): Plugin {
   };
 }
 
+/**
+ * Built files the service worker does not precache (it caches them once they are loaded):
+ * the WebGL and WebGPU backends, which only a machine with a GPU loads (named by
+ * workerChunkName below), and the wasm binary without SIMD, which only a browser without
+ * WebAssembly SIMD loads. KaTeX's fonts are not in the precache's patterns at all.
+ */
+const LOADED_WHEN_NEEDED = [
+  /\/tfjs-(webgl|webgpu)-[^/]+\.js$/,
+  /\/tfjs-backend-wasm-(?!simd-|threaded-simd-)[^/]+\.wasm$/,
+];
+
+/** Worker chunks named by what they hold, so the precache can leave the GPU backends out. */
+function workerChunkName(chunk: { facadeModuleId: string | null }): string {
+  const backend = /@tensorflow\/tfjs-backend-(webgl|webgpu|wasm)\//.exec(
+    chunk.facadeModuleId ?? '',
+  );
+  return backend ? `assets/tfjs-${backend[1]}-[hash].js` : 'assets/[name]-[hash].js';
+}
+
+/**
+ * Offline and installable (vite-plugin-pwa): the service worker of src/service-worker/sw.ts
+ * with the list of files to precache injected, and the web manifest. It also gives hosts that
+ * cannot send headers the cross-origin isolation (README, Hosting). Build only: the dev server
+ * has no service worker.
+ */
+const pwa = VitePWA({
+  strategies: 'injectManifest',
+  srcDir: 'src/service-worker',
+  filename: 'sw.ts',
+  // src/app/offline.ts registers it (and reloads once where isolation needs it).
+  injectRegister: false,
+  manifestFilename: 'manifest.webmanifest',
+  manifest: {
+    name: 'VAEGAN Playground',
+    short_name: 'VAEGAN',
+    description:
+      'Train a variational-autoencoder GAN live in your browser, and watch it learn: curves, reconstructions, samples, the latent space.',
+    start_url: './',
+    scope: './',
+    display: 'standalone',
+    background_color: '#0b1120',
+    theme_color: '#0b1120',
+    categories: ['education', 'science'],
+    icons: [
+      { src: 'icons/icon-192.png', sizes: '192x192', type: 'image/png' },
+      { src: 'icons/icon-512.png', sizes: '512x512', type: 'image/png' },
+      {
+        src: 'icons/icon-maskable-512.png',
+        sizes: '512x512',
+        type: 'image/png',
+        purpose: 'maskable',
+      },
+      { src: 'icons/icon.svg', sizes: 'any', type: 'image/svg+xml' },
+    ],
+  },
+  injectManifest: {
+    rollupFormat: 'iife',
+    // The web manifest and its icons are added by the plugin (includeManifestIcons).
+    globPatterns: ['**/*.{html,js,css,wasm}', 'favicon.svg'],
+    globIgnores: ['datasets/**', 'classifiers/**'],
+    // The workers are about 1.7 MB each (not minified, see `worker` below).
+    maximumFileSizeToCacheInBytes: 4 * 1024 * 1024,
+    manifestTransforms: [
+      async (entries) => ({
+        manifest: entries.filter((e) => !LOADED_WHEN_NEEDED.some((re) => re.test(`/${e.url}`))),
+        warnings: [],
+      }),
+    ],
+  },
+  devOptions: { enabled: false },
+});
+
 export default defineConfig({
-  plugins: [react(), contentSecurityPolicyMeta()],
+  plugins: [react(), contentSecurityPolicyMeta(), pwa],
   base: './',
   server: { headers: crossOriginIsolation, port: 5173, strictPort: false },
   preview: {
@@ -71,7 +144,7 @@ export default defineConfig({
     // Not minified: the wasm backend starts its threads from the source text of a function in
     // this bundle (Function.toString); renaming or compressing it breaks the threads
     // ("_scriptDir is not defined"). Costs about 1 MB of worker script, loaded once.
-    rolldownOptions: { output: { minify: false } },
+    rolldownOptions: { output: { minify: false, chunkFileNames: workerChunkName } },
   },
   build: {
     target: 'es2022',

@@ -17,6 +17,7 @@ test('the objective is typeset with live values, and beta highlights the KL term
   });
   const { controls, status, hyperparams, formulas } = app;
   await app.open();
+  await formulas.open();
   await expect(formulas.rendered).toHaveCount(4);
   // No raw TeX on screen: the visible rendering has no backslash commands.
   for (const text of await formulas.rendered.allInnerTexts()) {
@@ -25,14 +26,15 @@ test('the objective is typeset with live values, and beta highlights the KL term
   const elbo = formulas.renderedFormula('elbo');
   const before = await elbo.innerText();
 
-  // Off screen, the formulas hold their values (the page leaves the core to the training)...
-  await page.evaluate(() => window.scrollTo(0, 0));
+  // Out of view (another tab open), the formulas hold their values (the page leaves the core
+  // to the training)...
+  await app.curves.open();
   await expect(formulas.root).not.toBeInViewport();
   await controls.train.click();
   await status.waitForSteps(8);
   expect(await elbo.innerText()).toBe(before);
-  // ...and catch up as soon as they are scrolled to; the values under the terms follow the curves.
-  await formulas.root.scrollIntoViewIfNeeded();
+  // ...and catch up as soon as their tab opens; the values under the terms follow the curves.
+  await formulas.open();
   await expect.poll(() => elbo.innerText()).not.toBe(before);
   const during = await elbo.innerText();
   await status.waitForSteps((await status.steps()) + 5);

@@ -12,6 +12,7 @@ test.describe('objective switches', () => {
     test.setTimeout(300_000);
     const { controls, status, objective, formulas, curves } = app;
     await app.open('?backend=wasm');
+    await objective.open();
     await expect(objective.modelMode).toContainText('VAEGAN');
 
     await objective.reconstructionLoss.selectOption('feature');
@@ -30,16 +31,19 @@ test.describe('objective switches', () => {
       .toBeLessThan(600);
 
     // Drop the reconstruction batch: the discriminator's formula changes with it.
+    await objective.open();
     await objective.reconstructionsInD.uncheck();
     await expect(formulas.formula('discriminator')).toContainText('reconstructions left out');
     // The gate: its chart reports skip fractions in [0, 1].
     await objective.equilibriumGate.check();
     const at = await status.steps();
     await status.waitForSteps(at + 5, 120_000);
+    await curves.open();
     await expect(curves.chart('chart-gate')).toBeVisible();
     await expect(await curves.latest('chart-gate')).toContainText(/D skipped [01]\.\d{3}/);
 
     // Plain GAN, then plain VAE, as one-click special cases.
+    await objective.open();
     await objective.specialCase('Plain GAN').click();
     await expect(objective.ganOnly).toBeChecked();
     await expect(objective.modelMode).toContainText('plain GAN');
@@ -123,6 +127,7 @@ test.describe('conv architecture', () => {
     await app.open('?backend=wasm&conv=tfjs');
     await expect(status.backendName).toHaveText('wasm');
     await expect(runSettings.convBackendMessage).toHaveCount(0);
+    await runSettings.open();
     await runSettings.architecture.selectOption('conv');
     await expect(runSettings.convBackendMessage).toContainText('Conv2DBackpropFilter');
     // Apply refuses, with the same reason, and nothing changes.

@@ -108,6 +108,7 @@ test.describe('keep and share a run', () => {
     test.setTimeout(240_000);
     const { controls, status, pictures, checkpoints } = app;
     await app.open();
+    await checkpoints.open();
     // By step count, not time, so on any machine every checkpoint lies past step 150, where
     // the GAN optimisers' beta1^t (0.5^t) has underflowed to 0 in float32.
     await checkpoints.everySeconds.fill('3600');
@@ -152,6 +153,7 @@ test.describe('keep and share a run', () => {
     await expect(status.runStatus).toHaveText('paused');
     const pausedAt = await status.steps();
     // Pausing keeps the work: a checkpoint at the paused step appears.
+    await checkpoints.open();
     await expect(checkpoints.atStep(pausedAt)).toBeVisible();
     await expect(checkpoints.saveNow).toBeEnabled();
 

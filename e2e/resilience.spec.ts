@@ -74,6 +74,7 @@ test.describe('it keeps working', () => {
     await expect(status.runStatus).toHaveText('paused');
     const step = await status.steps();
     // Pause saves a checkpoint.
+    await app.checkpoints.open();
     await expect(app.checkpoints.restore(step)).toBeVisible({ timeout: 60_000 });
     await testApi.crashWorker('throw');
     await expect(crash.panel('stopped')).toContainText('it threw an uncaught error');
@@ -180,6 +181,7 @@ test.describe('nothing leaves the origin', () => {
     await expect(status.runStatus).toHaveText('paused');
     const paused = await status.steps();
     expect((await app.pictures.stats('Prior samples')).variance).toBeGreaterThan(0);
+    await quality.open();
     await expect(quality.measureNow).toBeEnabled({ timeout: 60_000 });
     await quality.measureNow.click();
     await expect(quality.run('main')).toHaveAttribute('data-step', String(paused), {

@@ -26,13 +26,15 @@ test.describe('training on the automatic backend', () => {
     expect(before.variance).toBeGreaterThan(0);
     const reconBefore = await pictures.stats('Reconstructions');
 
+    // Another view open: the curves are out of view.
+    await app.runSettings.open();
     await controls.train.click();
     await expect(status.runStatus).toHaveText('training');
     await status.waitForSteps(15);
-    // Below the fold the curves wait (the page leaves the core to the training)...
+    // Out of view the curves wait (the page leaves the core to the training)...
     await expect(curves.pointsLabel).not.toBeInViewport();
     await expect(curves.pointsLabel).toHaveText('0 points');
-    // ...and catch up the moment they are scrolled to.
+    // ...and catch up the moment their tab is opened.
     await expect.poll(() => curves.points()).toBeGreaterThan(3);
     await expect(curves.chart('chart-vae')).toBeVisible();
     await expect(status.stepsPerSec).not.toHaveText(/^0\.0 steps/);
@@ -130,6 +132,7 @@ test.describe('forced GPU backends', () => {
       await expect(status.runStatus).toHaveText('paused');
       expect((await pictures.stats('Prior samples')).variance).toBeGreaterThan(0);
       // Issue 5 on this backend: the feature reconstruction loss, switched while the run is kept.
+      await app.objective.open();
       await app.objective.reconstructionLoss.selectOption('feature');
       const at = await status.steps();
       await controls.train.click();

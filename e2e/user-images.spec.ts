@@ -71,6 +71,7 @@ test.describe('your own images', () => {
   test('a zip in colour trains at 32 x 32 and paints colour', async ({ app, page }) => {
     const { controls, status, userImages, pictures } = app;
     await app.open();
+    await userImages.open();
     await userImages.keepColour.check();
     const zip = zipSync(shapeFiles(36));
     await userImages.files.setInputFiles({

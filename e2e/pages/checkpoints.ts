@@ -1,4 +1,5 @@
 import type { Locator, Page } from '@playwright/test';
+import { Tabs } from './tabs';
 
 /** The checkpoints panel (autosave to IndexedDB) and the offer to resume after a reload. */
 export class Checkpoints {
@@ -24,6 +25,11 @@ export class Checkpoints {
     this.saving = page.getByRole('button', { name: 'Saving…' });
     this.keep = page.getByRole('spinbutton', { name: 'Keep the last' });
     this.resumeOffer = page.getByRole('region', { name: 'Resume from checkpoint' });
+  }
+
+  /** Opens the Checkpoints tab (the resume offer is above the tabs). */
+  async open() {
+    await new Tabs(this.page).open('Checkpoints');
   }
 
   /** The checkpoint of one step in the list. */

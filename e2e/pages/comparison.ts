@@ -1,4 +1,5 @@
 import type { Locator, Page } from '@playwright/test';
+import { Tabs } from './tabs';
 
 /** The plain-VAE comparison run: its controls and both runs' prior samples. */
 export class Comparison {
@@ -14,6 +15,11 @@ export class Comparison {
     this.stop = page.getByRole('button', { name: 'Stop the comparison' });
     this.status = page.getByTestId('comparison-status');
     this.sharedCpuNote = page.getByText('The two runs share the CPU', { exact: false });
+  }
+
+  /** Opens the Quality tab, where the comparison is. */
+  async open() {
+    await new Tabs(this.page).open('Quality');
   }
 
   /** Prior samples of this run (main) or of the plain VAE (vae). */

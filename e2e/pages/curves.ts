@@ -1,4 +1,5 @@
 import type { Locator, Page } from '@playwright/test';
+import { Tabs } from './tabs';
 
 /** The loss charts, by test id. */
 export type ChartId = 'chart-vae' | 'chart-gan' | 'chart-d' | 'chart-gate' | 'chart-speed';
@@ -14,11 +15,17 @@ export class Curves {
     this.pointsLabel = page.getByTestId('curve-points');
   }
 
+  /** Opens the Training tab, where the curves are. */
+  async open() {
+    await new Tabs(this.page).open('Training');
+  }
+
   /**
-   * Scrolls the curves into view, as a person does to read them: off screen, the charts and
-   * their captions hold their redraw until they are scrolled to.
+   * Brings the curves into view, as a person does to read them (their tab, then a scroll where
+   * the window is small): out of view, the charts and their captions hold their redraw.
    */
   async view() {
+    await this.open();
     await this.section.scrollIntoViewIfNeeded();
   }
 

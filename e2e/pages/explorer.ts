@@ -1,6 +1,7 @@
 import { expect, type Locator, type Page } from '@playwright/test';
 import { CLASS_COLOURS } from '../../src/ui/palette';
 import type { TestApi } from '../test-api';
+import { Tabs } from './tabs';
 
 /** The latent space explorer as a person sees it: controls by their accessible names. */
 export class Explorer {
@@ -58,9 +59,15 @@ export class Explorer {
     this.path = page.getByLabel('Path');
   }
 
+  /** Opens the Latent space tab. */
+  async open() {
+    await new Tabs(this.page).open('Latent space');
+  }
+
   /** Waits until the explorer holds weights of at least `step` and has laid out the test set. */
   async waitReady(step = 0) {
-    // In view, as a person looks at it: off screen the explorer waits for the newest weights.
+    // In view, as a person looks at it: out of view the explorer waits for the newest weights.
+    await this.open();
     await this.pad.scrollIntoViewIfNeeded();
     await expect(this.pad).toHaveAttribute('aria-disabled', 'false', { timeout: 90_000 });
     await expect

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Locator, Page } from '@playwright/test';
+import { Tabs } from './tabs';
 import type { PictureName } from './pictures';
 
 /** A file the page downloaded: its bytes and the name the page suggested for it. */
@@ -35,12 +36,18 @@ export class ExportPanel {
     await chooser.setFiles(file);
   }
 
+  /** Opens the Save and share tab. */
+  async open() {
+    await new Tabs(this.page).open('Save and share');
+  }
+
   picturePng(name: PictureName): Locator {
     return this.page.getByRole('button', { name: `${name} (PNG)` });
   }
 
   /** Clicks a button and returns the file it downloads (a real download event, saved to `path`). */
   async download(button: Locator, path: string): Promise<Download> {
+    await this.open();
     const [event] = await Promise.all([this.page.waitForEvent('download'), button.click()]);
     await event.saveAs(path);
     return { bytes: await readFile(path), name: event.suggestedFilename() };

@@ -1,4 +1,5 @@
 import type { Locator, Page } from '@playwright/test';
+import { Tabs } from './tabs';
 
 /** A typeset formula block of the math panel. */
 export type FormulaId = 'elbo' | 'discriminator' | 'generator' | 'total';
@@ -24,6 +25,11 @@ export class ObjectiveSwitches {
     this.modelMode = page.getByTestId('model-mode');
   }
 
+  /** Opens the Objective tab, where the switches are beside the formulas. */
+  async open() {
+    await new Tabs(this.page).open('Objective');
+  }
+
   specialCase(name: 'Plain VAE' | 'Plain GAN' | 'VAEGAN'): Locator {
     return this.page.getByRole('group', { name: 'Special cases' }).getByRole('button', { name });
   }
@@ -39,6 +45,11 @@ export class Formulas {
   constructor(readonly page: Page) {
     this.root = page.getByTestId('formulas');
     this.rendered = this.root.locator('.katex-html');
+  }
+
+  /** Opens the Objective tab (the formulas are typeset when it first opens). */
+  async open() {
+    await new Tabs(this.page).open('Objective');
   }
 
   /** A formula block: elbo, discriminator, generator or total. */

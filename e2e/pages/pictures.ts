@@ -1,4 +1,5 @@
 import type { Locator, Page } from '@playwright/test';
+import { Tabs } from './tabs';
 
 /** Grey-level variance and a checksum of a canvas, with its size, read in the page. */
 export interface CanvasStats {
@@ -14,6 +15,11 @@ export type PictureName = 'Reconstructions' | 'Prior samples' | 'Interpolation';
 /** The pictures: reconstructions beside their inputs, prior samples, and an interpolation. */
 export class Pictures {
   constructor(readonly page: Page) {}
+
+  /** Opens the Training tab, where the reconstructions and samples are. */
+  async open() {
+    await new Tabs(this.page).open('Training');
+  }
 
   canvas(name: PictureName): Locator {
     return this.page.getByRole('img', { name, exact: true });

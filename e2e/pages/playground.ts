@@ -17,6 +17,9 @@ import { GuidedTour } from './tour';
 import { TrainingControls } from './training-controls';
 import { UserImages } from './user-images';
 import { Notices } from './notices';
+import { Tabs } from './tabs';
+import { Help } from './help';
+import { Offline } from './offline';
 
 /**
  * The playground as a person sees it, one page object per panel. Specs reach the page's
@@ -42,6 +45,10 @@ export class Playground {
   readonly notices: Notices;
   readonly tour: GuidedTour;
   readonly confirm: ConfirmDialog;
+  /** The dashboard's tabs: every panel but the controls is in one. */
+  readonly tabs: Tabs;
+  readonly help: Help;
+  readonly offline: Offline;
   /** Every alert on the page (form errors, refusals, the crash panel). */
   readonly alerts: Locator;
 
@@ -67,6 +74,9 @@ export class Playground {
     this.notices = new Notices(page);
     this.tour = new GuidedTour(page);
     this.confirm = new ConfirmDialog(page);
+    this.tabs = new Tabs(page);
+    this.help = new Help(page);
+    this.offline = new Offline(page);
     this.alerts = page.getByRole('alert');
   }
 
@@ -105,6 +115,24 @@ export class Playground {
   /** A query parameter of the page's address now (the URL follows the settings). */
   urlParam(name: string): string | null {
     return new URL(this.page.url()).searchParams.get(name);
+  }
+
+  /**
+   * How far the page and the open view would scroll, in pixels: 0 and 0 when everything fits
+   * the window (the view scrolls by itself on wide screens, so it counts too).
+   */
+  overflow(): Promise<{ x: number; y: number }> {
+    return this.page.evaluate(() => {
+      const root = document.documentElement;
+      const view = document.querySelector<HTMLElement>('[role="tabpanel"]:not([hidden])');
+      return {
+        x: Math.max(root.scrollWidth - root.clientWidth, 0),
+        y: Math.max(
+          root.scrollHeight - root.clientHeight,
+          view ? view.scrollHeight - view.clientHeight : 0,
+        ),
+      };
+    });
   }
 
   /** The Content-Security-Policy of the page's meta tag. */

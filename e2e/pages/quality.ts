@@ -1,4 +1,5 @@
 import { expect, type Locator, type Page } from '@playwright/test';
+import { Tabs } from './tabs';
 
 /** The run a quality figure belongs to. */
 export type QualityRun = 'main' | 'comparison';
@@ -59,8 +60,14 @@ export class Quality {
     return Number(await this.boundsChart.getAttribute('data-points'));
   }
 
+  /** Opens the Quality tab. */
+  async open() {
+    await new Tabs(this.page).open('Quality');
+  }
+
   /** Small measurements (k = 50, 40 test images, 200 samples), so a test does not wait long. */
   async useSmallMeasurements() {
+    await this.open();
     await this.k.selectOption('50');
     await expect(this.k).toHaveValue('50');
     await this.testImages.fill('40');

@@ -1,4 +1,5 @@
 import { expect, type Locator, type Page } from '@playwright/test';
+import { Tabs } from './tabs';
 
 /** Number fields of the run settings, by their accessible names. */
 export interface RunSettingsFields {
@@ -37,6 +38,11 @@ export class RunSettings {
     this.convBackendMessage = page.getByTestId('conv-backend-message');
   }
 
+  /** Opens the Model and data tab. */
+  async open() {
+    await new Tabs(this.page).open('Model and data');
+  }
+
   /** The conv message's button that moves the run to a backend with conv kernels. */
   convBackendSwitch(to: 'WebGL' | 'WebGPU'): Locator {
     return this.page.getByRole('button', { name: `Switch to ${to}` });
@@ -49,6 +55,7 @@ export class RunSettings {
 
   /** Fills the given fields and applies them; done when the form's settings are running. */
   async applyFields(fields: RunSettingsFields) {
+    await this.open();
     const inputs: Record<keyof RunSettingsFields, Locator> = {
       latentSize: this.latentSize,
       hiddenUnits: this.hiddenUnits,

@@ -1,4 +1,5 @@
 import type { Locator, Page } from '@playwright/test';
+import { Tabs } from './tabs';
 
 /** "Your own images": a folder, files or a zip of pictures to train on. */
 export class UserImages {
@@ -25,8 +26,14 @@ export class UserImages {
     this.progress = page.getByRole('progressbar', { name: 'Image import progress' });
   }
 
+  /** Opens the Your images tab. */
+  async open() {
+    await new Tabs(this.page).open('Your images');
+  }
+
   /** Drops one file on the drop zone, as a drag from the desktop would (enter, over, drop). */
   async drop(name: string, bytes: Uint8Array, type: string) {
+    await this.open();
     const dataTransfer = await this.page.evaluateHandle(
       ({ bytes, name, type }) => {
         const transfer = new DataTransfer();

@@ -1,21 +1,13 @@
-import { CheckpointsPanel, ResumeOffer } from '../features/checkpoints/client/CheckpointsPanel';
+import { ResumeOffer } from '../features/checkpoints/client/CheckpointsPanel';
 import { ConfirmDialog } from '../ui/ConfirmDialog';
 import { CrashPanel } from '../features/training/client/CrashPanel';
-import { ComparisonPanel } from '../features/quality/client/ComparisonPanel';
-import { ExportPanel } from '../features/run-archive/client/ExportPanel';
+import { Dashboard } from './Dashboard';
 import { GuidedTour } from './GuidedTour';
-import { HyperparamsPanel } from '../features/training/client/HyperparamsPanel';
-import { ImagesPanel } from '../features/training/client/ImagesPanel';
-import { LatentExplorer } from '../features/explorer/client/LatentExplorer';
-import { LossCharts } from '../features/training/client/LossCharts';
-import { MathPanel } from '../features/objective/client/MathPanel';
 import { Notices } from './Notices';
-import { QualityPanel } from '../features/quality/client/QualityPanel';
-import { RunSettingsPanel } from '../features/training/client/RunSettingsPanel';
+import { OfflineStatus } from './OfflineStatus';
 import { StatusBar } from './StatusBar';
-import { TrainingControls } from '../features/training/client/TrainingControls';
-import { UserImagesPanel } from '../features/image-import/client/UserImagesPanel';
 
+/** The page: a header with the run's status, messages and offers, then the dashboard (panels.tsx). */
 export function App() {
   return (
     <div className="app">
@@ -24,33 +16,17 @@ export function App() {
           VAEGAN <span className="muted">Playground</span>
         </h1>
         <StatusBar />
+        <OfflineStatus />
       </header>
       <Notices />
       <CrashPanel />
       <ResumeOffer />
       <GuidedTour />
       <ConfirmDialog />
-      <main className="layout">
-        <aside className="sidebar">
-          <TrainingControls />
-          <HyperparamsPanel />
-          <RunSettingsPanel />
-          <UserImagesPanel />
-        </aside>
-        <div className="content">
-          <ImagesPanel />
-          <ComparisonPanel />
-          <LatentExplorer />
-          <LossCharts />
-          <QualityPanel />
-          <ExportPanel />
-          <CheckpointsPanel />
-          <MathPanel />
-        </div>
-      </main>
+      <Dashboard />
       <footer className="app-footer muted">
-        A VAE-GAN (Larsen et al. 2016) trained in a Web Worker with TensorFlow.js. MNIST: Yann LeCun
-        and Corinna Cortes, CC BY-SA 3.0. Fashion-MNIST: Zalando Research, MIT.
+        A VAE-GAN (Larsen et al. 2016) trained in a Web Worker with TensorFlow.js. MIT licence.
+        MNIST: Yann LeCun and Corinna Cortes, CC BY-SA 3.0. Fashion-MNIST: Zalando Research, MIT.
       </footer>
     </div>
   );

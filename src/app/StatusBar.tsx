@@ -1,4 +1,5 @@
 import { useAppStore } from './store';
+import { Toggletip } from '../ui/Toggletip';
 
 const fmt = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
 
@@ -17,7 +18,7 @@ export function StatusBar() {
   return (
     <section className="status-bar" aria-label="Run status">
       <div className="status-line" data-testid="status-line">
-        <span className="status-item" title="The TensorFlow.js backend the training worker runs on">
+        <span className="status-item">
           Backend <strong data-testid="backend-name">{backend ? backend.name : 'starting…'}</strong>
           {backend && (
             <span className="muted" data-testid="backend-detail">
@@ -29,42 +30,26 @@ export function StatusBar() {
         <span className={`status-item status-pill status-pill--${status}`} data-testid="run-status">
           {status}
         </span>
-        <span
-          className="status-item"
-          data-testid="step-count"
-          title="Training steps taken: each is a VAE, a discriminator and a generator update"
-        >
+        <span className="status-item" data-testid="step-count">
           step {step}
         </span>
-        <span
-          className="status-item"
-          data-testid="steps-per-sec"
-          title="Steps per second over the last few seconds"
-        >
+        <span className="status-item" data-testid="steps-per-sec">
           {fmt(stepsPerSec)} steps/s
         </span>
-        <span
-          className="status-item"
-          data-testid="images-per-sec"
-          title="Training images per second: steps per second times the batch size"
-        >
+        <span className="status-item" data-testid="images-per-sec">
           {fmt(imagesPerSec, 0)} images/s
         </span>
         {gflops !== null && peak && (
-          <span
-            className="status-item"
-            data-testid="gflops"
-            title={
-              `The step's matrix products per second, against the app's own matrix product at its ` +
-              `peak on the same ${peak.threads} ${peak.threads === 1 ? 'thread' : 'threads'} ` +
-              `(measured when the backend started): how close training comes to what this CPU's ` +
-              `128-bit SIMD allows`
-            }
-          >
+          <span className="status-item" data-testid="gflops">
             {fmt(gflops)} of {fmt(peak.gflops)} GFLOP/s ({fmt((100 * gflops) / peak.gflops, 0)}% of
             the peak)
           </span>
         )}
+        <Toggletip
+          about="the run status"
+          question="What do these figures mean?"
+          text="Backend: the TensorFlow.js backend the training worker runs on, with its adapter, renderer or threads. Step: training steps taken, each a VAE, a discriminator and a generator update. Steps/s: over the last few seconds. Images/s: steps per second times the batch size. GFLOP/s: the step's matrix products per second, against the app's own matrix product at its peak on the same threads (measured when the backend started), that is, how close training comes to what this CPU's 128-bit SIMD allows."
+        />
       </div>
       {message && status !== 'training' && <p className="status-message">{message}</p>}
       {progress && status === 'loading' && (

@@ -9,6 +9,8 @@ import {
   trainerDiagnostics,
 } from '../features/training/client/trainer-client';
 import { startUrlSync } from './url-sync';
+import { startViewSync } from './view';
+import { prepareIsolation, startOffline } from './offline';
 import { startAutosave } from '../features/checkpoints/client/autosave';
 import { connectExplorerToTrainer } from '../features/explorer/client/weights-loader';
 import { installExplorerBenchHook } from '../features/explorer/client/bench-hook';
@@ -16,8 +18,10 @@ import { connectQualityToTrainer } from '../features/quality/client/quality-clie
 import { connectImageImportToTrainer } from '../features/image-import/client/import-client';
 import './styles.css';
 
-// Settings from the URL (clamped or ignored with a notice), then the URL follows the run.
+// Settings from the URL (clamped or ignored with a notice), then the URL follows the run; the
+// same for the view (the open tab, the parts a link hides).
 startUrlSync();
+startViewSync();
 
 // What hears the training session: weight snapshots to the latent explorer and the quality
 // measures, the user's images to each new training worker. (The comparison run subscribes
@@ -45,7 +49,13 @@ window.vaeganPlayground = {
 // The latent explorer's state and pad latencies (bench/latent-latency.mjs).
 installExplorerBenchHook();
 
-const { backendRequest, requested, hyperparams } = useAppStore.getState();
-void startTrainer(backendRequest, requested, hyperparams);
-// Checkpoints to IndexedDB while training, and the offer to resume the newest after a reload.
-startAutosave();
+// A host that cannot send the isolation headers gets them from the service worker, after one
+// reload: nothing starts before that, so the first visit downloads nothing twice.
+if ((await prepareIsolation()) !== 'reloading') {
+  const { backendRequest, requested, hyperparams } = useAppStore.getState();
+  void startTrainer(backendRequest, requested, hyperparams);
+  // Checkpoints to IndexedDB while training, and the offer to resume the newest after a reload.
+  startAutosave();
+  // The service worker: offline visits, updates, the install prompt.
+  startOffline();
+}

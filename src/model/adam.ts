@@ -10,7 +10,7 @@
  * beta powers and the iteration count live where tfjs keeps them, so saving and restoring
  * optimiser state (optimizer-state.ts) is unchanged.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf';
 
 /**
  * Kernel name of the fused update. Inputs: value, m, v, g (one variable's weights, moments and

@@ -8,7 +8,7 @@
  * quality worker) their weight gradient comes from src/runtime/wasm/tfjs/conv.ts, which the training
  * script installs; tfjs-backend-wasm has none of its own.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf';
 
 /** One weight tensor of the classifier, in the order of the weights file. */
 export interface ClassifierWeightSpec {

@@ -12,7 +12,7 @@
  * D has none, so its verdict on one image does not depend on the rest of its batch (D sees real
  * images, reconstructions and samples as separate batches).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf';
 import { type ImageShape, imageSize, type ModelConfig } from '../shared/config';
 
 const DEFAULT_FILTERS: [number, number] = [32, 64];

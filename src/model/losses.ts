@@ -2,7 +2,7 @@
  * The VAEGAN's losses (docs/model.md, "The losses"): per image, then averaged over the batch.
  * All work on logits, never on probabilities, so no log(0) can occur and no eps clamp is needed.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf';
 import type { AdversarialForm } from '../shared/config';
 
 /** log(1 + exp(-|l|)), the stable tail shared by every sigmoid cross-entropy below. */

@@ -3,7 +3,7 @@
  * trained network can be saved in the standard Layers format and loaded by tf.loadLayersModel.
  * Decoder, generator and discriminator output logits; the sigmoid is applied by the caller.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf';
 import { imageSize, type ModelConfig } from '../shared/config';
 import { buildConvDecoder, buildConvDiscriminator, buildConvEncoder } from './conv-networks';
 

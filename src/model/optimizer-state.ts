@@ -8,7 +8,7 @@
  * running product Adam keeps; both would break a bit-identical resume. So this file reads and
  * writes Adam's private fields. They are stable across tfjs 4.x; the unit tests cover them.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf';
 
 interface AdamInternals {
   iterations_: number;

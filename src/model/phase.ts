@@ -2,7 +2,7 @@
  * One phase of the training step (vaegan.ts): an optimiser step on a loss that also reports
  * named numbers (the metrics on the curves), or the same loss only measured.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf';
 import type { TunableAdam } from './adam';
 
 /** A phase's loss: the cost its optimiser minimises and the named numbers it reports. */

@@ -8,7 +8,7 @@
  * seed, as in Burda et al., so the numbers are comparable with their Table 1.
  * One implementation for Node (tests, benchmark) and the quality worker.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf';
 import { mulberry32 } from '../shared/random';
 
 const PIXELS = 784;

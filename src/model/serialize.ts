@@ -4,7 +4,7 @@
  * cannot (no document): the bytes go to whoever needs them (a download, IndexedDB, a second
  * worker that decodes for the latent pad).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf';
 
 /** A network in Layers format: JSON topology, weight specs, and the weights as one buffer. */
 export interface NetworkArtifacts {

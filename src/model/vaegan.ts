@@ -5,7 +5,7 @@
  * and check one at a time. One class over 400 lines: the model and its step belong together.
  * No DOM: runs in a Web Worker and under Node for the tests.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf';
 import {
   GAN_ADAM_BETA1,
   GATE_EQUILIBRIUM,

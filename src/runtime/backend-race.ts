@@ -4,7 +4,7 @@
  * with the most images/s wins. The result is kept per device (IndexedDB), so later visits start
  * at once. Software GPU adapters never enter (backend.ts passes them over before this).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../model/tf';
 import {
   DEFAULT_HYPERPARAMS,
   DEFAULT_MODEL_CONFIG,

@@ -3,7 +3,7 @@
  * (SwiftShader) are passed over by the automatic choice, because on a CPU-only machine they are
  * several times slower than wasm (../shared/ENVIRONMENT.md); a user can still force them.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../model/tf';
 import type { Architecture } from '../shared/config';
 import type {
   BackendInfo,
@@ -34,9 +34,14 @@ export function missingConvKernels(name: BackendName): string[] {
   return CONV_TRAINING_KERNELS.filter((kernel) => tf.getKernel(kernel, name) === undefined);
 }
 
-/** Answer of one probe: the backend runs, or why it cannot. */
+/**
+ * Answer of one probe: the backend runs, or why it cannot. `load` registers the backend with
+ * tfjs (its kernels included); it is called only for a backend that is not passed over, so a
+ * software GPU the automatic choice skips costs no download of its tfjs backend.
+ */
 type Probe =
-  { ok: true; detail: string; software: boolean; threads?: number } | { ok: false; reason: string };
+  | { ok: true; detail: string; software: boolean; threads?: number; load?: () => Promise<void> }
+  | { ok: false; reason: string };
 
 /** Minimal view of navigator.gpu; the worker's lib has no WebGPU types. */
 interface GpuAdapterLike {
@@ -110,9 +115,13 @@ async function probeWebGpu(): Promise<Probe> {
     adapter.isFallbackAdapter === true ||
     info.isFallbackAdapter === true ||
     /swiftshader|llvmpipe|software/i.test(detail);
-  // Registers the 'webgpu' backend; imported lazily so other backends don't pay for it.
-  await import('@tensorflow/tfjs-backend-webgpu');
-  return { ok: true, detail, software };
+  return {
+    ok: true,
+    detail,
+    software,
+    // Registers the 'webgpu' backend: imported only when it may run, so others don't pay for it.
+    load: async () => void (await import('@tensorflow/tfjs-backend-webgpu')),
+  };
 }
 
 async function probeWebGl(): Promise<Probe> {
@@ -126,7 +135,13 @@ async function probeWebGl(): Promise<Probe> {
     ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER),
   );
   gl.getExtension('WEBGL_lose_context')?.loseContext();
-  return { ok: true, detail: renderer, software: /swiftshader|llvmpipe|software/i.test(renderer) };
+  return {
+    ok: true,
+    detail: renderer,
+    software: /swiftshader|llvmpipe|software/i.test(renderer),
+    // Registers the 'webgl' backend (about 1 MB of script): fetched only when it may run.
+    load: async () => void (await import('@tensorflow/tfjs-backend-webgl')),
+  };
 }
 
 /**
@@ -269,15 +284,6 @@ export async function selectBackend(
       skipped.push({ name, reason: probe.reason });
       continue;
     }
-    // The probe has registered the backend's kernels, so they can be checked before it starts.
-    const missing = missingConvKernels(name);
-    if (architecture === 'conv' && missing.length > 0 && !forced) {
-      skipped.push({
-        name,
-        reason: `cannot train the conv architecture (no ${missing.join(', ')} kernel)`,
-      });
-      continue;
-    }
     // A software WebGL is the fastest way to train conv only when wasm cannot (tfjs's own kernels).
     const softwareOk =
       architecture === 'conv' && name === 'webgl' && tuning.wasmConvPatch === false;
@@ -288,6 +294,21 @@ export async function selectBackend(
           architecture === 'conv'
             ? `software adapter (${probe.detail}): WebGPU through a software adapter is the slowest; pick it to force it`
             : `software adapter (${probe.detail}): slower than wasm on this CPU; pick it to force it`,
+      });
+      continue;
+    }
+    try {
+      await probe.load?.();
+    } catch (error) {
+      skipped.push({ name, reason: `could not load its tfjs backend: ${errorText(error)}` });
+      continue;
+    }
+    // The backend is registered now, so its kernels can be checked before it starts.
+    const missing = missingConvKernels(name);
+    if (architecture === 'conv' && missing.length > 0 && !forced) {
+      skipped.push({
+        name,
+        reason: `cannot train the conv architecture (no ${missing.join(', ')} kernel)`,
       });
       continue;
     }

@@ -6,7 +6,7 @@
  * tfjs's webgl backend keeps its context in `backend.gpgpu.gl`, the webgpu backend its device
  * in `backend.device`; both are public fields of the backend classes.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../model/tf';
 import type { BackendName } from '../features/training/shared/protocol';
 
 interface WebGlBackendLike {

@@ -1,8 +1,10 @@
-// Loads the data sets that scripts/prepare-datasets.mjs writes to public/datasets/.
+// Loads the data sets that scripts/prepare-datasets.mjs writes to public/datasets/ (gzipped
+// files, decompressed here).
 // Runs in the training Web Worker and in Node (unit tests): only fetch, streams, TextDecoder and
 // typed arrays, no DOM or Node APIs.
 
 import type { ImageShape } from './config';
+import { GunzipError, gunzip } from './gzip';
 
 import type { BuiltinDatasetId, DatasetId } from './settings';
 import { DATASET_IDS } from './settings';
@@ -12,10 +14,16 @@ export type { BuiltinDatasetId, DatasetId };
 
 export interface SplitInfo {
   count: number;
-  /** Path of the images file, relative to the data set folder (e.g. "mnist/train-images.u8"). */
+  /**
+   * Path of the images file, relative to the data set folder (e.g. "mnist/train-images.u8.gz");
+   * a name ending in .gz is a gzip file.
+   */
   images: string;
   /** Path of the labels file, relative to the data set folder. */
   labels: string;
+  /** Sizes of the two files as stored (gzipped), for download progress; absent for a user set. */
+  imagesGzipBytes?: number;
+  labelsGzipBytes?: number;
 }
 
 export interface DatasetInfo {
@@ -59,7 +67,7 @@ export type FetchBytes = (
 ) => Promise<Uint8Array>;
 
 /** The manifest formatVersion this loader understands (scripts/datasets.mjs FORMAT_VERSION). */
-export const SUPPORTED_FORMAT_VERSION = 1;
+export const SUPPORTED_FORMAT_VERSION = 2;
 
 const REGENERATE_HINT = 'run npm run datasets';
 
@@ -105,6 +113,88 @@ export const fetchBytes: FetchBytes = async (url, onProgress) => {
   }
   return loaded === buffer.length ? buffer : buffer.slice(0, loaded);
 };
+
+/** One file of a data set as the manifest describes it. */
+export interface DataFile {
+  /** Path relative to the data set folder; ending in .gz: gzipped. */
+  path: string;
+  /** Bytes of data, once decompressed. */
+  bytes: number;
+  /** Bytes of the file as stored, when the manifest says (for progress). */
+  stored?: number;
+  /** For messages, e.g. "MNIST test images". */
+  what: string;
+}
+
+/**
+ * Fetches one data file and returns its data: a .gz file is decompressed, unless the server
+ * already did (a host that sends .gz files with Content-Encoding: gzip: the bytes then arrive
+ * at the data's length, which a gzip file of this data never has). Throws, naming the file, its
+ * URL and the sizes, when the data is not `file.bytes` long or the gzip is damaged.
+ * `onProgress` gets the bytes fetched so far.
+ */
+export async function fetchDataFile(
+  fetch: FetchBytes,
+  baseUrl: string,
+  file: DataFile,
+  onProgress?: (loaded: number) => void,
+): Promise<Uint8Array> {
+  const url = joinUrl(baseUrl, file.path);
+  const fetched = await fetch(url, onProgress && ((n) => onProgress(n)));
+  const stale = `the data set files are missing, stale or incomplete: ${REGENERATE_HINT}`;
+  let data = fetched;
+  if (file.path.endsWith('.gz') && fetched.length !== file.bytes) {
+    try {
+      data = await gunzip(fetched, file.bytes);
+    } catch (error) {
+      if (!(error instanceof GunzipError)) throw error;
+      throw new Error(`${file.what} (${url}): ${error.message}; ${stale}`, { cause: error });
+    }
+  }
+  if (data.length !== file.bytes) {
+    throw new Error(
+      `${file.what} (${url}): expected ${file.bytes} bytes, got ${data.length}; ${stale}`,
+    );
+  }
+  return data;
+}
+
+/** The four files of a data set: train images and labels, test images and labels. */
+export function dataFilesOf(info: DatasetInfo): {
+  trainImages: DataFile;
+  trainLabels: DataFile;
+  testImages: DataFile;
+  testLabels: DataFile;
+} {
+  const pixels = info.shape[0] * info.shape[1] * info.shape[2];
+  const file = (path: string, bytes: number, stored: number | undefined, what: string) => ({
+    path,
+    bytes,
+    ...(stored !== undefined ? { stored } : {}),
+    what: `${info.name} ${what}`,
+  });
+  return {
+    trainImages: file(
+      info.train.images,
+      info.train.count * pixels,
+      info.train.imagesGzipBytes,
+      'train images',
+    ),
+    trainLabels: file(
+      info.train.labels,
+      info.train.count,
+      info.train.labelsGzipBytes,
+      'train labels',
+    ),
+    testImages: file(
+      info.test.images,
+      info.test.count * pixels,
+      info.test.imagesGzipBytes,
+      'test images',
+    ),
+    testLabels: file(info.test.labels, info.test.count, info.test.labelsGzipBytes, 'test labels'),
+  };
+}
 
 /** Checks the structure of a parsed manifest.json and returns a clean copy. Throws on errors. */
 export function parseManifest(json: unknown): DatasetManifest {
@@ -198,14 +288,11 @@ export async function loadDataset(
       `Data set "${id}" is not in ${joinUrl(baseUrl, 'manifest.json')} (it lists: ${have}); ${REGENERATE_HINT}`,
     );
   }
-  const pixels = info.shape[0] * info.shape[1] * info.shape[2];
-  const files = [
-    { path: info.train.images, bytes: info.train.count * pixels, what: 'train images' },
-    { path: info.train.labels, bytes: info.train.count, what: 'train labels' },
-    { path: info.test.images, bytes: info.test.count * pixels, what: 'test images' },
-    { path: info.test.labels, bytes: info.test.count, what: 'test labels' },
-  ];
-  const totalBytes = files.reduce((sum, f) => sum + f.bytes, 0);
+  const named = dataFilesOf(info);
+  const files = [named.trainImages, named.trainLabels, named.testImages, named.testLabels];
+  // Progress counts the bytes as they travel: the stored (gzipped) sizes where known.
+  const sizes = files.map((f) => f.stored ?? f.bytes);
+  const totalBytes = sizes.reduce((sum, n) => sum + n, 0);
   const loaded = files.map(() => 0);
   let reported = -1;
   const report = (force: boolean): void => {
@@ -222,18 +309,11 @@ export async function loadDataset(
 
   const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(
     files.map(async (file, i) => {
-      const url = joinUrl(baseUrl, file.path);
-      const bytes = await fetch(url, (n) => {
-        loaded[i] = Math.min(n, file.bytes);
+      const bytes = await fetchDataFile(fetch, baseUrl, file, (n) => {
+        loaded[i] = Math.min(n, sizes[i]!);
         report(false);
       });
-      if (bytes.length !== file.bytes) {
-        throw new Error(
-          `${info.name} ${file.what} (${url}): expected ${file.bytes} bytes, got ${bytes.length}; ` +
-            `the data set files are missing, stale or incomplete: ${REGENERATE_HINT}`,
-        );
-      }
-      loaded[i] = file.bytes;
+      loaded[i] = sizes[i]!;
       report(false);
       return bytes;
     }),
@@ -279,11 +359,20 @@ function parseSplit(value: unknown, where: string): SplitInfo {
   if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) {
     fail(`${where}.count must be a non-negative integer, got ${JSON.stringify(count)}`);
   }
-  return {
+  const split: SplitInfo = {
     count,
     images: asRelativePath(s['images'], `${where}.images`),
     labels: asRelativePath(s['labels'], `${where}.labels`),
   };
+  for (const key of ['imagesGzipBytes', 'labelsGzipBytes'] as const) {
+    const n = s[key];
+    if (n === undefined) continue;
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n <= 0) {
+      fail(`${where}.${key} must be a positive integer, got ${JSON.stringify(n)}`);
+    }
+    split[key] = n;
+  }
+  return split;
 }
 
 function isDatasetId(value: unknown): value is BuiltinDatasetId {

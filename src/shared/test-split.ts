@@ -3,7 +3,14 @@
  * never train, so they fetch only the test images and labels.
  */
 import { imageSize, type ImageShape } from './config';
-import { type DatasetInfo, type FetchBytes, imageShapeOf, loadManifest } from './dataset';
+import {
+  dataFilesOf,
+  type DatasetInfo,
+  type FetchBytes,
+  fetchDataFile,
+  imageShapeOf,
+  loadManifest,
+} from './dataset';
 import type { BuiltinDatasetId, DatasetId } from './settings';
 
 export interface TestSet {
@@ -24,10 +31,10 @@ export async function loadTestSplit(
   const manifest = await loadManifest(baseUrl, fetchBytes);
   const info = manifest.datasets.find((d) => d.id === id);
   if (!info) throw new Error(`Data set "${id}" is not in the manifest; run npm run datasets`);
-  const join = (path: string) => (baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`) + path;
+  const files = dataFilesOf(info);
   const [images, labels] = await Promise.all([
-    fetchBytes(join(info.test.images)),
-    fetchBytes(join(info.test.labels)),
+    fetchDataFile(fetchBytes, baseUrl, files.testImages),
+    fetchDataFile(fetchBytes, baseUrl, files.testLabels),
   ]);
   const count = info.test.count;
   const image = imageShapeOf(info);

@@ -1,4 +1,5 @@
 import { useId } from 'react';
+import { Toggletip } from './Toggletip';
 
 const STEPS = 1000;
 
@@ -18,6 +19,8 @@ interface Props {
   hint?: string;
   /** `data-tour` name for the guided first run. */
   tour?: string;
+  /** `data-part` name, by which a link's `hide=` can leave the slider out (its URL key). */
+  part?: string;
 }
 
 export const formatNumber = (v: number) =>
@@ -39,6 +42,7 @@ export function LogSlider({
   inForce,
   hint,
   tour,
+  part,
 }: Props) {
   const id = useId();
   const lo = Math.log10(min);
@@ -51,13 +55,16 @@ export function LogSlider({
     allowZero && p <= 0 ? 0 : +Math.pow(10, lo + (p / STEPS) * (hi - lo)).toPrecision(3);
   const pending = inForce !== undefined && formatNumber(inForce.value) !== formatNumber(value);
   return (
-    <div className="slider-field" data-tour={tour}>
-      <label htmlFor={id}>
-        {label} {symbol && <span className="symbol">{symbol}</span>}
-        <output htmlFor={id} className="slider-value">
-          {formatNumber(value)}
-        </output>
-      </label>
+    <div className="slider-field" data-tour={tour} data-part={part}>
+      <div className="slider-head">
+        <label htmlFor={id}>
+          {label} {symbol && <span className="symbol">{symbol}</span>}
+          <output htmlFor={id} className="slider-value">
+            {formatNumber(value)}
+          </output>
+        </label>
+        {hint && <Toggletip about={label} text={hint} />}
+      </div>
       <input
         id={id}
         type="range"
@@ -67,7 +74,6 @@ export function LogSlider({
         value={toPosition(value)}
         aria-valuetext={formatNumber(value)}
         aria-describedby={hint ? `${id}-hint` : undefined}
-        title={hint}
         onChange={(e) => onChange(fromPosition(Number(e.currentTarget.value)))}
       />
       <div className="in-force muted" data-testid={`in-force-${label}`}>
@@ -75,8 +81,9 @@ export function LogSlider({
           ? `${pending ? 'sending… ' : ''}in force: ${formatNumber(inForce.value)} from step ${inForce.fromStep}`
           : 'not yet confirmed by the worker'}
       </div>
+      {/* Read with the slider; on screen, the help is in the toggletip. */}
       {hint && (
-        <div className="hint muted" id={`${id}-hint`}>
+        <div className="visually-hidden" id={`${id}-hint`}>
           {hint}
         </div>
       )}

@@ -2,11 +2,13 @@ import { mkdtemp, mkdir, readFile, rm, stat, truncate, writeFile } from 'node:fs
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   FASHION_SPLIT_SEED,
   FASHION_TRAIN_COUNT,
   buildFashionSplit,
+  gzipBytes,
   mnistSplitFromIdx,
   mulberry32,
   packImages,
@@ -37,6 +39,11 @@ function idx(dims: number[], data: ArrayLike<number>): Uint8Array {
   dims.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
   out.set(Array.from(data), 4 + 4 * dims.length);
   return out;
+}
+
+/** A gzipped file's data. */
+async function readGz(file: string): Promise<Buffer> {
+  return gunzipSync(await readFile(file));
 }
 
 function classHistogram(labels: Uint8Array): number[] {
@@ -114,8 +121,8 @@ describe('MNIST IDX conversion', () => {
     expect(train.labels[0]).toBe(5);
     expect(test.images.length).toBe(10_000 * 784);
     expect(classHistogram(test.labels).every((n) => n > 800)).toBe(true);
-    // The written files are the IDX payloads unchanged.
-    const written = await readFile(path.join(publicDir, 'datasets/mnist/test-images.u8'));
+    // The written files are the IDX payloads unchanged, gzipped.
+    const written = await readGz(path.join(publicDir, 'datasets/mnist/test-images.u8.gz'));
     expect(Buffer.compare(written, test.images)).toBe(0);
   });
 
@@ -231,8 +238,10 @@ describe('Fashion-MNIST conversion', () => {
     }
     // What prepare-datasets wrote is exactly this split.
     const dir = path.join(publicDir, 'datasets/fashion-mnist');
-    expect(Buffer.compare(await readFile(path.join(dir, 'test-labels.u8')), a.test.labels)).toBe(0);
-    expect(Buffer.compare(await readFile(path.join(dir, 'train-images.u8')), a.train.images)).toBe(
+    expect(Buffer.compare(await readGz(path.join(dir, 'test-labels.u8.gz')), a.test.labels)).toBe(
+      0,
+    );
+    expect(Buffer.compare(await readGz(path.join(dir, 'train-images.u8.gz')), a.train.images)).toBe(
       0,
     );
     const b = buildFashionSplit(classes, FASHION_SPLIT_SEED + 1, FASHION_TRAIN_COUNT);
@@ -284,10 +293,15 @@ describe('prepareDatasets on a small fake install', () => {
     expect(fashion?.split).toBe(
       'fixed seeded shuffle (seed 5) of all 30 images: first 20 train, remaining 10 test',
     );
-    expect((await stat(path.join(outDir(), 'fashion-mnist/test-images.u8'))).size).toBe(7840);
-    const labels = await readFile(path.join(outDir(), 'mnist/test-labels.u8'));
+    const testImages = path.join(outDir(), 'fashion-mnist/test-images.u8.gz');
+    expect((await readGz(testImages)).length).toBe(7840);
+    // The manifest gives each file's stored size beside its data size.
+    expect(fashion?.test.imagesBytes).toBe(7840);
+    expect(fashion?.test.imagesGzipBytes).toBe((await stat(testImages)).size);
+    expect(fashion?.test.imagesGzipBytes).toBeLessThan(7840 / 10); // one grey level: tiny
+    const labels = await readGz(path.join(outDir(), 'mnist/test-labels.u8.gz'));
     expect(Array.from(labels)).toEqual([7, 2, 1]);
-    const pixels = await readFile(path.join(outDir(), 'fashion-mnist/train-images.u8'));
+    const pixels = await readGz(path.join(outDir(), 'fashion-mnist/train-images.u8.gz'));
     expect(pixels.every((v) => v === 128)).toBe(true); // 0.5 in 0..1 -> 128
     const manifest = JSON.parse(await readFile(path.join(outDir(), 'manifest.json'), 'utf8'));
     expect(manifest).toEqual(first.manifest);
@@ -302,18 +316,39 @@ describe('prepareDatasets on a small fake install', () => {
     expect((await prepareDatasets(opts())).upToDate).toBe(true);
   });
 
-  it('rebuilds a truncated file and cleans up stray temporary files', async () => {
-    await prepareDatasets(opts());
-    const file = path.join(outDir(), 'mnist/train-images.u8');
-    await truncate(file, 100);
-    const stray = path.join(outDir(), 'mnist/train-images.u8.tmp-12345');
+  it('rebuilds a truncated file and cleans up stray temporary and uncompressed files', async () => {
+    const { manifest } = await prepareDatasets(opts());
+    const file = path.join(outDir(), 'mnist/train-images.u8.gz');
+    const stored = manifest.datasets[0]!.train.imagesGzipBytes;
+    await truncate(file, 10);
+    const stray = path.join(outDir(), 'mnist/train-images.u8.gz.tmp-12345');
     await writeFile(stray, 'half');
+    // The uncompressed file of format 1 would be copied into every build.
+    const raw = path.join(outDir(), 'mnist/train-images.u8');
+    await writeFile(raw, new Uint8Array(5 * 784));
     const result = await prepareDatasets(opts());
     expect(result.upToDate).toBe(false);
-    expect(result.reason).toBe('mnist/train-images.u8 has 100 bytes, expected 3920');
-    expect((await stat(file)).size).toBe(5 * 784);
+    expect(result.reason).toBe(
+      `mnist/train-images.u8.gz has 10 bytes, the manifest says ${stored}`,
+    );
+    expect((await readGz(file)).length).toBe(5 * 784);
     await expect(stat(stray)).rejects.toThrow();
+    await expect(stat(raw)).rejects.toThrow();
     expect((await prepareDatasets({ ...opts(), force: true })).reason).toBe('forced');
+  });
+
+  it('rebuilds a file whose data has the wrong length, read from its gzip trailer', async () => {
+    await prepareDatasets(opts());
+    const labels = path.join(outDir(), 'mnist/test-labels.u8.gz');
+    const other = await gzipBytes(new Uint8Array(10));
+    await writeFile(labels, other);
+    const manifestFile = path.join(outDir(), 'manifest.json');
+    const manifest = JSON.parse(await readFile(manifestFile, 'utf8'));
+    manifest.datasets[0].test.labelsGzipBytes = other.length;
+    await writeFile(manifestFile, JSON.stringify(manifest));
+    const result = await prepareDatasets(opts());
+    expect(result.reason).toBe('mnist/test-labels.u8.gz holds 10 bytes of data, expected 3');
+    expect(Array.from(await readGz(labels))).toEqual([7, 2, 1]);
   });
 
   it('says "run npm ci" when the packages are missing', async () => {
@@ -368,13 +403,64 @@ describe('dataset loader (src/shared/dataset.ts)', () => {
     }
   });
 
-  it('rejects a truncated file, naming it and the sizes', async () => {
+  /** A gzipped file with its data changed. */
+  const regzip = (edit: (data: Buffer) => Uint8Array) => (gz: Uint8Array) =>
+    new Uint8Array(gzipSync(edit(gunzipSync(gz))));
+
+  it('rejects a file with too little data, naming it and the sizes', async () => {
     const fetch = withOverrides({
-      '/datasets/mnist/test-labels.u8': (b) => b.subarray(0, b.length - 1),
+      '/datasets/mnist/test-labels.u8.gz': regzip((b) => b.subarray(0, b.length - 1)),
     });
     await expect(loadDataset('mnist', '/datasets/', fetch)).rejects.toThrow(
-      /MNIST test labels \(\/datasets\/mnist\/test-labels\.u8\): expected 10000 bytes, got 9999;.*run npm run datasets/,
+      /MNIST test labels \(\/datasets\/mnist\/test-labels\.u8\.gz\): holds 9999 bytes of data, expected 10000;.*run npm run datasets/,
     );
+  });
+
+  it('rejects a truncated or damaged gzip file and one that is not gzip', async () => {
+    const cases: [(b: Uint8Array) => Uint8Array, RegExp][] = [
+      [(b) => b.subarray(0, b.length - 100), /MNIST test labels .*: damaged gzip data/],
+      [
+        (b) => {
+          const copy = b.slice();
+          for (let i = 20; i < 60; i++) copy[i] = 0xff;
+          return copy;
+        },
+        /MNIST test labels .*: damaged gzip data/,
+      ],
+      [() => new TextEncoder().encode('<!doctype html>'), /not a gzip file/],
+    ];
+    for (const [edit, message] of cases) {
+      const fetch = withOverrides({ '/datasets/mnist/test-labels.u8.gz': edit });
+      await expect(loadDataset('mnist', '/datasets/', fetch)).rejects.toThrow(message);
+    }
+  });
+
+  it('takes a file the server already decompressed (Content-Encoding: gzip)', async () => {
+    const fetch = withOverrides({
+      '/datasets/mnist/test-images.u8.gz': (b) => new Uint8Array(gunzipSync(b)),
+    });
+    const plain = await loadDataset('mnist', '/datasets/', nodeFetchBytes);
+    const decoded = await loadDataset('mnist', '/datasets/', fetch);
+    expect(Buffer.compare(decoded.test.images, plain.test.images)).toBe(0);
+  });
+
+  it('reports progress in stored (gzipped) bytes: a quarter of the bytes is a quarter done', async () => {
+    const manifest = await realManifest();
+    const mnist = manifest.datasets.find((d) => d.id === 'mnist')!;
+    const stored =
+      mnist.train.imagesGzipBytes! +
+      mnist.train.labelsGzipBytes! +
+      mnist.test.imagesGzipBytes! +
+      mnist.test.labelsGzipBytes!;
+    // Only the train images report partial progress: a quarter of all stored bytes.
+    const fetch: FetchBytes = async (url, onProgress) => {
+      const bytes = await nodeFetchBytes(url);
+      if (url.endsWith('train-images.u8.gz')) onProgress?.(Math.round(stored / 4), bytes.length);
+      return bytes;
+    };
+    const seen: number[] = [];
+    await loadDataset('mnist', '/datasets/', fetch, (f) => seen.push(f));
+    expect(seen.some((f) => Math.abs(f - 0.25) < 0.01)).toBe(true);
   });
 
   it('rejects a manifest whose counts do not match the file sizes', async () => {
@@ -387,20 +473,20 @@ describe('dataset loader (src/shared/dataset.ts)', () => {
     });
     await expect(loadDataset('fashion-mnist', '/datasets/', fetch)).rejects.toThrow(
       // Files load in parallel: whichever of the two train files fails first is reported.
-      /Fashion-MNIST train (images .*expected 47040784 bytes, got 47040000|labels .*expected 60001 bytes, got 60000)/,
+      /Fashion-MNIST train (images .*holds 47040000 bytes of data, expected 47040784|labels .*holds 60000 bytes of data, expected 60001)/,
     );
   });
 
   it('rejects labels outside the class list', async () => {
     const fetch = withOverrides({
-      '/datasets/mnist/test-labels.u8': (b) => {
+      '/datasets/mnist/test-labels.u8.gz': regzip((b) => {
         const copy = b.slice();
         copy[3] = 10;
         return copy;
-      },
+      }),
     });
     await expect(loadDataset('mnist', '/datasets/', fetch)).rejects.toThrow(
-      /test-labels\.u8: label #3 is 10, but MNIST has 10 classes/,
+      /test-labels\.u8\.gz: label #3 is 10, but MNIST has 10 classes/,
     );
   });
 
@@ -433,7 +519,7 @@ describe('dataset loader (src/shared/dataset.ts)', () => {
       return () => parseManifest(m);
     };
     expect(() => parseManifest(null)).toThrow(/manifest must be an object/);
-    expect(broken((m) => (m.formatVersion = 2))).toThrow(/formatVersion is 2.*reads version 1/);
+    expect(broken((m) => (m.formatVersion = 1))).toThrow(/formatVersion is 1.*reads version 2/);
     expect(broken((m) => (m.datasets = {} as never))).toThrow(/datasets must be an array/);
     expect(broken((m) => ((m.datasets[0] as Record<string, unknown>).id = 'cifar'))).toThrow(
       /datasets\[0\]\.id must be one of mnist, fashion-mnist, got "cifar"/,
@@ -450,6 +536,11 @@ describe('dataset loader (src/shared/dataset.ts)', () => {
     expect(
       broken((m) => ((m.datasets[0] as { train: { images: unknown } }).train.images = '../x.u8')),
     ).toThrow(/datasets\[0\]\.train\.images must be a relative path/);
+    expect(
+      broken(
+        (m) => ((m.datasets[0] as { test: { imagesGzipBytes: unknown } }).test.imagesGzipBytes = 0),
+      ),
+    ).toThrow(/datasets\[0\]\.test\.imagesGzipBytes must be a positive integer, got 0/);
     expect(broken((m) => delete (m.datasets[0] as Record<string, unknown>).licence)).toThrow(
       /datasets\[0\]\.licence must be a string/,
     );

@@ -14,6 +14,7 @@ import { replaceRun } from './replace-run';
 import { formatBytes } from '../../run-archive/client/run-io';
 import { useAppStore } from '../../../app/store';
 import '../../../app/persistence.css';
+import { Toggletip } from '../../../ui/Toggletip';
 
 const when = (t: number) => new Date(t).toLocaleString();
 const describe = (c: CheckpointMeta) =>
@@ -76,7 +77,7 @@ interface PolicyFieldProps {
   value: number;
   limits: { min: number; max: number };
   onChange: (v: number) => void;
-  /** Tooltip: what the number does. */
+  /** What the number does (in a toggletip). */
   help: string;
 }
 
@@ -86,7 +87,6 @@ function PolicyField({ id, label, value, limits, onChange, help }: PolicyFieldPr
       <label htmlFor={id}>{label}</label>
       <input
         id={id}
-        title={help}
         type="number"
         min={limits.min}
         max={limits.max}
@@ -97,6 +97,7 @@ function PolicyField({ id, label, value, limits, onChange, help }: PolicyFieldPr
           if (Number.isFinite(v)) onChange(v);
         }}
       />
+      <Toggletip about={label} text={help} />
     </div>
   );
 }

@@ -6,7 +6,7 @@
  * No DOM and no comlink here, so the same class runs under Node for the tests. One class a
  * little over 400 lines: every method shares the snapshot it holds and its use count.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../../model/tf';
 import {
   axisVector,
   interpolationPath,

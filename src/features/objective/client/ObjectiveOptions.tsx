@@ -6,6 +6,7 @@ import {
 } from '../../../shared/settings';
 import { modelMode } from './objective';
 import { useAppStore } from '../../../app/store';
+import { Toggletip } from '../../../ui/Toggletip';
 import './objective-options.css';
 
 const REC = LIVE_SETTINGS.reconstructionLoss;
@@ -30,11 +31,10 @@ export function ObjectiveOptions({ hp, update }: Props) {
     ) : null;
   return (
     <div className="objective-options">
-      <div className="select-field">
+      <div className="select-field" data-part={REC.url}>
         <label htmlFor="rec-loss">{REC.label}</label>
         <select
           id="rec-loss"
-          title={REC.help}
           value={hp.reconstructionLoss}
           disabled={hp.ganOnly}
           onChange={(e) =>
@@ -47,42 +47,57 @@ export function ObjectiveOptions({ hp, update }: Props) {
             </option>
           ))}
         </select>
+        <Toggletip about={REC.label} text={REC.help} />
         {pendingNote('reconstructionLoss')}
       </div>
-      <label className="checkbox" title={LIVE_SETTINGS.reconstructionsInD.help}>
-        <input
-          type="checkbox"
-          checked={hp.reconstructionsInD}
-          disabled={hp.ganOnly}
-          onChange={(e) => update({ reconstructionsInD: e.currentTarget.checked })}
+      <div className="checkbox-row" data-part={LIVE_SETTINGS.reconstructionsInD.url}>
+        <label className="checkbox">
+          <input
+            type="checkbox"
+            checked={hp.reconstructionsInD}
+            disabled={hp.ganOnly}
+            onChange={(e) => update({ reconstructionsInD: e.currentTarget.checked })}
+          />
+          {LIVE_SETTINGS.reconstructionsInD.label}
+        </label>
+        <Toggletip
+          about={LIVE_SETTINGS.reconstructionsInD.label}
+          text={LIVE_SETTINGS.reconstructionsInD.help}
         />
-        {LIVE_SETTINGS.reconstructionsInD.label}
-      </label>
-      <label className="checkbox" title={LIVE_SETTINGS.equilibriumGate.help}>
-        <input
-          type="checkbox"
-          checked={hp.equilibriumGate}
-          onChange={(e) => update({ equilibriumGate: e.currentTarget.checked })}
+      </div>
+      <div className="checkbox-row" data-part={LIVE_SETTINGS.equilibriumGate.url}>
+        <label className="checkbox">
+          <input
+            type="checkbox"
+            checked={hp.equilibriumGate}
+            onChange={(e) => update({ equilibriumGate: e.currentTarget.checked })}
+          />
+          {LIVE_SETTINGS.equilibriumGate.label}
+        </label>
+        <Toggletip
+          about={LIVE_SETTINGS.equilibriumGate.label}
+          text={LIVE_SETTINGS.equilibriumGate.help}
         />
-        {LIVE_SETTINGS.equilibriumGate.label}
-      </label>
-      <label className="checkbox" title={LIVE_SETTINGS.ganOnly.help}>
-        <input
-          type="checkbox"
-          checked={hp.ganOnly}
-          onChange={(e) => update({ ganOnly: e.currentTarget.checked })}
-        />
-        {LIVE_SETTINGS.ganOnly.label}
-      </label>
+      </div>
+      <div className="checkbox-row" data-part={LIVE_SETTINGS.ganOnly.url}>
+        <label className="checkbox">
+          <input
+            type="checkbox"
+            checked={hp.ganOnly}
+            onChange={(e) => update({ ganOnly: e.currentTarget.checked })}
+          />
+          {LIVE_SETTINGS.ganOnly.label}
+        </label>
+        <Toggletip about={LIVE_SETTINGS.ganOnly.label} text={LIVE_SETTINGS.ganOnly.help} />
+      </div>
       <div className="mode-line">
         <p data-testid="model-mode" aria-live="polite">
           Training: <strong>{mode.name}</strong> <span className="muted">{mode.detail}</span>
         </p>
-        <div className="mode-buttons" role="group" aria-label="Special cases">
+        <div className="mode-buttons" role="group" aria-label="Special cases" data-part="special">
           <button
             type="button"
             aria-pressed={mode.id === 'vae'}
-            title="γ = 0: phase 3 is skipped, D only watches; the model is a plain VAE"
             onClick={() => update({ gamma: 0, ganOnly: false })}
           >
             Plain VAE
@@ -90,7 +105,6 @@ export function ObjectiveOptions({ hp, update }: Props) {
           <button
             type="button"
             aria-pressed={mode.id === 'gan'}
-            title="GAN only: generator and discriminator alone"
             onClick={() => update({ ganOnly: true })}
           >
             Plain GAN
@@ -98,7 +112,6 @@ export function ObjectiveOptions({ hp, update }: Props) {
           <button
             type="button"
             aria-pressed={mode.id === 'vaegan'}
-            title="All three phases; γ back to its default if it was 0"
             onClick={() =>
               update({
                 ganOnly: false,
@@ -108,6 +121,10 @@ export function ObjectiveOptions({ hp, update }: Props) {
           >
             VAEGAN
           </button>
+          <Toggletip
+            about="a special case"
+            text="Plain VAE: γ = 0, so phase 3 is skipped and D only watches. Plain GAN: the generator and the discriminator alone. VAEGAN: all three phases (γ back to its default if it was 0)."
+          />
         </div>
       </div>
     </div>

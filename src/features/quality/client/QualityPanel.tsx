@@ -26,6 +26,7 @@ import {
   TOOLTIP_STYLE,
   VALUE_AXIS_PROPS,
 } from '../../../ui/chart-style';
+import { Toggletip } from '../../../ui/Toggletip';
 
 /** Test images in each data set's test split (the worker checks the real count too). */
 const TEST_COUNT = 10_000;
@@ -224,7 +225,6 @@ export function QualityPanel() {
           <select
             id="quality-k"
             value={settings.k}
-            title="Draws z ~ q(z|x) per test image for the IWAE bound; 5,000 as in Burda et al. 2015 (slow)"
             onChange={(e) => setQualitySettings({ k: Number(e.currentTarget.value) })}
           >
             {K_CHOICES.filter((k) => k >= K_RANGE.min && k <= K_RANGE.max).map((k) => (
@@ -233,6 +233,10 @@ export function QualityPanel() {
               </option>
             ))}
           </select>
+          <Toggletip
+            about="Importance samples k"
+            text="Draws z ~ q(z|x) per test image for the IWAE bound; 5,000 as in Burda et al. 2015 (slow)"
+          />
         </div>
         <div className="number-field">
           <label htmlFor="quality-images">Test images (bounds)</label>
@@ -242,13 +246,16 @@ export function QualityPanel() {
             min={1}
             max={TEST_COUNT}
             value={imagesText}
-            title="The first N test images, dynamically binarised with a fixed seed"
             onChange={(e) => {
               const text = e.currentTarget.value;
               setImagesText(text);
               const parsed = parseWhole(text, 1, TEST_COUNT, 'Test images');
               if (parsed.value !== undefined) setQualitySettings({ images: parsed.value });
             }}
+          />
+          <Toggletip
+            about="Test images (bounds)"
+            text="The first N test images, dynamically binarised with a fixed seed"
           />
         </div>
         <div className="number-field">
@@ -259,13 +266,16 @@ export function QualityPanel() {
             min={SAMPLES_RANGE.min}
             max={TEST_COUNT}
             value={samplesText}
-            title="Prior samples, and as many test images, for the FCD and the mode coverage"
             onChange={(e) => {
               const text = e.currentTarget.value;
               setSamplesText(text);
               const parsed = parseWhole(text, SAMPLES_RANGE.min, TEST_COUNT, 'Samples');
               if (parsed.value !== undefined) setQualitySettings({ samples: parsed.value });
             }}
+          />
+          <Toggletip
+            about="Samples (FCD)"
+            text="Prior samples, and as many test images, for the FCD and the mode coverage"
           />
         </div>
         <label className="checkbox-field">

@@ -6,7 +6,7 @@
  * plain-VAE comparison run) and measures one on request.
  * No DOM and no comlink here, so the same class runs under Node for the tests.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../../model/tf';
 import {
   CLASSIFIER_CLASSES,
   CLASSIFIER_FEATURES,

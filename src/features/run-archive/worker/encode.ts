@@ -9,7 +9,7 @@
  *
  * Runs in the worker and under Node (no DOM).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../../model/tf';
 import { strToU8, zipSync, type Zippable } from 'fflate';
 import { version as appVersion } from '../../../../package.json';
 import type { Hyperparams, ImageShape } from '../../../shared/config';

@@ -4,7 +4,7 @@
  * weights, the three Adam states (beta powers derived from the iteration count) and the
  * model's counters. Runs in the worker and under Node (no DOM).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../../model/tf';
 import { type AdamSnapshot, adamStateAt, restoreAdam } from '../../../model/optimizer-state';
 import { VaeGan } from '../../../model/vaegan';
 import { networkNames, OPTIMIZER_NAMES, type OptimizerName, refuse } from '../shared/format';

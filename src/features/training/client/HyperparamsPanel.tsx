@@ -1,30 +1,17 @@
-import {
-  type AdversarialForm,
-  type Hyperparams,
-  LIVE_SETTINGS,
-  type NumericLiveKey,
-} from '../../../shared/settings';
+import { type AdversarialForm, LIVE_SETTINGS, type NumericLiveKey } from '../../../shared/settings';
 import { useAppStore } from '../../../app/store';
-import { sendHyperparams } from './trainer-client';
 import { LogSlider } from '../../../ui/LogSlider';
-import { ObjectiveOptions } from '../../objective/client/ObjectiveOptions';
+import { Toggletip } from '../../../ui/Toggletip';
+import { updateHyperparams as update } from './live-settings';
 
-/** Live training weights: each change goes to the worker and acts on the next step. */
+/**
+ * Live training weights: each change goes to the worker and acts on the next step. (The
+ * objective's switches sit beside the formulas, in the Objective tab.)
+ */
 export function HyperparamsPanel() {
   const hp = useAppStore((s) => s.hyperparams);
   const inForce = useAppStore((s) => s.inForce);
-  const setHyperparams = useAppStore((s) => s.setHyperparams);
-  const highlightTerm = useAppStore((s) => s.highlightTerm);
 
-  const update = (patch: Partial<Hyperparams>) => {
-    setHyperparams(patch);
-    void sendHyperparams(patch);
-    // Show in the formulas which term the weight scales.
-    if (patch.beta !== undefined) highlightTerm('kl', 2500);
-    if (patch.gamma !== undefined) highlightTerm('gen', 2500);
-    if (patch.reconstructionLoss !== undefined) highlightTerm('rec', 2500);
-    if (patch.reconstructionsInD !== undefined) highlightTerm('disc', 2500);
-  };
   const confirmed = (key: NumericLiveKey) =>
     inForce ? { value: inForce.hyperparams[key], fromStep: inForce.fromStep } : undefined;
   /** A log slider for one numeric setting, its range and words from the settings table. */
@@ -34,6 +21,7 @@ export function HyperparamsPanel() {
       <LogSlider
         label={row.label}
         {...extra}
+        part={row.url}
         value={hp[key]}
         min={row.slider.min}
         max={row.max}
@@ -51,10 +39,9 @@ export function HyperparamsPanel() {
       <h2 id="hp-heading">Loss weights (live)</h2>
       {slider('beta', { symbol: 'β', tour: 'beta' })}
       {slider('gamma', { symbol: 'γ', tour: 'gamma' })}
-      <div className="select-field">
+      <div className="select-field" data-part={adv.url}>
         <label htmlFor="adv-form">{adv.label}</label>
         <select
-          title={adv.help}
           id="adv-form"
           value={hp.adversarialForm}
           onChange={(e) => update({ adversarialForm: e.currentTarget.value as AdversarialForm })}
@@ -65,12 +52,14 @@ export function HyperparamsPanel() {
             </option>
           ))}
         </select>
+        <Toggletip about={adv.label} text={adv.help} />
       </div>
-      <ObjectiveOptions hp={hp} update={update} />
-      <h3>Learning rates (Adam)</h3>
-      {slider('lrVae')}
-      {slider('lrD')}
-      {slider('lrG')}
+      <div data-part="lr">
+        <h3>Learning rates (Adam)</h3>
+        {slider('lrVae')}
+        {slider('lrD')}
+        {slider('lrG')}
+      </div>
     </section>
   );
 }

@@ -20,6 +20,7 @@ import {
   TOOLTIP_STYLE,
   VALUE_AXIS_PROPS,
 } from '../../../ui/chart-style';
+import { Toggletip } from '../../../ui/Toggletip';
 
 /** Rows drawn per chart, whatever the length of the run. */
 const MAX_ROWS = 300;
@@ -63,7 +64,7 @@ const CHARTS: ChartSpec[] = [
     testId: 'chart-d',
     domain: [0, 1],
     lines: [
-      { key: 'dReal', name: 'D(x)', color: '#e2e8f0' },
+      { key: 'dReal', name: 'D(x)', color: 'currentColor' },
       { key: 'dRecon', name: 'D(x̃) reconstructions', color: '#c084fc' },
       { key: 'dPrior', name: 'D(x_p) samples', color: '#fb923c' },
     ],
@@ -100,8 +101,15 @@ function Chart({ spec: full, rows }: { spec: ChartSpec; rows: ChartRow[] }) {
   const termOf = (dataKey: unknown) => spec.lines.find((l) => l.key === dataKey)?.term ?? null;
   return (
     <figure className="chart" data-testid={spec.testId} data-points={rows.length}>
-      <figcaption title={spec.help}>
-        {spec.title}
+      <figcaption>
+        <span className="chart-title">
+          <span className="chart-title__text">{spec.title}</span>
+          <Toggletip
+            about={spec.title}
+            question={`What does "${spec.title}" show?`}
+            text={spec.help}
+          />
+        </span>
         {last && (
           <span className="chart-latest">
             {spec.lines.map((l) => (

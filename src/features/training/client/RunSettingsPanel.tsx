@@ -10,6 +10,7 @@ import {
 } from '../../../shared/settings';
 import { useUserImagesStore } from '../../image-import/client/import-client';
 import { applySettings, startTrainer } from './trainer-client';
+import { Toggletip } from '../../../ui/Toggletip';
 
 const BACKENDS = BACKEND_SETTING.choices.map((value) => ({
   value,
@@ -34,7 +35,6 @@ function NumberField({ id, row, value, onChange }: NumberFieldProps) {
       <label htmlFor={id}>{row.label}</label>
       <input
         id={id}
-        title={row.help}
         type="number"
         inputMode="numeric"
         min={row.min}
@@ -43,6 +43,7 @@ function NumberField({ id, row, value, onChange }: NumberFieldProps) {
         value={Number.isFinite(value) ? value : ''}
         onChange={(e) => onChange(e.currentTarget.valueAsNumber)}
       />
+      <Toggletip about={row.label} text={row.help} />
     </div>
   );
 }
@@ -121,7 +122,6 @@ export function RunSettingsPanel() {
           <label htmlFor="dataset">{RUN_SETTINGS.dataset.label}</label>
           <select
             id="dataset"
-            title={RUN_SETTINGS.dataset.help}
             value={requested.dataset}
             onChange={(e) =>
               setRequested({ dataset: e.currentTarget.value as RunSettings['dataset'] })
@@ -139,12 +139,12 @@ export function RunSettingsPanel() {
               ),
             )}
           </select>
+          <Toggletip about={RUN_SETTINGS.dataset.label} text={RUN_SETTINGS.dataset.help} />
         </div>
         <div className="select-field">
           <label htmlFor="architecture">{RUN_SETTINGS.architecture.label}</label>
           <select
             id="architecture"
-            title={RUN_SETTINGS.architecture.help}
             value={requested.architecture}
             onChange={(e) =>
               setRequested({
@@ -158,6 +158,10 @@ export function RunSettingsPanel() {
               </option>
             ))}
           </select>
+          <Toggletip
+            about={RUN_SETTINGS.architecture.label}
+            text={RUN_SETTINGS.architecture.help}
+          />
         </div>
         {convBlocked && (
           <div className="conv-backend" role="alert" data-testid="conv-backend-message">
@@ -182,7 +186,6 @@ export function RunSettingsPanel() {
           <label htmlFor="variant">{RUN_SETTINGS.variant.label}</label>
           <select
             id="variant"
-            title={RUN_SETTINGS.variant.help}
             value={requested.variant}
             onChange={(e) =>
               setRequested({ variant: e.currentTarget.value as RunSettings['variant'] })
@@ -194,6 +197,7 @@ export function RunSettingsPanel() {
               </option>
             ))}
           </select>
+          <Toggletip about={RUN_SETTINGS.variant.label} text={RUN_SETTINGS.variant.help} />
         </div>
         <NumberField
           id="latent"
@@ -223,7 +227,6 @@ export function RunSettingsPanel() {
           <label htmlFor="backend">{BACKEND_SETTING.label}</label>
           <select
             id="backend"
-            title={BACKEND_SETTING.help}
             value={backendRequest}
             onChange={(e) => setBackendRequest(e.currentTarget.value as BackendRequest)}
           >
@@ -233,6 +236,7 @@ export function RunSettingsPanel() {
               </option>
             ))}
           </select>
+          <Toggletip about={BACKEND_SETTING.label} text={BACKEND_SETTING.help} />
         </div>
         {problems.length > 0 && (
           <ul className="field-errors" role="alert">
@@ -244,11 +248,11 @@ export function RunSettingsPanel() {
         <button
           type="submit"
           disabled={status === 'loading'}
-          title="Build a new model with these settings (new weights from the seed)"
+          aria-describedby="settings-state"
         >
           Apply settings
         </button>
-        <p className="muted small" data-testid="settings-state">
+        <p className="muted small" id="settings-state" data-testid="settings-state">
           {pending
             ? 'Changed: Apply starts a new model with new weights.'
             : 'These settings are running.'}

@@ -2,7 +2,7 @@
  * The order of the training batches: seeded, without replacement within an epoch, and able to
  * skip ahead to any step in constant time so that a restored run draws the batches it would have.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../../model/tf';
 import { mulberry32 } from '../../../shared/random';
 import { toUnitFloats } from '../../../shared/image-grid';
 

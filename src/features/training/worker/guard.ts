@@ -14,7 +14,7 @@
  * optimiser replaces rather than overwrites, so a snapshot costs no copy on the device, only
  * the memory of one older set of weights and moments.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../../model/tf';
 import type { Hyperparams } from '../../../shared/config';
 import { restoreAdam } from '../../../model/optimizer-state';
 import { METRIC_NAMES, type MetricName, type VaeGan } from '../../../model/vaegan';

@@ -3,7 +3,7 @@
  * prior, and a path between two codes. Their inputs are fixed when a model arrives, so the same
  * images and noise are shown throughout a run and the pictures show only what training changed.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../../model/tf';
 import { type ImageShape, imageSize } from '../../../shared/config';
 import { type Dataset, imageShapeOf } from '../../../shared/dataset';
 import { composeGrid, interleave, toUnitFloats } from '../../../shared/image-grid';

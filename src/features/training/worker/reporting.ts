@@ -4,7 +4,7 @@
  * becomes a curve point, and the steps-per-second figure. The trainer's report() puts them
  * together with the divergence guard.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../../model/tf';
 import { METRIC_NAMES, type MetricName, type VaeGan } from '../../../model/vaegan';
 import { type DeviceWatch, unlessLost } from '../../../runtime/device-loss';
 import { weightProbe } from './guard';

@@ -5,7 +5,7 @@
  * The trainer (trainer.ts) decides when; this knows how. Every model arrives by one path, adopt,
  * whether built fresh (configure, reset), imported, or rebuilt after a lost device.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '../../../model/tf';
 import { type Hyperparams, DEFAULT_HYPERPARAMS, imageSize } from '../../../shared/config';
 import { type Dataset, type DatasetId, imageShapeOf } from '../../../shared/dataset';
 import { gflops, trainStepMacs } from '../../../shared/flops';

@@ -2,7 +2,7 @@
  * The worker's API, exposed with comlink. The page derives its type from this object
  * (`TrainerApi`) and imports it with `import type` only.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../../model/tf';
 import * as Comlink from 'comlink';
 import type { Hyperparams } from '../../../shared/config';
 import { type CheckpointMeta, saveCheckpoint } from '../../checkpoints/shared/checkpoint-store';

@@ -13,7 +13,7 @@
  * No DOM and no comlink here, so the same class runs under Node for the tests. Some 500 lines:
  * the worker's whole API is here in one place, each method short; the work is in the parts.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../../model/tf';
 import { type Hyperparams, sanitizeHyperparams } from '../../../shared/config';
 import type { BuiltinDatasetId, Dataset, FetchBytes } from '../../../shared/dataset';
 import { TrainerInputError } from '../../../shared/errors';

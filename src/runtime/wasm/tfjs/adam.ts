@@ -4,7 +4,7 @@
  * of tfjs's fourteen element-wise kernels. Outputs are new buffers, never the inputs rewritten:
  * a weight may share its buffer with a clone (the divergence guard's last good copy).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../../model/tf';
 import { FUSED_ADAM_UPDATE, type FusedAdamAttrs } from '../../../model/adam';
 import { kernelContext, type WasmBackend } from './kernel-context';
 

@@ -14,7 +14,7 @@
  * The patch copy and the adding back are JavaScript loops over the wasm heap, with an offset table
  * that depends only on the layer's shape, so it is made once per layer and kept.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../../model/tf';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 type Pad = 'valid' | 'same' | number | number[][];

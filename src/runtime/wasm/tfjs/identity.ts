@@ -9,7 +9,7 @@
  * this. Nothing in tfjs's wasm kernels writes into its inputs, so a shared buffer is never
  * changed under a tensor (a variable's assign() takes a new buffer).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../../model/tf';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 

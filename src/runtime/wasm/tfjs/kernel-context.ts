@@ -4,7 +4,7 @@
  * of the matrix product (../gemm-pool.ts) once started. The code generation knows nothing of
  * tfjs; this is where the two meet.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '../../../model/tf';
 import { instantiateKernels, type KernelExports, relaxedSimdSupported } from '../codegen/kernels';
 import { CONTROL_SLOTS, GemmPool, type Helper, type HelperInit } from '../gemm-pool';
 

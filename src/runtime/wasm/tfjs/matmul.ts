@@ -15,7 +15,7 @@
  * unequal batch shapes) goes the 'xnnpack' way. 'tfjs' keeps tfjs's own kernels, for "before"
  * figures. The mode can change between calls (benchmarks compare them in one process).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../../model/tf';
 import type { GemmJob } from '../gemm-pool';
 import { ACTIVATION, PANEL, packedLength } from '../codegen/kernels';
 import { type KernelContext, kernelContext, type WasmBackend } from './kernel-context';
