@@ -16,6 +16,7 @@ async function trainAndPause(app: Playground, steps: number): Promise<number> {
   await controls.pause.click();
   await expect(status.runStatus).toHaveText('paused');
   const at = await status.steps();
+  await checkpoints.open();
   await expect(checkpoints.atStep(at)).toBeVisible({ timeout: 60_000 });
   return at;
 }
@@ -39,6 +40,7 @@ test.describe('checkpoints belong to their tab', () => {
     test.setTimeout(420_000);
     await app.open(`?${SMALL}&seed=1`);
     // One checkpoint per run: pruning shows at once. The policy is shared by the tabs.
+    await app.checkpoints.open();
     await app.checkpoints.keep.fill('1');
     const a1 = await trainAndPause(app, 5);
 
@@ -83,6 +85,7 @@ test.describe('checkpoints belong to their tab', () => {
       `A checkpoint of the run in this tab is saved in this browser: step ${a2}`,
     );
     await app.waitReady();
+    await app.checkpoints.open();
     expect(await app.checkpoints.stepsOf('another tab')).toEqual([b2]);
     expect(await b.checkpoints.stepsOf('this tab')).toEqual([b2]);
 
@@ -96,6 +99,7 @@ test.describe('checkpoints belong to their tab', () => {
     await c.waitReady();
     await c.checkpoints.resume(b2).click();
     await expect.poll(() => c.status.steps(), { timeout: 60_000 }).toBe(b2);
+    await c.checkpoints.open();
     await expect(c.checkpoints.ownedBy('this tab')).toHaveAttribute('data-step', String(b2));
     expect(await c.checkpoints.stepsOf('another tab')).toEqual([a2]);
     expectNoPageErrors(page);
@@ -130,6 +134,7 @@ test.describe('checkpoints belong to their tab', () => {
       await notices.message(full),
     );
     await expect(notices.notice(/Delete old checkpoints/)).toBeVisible();
+    await checkpoints.open();
     await expect(checkpoints.items).toHaveCount(0);
     // Room again: the same button saves.
     await cdp.send('Storage.overrideQuotaForOrigin', { origin });

@@ -19,6 +19,7 @@ test.describe('a restart settles what was waiting', () => {
     await expect(status.runStatus).toHaveText('paused');
     const paused = await status.steps();
     // Pause keeps a checkpoint of this tab's run.
+    await checkpoints.open();
     await expect(checkpoints.atStep(paused)).toBeVisible({ timeout: 60_000 });
 
     // The worker stops answering; a save and an export are asked of it meanwhile.
@@ -26,14 +27,16 @@ test.describe('a restart settles what was waiting', () => {
     await testApi.crashWorker('hang');
     await checkpoints.saveNow.click();
     await expect(checkpoints.saving).toBeVisible();
+    await exports.open();
     await exports.exportWeights.click();
     await expect(exports.exporting).toBeVisible();
     await expect(crash.panel('not answering')).toContainText(/it has not answered for \d+ s/, {
       timeout: 60_000,
     });
     // Both still wait on the silent worker until it is restarted.
-    await expect(checkpoints.saving).toBeVisible();
     await expect(exports.exporting).toBeVisible();
+    await checkpoints.open();
+    await expect(checkpoints.saving).toBeVisible();
 
     const t0 = Date.now();
     await crash.restartFromCheckpoint('not answering', paused).click();
@@ -43,6 +46,7 @@ test.describe('a restart settles what was waiting', () => {
     await expect(unsaved).toBeVisible();
     await expect(notices.notice(/^Export failed: the training worker was restarted/)).toBeVisible();
     await expect(checkpoints.saving).toHaveCount(0);
+    await exports.open();
     await expect(exports.exporting).toHaveCount(0);
     const settledMs = Date.now() - t0;
     await expect(status.runStatus).toHaveText('paused', { timeout: 90_000 });
@@ -62,11 +66,14 @@ test.describe('a restart settles what was waiting', () => {
     await controls.pause.click();
     await expect(status.runStatus).toHaveText('paused');
     const later = await status.steps();
+    await checkpoints.open();
     await expect(checkpoints.atStep(later)).toBeVisible({ timeout: 60_000 });
     await expect(checkpoints.saveNow).toBeEnabled();
+    await exports.open();
     const zip = await exports.download(exports.exportWeights, testInfo.outputPath('after.zip'));
     expect(zip.name).toMatch(new RegExp(`-step${later}\\.zip$`));
     expect(zip.bytes.subarray(0, 2).toString()).toBe('PK');
+    await checkpoints.open();
     await checkpoints.saveNow.click();
     await expect(checkpoints.lastSaved).toContainText(`Last checkpoint: step ${later}`);
     expectNoPageErrors(page);

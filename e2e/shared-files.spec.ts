@@ -41,6 +41,7 @@ async function exportedRun(app: Playground, testInfo: TestInfo) {
   await app.status.waitForSteps(5);
   await app.controls.pause.click();
   await expect(app.status.runStatus).toHaveText('paused');
+  await app.exports.open();
   const { bytes } = await app.exports.download(
     app.exports.exportWeights,
     testInfo.outputPath('run.zip'),
@@ -173,6 +174,7 @@ test.describe('shared files never stall the app', () => {
     await app.open(`?${SMALL}`);
     await app.controls.step.click();
     await app.status.waitForSteps(1);
+    await userImages.open();
 
     // A PNG of 110 kB that declares 30,000 x 30,000 pixels (3.35 GiB decoded).
     writeFileSync(testInfo.outputPath('huge.png'), pngDeclaring(30_000, 30_000));
@@ -273,6 +275,7 @@ test.describe('shared files never stall the app', () => {
     await expect(kept).toBeVisible();
     const keptStep = Number(/step (\d+)/.exec((await kept.textContent()) ?? '')![1]);
     expect(keptStep).toBeGreaterThanOrEqual(exported + 10);
+    await checkpoints.open();
     await expect(checkpoints.atStep(keptStep)).toBeVisible();
     expect(await status.steps()).toBe(exported);
     recordCase(
@@ -291,6 +294,7 @@ test.describe('shared files never stall the app', () => {
     // A bad file while training: asked, refused with a message, and it trains on.
     await controls.train.click();
     await expect(status.runStatus).toHaveText('training');
+    await exports.open();
     await exports.chooseRunFile({
       name: 'notes.zip',
       mimeType: 'application/zip',
@@ -310,6 +314,7 @@ test.describe('shared files never stall the app', () => {
       many[`set/${i}.png`] = encodePng(48, 48, testPicture(48, 48, i));
     }
     writeFileSync(testInfo.outputPath('many.zip'), zipSync(many, { level: 0 }));
+    await userImages.open();
     await userImages.files.setInputFiles(testInfo.outputPath('many.zip'));
     await expect(userImages.cancel).toBeVisible();
     t0 = Date.now();
@@ -317,6 +322,7 @@ test.describe('shared files never stall the app', () => {
     await expect(userImages.message).toHaveText('Import cancelled: nothing changed.');
     const messageMs = Date.now() - t0;
     await expect(userImages.progress).toHaveCount(0);
+    await app.runSettings.open();
     await expect(app.runSettings.dataset).toHaveValue('mnist');
     recordCase(
       testInfo,

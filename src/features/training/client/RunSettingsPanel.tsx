@@ -245,11 +245,7 @@ export function RunSettingsPanel() {
             ))}
           </ul>
         )}
-        <button
-          type="submit"
-          disabled={status === 'loading'}
-          aria-describedby="settings-state"
-        >
+        <button type="submit" disabled={status === 'loading'} aria-describedby="settings-state">
           Apply settings
         </button>
         <p className="muted small" id="settings-state" data-testid="settings-state">
