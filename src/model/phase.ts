@@ -16,6 +16,11 @@ export interface PhaseUpdate {
   optimizer: TunableAdam;
   learningRate: number;
   varList: tf.Variable[];
+  /**
+   * Called with the gradients before they are applied, when a step measures them (the norms
+   * chart); without it the phase is the plain minimize() call.
+   */
+  onGradients?: (grads: tf.NamedTensorMap) => void;
 }
 
 /**
@@ -30,16 +35,24 @@ export function runPhase<K extends string>(
   if (!update) return tf.tidy(() => loss().parts);
   const kept = {} as Record<K, tf.Scalar>;
   update.optimizer.setLearningRate(update.learningRate);
-  update.optimizer.minimize(
-    () => {
-      const { cost, parts } = loss();
-      // Clones: a part may be the cost itself, which minimize() disposes after the step.
-      for (const key of Object.keys(parts) as K[]) kept[key] = tf.keep(tf.clone(parts[key]));
-      return cost;
-    },
-    false,
-    update.varList,
-  );
+  const f = () => {
+    const { cost, parts } = loss();
+    // Clones: a part may be the cost itself, which minimize() disposes after the step.
+    for (const key of Object.keys(parts) as K[]) kept[key] = tf.keep(tf.clone(parts[key]));
+    return cost;
+  };
+  if (update.onGradients) {
+    // What minimize() does, with a look at the gradients in between: the same gradients, given
+    // to the optimiser in the same (varList) order, so the step is the same.
+    const { value, grads } = tf.variableGrads(f, update.varList);
+    update.onGradients(grads);
+    update.optimizer.applyGradients(
+      update.varList.map((v) => ({ name: v.name, tensor: grads[v.name]! })),
+    );
+    tf.dispose([value, ...Object.values(grads)]);
+  } else {
+    update.optimizer.minimize(f, false, update.varList);
+  }
   const out = {} as Record<K, tf.Scalar>;
   for (const key of Object.keys(kept) as K[]) {
     out[key] = tf.clone(kept[key]);

@@ -20,15 +20,18 @@ import {
   discriminatorLoss,
   equilibriumGate,
   featureDistance,
+  freeBitsKl,
   type GateDecision,
   generatorLoss,
   klDivergence,
 } from './losses';
 import { buildDecoder, buildDiscriminator, buildEncoder, trainableVariables } from './networks';
 import { METRIC_NAMES, type MetricName } from '../shared/metrics';
+import { GradientMeter } from './gradient-norms';
 import { TunableAdam } from './adam';
 import { type PhaseLoss, runPhase } from './phase';
 import { seedStream } from '../shared/random';
+import { klWeightAt } from '../shared/kl-schedule';
 
 export { METRIC_NAMES, type MetricName } from '../shared/metrics';
 export type { GateDecision } from './losses';
@@ -88,6 +91,8 @@ export class VaeGan {
   private seedsDrawn = 0;
   /** What the equilibrium gate read and decided at the last step it was on. */
   lastGate: GateReading | undefined;
+  /** The norms chart's gradient norms, measured on the steps asked to (one per report). */
+  readonly gradients = new GradientMeter();
 
   constructor(config: ModelConfig, hp: Hyperparams) {
     const problems = validateModelConfig(config);
@@ -196,6 +201,11 @@ export class VaeGan {
     return tf.tidy(() => tf.sigmoid(this.generator.apply(z) as tf.Tensor2D));
   }
 
+  /** D's probability that each image is real, sigmoid(D(x)), [batch]; images in [0, 1]. */
+  score(images: tf.Tensor2D): tf.Tensor1D {
+    return tf.tidy(() => tf.sigmoid(this.dLogit(images)).reshape([-1]) as tf.Tensor1D);
+  }
+
   /** Deterministic reconstruction Dec(mu(x)), [batch, pixels]. */
   reconstruct(x: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => this.decode(this.encode(x).mu));
@@ -245,9 +255,14 @@ export class VaeGan {
    * @returns metrics in METRIC_NAMES order; the caller disposes it. Nothing else is left.
    */
   trainStep(x: tf.Tensor2D, hp: Hyperparams, gate: GateDecision = TRAIN_BOTH): tf.Tensor1D {
-    const metrics = tf.tidy(() => finished(this.step(x, hp, gate).next()));
-    this.stepCount += 1;
-    return metrics;
+    this.gradients.beginStep();
+    try {
+      const metrics = tf.tidy(() => finished(this.step(x, hp, gate).next()));
+      this.stepCount += 1;
+      return metrics;
+    } finally {
+      this.gradients.endStep();
+    }
   }
 
   /**
@@ -257,6 +272,7 @@ export class VaeGan {
    */
   async trainStepAsync(x: tf.Tensor2D, hp: Hyperparams): Promise<tf.Tensor1D> {
     if (!hp.equilibriumGate) return this.trainStep(x, hp);
+    this.gradients.beginStep();
     const step = this.step(x, hp, ASK_GATE);
     // A tidy cannot span the readback: phase 1's results leave the first one with the question
     // and are freed once the step is done.
@@ -269,6 +285,7 @@ export class VaeGan {
       this.stepCount += 1;
       return metrics;
     } finally {
+      this.gradients.endStep();
       tf.dispose([question.costs, question.held.fakes, question.held.vae]);
     }
   }
@@ -276,6 +293,8 @@ export class VaeGan {
   /**
    * Phase 1: encoder + decoder minimise L_rec + beta * L_reg. Only their variables move: the
    * feature loss runs x and x_tilde through D, but D is not in this optimiser's list.
+   * With a KL warm-up beta ramps up over its steps (klWeightAt); with free bits L_reg is
+   * sum_j max(lambda, KL_j) (freeBitsKl). The KL reported is always the true KL.
    * In GAN-only mode nothing trains here; the losses are only measured.
    * @param x images in [0, 1], [batch, pixels]
    */
@@ -296,8 +315,11 @@ export class VaeGan {
         featureRec = featureDistance(real, recon);
         rec = hp.reconstructionLoss === 'feature' ? featureRec : tf.add(reconstruction, featureRec);
       }
+      // Both options off: exactly beta * KL, the step of before they existed.
+      const klTerm = hp.freeBits > 0 ? freeBitsKl(mu, logvar, hp.freeBits) : kl;
+      const beta = klWeightAt(hp.beta, hp.klWarmup, this.stepCount + 1);
       return {
-        cost: tf.add(rec, tf.mul(hp.beta, kl)),
+        cost: tf.add(rec, tf.mul(beta, klTerm)),
         parts: { reconstruction, kl, featureRec },
       };
     };
@@ -309,6 +331,10 @@ export class VaeGan {
             optimizer: this.optVae,
             learningRate: hp.lrVae,
             varList: [...this.vars.encoder, ...this.vars.decoder],
+            onGradients: this.gradients.probe([
+              ['encoder', this.vars.encoder],
+              ['decoder', this.vars.decoder],
+            ]),
           },
     );
   }
@@ -374,7 +400,12 @@ export class VaeGan {
     return runPhase(
       loss,
       train
-        ? { optimizer: this.optD, learningRate: hp.lrD, varList: this.vars.discriminator }
+        ? {
+            optimizer: this.optD,
+            learningRate: hp.lrD,
+            varList: this.vars.discriminator,
+            onGradients: this.gradients.probe([['discriminator', this.vars.discriminator]]),
+          }
         : undefined,
     );
   }
@@ -403,13 +434,19 @@ export class VaeGan {
     return runPhase(
       loss,
       train && step > 0
-        ? { optimizer: this.optG, learningRate: step, varList: this.vars.generator }
+        ? {
+            optimizer: this.optG,
+            learningRate: step,
+            varList: this.vars.generator,
+            onGradients: this.gradients.probe([['generator', this.vars.generator]]),
+          }
         : undefined,
     );
   }
 
   /** Frees every tensor of the networks and optimisers. */
   dispose() {
+    this.gradients.clear();
     this.optVae.dispose();
     this.optD.dispose();
     this.optG.dispose();

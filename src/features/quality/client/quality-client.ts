@@ -112,7 +112,9 @@ const autoDue = (run: RunKey) =>
  * at once for a new model (the curves restart), when an automatic measurement is due, or by the
  * next measurement (`measure` loads the newest copy first).
  */
-export function acceptQualityWeights(run: RunKey, snapshot: WeightsSnapshot) {
+export function acceptQualityWeights(run: RunKey, full: WeightsSnapshot) {
+  // D is the explorer's (its buffer moves there); nothing here measures with it.
+  const { discriminator: _d, ...snapshot } = full;
   if (run === 'main') set({ unavailable: snapshot.dataset === 'user' ? NO_USER_QUALITY : '' });
   if (snapshot.dataset === 'user') {
     // Nothing to measure against: the curves of an earlier model go, and no copy is held.

@@ -10,7 +10,7 @@ import { useExplorerStore } from '../../explorer/client/explorer-store';
 import { useAppStore } from '../../../app/store';
 import { callTrainer, trainerRunning } from '../../training/client/trainer-client';
 
-export type GridKey = Exclude<keyof ImagesUpdate, 'step'>;
+export type GridKey = Exclude<keyof ImagesUpdate, 'step' | 'sampleScores'>;
 
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 

@@ -95,6 +95,8 @@ export class Trainer {
   private lastReport = 0;
   private lastImages = 0;
   private lastWeights = 0;
+  /** How long the last step of the loop took: a step that ends past REPORT_MS measures norms. */
+  private lastStepMs = 0;
   /** An import is being checked or applied: a second one waits its turn. */
   private importing = false;
 
@@ -231,7 +233,7 @@ export class Trainer {
     if (!run.model || (this.status !== 'ready' && this.status !== 'paused')) return run.step;
     const t0 = this.deps.now();
     try {
-      await run.trainOne();
+      await run.trainOne(true);
     } catch (error) {
       if (this.device.isLost) await this.recoverFromDeviceLoss();
       else this.fail(error);
@@ -272,8 +274,11 @@ export class Trainer {
     const run = this.run;
     while (this.status === 'training' && generation === run.generation) {
       try {
-        await run.trainOne();
+        // The norms chart's gradients are measured on the step a report will follow, only.
+        const t0 = now();
+        await run.trainOne(t0 + this.lastStepMs - this.lastReport >= REPORT_MS);
         const t = now();
+        this.lastStepMs = t - t0;
         if (t - this.lastReport >= REPORT_MS && (await this.report()) === 'lost') break;
         if (t - this.lastImages >= IMAGES_MS && this.status === 'training') {
           await run.renderImages();
