@@ -7,6 +7,7 @@ import { HyperparamsPanel } from '../features/training/client/HyperparamsPanel';
 import { ImagesPanel } from '../features/training/client/ImagesPanel';
 import { LatentExplorer } from '../features/explorer/client/LatentExplorer';
 import { LossCharts } from '../features/training/client/LossCharts';
+import { PosteriorPanel } from '../features/explorer/client/PosteriorPanel';
 import { MathPanel } from '../features/objective/client/MathPanel';
 import { Notices } from './Notices';
 import { QualityPanel } from '../features/quality/client/QualityPanel';
@@ -39,6 +40,7 @@ export function App() {
           <ImagesPanel />
           <ComparisonPanel />
           <LatentExplorer />
+          <PosteriorPanel />
           <LossCharts />
           <QualityPanel />
           <ExportPanel />

@@ -14,6 +14,7 @@ import { connectExplorerToTrainer } from '../features/explorer/client/weights-lo
 import { installExplorerBenchHook } from '../features/explorer/client/bench-hook';
 import { connectQualityToTrainer } from '../features/quality/client/quality-client';
 import { connectImageImportToTrainer } from '../features/image-import/client/import-client';
+import { connectNormsToTrainer } from '../features/training/client/norms-series';
 import './styles.css';
 
 // Settings from the URL (clamped or ignored with a notice), then the URL follows the run.
@@ -25,6 +26,7 @@ startUrlSync();
 connectExplorerToTrainer();
 connectQualityToTrainer();
 connectImageImportToTrainer();
+connectNormsToTrainer();
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

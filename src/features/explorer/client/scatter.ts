@@ -14,6 +14,8 @@ import {
 } from './explorer-client';
 import type { PlaneSettings } from './explorer-store';
 import { refreshManifold } from './manifold';
+import { refreshDMap } from './d-map';
+import { refreshPosterior } from './posterior';
 import { decodePoint } from './pad-decoding';
 
 /** The scatter is refreshed at most this often while training. */
@@ -41,6 +43,9 @@ export async function refreshScatter(): Promise<void> {
   await layouts.request();
   decodePoint();
   void refreshManifold();
+  void refreshDMap();
+  // The test codes are embedded for this layout: their statistics cost little more now.
+  void refreshPosterior();
 }
 
 async function layOut() {

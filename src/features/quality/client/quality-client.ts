@@ -199,8 +199,14 @@ async function drain() {
           k: result.k,
           fcd: result.fcd,
           classesPresent: result.classesPresent,
+          precision: result.precision,
+          recall: result.recall,
+          density: result.density,
+          coverage: result.coverage,
         }),
       });
+      // A gallery of the old measurement's samples would no longer match the histogram.
+      if (get().classView?.run === run) set({ classView: null });
       set({ error: '' });
     } catch (error) {
       // The comparison may have been stopped while it was measured: not an error worth showing.
@@ -210,6 +216,48 @@ async function drain() {
     } finally {
       set({ busy: null });
     }
+  }
+}
+
+/**
+ * Shows the samples of the run's last measurement that the classifier put in class `label`
+ * (a click on the histogram); a second click on the same class hides them.
+ */
+export async function showClassSamples(run: RunKey, label: number): Promise<void> {
+  const shown = get().classView;
+  if (shown && shown.run === run && shown.label === label) {
+    set({ classView: null });
+    return;
+  }
+  try {
+    const result = await quality.call((api) => api.classSamples(run, label));
+    set({ classView: result, error: '' });
+  } catch (error) {
+    set({ error: `Could not show the samples: ${errorText(error)}` });
+  }
+}
+
+/** The memorisation check on the main run's newest weights: `count` samples' nearest images. */
+export async function checkMemorisation(count: number): Promise<void> {
+  if (get().runs.main.modelId === null && !pending.main) {
+    set({
+      memorisation: {
+        busy: false,
+        result: null,
+        error: 'No weights yet: wait until the model is built.',
+      },
+    });
+    return;
+  }
+  set((s) => ({ memorisation: { ...s.memorisation, busy: true, error: '' } }));
+  try {
+    await loadPending('main');
+    const result = await quality.call((api) => api.memorisation('main', count));
+    set({ memorisation: { busy: false, result, error: '' } });
+  } catch (error) {
+    set((s) => ({
+      memorisation: { ...s.memorisation, busy: false, error: errorText(error) },
+    }));
   }
 }
 

@@ -8,6 +8,7 @@ import { useAppStore } from '../../../app/store';
 import { sendHyperparams } from './trainer-client';
 import { LogSlider } from '../../../ui/LogSlider';
 import { ObjectiveOptions } from '../../objective/client/ObjectiveOptions';
+import { KlOptions } from '../../objective/client/KlOptions';
 
 /** Live training weights: each change goes to the worker and acts on the next step. */
 export function HyperparamsPanel() {
@@ -20,7 +21,9 @@ export function HyperparamsPanel() {
     setHyperparams(patch);
     void sendHyperparams(patch);
     // Show in the formulas which term the weight scales.
-    if (patch.beta !== undefined) highlightTerm('kl', 2500);
+    if (patch.beta !== undefined || patch.klWarmup !== undefined || patch.freeBits !== undefined) {
+      highlightTerm('kl', 2500);
+    }
     if (patch.gamma !== undefined) highlightTerm('gen', 2500);
     if (patch.reconstructionLoss !== undefined) highlightTerm('rec', 2500);
     if (patch.reconstructionsInD !== undefined) highlightTerm('disc', 2500);
@@ -50,6 +53,7 @@ export function HyperparamsPanel() {
     <section className="panel" aria-labelledby="hp-heading">
       <h2 id="hp-heading">Loss weights (live)</h2>
       {slider('beta', { symbol: 'β', tour: 'beta' })}
+      <KlOptions hp={hp} update={update} />
       {slider('gamma', { symbol: 'γ', tour: 'gamma' })}
       <div className="select-field">
         <label htmlFor="adv-form">{adv.label}</label>
