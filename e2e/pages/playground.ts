@@ -16,6 +16,9 @@ import { GuidedTour } from './tour';
 import { TrainingControls } from './training-controls';
 import { UserImages } from './user-images';
 import { Notices } from './notices';
+import { DrawingPad } from './drawing-pad';
+import { PosteriorPanel } from './posterior';
+import { Traversals } from './traversals';
 
 /**
  * The playground as a person sees it, one page object per panel. Specs reach the page's
@@ -35,6 +38,9 @@ export class Playground {
   readonly quality: Quality;
   readonly comparison: Comparison;
   readonly explorer: Explorer;
+  readonly drawing: DrawingPad;
+  readonly traversals: Traversals;
+  readonly posterior: PosteriorPanel;
   readonly exports: ExportPanel;
   readonly checkpoints: Checkpoints;
   readonly crash: CrashPanel;
@@ -59,6 +65,9 @@ export class Playground {
     this.quality = new Quality(page);
     this.comparison = new Comparison(page);
     this.explorer = new Explorer(page, api);
+    this.drawing = new DrawingPad(page);
+    this.traversals = new Traversals(page);
+    this.posterior = new PosteriorPanel(page);
     this.exports = new ExportPanel(page);
     this.checkpoints = new Checkpoints(page);
     this.crash = new CrashPanel(page);

@@ -19,6 +19,19 @@ const PEN = (PAD_PIXELS * MNIST_DRAWING.penWidth) / MNIST_DRAWING.size;
 /** While a stroke is drawn, the image is encoded at most this often. */
 const LIVE_MS = 150;
 
+/**
+ * Keeps a stroke's pointer events on the surface when the pen leaves it. A pointer the browser
+ * no longer knows (lifted meanwhile) cannot be captured; the stroke then simply ends on it.
+ */
+function capture(event: PointerEvent<HTMLCanvasElement>, on: boolean) {
+  try {
+    if (on) event.currentTarget.setPointerCapture(event.pointerId);
+    else event.currentTarget.releasePointerCapture(event.pointerId);
+  } catch {
+    // Not capturable: nothing to keep.
+  }
+}
+
 /** The drawing's code, μ and σ per latent dimension. */
 function CodeTable({ mu, sigma }: { mu: Float32Array; sigma: Float32Array }) {
   return (
@@ -154,7 +167,7 @@ export function DrawingPad() {
             data-strokes={drawing ? 'drawn' : 'blank'}
             onPointerDown={(event) => {
               if (!usable || event.button !== 0) return;
-              event.currentTarget.setPointerCapture(event.pointerId);
+              capture(event, true);
               drawingNow.current = true;
               strokes.current.push([]);
               addPoint(pointOf(event));
@@ -179,7 +192,7 @@ export function DrawingPad() {
             onPointerUp={(event) => {
               if (!drawingNow.current) return;
               drawingNow.current = false;
-              event.currentTarget.releasePointerCapture(event.pointerId);
+              capture(event, false);
               send();
             }}
             onPointerCancel={() => {

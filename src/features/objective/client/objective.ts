@@ -265,8 +265,7 @@ export function objectiveFormulas(s: ObjectiveSettings, live: LiveValues = {}): 
       : '';
   const freeBitsTex =
     freeBits > 0
-      ? `\\\\[4pt] ${valued('kl', klSum, s.freeBitsValue)},\\ \\lambda = ${formatValue(freeBits)}` +
-        `\\ \\text{nats per dimension (value on test images)}`
+      ? `\\\\[4pt] ${valued('kl', klSum, s.freeBitsValue)},\\ \\lambda = ${formatValue(freeBits)}`
       : '';
   const phase1 = ganOnly
     ? `\\text{1: skipped (GAN only): the encoder does not train}`
@@ -297,7 +296,7 @@ export function objectiveFormulas(s: ObjectiveSettings, live: LiveValues = {}): 
             ? `With the KL warm-up, beta at step t is beta times the smaller of 1 and t over ${warmup}: ${+klWeightAt(s.beta, warmup, t).toPrecision(3)} at step ${t}. `
             : '') +
           (freeBits > 0
-            ? `With free bits, the KL term is the sum over latent dimensions of the larger of lambda = ${freeBits} and that dimension's KL, averaged over the batch. `
+            ? `With free bits, the KL term is the sum over latent dimensions of the larger of lambda = ${freeBits} nats and that dimension's KL, averaged over the batch; the value shown is measured on test images. `
             : '')) +
       'Phase 2 minimises L_D over the discriminator psi. ' +
       (ganOnly
