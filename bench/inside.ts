@@ -8,7 +8,7 @@
 // - the memorisation check: each prior sample's nearest training image by pixel distance, against
 //   the same for held-out test images (src/model/nearest.ts), and a picture of the pairs.
 // Writes bench/inside.md and bench/inside-nearest-*.png.
-// Run: nice -n 10 node scripts/run-ts.mjs bench/inside.ts [-- --steps 2000 --samples 1000 --nearest 200]
+// Run: npm run bench:inside [-- --steps 2000 --samples 1000 --nearest 200] (niced: it is CPU-heavy)
 import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -207,7 +207,7 @@ Nearest training images of the first ${pairs} prior samples (sample, then its ne
 
   const md = `# Inside the model: default vs β = 4 at ${steps.toLocaleString('en')} steps
 
-\`nice -n 10 node scripts/run-ts.mjs bench/inside.ts -- --steps ${steps} --samples ${samples} --nearest ${nearestCount}\`, ${new Date().toISOString().slice(0, 10)}.
+\`npm run bench:inside -- --steps ${steps} --samples ${samples} --nearest ${nearestCount}\`, ${new Date().toISOString().slice(0, 10)}.
 Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, Node ${process.version}, tfjs ${tf.version.tfjs} wasm backend with the app's kernels (one thread), load average at the end ${os
     .loadavg()
     .map((l) => l.toFixed(1))
