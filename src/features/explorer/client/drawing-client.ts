@@ -4,6 +4,7 @@
  * encode at a time, the newest drawing wins; new weights encode it again.
  */
 import { LatestWins } from '../../../app/worker-bridge';
+import { MNIST_DRAWING } from '../shared/drawing';
 import {
   explorer,
   fail,
@@ -37,9 +38,15 @@ export function setDrawing(image: Float32Array | null) {
   if (image === null || traversal.around === 'drawing') void refreshTraversal();
 }
 
-/** Encodes the drawing with the newest weights. */
+/** Encodes the drawing with the newest weights (of a model of 28 x 28 grey images). */
 export function refreshDrawing(): Promise<void> {
-  if (!explorer.running || get().status !== 'ready' || !get().drawing) return Promise.resolve();
+  const { loaded, status, drawing } = get();
+  const fits =
+    loaded !== null &&
+    loaded.image.channels === 1 &&
+    loaded.image.width === MNIST_DRAWING.size &&
+    loaded.image.height === MNIST_DRAWING.size;
+  if (!explorer.running || status !== 'ready' || !drawing || !fits) return Promise.resolve();
   return encodes.request();
 }
 

@@ -16,6 +16,7 @@ import type { PlaneSettings } from './explorer-store';
 import { refreshManifold } from './manifold';
 import { refreshDMap } from './d-map';
 import { refreshPosterior } from './posterior';
+import { refreshTraversal } from './traversal';
 import { decodePoint } from './pad-decoding';
 
 /** The scatter is refreshed at most this often while training. */
@@ -44,8 +45,10 @@ export async function refreshScatter(): Promise<void> {
   decodePoint();
   void refreshManifold();
   void refreshDMap();
-  // The test codes are embedded for this layout: their statistics cost little more now.
+  // The test codes are embedded for this layout: their statistics and the traversals, which
+  // order and scale their rows by them, cost little more now.
   void refreshPosterior();
+  void refreshTraversal();
 }
 
 async function layOut() {

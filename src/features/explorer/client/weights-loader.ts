@@ -21,7 +21,6 @@ import { refreshInterpolation } from './interpolation';
 import { refreshManifold } from './manifold';
 import { refreshDMap } from './d-map';
 import { refreshDrawing } from './drawing-client';
-import { refreshTraversal } from './traversal';
 import { adoptPadDecoder, choosePadDecoder, decodePoint } from './pad-decoding';
 import { refreshScatterForWeights } from './scatter';
 import { refreshSelected } from './selection';
@@ -133,6 +132,5 @@ async function load(snapshot: WeightsSnapshot) {
     refreshManifold(),
     refreshDMap(),
     refreshDrawing(),
-    refreshTraversal(),
   ]);
 }
