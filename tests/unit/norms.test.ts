@@ -41,19 +41,29 @@ describe('norms in the report readback', () => {
     expect(steps).toBe(2);
     // The guard still finds its probes where it looks for them: nothing diverged.
     expect(findDivergence(raw, steps, 2)).toBeNull();
-    const norms = readNorms(raw, steps);
+    const norms = readNorms(raw, steps)!;
     expect(norms.weights.encoder).toBeCloseTo(norm(model.encoder), 3);
     expect(norms.weights.decoder).toBeCloseTo(norm(model.decoder), 3);
     expect(norms.weights.generator).toBeCloseTo(norm(model.decoder), 3); // shared: the decoder
     expect(norms.weights.discriminator).toBeCloseTo(norm(model.discriminator), 3);
     expect(norms.gradients.encoder).toBeCloseTo(expected[0]!, 4);
     expect(norms.gradients.discriminator).toBeCloseTo(expected[3]!, 4);
-    // A report with no measured step has no gradients.
+    // A report with no measured step has no norms (and computes none).
     pending.push(model.trainStep(x, hp));
     const next = pending.take(model);
-    const later = readNorms((await next.readback.data()) as Float32Array, next.steps);
+    const later = (await next.readback.data()) as Float32Array;
     next.readback.dispose();
-    expect(Object.values(later.gradients)).toEqual([null, null, null, null]);
+    expect(readNorms(later, next.steps)).toBeNull();
+    expect(findDivergence(later, next.steps, 3)).toBeNull();
+    // gamma = 0: phase 3 does not train, so G has no gradient norm.
+    model.gradients.measureNextStep();
+    pending.push(model.trainStep(x, { ...hp, gamma: 0 }));
+    pending.pushGradients(model.gradients.take()!);
+    const vae = pending.take(model);
+    const vaeNorms = readNorms((await vae.readback.data()) as Float32Array, vae.steps)!;
+    vae.readback.dispose();
+    expect(vaeNorms.gradients.generator).toBeNull();
+    expect(vaeNorms.gradients.decoder).toBeGreaterThan(0);
     x.dispose();
     model.dispose();
   });

@@ -38,10 +38,11 @@ export class PendingMetrics {
   }
 
   /**
-   * The waiting metrics with the guard's probe of the weights and the norms chart's squared
-   * norms, in one tensor for one readback: [steps * METRIC_NAMES.length, 4 weight probes,
-   * 4 squared weight norms, 4 squared gradient norms (NaN when no step measured)]. The list
-   * starts afresh.
+   * The waiting metrics with the guard's probe of the weights and, when a step measured its
+   * gradients since the last report, the norms chart's squared norms, in one tensor for one
+   * readback: [steps * METRIC_NAMES.length, 4 weight probes, 4 squared weight norms, 4 squared
+   * gradient norms] (the norms NaN when no step measured: then nothing is computed for them).
+   * The list starts afresh.
    */
   take(model: VaeGan): { readback: tf.Tensor1D; steps: number } {
     const list = this.list;
@@ -52,8 +53,9 @@ export class PendingMetrics {
       tf.concat([
         tf.stack(list).reshape([-1]),
         weightProbe(model),
-        weightSquares(model),
-        gradients ?? tf.fill([NORM_NETWORKS.length], Number.NaN),
+        ...(gradients
+          ? [weightSquares(model), gradients]
+          : [tf.fill([2 * NORM_NETWORKS.length], Number.NaN)]),
       ]),
     ) as tf.Tensor1D;
     tf.dispose(list);
@@ -108,10 +110,11 @@ function weightSquares(model: VaeGan): tf.Tensor1D {
 
 /**
  * The norms at the end of a report's readback (laid out by PendingMetrics.take): ‖W‖ and ‖∇‖
- * per network; a gradient is null where no step measured it or its phase did not train.
+ * per network, a gradient null where its phase did not train; null when no step measured.
  */
-export function readNorms(raw: Float32Array, steps: number): NetworkNorms {
+export function readNorms(raw: Float32Array, steps: number): NetworkNorms | null {
   const start = steps * METRIC_NAMES.length + NORM_NETWORKS.length;
+  if (Number.isNaN(raw[start]!)) return null;
   const weights = {} as NetworkNorms['weights'];
   const gradients = {} as NetworkNorms['gradients'];
   NORM_NETWORKS.forEach((name, i) => {

@@ -239,13 +239,14 @@ export class TrainingRun {
     const t = this.deps.now();
     const rate = this.speed.sample(t, this.step);
     const stepsPerSec = force ? 0 : rate;
+    const norms = readNorms(raw, steps);
     const point: MetricsPoint = {
       step: this.step,
       time: this.trainingMs + (training ? t - this.deps.resumedAt() : 0),
       values: meanMetrics(raw, steps),
       stepsPerSec,
       imagesPerSec: stepsPerSec * this.settings!.batchSize,
-      norms: readNorms(raw, steps),
+      ...(norms ? { norms } : {}),
     };
     // The norms are for the live chart only: the kept history (exports, checkpoints) stays lean.
     const { norms: _norms, ...kept } = point;
