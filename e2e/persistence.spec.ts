@@ -173,7 +173,7 @@ test.describe('keep and share a run', () => {
     const query =
       '?dataset=fashion-mnist&arch=mlp&variant=separate&latent=8&hidden=64&batch=32&seed=42' +
       '&beta=0.5&gamma=0&lrVae=0.002&lrD=0.0001&lrG=0.0003&adv=minimax&rec=pixel&dBatches=3' +
-      '&gate=0&gan=0&backend=cpu';
+      '&gate=0&gan=0&klWarmup=0&freeBits=0&backend=cpu';
     await app.open(query);
     await expect(runSettings.dataset).toHaveValue('fashion-mnist');
     await expect(runSettings.variant).toHaveValue('separate');

@@ -2,7 +2,8 @@ import type { Locator, Page } from '@playwright/test';
 import { Tabs } from './tabs';
 
 /** The loss charts, by test id. */
-export type ChartId = 'chart-vae' | 'chart-gan' | 'chart-d' | 'chart-gate' | 'chart-speed';
+export type ChartId =
+  'chart-vae' | 'chart-gan' | 'chart-d' | 'chart-gate' | 'chart-speed' | 'chart-norms';
 
 /** The curves panel: the loss charts and the count of points they hold. */
 export class Curves {

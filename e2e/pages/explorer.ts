@@ -32,6 +32,13 @@ export class Explorer {
   readonly interpolationSteps: Locator;
   /** linear or spherical. */
   readonly path: Locator;
+  /** The checkbox that paints D(Dec(z)) over the pad. */
+  readonly showDMap: Locator;
+  /** The map's colour scale and the range of D it shows. */
+  readonly dMapLegend: Locator;
+  /** The drawing's code on the pad and on the scatter (data-x, data-y: plane coordinates). */
+  readonly drawingOnPad: Locator;
+  readonly drawingOnScatter: Locator;
 
   constructor(
     readonly page: Page,
@@ -57,6 +64,30 @@ export class Explorer {
     this.imageA = page.getByRole('spinbutton', { name: 'Image A' });
     this.interpolationSteps = page.getByRole('spinbutton', { name: 'Interpolation steps' });
     this.path = page.getByLabel('Path');
+    this.showDMap = page.getByLabel(/Paint the discriminator's view/);
+    this.dMapLegend = page.getByTestId('dmap-legend');
+    this.drawingOnPad = page.getByTestId('drawing-marker-pad');
+    this.drawingOnScatter = page.getByTestId('drawing-marker-scatter');
+  }
+
+  /** What an interpolation end shows ("A: your drawing, input and reconstruction"). */
+  endCaption(end: 'A' | 'B'): Locator {
+    return this.page.getByTestId(`interp-caption-${end}`);
+  }
+
+  /** Share of the pad background's pixels in a colour of D's map (not grey, not the ground). */
+  async padHeatShare(): Promise<number> {
+    return this.padBackground.evaluate((node) => {
+      const c = node as HTMLCanvasElement;
+      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      let coloured = 0;
+      for (let i = 0; i < d.length; i += 4) {
+        const spread =
+          Math.max(d[i]!, d[i + 1]!, d[i + 2]!) - Math.min(d[i]!, d[i + 1]!, d[i + 2]!);
+        if (spread > 40) coloured++;
+      }
+      return coloured / (d.length / 4);
+    });
   }
 
   /** Opens the Latent space tab. */

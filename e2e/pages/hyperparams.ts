@@ -6,15 +6,23 @@ export type SliderName =
   | 'Adversarial weight'
   | 'VAE learning rate'
   | 'Discriminator learning rate'
-  | 'Generator learning rate';
+  | 'Generator learning rate'
+  | 'Free bits';
 
 /** The live loss weights: β, γ, the adversarial loss form and the three learning rates. */
 export class Hyperparams {
   /** non-saturating or minimax. */
   readonly adversarialLoss: Locator;
 
+  /** KL warm-up: the number of steps β ramps up over (0: off). */
+  readonly klWarmup: Locator;
+  /** What the worker confirmed for the warm-up ("in force: N = 200 from step 3 …"). */
+  readonly klWarmupInForce: Locator;
+
   constructor(readonly page: Page) {
     this.adversarialLoss = page.getByLabel('Adversarial loss');
+    this.klWarmup = page.getByRole('spinbutton', { name: 'KL warm-up steps' });
+    this.klWarmupInForce = page.getByTestId('in-force-KL warm-up steps');
   }
 
   /** A logarithmic slider (positions 0 to 1000; its aria-valuetext is the value). */

@@ -14,7 +14,17 @@ export type PictureName = 'Reconstructions' | 'Prior samples' | 'Interpolation';
 
 /** The pictures: reconstructions beside their inputs, prior samples, and an interpolation. */
 export class Pictures {
-  constructor(readonly page: Page) {}
+  /** D's score under each prior sample, in the grid's order. */
+  readonly sampleScores: Locator;
+
+  constructor(readonly page: Page) {
+    this.sampleScores = page.getByRole('list', { name: "D's score of each sample" });
+  }
+
+  /** The scores under the samples, as numbers. */
+  async scores(): Promise<number[]> {
+    return (await this.sampleScores.getByRole('listitem').allTextContents()).map(Number);
+  }
 
   /** Opens the Training tab, where the reconstructions and samples are. */
   async open() {

@@ -20,6 +20,9 @@ import { Notices } from './notices';
 import { Tabs } from './tabs';
 import { Help } from './help';
 import { Offline } from './offline';
+import { DrawingPad } from './drawing-pad';
+import { PosteriorPanel } from './posterior';
+import { Traversals } from './traversals';
 
 /**
  * The playground as a person sees it, one page object per panel. Specs reach the page's
@@ -39,6 +42,9 @@ export class Playground {
   readonly quality: Quality;
   readonly comparison: Comparison;
   readonly explorer: Explorer;
+  readonly drawing: DrawingPad;
+  readonly traversals: Traversals;
+  readonly posterior: PosteriorPanel;
   readonly exports: ExportPanel;
   readonly checkpoints: Checkpoints;
   readonly crash: CrashPanel;
@@ -68,6 +74,9 @@ export class Playground {
     this.quality = new Quality(page);
     this.comparison = new Comparison(page);
     this.explorer = new Explorer(page, api);
+    this.drawing = new DrawingPad(page);
+    this.traversals = new Traversals(page);
+    this.posterior = new PosteriorPanel(page);
     this.exports = new ExportPanel(page);
     this.checkpoints = new Checkpoints(page);
     this.crash = new CrashPanel(page);

@@ -16,6 +16,7 @@ import { connectExplorerToTrainer } from '../features/explorer/client/weights-lo
 import { installExplorerBenchHook } from '../features/explorer/client/bench-hook';
 import { connectQualityToTrainer } from '../features/quality/client/quality-client';
 import { connectImageImportToTrainer } from '../features/image-import/client/import-client';
+import { connectNormsToTrainer } from '../features/training/client/norms-series';
 import './styles.css';
 
 // Settings from the URL (clamped or ignored with a notice), then the URL follows the run; the
@@ -29,6 +30,7 @@ startViewSync();
 connectExplorerToTrainer();
 connectQualityToTrainer();
 connectImageImportToTrainer();
+connectNormsToTrainer();
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -11,6 +11,7 @@ import { HyperparamsPanel } from '../features/training/client/HyperparamsPanel';
 import { ImagesPanel } from '../features/training/client/ImagesPanel';
 import { LatentExplorer } from '../features/explorer/client/LatentExplorer';
 import { LossCharts } from '../features/training/client/LossCharts';
+import { PosteriorPanel } from '../features/explorer/client/PosteriorPanel';
 import { ObjectiveSwitchesPanel } from '../features/objective/client/ObjectiveSwitchesPanel';
 import { QualityPanel } from '../features/quality/client/QualityPanel';
 import { RunSettingsPanel } from '../features/training/client/RunSettingsPanel';
@@ -42,7 +43,7 @@ export interface TabSpec {
 /** Every tab by id; the order is TAB_IDS'. */
 export const TABS: { readonly [K in TabId]: TabSpec } = {
   training: { label: 'Training', panels: [ImagesPanel, LossCharts], layout: 'columns' },
-  explorer: { label: 'Latent space', panels: [LatentExplorer] },
+  explorer: { label: 'Latent space', panels: [LatentExplorer, PosteriorPanel] },
   quality: { label: 'Quality', panels: [QualityPanel, ComparisonPanel] },
   objective: { label: 'Objective', panels: [ObjectiveSwitchesPanel, MathPanel], lazy: true },
   checkpoints: { label: 'Checkpoints', panels: [CheckpointsPanel] },

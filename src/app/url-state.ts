@@ -2,7 +2,7 @@
  * Every setting of a run in the page's URL query, so a link reproduces the run, e.g.
  * `?dataset=mnist&arch=mlp&variant=shared&latent=16&hidden=512&batch=64&seed=1&beta=1&gamma=0.1
  *  &lrVae=0.001&lrD=0.0002&lrG=0.0002&adv=non-saturating&rec=pixel&dBatches=3&gate=0&gan=0
- *  &backend=auto`.
+ *  &klWarmup=0&freeBits=0&backend=auto`.
  * Reading never fails: a malformed value is ignored and an out-of-range one clamped, each with a
  * line in `problems` for the page to show. Pure functions: no store, no window.
  */

@@ -4,7 +4,7 @@
  * order), the same metrics out, and the optimisers' state advanced as theirs is. vaegan.ts calls
  * these when compiledSupport says the phase is covered, and its own autograd otherwise.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf';
 import type { Hyperparams, ModelConfig } from '../shared/config';
 import {
   adamInputs,

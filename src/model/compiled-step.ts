@@ -11,7 +11,7 @@
  * to it by itself (compiledSupport), and tests/unit/compiled-step.test.ts holds the two to the
  * same losses, gradients, weights and moments.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf';
 import type { Hyperparams, ModelConfig } from '../shared/config';
 import type { TunableAdam } from './adam';
 
@@ -85,6 +85,10 @@ const SUPPORT: {
   // The gate reads D's costs between the fakes and phase 2 with tfjs ops; the phases are the same.
   equilibriumGate: () => ALL,
   ganOnly: () => ALL,
+  // The warm-up only scales beta, which the VAE phase passes the kernels as it stands at the step.
+  klWarmup: () => ALL,
+  // Free bits change the KL term's gradient (a floor per dimension): autograd for phase 1.
+  freeBits: (v) => ({ vae: v === 0, gan: true }),
 };
 /** Whether the current backend has the compiled kernels for this model's networks. */
 export function compiledAvailable(config: ModelConfig): boolean {

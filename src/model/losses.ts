@@ -40,6 +40,22 @@ export function klDivergence(mu: tf.Tensor2D, logvar: tf.Tensor2D): tf.Scalar {
   });
 }
 
+/**
+ * The KL term with free bits (Kingma et al. 2016): sum_j max(lambda, KL_j), where KL_j is
+ * dimension j's KL averaged over the batch. A dimension below lambda adds the constant lambda,
+ * so the encoder gains nothing by pushing it further towards the prior.
+ * @param mu [batch, latentDim]
+ * @param logvar [batch, latentDim]
+ * @param lambda nats per dimension, > 0
+ */
+export function freeBitsKl(mu: tf.Tensor2D, logvar: tf.Tensor2D, lambda: number): tf.Scalar {
+  return tf.tidy(() => {
+    const inner = tf.sub(tf.sub(tf.add(1, logvar), tf.square(mu)), tf.exp(logvar));
+    const perDimension = tf.mul(-0.5, tf.mean(inner, 0)); // [latentDim]
+    return tf.sum(tf.maximum(perDimension, lambda)) as tf.Scalar;
+  });
+}
+
 /** -log sigmoid(l) = softplus(-l), averaged. */
 function meanNegLogSigmoid(logits: tf.Tensor): tf.Scalar {
   return tf.mean(tf.softplus(tf.neg(logits))) as tf.Scalar;

@@ -20,12 +20,13 @@ import {
   discriminatorLoss,
   equilibriumGate,
   featureDistance,
+  freeBitsKl,
   type GateDecision,
   generatorLoss,
   klDivergence,
 } from './losses';
 import { buildDecoder, buildDiscriminator, buildEncoder, trainableVariables } from './networks';
-import { METRIC_NAMES, type MetricName } from '../shared/metrics';
+import { METRIC_NAMES, type MetricName, NORM_NETWORKS } from '../shared/metrics';
 import { TunableAdam } from './adam';
 import {
   type CompiledFakes,
@@ -39,6 +40,7 @@ import {
 import { compiledAvailable, compiledSupport } from './compiled-step';
 import { type NormRequest, type PhaseLoss, type PhaseUpdate, runPhase } from './phase';
 import { seedStream } from '../shared/random';
+import { klWeightAt } from '../shared/kl-schedule';
 
 export { METRIC_NAMES, type MetricName } from '../shared/metrics';
 export type { GateDecision } from './losses';
@@ -67,14 +69,14 @@ export type Fakes = {
 export interface StepOptions {
   /**
    * Also measure the squared gradient norm of each network's update in this step, for
-   * takeGradientNorms(): [encoder, decoder, generator, discriminator], 0 for a network not
+   * takeGradientNorms(): [encoder, decoder, generator, discriminator], NaN for a network not
    * moved. In `shared` the decoder's is its phase-1 update, the generator's its phase-3 one.
    */
   gradientNorms?: boolean;
 }
 
 /** The networks in the order of takeGradientNorms(). */
-export const GRADIENT_NORM_NETWORKS = ['encoder', 'decoder', 'generator', 'discriminator'] as const;
+export const GRADIENT_NORM_NETWORKS = NORM_NETWORKS;
 
 /** What the step asks the equilibrium gate, and the results of phase 1 kept over the readback. */
 type GateQuestion = {
@@ -117,6 +119,18 @@ export class VaeGan {
   private norms: GradSqTensors | undefined;
   /** The last step's squared gradient norms, until taken. */
   private lastNorms: tf.Tensor1D | undefined;
+  /** Set by gradients.measureNextStep(): the next step measures its norms. */
+  private normsAsked = false;
+  /**
+   * The norms chart's hook (training/worker/run.ts): ask the next step to measure its squared
+   * gradient norms, then take them with the report, [4] in NORM_NETWORKS order, or null.
+   */
+  readonly gradients = {
+    measureNextStep: () => {
+      this.normsAsked = true;
+    },
+    take: (): tf.Tensor1D | null => this.takeGradientNorms() ?? null,
+  };
 
   constructor(config: ModelConfig, hp: Hyperparams) {
     const problems = validateModelConfig(config);
@@ -225,6 +239,11 @@ export class VaeGan {
     return tf.tidy(() => tf.sigmoid(this.generator.apply(z) as tf.Tensor2D));
   }
 
+  /** D's probability that each image is real, sigmoid(D(x)), [batch]; images in [0, 1]. */
+  score(images: tf.Tensor2D): tf.Tensor1D {
+    return tf.tidy(() => tf.sigmoid(this.dLogit(images)).reshape([-1]) as tf.Tensor1D);
+  }
+
   /** Deterministic reconstruction Dec(mu(x)), [batch, pixels]. */
   reconstruct(x: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => this.decode(this.encode(x).mu));
@@ -299,7 +318,8 @@ export class VaeGan {
   private beginNorms(options: StepOptions) {
     tf.dispose(this.lastNorms);
     this.lastNorms = undefined;
-    this.norms = options.gradientNorms ? {} : undefined;
+    this.norms = options.gradientNorms || this.normsAsked ? {} : undefined;
+    this.normsAsked = false;
   }
 
   private endNorms() {
@@ -308,7 +328,7 @@ export class VaeGan {
     this.norms = undefined;
     this.lastNorms = tf.tidy(
       () =>
-        tf.stack(GRADIENT_NORM_NETWORKS.map((name) => norms[name] ?? tf.scalar(0))) as tf.Tensor1D,
+        tf.stack(GRADIENT_NORM_NETWORKS.map((name) => norms[name] ?? tf.scalar(Number.NaN))) as tf.Tensor1D,
     );
     tf.dispose(Object.values(norms));
   }
@@ -358,6 +378,8 @@ export class VaeGan {
   /**
    * Phase 1: encoder + decoder minimise L_rec + beta * L_reg. Only their variables move: the
    * feature loss runs x and x_tilde through D, but D is not in this optimiser's list.
+   * With a KL warm-up beta ramps up over its steps (klWeightAt); with free bits L_reg is
+   * sum_j max(lambda, KL_j) (freeBitsKl). The KL reported is always the true KL.
    * In GAN-only mode nothing trains here; the losses are only measured.
    * @param x images in [0, 1], [batch, pixels]
    */
@@ -379,7 +401,8 @@ export class VaeGan {
           'float32',
           this.nextSeed(),
         ) as tf.Tensor2D;
-        const r = compiledVaePhase(this, x, eps, hp, update, this.norms !== undefined);
+        const atStep = { ...hp, beta: klWeightAt(hp.beta, hp.klWarmup, this.stepCount + 1) };
+        const r = compiledVaePhase(this, x, eps, atStep, update, this.norms !== undefined);
         this.keepNorms(r.gradSq);
         return { reconstruction: r.reconstruction, kl: r.kl, featureRec: tf.scalar(Number.NaN) };
       });
@@ -400,8 +423,11 @@ export class VaeGan {
         featureRec = featureDistance(real, recon);
         rec = hp.reconstructionLoss === 'feature' ? featureRec : tf.add(reconstruction, featureRec);
       }
+      // Both options off: exactly beta * KL, the step of before they existed.
+      const klTerm = hp.freeBits > 0 ? freeBitsKl(mu, logvar, hp.freeBits) : kl;
+      const beta = klWeightAt(hp.beta, hp.klWarmup, this.stepCount + 1);
       return {
-        cost: tf.add(rec, tf.mul(hp.beta, kl)),
+        cost: tf.add(rec, tf.mul(beta, klTerm)),
         parts: { reconstruction, kl, featureRec },
       };
     };
@@ -534,6 +560,8 @@ export class VaeGan {
 
   /** Frees every tensor of the networks and optimisers. */
   dispose() {
+    tf.dispose(this.lastNorms);
+    this.lastNorms = undefined;
     this.optVae.dispose();
     this.optD.dispose();
     this.optG.dispose();

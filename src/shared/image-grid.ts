@@ -75,6 +75,11 @@ export function composeGrid(
   return { width, height, pixels, cols, rows };
 }
 
+/** One image as a picture of its own. */
+export function singleImage(cell: Float32Array, shape: ImageShape = MNIST_IMAGE): ImageGrid {
+  return composeGrid(cell, 1, { cols: 1, gap: 0 }, shape);
+}
+
 /** Interleaves two equally long runs of cells of `cellValues` values each: a0, b0, a1, b1, ... */
 export function interleave(
   a: Float32Array,

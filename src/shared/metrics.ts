@@ -16,3 +16,10 @@ export const METRIC_NAMES = [
 export type MetricName = (typeof METRIC_NAMES)[number];
 /** Metrics older run files may lack (added with the feature loss and the equilibrium gate). */
 export const OPTIONAL_METRICS: readonly MetricName[] = ['featureRec', 'skipD', 'skipG'];
+
+/**
+ * The networks whose weight and gradient norms are charted, in readback order. The generator's
+ * gradient is phase 3's (of L_G); in `shared` its weights are the decoder's.
+ */
+export const NORM_NETWORKS = ['encoder', 'decoder', 'generator', 'discriminator'] as const;
+export type NormNetwork = (typeof NORM_NETWORKS)[number];

@@ -77,6 +77,17 @@ export interface Hyperparams {
    * reconstruction, which is not trained here).
    */
   ganOnly: boolean;
+  /**
+   * KL warm-up: beta ramps linearly from beta/N at step 1 to beta at step N (Bowman et al. 2016;
+   * Sønderby et al. 2016); 0 is off (beta from the first step).
+   */
+  klWarmup: number;
+  /**
+   * Free bits (Kingma et al. 2016): each latent dimension's KL, averaged over the batch, counts
+   * as at least this many nats in phase 1's loss, so the encoder gains nothing by pushing a
+   * dimension below it; 0 is off. The KL on the curves stays the true KL.
+   */
+  freeBits: number;
 }
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
@@ -335,6 +346,27 @@ export const LIVE_SETTINGS = {
     help: 'Train the generator and the discriminator alone: no encoder, no reconstruction phase; D sees real images against prior samples, and the generator takes steps of η_G (γ has nothing to trade off against)',
     reason: 'The app trains a VAEGAN; the plain GAN is a special case to compare with.',
   } satisfies SwitchRow,
+  klWarmup: {
+    kind: 'int',
+    url: 'klWarmup',
+    label: 'KL warm-up steps',
+    min: 0,
+    max: 100_000,
+    default: 0,
+    help: 'N: the KL weight ramps up linearly, β·min(1, t/N) at step t, so the decoder learns to use z before the KL pulls q(z|x) to the prior; 0 is off',
+    reason: 'Off, so β means the same at every step and the ELBO is trained from the start.',
+  } satisfies IntRow,
+  freeBits: {
+    kind: 'number',
+    url: 'freeBits',
+    label: 'Free bits',
+    min: 0,
+    max: 5,
+    slider: { min: 0.01, allowZero: true },
+    default: 0,
+    help: 'λ: nats per latent dimension that the KL term does not charge for; phase 1 minimises Σ_j max(λ, KL_j) (KL_j averaged over the batch), so no dimension gains by collapsing below λ; 0 is off',
+    reason: 'Off, so phase 1 trains the ELBO itself.',
+  } satisfies NumberRow,
 } as const;
 
 /** The backend: changing it restarts the training worker. */
@@ -447,6 +479,9 @@ export function sanitizeHyperparams(h: Partial<Hyperparams>, base: Hyperparams):
     const v = (h as Record<string, unknown>)[key];
     if (row.kind === 'number') {
       if (typeof v === 'number' && Number.isFinite(v)) out[key] = clamp(v, row.min, row.max);
+    } else if (row.kind === 'int') {
+      if (typeof v === 'number' && Number.isFinite(v))
+        out[key] = clamp(Math.round(v), row.min, row.max);
     } else if (settingProblem(key, v) === null) {
       out[key] = v;
     }

@@ -1,6 +1,7 @@
 /**
  * The held-out split of a built-in data set, loaded alone: the explorer and the quality worker
- * never train, so they fetch only the test images and labels.
+ * never train, so they fetch only the test images and labels (and the quality worker's
+ * memorisation check, on demand, the training images without their labels).
  */
 import { imageSize, type ImageShape } from './config';
 import {
@@ -49,4 +50,28 @@ export async function loadTestSplit(
     }
   }
   return { id, info, image, count, images, labels };
+}
+
+/**
+ * Loads only the training images of a data set (the memorisation check compares samples with
+ * them; it needs no labels). [count * pixels] bytes.
+ */
+export async function loadTrainImages(
+  id: BuiltinDatasetId,
+  baseUrl: string,
+  fetchBytes: FetchBytes,
+): Promise<{ count: number; image: ImageShape; images: Uint8Array }> {
+  const manifest = await loadManifest(baseUrl, fetchBytes);
+  const info = manifest.datasets.find((d) => d.id === id);
+  if (!info) throw new Error(`Data set "${id}" is not in the manifest; run npm run datasets`);
+  const join = (path: string) => (baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`) + path;
+  const images = await fetchBytes(join(info.train.images));
+  const count = info.train.count;
+  const image = imageShapeOf(info);
+  if (images.length !== count * imageSize(image)) {
+    throw new Error(
+      `${info.name} training images have the wrong size (${images.length} bytes for ${count} images); run npm run datasets`,
+    );
+  }
+  return { count, image, images };
 }

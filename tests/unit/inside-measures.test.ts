@@ -1,7 +1,9 @@
 // The measures that look inside the model, each against a case with a known answer: precision,
 // recall, density and coverage of point sets; the per-dimension KL and the active units; the
-// drawing pad's MNIST-like image of a drawn stroke.
+// drawing pad's MNIST-like image of a drawn stroke; the nearest training image.
+import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
+import { median, nearestImages } from '../../src/model/nearest';
 import { klPerDimension, activeUnits, meanActivity } from '../../src/model/posterior';
 import { knnRadiiSquared, manifoldScores, pairwiseSquared } from '../../src/model/manifold';
 import {
@@ -157,5 +159,37 @@ describe('the drawing pad', () => {
     expect(image[10 * 28 + 10]).toBe(1);
     expect(image[9 * 28 + 10]).toBe(0);
     expect(image[10 * 28 + 25]).toBe(0);
+  });
+});
+
+describe('the nearest training image', () => {
+  it('finds an exact copy at distance 0 and a shifted image at its hand-computed distance', async () => {
+    await tf.setBackend('cpu');
+    const pixels = 4;
+    // Five "training images" of four pixels: 0, 255, and three mixed ones.
+    const train = Uint8Array.from([
+      0, 0, 0, 0, 255, 255, 255, 255, 255, 0, 0, 0, 0, 255, 0, 0, 0, 0, 255, 51,
+    ]);
+    const queries = Float32Array.from([
+      0,
+      0,
+      1,
+      0.2, // an exact copy of image 4
+      1,
+      0.5,
+      0,
+      0, // nearest to image 2: distance 0.5
+      0.9,
+      0.9,
+      0.9,
+      0.9, // nearest to image 1: distance sqrt(4 * 0.01) = 0.2
+    ]);
+    const { index, distance } = await nearestImages(queries, 3, train, 5, pixels, { chunk: 2 });
+    expect(Array.from(index)).toEqual([4, 2, 1]);
+    expect(distance[0]).toBeCloseTo(0, 3);
+    expect(distance[1]).toBeCloseTo(0.5, 5);
+    expect(distance[2]).toBeCloseTo(0.2, 5);
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
   });
 });

@@ -143,3 +143,27 @@ describe('phases', () => {
     expect(phases('shared', 0)[2]!.moves).toEqual([]);
   });
 });
+
+describe('KL warm-up and free bits in the formulas', () => {
+  it('shows the warmed-up beta with its value at the next step, and the warm-up once over', () => {
+    const during = byId({ ...base, beta: 2, klWarmup: 100, nextStep: 25 }).total!;
+    expect(during.tex).toContain('\\beta_t = \\beta \\min(1, t/N) = 0.5');
+    expect(during.tex).toContain('t = 25');
+    expect(during.text).toContain('0.5 at step 25');
+    expect(() => renders(during.tex)).not.toThrow();
+    const after = byId({ ...base, beta: 2, klWarmup: 100, nextStep: 400 }).total!;
+    expect(after.tex).toContain('= 2');
+    expect(after.tex).toContain('warm-up over');
+    expect(byId(base).total!.tex).not.toContain('\\beta_t');
+  });
+
+  it('shows the free-bits sum with lambda and its live value', () => {
+    const total = byId({ ...base, freeBits: 0.5, freeBitsValue: 12.25 }).total!;
+    expect(total.tex).toContain('\\max(\\lambda, \\mathrm{KL}_j)');
+    expect(total.tex).toContain('\\lambda = 0.5');
+    expect(total.tex).toContain('_{12.3}');
+    expect(total.text).toContain('lambda = 0.5');
+    expect(() => renders(total.tex)).not.toThrow();
+    expect(byId(base).total!.tex).not.toContain('\\lambda');
+  });
+});

@@ -30,7 +30,15 @@ const settings: RunSettings = {
   batchSize: 8,
   seed: 11,
 };
-const hp: Hyperparams = { ...DEFAULT_HYPERPARAMS, beta: 0.5, gamma: 0.3 };
+// Every option away from its default, the KL warm-up and free bits included, so the manifest
+// and the restored run are seen to carry each.
+const hp: Hyperparams = {
+  ...DEFAULT_HYPERPARAMS,
+  beta: 0.5,
+  gamma: 0.3,
+  klWarmup: 300,
+  freeBits: 0.25,
+};
 
 function makeModel(s: RunSettings = settings) {
   return new VaeGan(
@@ -197,6 +205,16 @@ describe('run archive: export and import', () => {
     expect(run.history[2]!.values.reconstruction).toBe(497);
     expect(run.history[1]!.values.discriminator).toBeNaN();
     expect(run.hyperparams).toEqual(hp);
+  });
+
+  it('reads a run saved before the KL warm-up and free bits with both off', () => {
+    const older = editJson(zip, 'manifest.json', (m) => {
+      const { klWarmup: _w, freeBits: _f, ...rest } = m.hyperparams as Hyperparams;
+      m.hyperparams = rest;
+    });
+    const run = parseRunArchive(older);
+    expect([run.hyperparams.klWarmup, run.hyperparams.freeBits]).toEqual([0, 0]);
+    expect(run.hyperparams.beta).toBe(0.5);
   });
 
   it('continues training exactly as the original would (weights, Adam moments, noise)', async () => {

@@ -42,12 +42,14 @@ describe('readUrlState', () => {
       reconstructionsInD: false,
       equilibriumGate: true,
       ganOnly: false,
+      klWarmup: 500,
+      freeBits: 0.5,
     };
     const search = writeUrlState({ settings: run, hyperparams: hp, backend: 'wasm' });
     expect(search).toBe(
       '?dataset=fashion-mnist&arch=conv&variant=separate&latent=8&hidden=256&batch=32&seed=42' +
         '&beta=0.25&gamma=0&lrVae=0.001&lrD=0.00003&lrG=0.0002&adv=minimax' +
-        '&rec=feature&dBatches=2&gate=1&gan=0&backend=wasm',
+        '&rec=feature&dBatches=2&gate=1&gan=0&klWarmup=500&freeBits=0.5&backend=wasm',
     );
     expect(readUrlState(search)).toEqual({
       backend: 'wasm',

@@ -32,9 +32,14 @@ function EndPoint({
           className="cell"
         />
       </div>
-      <figcaption>
-        {name}: {view ? `test image #${view.index} (${classes?.[view.label] ?? view.label})` : '…'},
-        input and reconstruction
+      <figcaption data-testid={`interp-caption-${name}`}>
+        {name}:{' '}
+        {view
+          ? view.drawing
+            ? 'your drawing'
+            : `test image #${view.index} (${classes?.[view.label] ?? view.label})`
+          : '…'}
+        , input and reconstruction
       </figcaption>
     </figure>
   );
@@ -60,16 +65,26 @@ export function InterpolationPanel() {
           min={0}
           max={maxIndex}
           disabled={disabled}
-          onValid={(a) => setInterpolation({ ...settings, a })}
+          onValid={(a) => setInterpolation({ ...settings, a, aFrom: 'test' })}
         />
+        {settings.aFrom === 'drawing' && (
+          <button type="button" onClick={() => setInterpolation({ ...settings, aFrom: 'test' })}>
+            A: back to test image #{settings.a}
+          </button>
+        )}
         <IndexField
           label="Image B"
           value={settings.b}
           min={0}
           max={maxIndex}
           disabled={disabled}
-          onValid={(b) => setInterpolation({ ...settings, b })}
+          onValid={(b) => setInterpolation({ ...settings, b, bFrom: 'test' })}
         />
+        {settings.bFrom === 'drawing' && (
+          <button type="button" onClick={() => setInterpolation({ ...settings, bFrom: 'test' })}>
+            B: back to test image #{settings.b}
+          </button>
+        )}
         <IndexField
           label="Interpolation steps"
           value={settings.steps}

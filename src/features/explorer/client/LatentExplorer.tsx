@@ -1,6 +1,10 @@
 import { useEffect, useRef } from 'react';
 import { setInterpolation } from './interpolation';
 import { setShowManifold } from './manifold';
+import { dAt, setShowDMap } from './d-map';
+import { HEAT_GRADIENT } from './heat';
+import { DrawingPad } from './DrawingPad';
+import { TraversalPanel } from './TraversalPanel';
 import { setPlane } from './scatter';
 import { selectTestImage } from './selection';
 import { setExplorerInView } from './weights-loader';
@@ -20,6 +24,8 @@ function PlaneControls() {
   const scatter = useExplorerStore((s) => s.scatter);
   const showManifold = useExplorerStore((s) => s.showManifold);
   const manifoldSize = useExplorerStore((s) => s.manifoldSize);
+  const showDMap = useExplorerStore((s) => s.showDMap);
+  const dMap = useExplorerStore((s) => s.dMap);
   const d = loaded?.latentDim ?? 0;
   const disabled = loaded === null;
   const axisOptions = Array.from({ length: d }, (_, i) => (
@@ -123,6 +129,29 @@ function PlaneControls() {
         />
         Show the decoded plane behind the pad ({manifoldSize}×{manifoldSize})
       </label>
+      <label className="check-field">
+        <input
+          type="checkbox"
+          checked={showDMap}
+          disabled={disabled}
+          onChange={(e) => setShowDMap(e.currentTarget.checked)}
+        />
+        Paint the discriminator&apos;s view D(Dec(z)) over the pad
+      </label>
+      {showDMap && (
+        <div className="heat-legend small" data-testid="dmap-legend">
+          <span>D = 0 (fake)</span>
+          <span className="heat-legend__bar" style={{ background: HEAT_GRADIENT }} />
+          <span>1 (real)</span>
+          {dMap && (
+            <span className="muted">
+              {' '}
+              here from {Math.min(...dMap.scores).toFixed(2)} to{' '}
+              {Math.max(...dMap.scores).toFixed(2)}, weights of step {dMap.step}
+            </span>
+          )}
+        </div>
+      )}
       {scatter?.explained && (
         <p className="hint muted">
           PC1 holds {(100 * scatter.explained[0]).toFixed(0)}% and PC2{' '}
@@ -176,13 +205,13 @@ function SelectedImage() {
         <div className="button-row">
           <button
             type="button"
-            onClick={() => setInterpolation({ ...interpolation, a: current.index })}
+            onClick={() => setInterpolation({ ...interpolation, a: current.index, aFrom: 'test' })}
           >
             Interpolate from here (A)
           </button>
           <button
             type="button"
-            onClick={() => setInterpolation({ ...interpolation, b: current.index })}
+            onClick={() => setInterpolation({ ...interpolation, b: current.index, bFrom: 'test' })}
           >
             Interpolate to here (B)
           </button>
@@ -201,13 +230,16 @@ function PadReadout() {
   const point = useExplorerStore((s) => s.point);
   const step = useExplorerStore((s) => s.decodedStep);
   const where = useExplorerStore((s) => s.padDecoder);
+  const dMap = useExplorerStore((s) => s.dMap);
   if (!scatter) return null;
   const [nx, ny] = scatter.axisNames;
+  const d = dMap && dMap.scatter === scatter ? dAt(dMap, point.x, point.y) : null;
   return (
     <p className="small muted pad-readout" data-testid="pad-readout">
       {nx} = {point.x.toFixed(2)}, {ny} = {point.y.toFixed(2)}
       {step !== null ? ` · weights of step ${step}` : ''}
       {where ? ` · decoded ${where}` : ''}
+      {d !== null ? ` · D(Dec(z)) ≈ ${d.toFixed(2)} here` : ''}
     </p>
   );
 }
@@ -263,7 +295,9 @@ export function LatentExplorer() {
         <ScatterPlot />
         <SelectedImage />
       </div>
+      <DrawingPad />
       <InterpolationPanel />
+      <TraversalPanel />
     </section>
   );
 }

@@ -6,6 +6,8 @@ import { toImageData } from '../../../ui/image-data';
 import { type ExplorerState, useExplorerStore } from './explorer-store';
 import { padToPlane, planeToPad } from '../../../shared/latent';
 import { classColour, formatCoord } from '../../../ui/palette';
+import { DrawingMarker } from './DrawingMarker';
+import { heatColour } from './heat';
 
 /** Backing pixels of the pad's picture (CSS scales it). */
 const PAD_PIXELS = 320;
@@ -37,6 +39,7 @@ export function LatentPad() {
   const scatter = useExplorerStore((s) => s.scatter);
   const manifold = useExplorerStore((s) => s.manifold);
   const showManifold = useExplorerStore((s) => s.showManifold);
+  const dMap = useExplorerStore((s) => s.dMap);
   const padRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const handleRef = useRef<HTMLDivElement>(null);
@@ -80,6 +83,25 @@ export function LatentPad() {
       }
       ctx.globalAlpha = 1;
     }
+    // D's map over it, see-through, for the plane and range it was computed for.
+    if (dMap && dMap.scatter === scatter) {
+      const tile = document.createElement('canvas');
+      tile.width = dMap.n;
+      tile.height = dMap.n;
+      const tileCtx = tile.getContext('2d');
+      if (tileCtx) {
+        const image = tileCtx.createImageData(dMap.n, dMap.n);
+        dMap.scores.forEach((score, i) => {
+          const [r, g, b] = heatColour(score);
+          image.data.set([r, g, b, 255], 4 * i);
+        });
+        tileCtx.putImageData(image, 0, 0);
+        ctx.globalAlpha = showManifold && manifold ? 0.5 : 0.75;
+        ctx.imageSmoothingEnabled = true;
+        ctx.drawImage(tile, 0, 0, PAD_PIXELS, PAD_PIXELS);
+        ctx.globalAlpha = 1;
+      }
+    }
     // Lines through the base point (plane coordinates 0, 0).
     const origin = planeToPad(0, 0, PAD_PIXELS, PAD_PIXELS, range);
     ctx.strokeStyle = 'rgba(148, 163, 184, 0.5)';
@@ -91,7 +113,7 @@ export function LatentPad() {
     ctx.lineTo(PAD_PIXELS, origin.py);
     ctx.stroke();
     ctx.setLineDash([]);
-  }, [scatter, manifold, showManifold]);
+  }, [scatter, manifold, showManifold, dMap]);
 
   // The handle follows the store without React renders: it moves on every pointer event.
   useEffect(() => {
@@ -166,6 +188,7 @@ export function LatentPad() {
       aria-keyshortcuts="ArrowLeft ArrowRight ArrowUp ArrowDown Home"
       tabIndex={0}
       data-testid="latent-pad"
+      data-dmap-step={dMap && dMap.scatter === scatter ? dMap.step : undefined}
       onPointerDown={(event) => {
         if (!ready || event.button !== 0) return;
         event.currentTarget.setPointerCapture(event.pointerId);
@@ -193,6 +216,7 @@ export function LatentPad() {
     >
       <canvas ref={canvasRef} width={PAD_PIXELS} height={PAD_PIXELS} aria-hidden="true" />
       <div ref={handleRef} className="latent-pad__handle" aria-hidden="true" hidden={!ready} />
+      <DrawingMarker testId="drawing-marker-pad" />
       {!ready && <p className="latent-pad__hint">Waiting for the model…</p>}
     </div>
   );

@@ -3,6 +3,7 @@ import { selectTestImage } from './selection';
 import { type ExplorerState, useExplorerStore } from './explorer-store';
 import { planeToPad } from '../../../shared/latent';
 import { classColour } from '../../../ui/palette';
+import { DrawingMarker } from './DrawingMarker';
 
 const PIXELS = 320;
 /** A click selects the nearest point within this many CSS pixels. */
@@ -112,6 +113,7 @@ export function ScatterPlot() {
           onClick={onClick}
         />
         <div ref={markerRef} className="scatter__marker" aria-hidden="true" hidden={!scatter} />
+        <DrawingMarker testId="drawing-marker-scatter" />
       </div>
       <figcaption>
         {scatter

@@ -7,10 +7,14 @@
 import { create } from 'zustand';
 import type { InterpolationMode } from '../../../shared/latent';
 import type {
+  DiscriminatorMap,
+  DrawingView,
   InterpolationResult,
   LoadedWeights,
+  PosteriorStats,
   ScatterResult,
   TestImageView,
+  TraversalResult,
 } from '../shared/protocol';
 import type { BackendInfo, ImageGrid } from '../../training/shared/protocol';
 
@@ -25,11 +29,17 @@ export interface PlaneSettings {
   base: 'origin' | number;
 }
 
+/** Where an end of the interpolation comes from: its test image, or the drawing. */
+export type EndSource = 'test' | 'drawing';
+
 export interface InterpolationSettings {
   a: number;
   b: number;
   steps: number;
   mode: InterpolationMode;
+  /** The drawing replaces test image a (or b) while its end's source is 'drawing'. */
+  aFrom: EndSource;
+  bFrom: EndSource;
 }
 
 export const DEFAULT_INTERPOLATION: InterpolationSettings = {
@@ -37,7 +47,33 @@ export const DEFAULT_INTERPOLATION: InterpolationSettings = {
   b: 1,
   steps: 10,
   mode: 'linear',
+  aFrom: 'test',
+  bFrom: 'test',
 };
+
+/** The traversal the user picked. */
+export interface TraversalSettings {
+  mode: 'dims' | 'pca';
+  /** Around the origin, the selected test image's code, or the drawing's. */
+  around: 'origin' | 'selected' | 'drawing';
+  steps: number;
+  scale: 'codes' | 'prior';
+}
+
+export const DEFAULT_TRAVERSAL: TraversalSettings = {
+  mode: 'dims',
+  around: 'origin',
+  steps: 7,
+  scale: 'codes',
+};
+
+/** One point of the active units over training. */
+export interface PosteriorPoint {
+  step: number;
+  active: number;
+  /** Sum of the per-dimension KLs (nats per image) on the embedded test images. */
+  kl: number;
+}
 
 /** Default plane for a latent size: z itself when it is 2-D, else the top principal axes. */
 export function defaultPlane(latentDim: number): PlaneSettings {
@@ -66,6 +102,19 @@ export interface ExplorerState {
   manifold: ImageGrid | null;
   interpolation: InterpolationSettings;
   interpolationResult: InterpolationResult | null;
+  /** The drawing as the encoder sees it (28 x 28 in [0, 1]), or null when the pad is blank. */
+  drawing: Float32Array | null;
+  /** Its code and reconstruction, from the newest weights. */
+  drawingView: DrawingView | null;
+  traversal: TraversalSettings;
+  traversalResult: TraversalResult | null;
+  /** Paint D(Dec(z)) over the pad. */
+  showDMap: boolean;
+  /** D's map for the plane and range of `scatter` it was asked for. */
+  dMap: (DiscriminatorMap & { scatter: ScatterResult }) | null;
+  /** The newest posterior statistics, and their history for this model. */
+  posterior: PosteriorStats | null;
+  posteriorPoints: PosteriorPoint[];
 }
 
 export const useExplorerStore = create<ExplorerState>()(() => ({
@@ -85,4 +134,12 @@ export const useExplorerStore = create<ExplorerState>()(() => ({
   manifold: null,
   interpolation: DEFAULT_INTERPOLATION,
   interpolationResult: null,
+  drawing: null,
+  drawingView: null,
+  traversal: DEFAULT_TRAVERSAL,
+  traversalResult: null,
+  showDMap: false,
+  dMap: null,
+  posterior: null,
+  posteriorPoints: [],
 }));

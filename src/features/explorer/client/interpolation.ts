@@ -9,7 +9,8 @@ import {
   getExplorerState as get,
   setExplorerState as set,
 } from './explorer-client';
-import type { InterpolationSettings } from './explorer-store';
+import type { EndSource, InterpolationSettings } from './explorer-store';
+import type { PathEnd } from '../shared/protocol';
 
 const strips = new LatestWins<void>(interpolate);
 
@@ -25,9 +26,18 @@ export function refreshInterpolation(): Promise<void> {
   return strips.request();
 }
 
+/** An end as the worker takes it: the drawing (a copy) when that end uses it and it exists. */
+function endOf(index: number, from: EndSource): PathEnd {
+  const drawing = get().drawing;
+  return from === 'drawing' && drawing ? { drawing: drawing.slice() } : index;
+}
+
 async function interpolate() {
+  const { a, b, aFrom, bFrom, steps, mode } = get().interpolation;
   try {
-    const result = await explorer.call((api) => api.interpolate(get().interpolation));
+    const result = await explorer.call((api) =>
+      api.interpolate({ a: endOf(a, aFrom), b: endOf(b, bFrom), steps, mode }),
+    );
     set({ interpolationResult: result });
   } catch (error) {
     fail('Could not interpolate', error);

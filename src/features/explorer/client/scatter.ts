@@ -14,6 +14,9 @@ import {
 } from './explorer-client';
 import type { PlaneSettings } from './explorer-store';
 import { refreshManifold } from './manifold';
+import { refreshDMap } from './d-map';
+import { refreshPosterior } from './posterior';
+import { refreshTraversal } from './traversal';
 import { decodePoint } from './pad-decoding';
 
 /** The scatter is refreshed at most this often while training. */
@@ -41,6 +44,11 @@ export async function refreshScatter(): Promise<void> {
   await layouts.request();
   decodePoint();
   void refreshManifold();
+  void refreshDMap();
+  // The test codes are embedded for this layout: their statistics and the traversals, which
+  // order and scale their rows by them, cost little more now.
+  void refreshPosterior();
+  void refreshTraversal();
 }
 
 async function layOut() {

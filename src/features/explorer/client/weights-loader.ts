@@ -19,17 +19,20 @@ import {
 import { defaultPlane, DEFAULT_INTERPOLATION } from './explorer-store';
 import { refreshInterpolation } from './interpolation';
 import { refreshManifold } from './manifold';
+import { refreshDMap } from './d-map';
+import { refreshDrawing } from './drawing-client';
 import { adoptPadDecoder, choosePadDecoder, decodePoint } from './pad-decoding';
 import { refreshScatterForWeights } from './scatter';
 import { refreshSelected } from './selection';
 
-const view = {
-  /** Whether the explorer panel is on screen (LatentExplorer's in-view watcher). */
-  inView: true,
-};
+/**
+ * The panels that show the explorer's views and are on screen now (the explorer itself and the
+ * posterior panel, each with its in-view watcher). Until a panel reports, it counts as in view.
+ */
+const onScreen = new Set<string>(['explorer', 'posterior']);
 
-/** Loads wait off screen, except the first model's. */
-const mayLoad = () => view.inView || !get().loaded;
+/** Loads wait while no panel that shows them is on screen, except the first model's. */
+const mayLoad = () => onScreen.size > 0 || !get().loaded;
 
 const loads = new LatestWins<WeightsSnapshot>(load, mayLoad);
 
@@ -38,9 +41,10 @@ export function acceptWeights(snapshot: WeightsSnapshot) {
   void loads.request(snapshot);
 }
 
-/** The explorer panel came into view or left it. */
-export function setExplorerInView(visible: boolean) {
-  view.inView = visible;
+/** A panel that shows the explorer's views (`who`) came into view or left it. */
+export function setExplorerInView(visible: boolean, who = 'explorer') {
+  if (visible) onScreen.add(who);
+  else onScreen.delete(who);
   if (visible) void loads.resume();
 }
 
@@ -99,6 +103,12 @@ async function load(snapshot: WeightsSnapshot) {
             manifold: null,
           }
         : {}),
+      // A new model's views start afresh (the drawing itself stays, and is encoded again).
+      dMap: null,
+      drawingView: null,
+      traversalResult: null,
+      posterior: null,
+      posteriorPoints: [],
       // Another data set (or another set of the user's): old test-image indices mean nothing.
       ...(previous?.dataset !== loaded.dataset ||
       previous.datasetName !== loaded.datasetName ||
@@ -116,5 +126,11 @@ async function load(snapshot: WeightsSnapshot) {
   }
   await refreshScatterForWeights(newModel);
   decodePoint();
-  await Promise.all([refreshInterpolation(), refreshSelected(), refreshManifold()]);
+  await Promise.all([
+    refreshInterpolation(),
+    refreshSelected(),
+    refreshManifold(),
+    refreshDMap(),
+    refreshDrawing(),
+  ]);
 }

@@ -57,17 +57,24 @@ export interface ScatterResult {
 }
 
 export interface TestImageView {
+  /** Index in the test split; -1 for the drawing. */
   index: number;
+  /** Class of the test image; -1 for the drawing. */
   label: number;
   /** The test image and its reconstruction Dec(mu(x)), one image each. */
   input: ImageGrid;
   recon: ImageGrid;
   mu: Float32Array;
+  /** Set when this is the user's drawing, not a test image. */
+  drawing?: boolean;
 }
 
+/** An end of the interpolation: a test image by index, or the drawing's image ([pixels] in [0, 1]). */
+export type PathEnd = number | { drawing: Float32Array };
+
 export interface InterpolationRequest {
-  a: number;
-  b: number;
+  a: PathEnd;
+  b: PathEnd;
   steps: number;
   mode: InterpolationMode;
 }
@@ -79,3 +86,79 @@ export interface InterpolationResult {
   a: TestImageView;
   b: TestImageView;
 }
+
+/**
+ * Posterior collapse on the embedded test images: the KL of each latent dimension (nats per
+ * image; they sum to the KL term) and Cov_x(E_q[z_j]), with the count of active units.
+ */
+export interface PosteriorStats {
+  step: number;
+  modelId: number;
+  latentDim: number;
+  /** Test images the figures average over. */
+  count: number;
+  kl: number[];
+  activity: number[];
+  active: number;
+  /** Burda et al.'s threshold on Cov_x(E_q[z_j]) for an active unit. */
+  threshold: number;
+}
+
+/** The drawing as the encoder sees it: its 28 x 28 image, the code and the reconstruction. */
+export interface DrawingView {
+  step: number;
+  modelId: number;
+  input: ImageGrid;
+  recon: ImageGrid;
+  mu: Float32Array;
+  /** exp(logvar / 2): the posterior's standard deviation per dimension. */
+  sigma: Float32Array;
+}
+
+/** The code a traversal varies around: the origin, a test image's, or the drawing's. */
+export type TraversalBase = 'origin' | number | { drawing: Float32Array };
+
+export interface TraversalRequest {
+  /** Each latent dimension (largest KL first), or the top principal axes of the codes. */
+  mode: 'dims' | 'pca';
+  base: TraversalBase;
+  /** Decodings per row, from -3 sigma to +3 sigma. */
+  steps: number;
+  /** sigma of a row: the spread of the test codes along it, or the prior's 1. */
+  scale: 'codes' | 'prior';
+}
+
+export interface TraversalRow {
+  /** "z3" or "PC1". */
+  name: string;
+  /** The step between -3 sigma and +3 sigma is in units of this. */
+  sigma: number;
+  /** The dimension's KL (mode 'dims'). */
+  kl: number | null;
+  /** Share of the codes' variance along the axis (mode 'pca'). */
+  explained: number | null;
+}
+
+export interface TraversalResult {
+  step: number;
+  /** rows x steps decodings, 1 px apart. */
+  grid: ImageGrid;
+  rows: TraversalRow[];
+  /** Multiples of sigma of the columns, from -3 to 3. */
+  offsets: number[];
+  /** Latent dimensions left out (beyond TRAVERSAL_MAX_ROWS, smallest KL). */
+  hidden: number;
+}
+
+export const TRAVERSAL_STEPS = { min: 3, max: 15 } as const;
+export const TRAVERSAL_MAX_ROWS = 24;
+export const TRAVERSAL_PCA_ROWS = 8;
+
+/** D's map over the pad: D(Dec(z)) on an n x n grid of the plane, row by row from the top. */
+export interface DiscriminatorMap {
+  step: number;
+  n: number;
+  scores: Float32Array;
+}
+
+export const D_MAP_SIZE = 24;

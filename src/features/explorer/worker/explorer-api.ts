@@ -7,11 +7,15 @@ import * as Comlink from 'comlink';
 import type { LatentPlane, PadRange } from '../../../shared/latent';
 import type { DatasetInfo, FetchBytes } from '../../../shared/dataset';
 import { Explorer } from './explorer';
+import { interpolate } from './interpolate';
+import { encodeDrawing, posteriorStats, traverse } from './inside';
+import { decodePlane, discriminatorMap } from './plane-grids';
 import type {
   ExplorerInit,
   InterpolationRequest,
   PlaneRequest,
   TestImageView,
+  TraversalRequest,
 } from '../shared/protocol';
 import type { WeightsSnapshot } from '../../training/shared/protocol';
 
@@ -40,7 +44,7 @@ export function createExplorerApi(deps: { fetchBytes: FetchBytes }) {
     },
     /** The plane as an n x n grid of decoded images over the pad's range. */
     async decodeGrid(plane: LatentPlane, range: PadRange, n: number) {
-      const grid = await explorer.decodeGrid(plane, range, n);
+      const grid = await explorer.access((m) => decodePlane(m, plane, range, n));
       return Comlink.transfer(grid, [grid.pixels.buffer]);
     },
     /** The embedded test set on a plane, with the plane and the pad's range. */
@@ -53,12 +57,31 @@ export function createExplorerApi(deps: { fetchBytes: FetchBytes }) {
       return Comlink.transfer(result, result.images.flatMap(viewBuffers));
     },
     async interpolate(request: InterpolationRequest) {
-      const result = await explorer.interpolate(request);
+      const result = await explorer.access((m) => interpolate(m, request));
       return Comlink.transfer(result, [
         result.strip.pixels.buffer,
         ...viewBuffers(result.a),
         ...viewBuffers(result.b),
       ]);
+    },
+    /** The KL of each latent dimension and the active units, over the embedded test images. */
+    posterior() {
+      return explorer.access(posteriorStats);
+    },
+    /** The drawing's image (copied: the page keeps it) encoded and reconstructed. */
+    async encodeDrawing(image: Float32Array) {
+      const view = await explorer.access((m) => encodeDrawing(m, image));
+      return Comlink.transfer(view, [view.input.pixels.buffer, view.recon.pixels.buffer]);
+    },
+    /** Rows of decodings from -3 sigma to +3 sigma along latent dimensions or principal axes. */
+    async traverse(request: TraversalRequest) {
+      const result = await explorer.access((m) => traverse(m, request));
+      return Comlink.transfer(result, [result.grid.pixels.buffer]);
+    },
+    /** D(Dec(z)) on an n x n grid over the pad's range of the plane. */
+    async discriminatorMap(plane: LatentPlane, range: PadRange, n?: number) {
+      const map = await explorer.access((m) => discriminatorMap(m, plane, range, n));
+      return Comlink.transfer(map, [map.scores.buffer]);
     },
     dispose() {
       explorer.dispose();

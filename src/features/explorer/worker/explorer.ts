@@ -3,20 +3,13 @@
  * behind a training step: a copy of the encoder and decoder, rebuilt from the Layers artifacts
  * the trainer sends every few seconds, and the test set to embed and interpolate.
  * Architecture-agnostic: it only needs encoder(x) -> [mu, logvar] and decoder(z) -> logits.
- * No DOM and no comlink here, so the same class runs under Node for the tests. One class a
- * little over 400 lines: every method shares the snapshot it holds and its use count.
+ * The views built on the snapshot (the strip, the decoded plane and D's map, the posterior
+ * statistics, the drawing, the traversals) live beside it and reach it through `access`.
+ * No DOM and no comlink here, so the same class runs under Node for the tests. One class of
+ * some 460 lines: every method shares the snapshot it holds and its use count.
  */
 import * as tf from '../../../model/tf';
-import {
-  axisVector,
-  interpolationPath,
-  pca,
-  planeToZ,
-  rangeFromPoints,
-  gridPoints,
-  type LatentPlane,
-  type PadRange,
-} from '../../../shared/latent';
+import { axisVector, pca, rangeFromPoints, type LatentPlane } from '../../../shared/latent';
 import { imageSize, type ImageShape } from '../../../shared/config';
 import { loadNetwork } from '../../../model/serialize';
 import { selectBackend } from '../../../runtime/backend';
@@ -26,16 +19,13 @@ import {
   type FetchBytes,
   imageShapeOf,
 } from '../../../shared/dataset';
-import { composeGrid, toUnitFloats } from '../../../shared/image-grid';
+import { singleImage, toUnitFloats } from '../../../shared/image-grid';
 import type { BackendInfo, ImageGrid, WeightsSnapshot } from '../../training/shared/protocol';
 import { loadTestSplit, type TestSet } from '../../../shared/test-split';
+import type { ModelAccess } from './model-access';
 import {
   type ExplorerInit,
-  type InterpolationRequest,
-  type InterpolationResult,
-  INTERPOLATION_MAX,
   type LoadedWeights,
-  MANIFOLD_MAX,
   type PlaneRequest,
   SCATTER_COUNT,
   type ScatterResult,
@@ -53,10 +43,14 @@ interface Models {
   image: ImageShape;
   encoder: tf.LayersModel;
   decoder: tf.LayersModel;
+  /** For D's map over the pad; absent from snapshots that do not carry it. */
+  discriminator?: tf.LayersModel;
   users: number;
   retired: boolean;
   /** Encodings of the scatter images, [SCATTER_COUNT * latentDim], computed once per snapshot. */
   mus?: Float32Array;
+  /** Their log-variances, for the posterior statistics. */
+  logvars?: Float32Array;
 }
 
 function zeroDelayYield(): () => Promise<void> {
@@ -66,10 +60,6 @@ function zeroDelayYield(): () => Promise<void> {
     return () => new Promise((resolve) => setImmediate(resolve));
   }
   return () => new Promise((resolve) => setTimeout(resolve, 0));
-}
-
-function single(cell: Float32Array, image: ImageShape): ImageGrid {
-  return composeGrid(cell, 1, { cols: 1, gap: 0 }, image);
 }
 
 export class Explorer {
@@ -99,12 +89,16 @@ export class Explorer {
     const testSet = await this.ensureTestSet(snapshot.dataset, snapshot.fingerprint);
     const encoder = await loadNetwork(snapshot.encoder);
     const decoder = await loadNetwork(snapshot.decoder);
+    const discriminator = snapshot.discriminator
+      ? await loadNetwork(snapshot.discriminator)
+      : undefined;
     const inDim = decoder.inputs[0]?.shape.at(-1);
     const outDim = encoder.outputs[0]?.shape.at(-1);
     const pixels = decoder.outputs[0]?.shape.at(-1);
     if (pixels !== imageSize(testSet.image)) {
       encoder.dispose();
       decoder.dispose();
+      discriminator?.dispose();
       throw new Error(
         `The decoder makes ${pixels} values per image, but ${testSet.info.name} images have ${imageSize(testSet.image)}`,
       );
@@ -112,6 +106,7 @@ export class Explorer {
     if (inDim !== snapshot.latentDim || outDim !== 2 * snapshot.latentDim) {
       encoder.dispose();
       decoder.dispose();
+      discriminator?.dispose();
       throw new Error(
         `Weights do not match latent size ${snapshot.latentDim} (decoder input ${inDim}, encoder output ${outDim})`,
       );
@@ -124,6 +119,7 @@ export class Explorer {
       image: testSet.image,
       encoder,
       decoder,
+      ...(discriminator ? { discriminator } : {}),
       users: 0,
       retired: false,
     };
@@ -162,24 +158,7 @@ export class Explorer {
     return this.use(async (m) => {
       this.checkCode(z, m.latentDim);
       const cells = await this.decodeCodes(m, z, 1);
-      return { step: m.step, image: single(cells, m.image), ms: performance.now() - t0 };
-    });
-  }
-
-  /** Decodes an n x n grid of codes over the pad's range: the plane as a picture. */
-  async decodeGrid(plane: LatentPlane, range: PadRange, n: number): Promise<ImageGrid> {
-    if (!Number.isInteger(n) || n < 2 || n > MANIFOLD_MAX) {
-      throw new Error(`Grid size must be a whole number from 2 to ${MANIFOLD_MAX}`);
-    }
-    return this.use(async (m) => {
-      this.checkCode(plane.base, m.latentDim);
-      const points = gridPoints(range, n);
-      const z = new Float32Array(n * n * m.latentDim);
-      for (let i = 0; i < n * n; i++) {
-        z.set(planeToZ(plane, points[2 * i]!, points[2 * i + 1]!), i * m.latentDim);
-      }
-      const cells = await this.decodeCodes(m, z, n * n);
-      return composeGrid(cells, n * n, { cols: n, gap: 0 }, m.image);
+      return { step: m.step, image: singleImage(cells, m.image), ms: performance.now() - t0 };
     });
   }
 
@@ -263,35 +242,33 @@ export class Explorer {
   }
 
   /**
-   * `steps` decodings along the path between the encodings of test images a and b (linear or
-   * spherical), and both images beside their reconstructions. The reconstructions are decoded
-   * on their own, so they check the strip's ends rather than copy them.
+   * Runs a view (interpolate.ts, inside.ts) on the current snapshot through ModelAccess; the
+   * snapshot stays alive until it is done.
    */
-  async interpolate(request: InterpolationRequest): Promise<InterpolationResult> {
-    const { a, b, steps, mode } = request;
-    if (!Number.isInteger(steps) || steps < 2 || steps > INTERPOLATION_MAX) {
-      throw new Error(`Steps must be a whole number from 2 to ${INTERPOLATION_MAX}`);
-    }
-    if (mode !== 'linear' && mode !== 'spherical') throw new Error('Unknown interpolation mode');
-    return this.use(async (m) => {
+  access<T>(fn: (access: ModelAccess) => Promise<T>): Promise<T> {
+    return this.use((m) => {
       const test = this.requireTestSet();
-      this.checkIndex(a);
-      this.checkIndex(b);
-      const d = m.latentDim;
-      const mus = await this.encodeImages(m, test, [a, b]); // [2 * d]
-      const path = interpolationPath(mus.subarray(0, d), mus.subarray(d), steps, mode);
-      const cells = await this.decodeCodes(m, path, steps);
-      const recon = await this.decodeCodes(m, mus, 2);
-      const [viewA, viewB] = this.views(test, [a, b], mus, recon, d) as [
-        TestImageView,
-        TestImageView,
-      ];
-      return {
+      const size = imageSize(m.image);
+      return fn({
         step: m.step,
-        strip: composeGrid(cells, steps, { cols: steps, gap: 1 }, m.image),
-        a: viewA,
-        b: viewB,
-      };
+        modelId: m.modelId,
+        latentDim: m.latentDim,
+        image: m.image,
+        test,
+        decode: (z, count) => this.decodeCodes(m, z, count),
+        encode: (images, count) => this.encodeRows(m, images, count),
+        discriminate: (images, count) => this.discriminate(m, images, count),
+        embedded: async () => {
+          const count = Math.min(SCATTER_COUNT, test.count);
+          const mu = await this.embed(m, test, count);
+          return { mu, logvar: m.logvars!, count };
+        },
+        testImages: (indices) => {
+          indices.forEach((i) => this.checkIndex(i));
+          return toUnitFloats(test.images, indices, size);
+        },
+        checkCode: (z) => this.checkCode(z, m.latentDim),
+      });
     });
   }
 
@@ -313,8 +290,8 @@ export class Explorer {
     return indices.map((index, k) => ({
       index,
       label: test.labels[index]!,
-      input: single(toUnitFloats(test.images, [index], size), test.image),
-      recon: single(recon.slice(k * size, (k + 1) * size), test.image),
+      input: singleImage(toUnitFloats(test.images, [index], size), test.image),
+      recon: singleImage(recon.slice(k * size, (k + 1) * size), test.image),
       mu: mus.slice(k * d, (k + 1) * d),
     }));
   }
@@ -341,6 +318,7 @@ export class Explorer {
   private free(m: Models) {
     m.encoder.dispose();
     m.decoder.dispose();
+    m.discriminator?.dispose();
   }
 
   private checkCode(z: Float32Array, d: number) {
@@ -378,31 +356,76 @@ export class Explorer {
 
   /** mu of q(z|x) for the given test images, [indices.length * latentDim]. */
   private async encodeImages(m: Models, test: TestSet, indices: number[]): Promise<Float32Array> {
-    const d = m.latentDim;
-    const mu = tf.tidy(() => {
-      const size = imageSize(test.image);
-      const x = tf.tensor2d(toUnitFloats(test.images, indices, size), [indices.length, size]);
-      const out = m.encoder.predict(x) as tf.Tensor2D; // [n, 2 * latentDim]
-      return tf.slice(out, [0, 0], [indices.length, d]); // [n, latentDim]
+    const size = imageSize(test.image);
+    const rows = toUnitFloats(test.images, indices, size);
+    return (await this.encodeRows(m, rows, indices.length)).mu;
+  }
+
+  /** mu and logvar of q(z|x) for `count` images in [0, 1], [count * latentDim] each. */
+  private async encodeRows(
+    m: Models,
+    images: Float32Array,
+    count: number,
+  ): Promise<{ mu: Float32Array; logvar: Float32Array }> {
+    const size = imageSize(m.image);
+    if (images.length !== count * size) {
+      throw new Error(`An image must have ${size} values in [0, 1]`);
+    }
+    const out = tf.tidy(() => {
+      const x = tf.tensor2d(images, [count, size]); // [count, pixels]
+      return m.encoder.predict(x) as tf.Tensor2D; // [count, 2 * latentDim]
     });
     try {
-      return (await mu.data()) as Float32Array;
+      const both = (await out.data()) as Float32Array;
+      const d = m.latentDim;
+      const mu = new Float32Array(count * d);
+      const logvar = new Float32Array(count * d);
+      for (let i = 0; i < count; i++) {
+        mu.set(both.subarray(i * 2 * d, i * 2 * d + d), i * d);
+        logvar.set(both.subarray(i * 2 * d + d, (i + 1) * 2 * d), i * d);
+      }
+      return { mu, logvar };
     } finally {
-      mu.dispose();
+      out.dispose();
+    }
+  }
+
+  /** D's probability that each of `count` images in [0, 1] is real, [count]. */
+  private async discriminate(m: Models, images: Float32Array, count: number) {
+    const d = m.discriminator;
+    if (!d) throw new Error('No copy of the discriminator yet: it comes with the next weights');
+    const out = tf.tidy(() => {
+      const x = tf.tensor2d(images, [count, imageSize(m.image)]); // [count, pixels]
+      const [, logit] = d.predict(x) as tf.Tensor2D[]; // features, [count, 1]
+      return tf.sigmoid(logit!).reshape([-1]); // [count]
+    });
+    try {
+      return (await out.data()) as Float32Array;
+    } finally {
+      out.dispose();
     }
   }
 
   /** Encodings of test images 0 .. count-1, in chunks with a yield between them. */
   private async embed(m: Models, test: TestSet, count: number): Promise<Float32Array> {
-    if (m.mus && m.mus.length === count * m.latentDim) return m.mus;
+    if (m.mus && m.logvars && m.mus.length === count * m.latentDim) return m.mus;
+    const size = imageSize(test.image);
     const mus = new Float32Array(count * m.latentDim);
+    const logvars = new Float32Array(count * m.latentDim);
     for (let start = 0; start < count; start += EMBED_CHUNK) {
       const end = Math.min(count, start + EMBED_CHUNK);
       const indices = Array.from({ length: end - start }, (_, k) => start + k);
-      mus.set(await this.encodeImages(m, test, indices), start * m.latentDim);
+      const { mu, logvar } = await this.encodeRows(
+        m,
+        toUnitFloats(test.images, indices, size),
+        indices.length,
+      );
+      mus.set(mu, start * m.latentDim);
+      logvars.set(logvar, start * m.latentDim);
       await this.pause();
     }
     m.mus = mus;
+    m.logvars = logvars;
     return mus;
   }
 

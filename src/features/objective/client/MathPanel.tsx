@@ -6,6 +6,7 @@ import { useAppStore } from '../../../app/store';
 import { useThrottledMetricsVersion } from '../../../app/use-throttled-version';
 import { METRIC_NAMES } from '../../../shared/metrics';
 import { PhaseDiagram } from './PhaseDiagram';
+import { useExplorerStore } from '../../explorer/client/explorer-store';
 
 const TERM_LABELS: Record<TermId, string> = {
   elbo: 'ELBO',
@@ -52,9 +53,13 @@ export function MathPanel() {
   const requested = useAppStore((s) => s.hyperparams);
   const highlighted = useAppStore((s) => s.highlightedTerm);
   const highlightTerm = useAppStore((s) => s.highlightTerm);
+  const step = useAppStore((s) => s.step);
+  const posterior = useExplorerStore((s) => s.posterior);
 
   // The weights the worker confirmed, so the formula shows what the next step uses.
   const hp = inForce?.hyperparams ?? requested;
+  // The warmed-up beta follows the step only while the warm-up lasts.
+  const warmupStep = hp.klWarmup > 0 && step < hp.klWarmup ? step : 0;
   const blocks = useMemo(() => {
     const live: LiveValues = {};
     if (series.length > 0) {
@@ -70,6 +75,12 @@ export function MathPanel() {
         reconstructionsInD: hp.reconstructionsInD,
         ganOnly: hp.ganOnly,
         equilibriumGate: hp.equilibriumGate,
+        klWarmup: hp.klWarmup,
+        freeBits: hp.freeBits,
+        nextStep: (warmupStep || step) + 1,
+        ...(posterior && hp.freeBits > 0
+          ? { freeBitsValue: posterior.kl.reduce((sum, kl) => sum + Math.max(hp.freeBits, kl), 0) }
+          : {}),
       },
       live,
     );
@@ -85,6 +96,10 @@ export function MathPanel() {
     hp.reconstructionsInD,
     hp.ganOnly,
     hp.equilibriumGate,
+    hp.klWarmup,
+    hp.freeBits,
+    warmupStep,
+    posterior,
   ]);
 
   const onPointer = (e: MouseEvent<HTMLDivElement>) => {

@@ -10,6 +10,7 @@ import type {
   Variant,
 } from '../../../shared/config';
 import type { MetricName } from '../../../model/vaegan';
+import { klWeightAt } from '../../../shared/kl-schedule';
 
 export type { ReconstructionLoss } from '../../../shared/config';
 
@@ -36,6 +37,17 @@ export interface ObjectiveSettings {
   ganOnly?: boolean;
   /** Larsen's equilibrium gate (default false). */
   equilibriumGate?: boolean;
+  /** KL warm-up over this many steps (0 or absent: off). */
+  klWarmup?: number;
+  /** Free bits: nats per dimension the KL term does not charge for (0 or absent: off). */
+  freeBits?: number;
+  /** The step the next update is (1-based), for the warmed-up beta. */
+  nextStep?: number;
+  /**
+   * sum_j max(lambda, KL_j) with KL_j measured on test images (the posterior panel's), as the
+   * live value of the free-bits term; the batch's own is not read back.
+   */
+  freeBitsValue?: number;
 }
 
 /** Which model the switches make: the full VAEGAN or one of its special cases. */
@@ -239,10 +251,28 @@ export function objectiveFormulas(s: ObjectiveSettings, live: LiveValues = {}): 
   const beta = formatValue(s.beta);
   const gamma = formatValue(s.gamma);
   const genParams = s.variant === 'shared' ? '\\theta' : '\\vartheta';
+  const warmup = s.klWarmup ?? 0;
+  const freeBits = s.freeBits ?? 0;
+  const t = s.nextStep ?? 1;
+  const klWeight = warmup > 0 ? '\\beta_t' : '\\beta';
+  const klSum = '\\textstyle\\sum_j \\max(\\lambda, \\mathrm{KL}_j)';
+  const warmupTex =
+    warmup > 0
+      ? `\\\\[4pt] \\beta_t = \\beta \\min(1, t/N) = ${formatValue(klWeightAt(s.beta, warmup, t))}` +
+        (t < warmup
+          ? `\\quad (t = ${t},\\ N = ${warmup})`
+          : `\\quad (\\text{warm-up over: } N = ${warmup})`)
+      : '';
+  const freeBitsTex =
+    freeBits > 0
+      ? `\\\\[4pt] ${valued('kl', klSum, s.freeBitsValue)},\\ \\lambda = ${formatValue(freeBits)}`
+      : '';
   const phase1 = ganOnly
     ? `\\text{1: skipped (GAN only): the encoder does not train}`
     : `\\text{1: } \\min_{\\phi,\\theta}\\ ${term('rec', '\\mathcal{L}_{\\text{rec}}')} + ` +
-      `${term('kl', `\\beta\\,\\mathrm{KL}`)},\\ \\beta = ${beta}`;
+      `${term('kl', `${klWeight}\\,${freeBits > 0 ? klSum : '\\mathrm{KL}'}`)},\\ \\beta = ${beta}` +
+      warmupTex +
+      freeBitsTex;
   const phase3 = ganOnly
     ? `\\text{3: } \\min_{${genParams}}\\ ${term('gen', '\\mathcal{L}_G')} \\ \\text{with step } \\eta_G\\ (\\gamma \\text{ unused})`
     : s.gamma > 0
@@ -261,7 +291,13 @@ export function objectiveFormulas(s: ObjectiveSettings, live: LiveValues = {}): 
     text:
       (ganOnly
         ? 'Phase 1 is skipped: GAN only, the encoder does not train. '
-        : `Phase 1 minimises L_rec plus beta times KL over the encoder phi and decoder theta, with beta = ${s.beta}. `) +
+        : `Phase 1 minimises L_rec plus beta times KL over the encoder phi and decoder theta, with beta = ${s.beta}. ` +
+          (warmup > 0
+            ? `With the KL warm-up, beta at step t is beta times the smaller of 1 and t over ${warmup}: ${+klWeightAt(s.beta, warmup, t).toPrecision(3)} at step ${t}. `
+            : '') +
+          (freeBits > 0
+            ? `With free bits, the KL term is the sum over latent dimensions of the larger of lambda = ${freeBits} nats and that dimension's KL, averaged over the batch; the value shown is measured on test images. `
+            : '')) +
       'Phase 2 minimises L_D over the discriminator psi. ' +
       (ganOnly
         ? `Phase 3 minimises L_G over ${genText} with its own learning rate; gamma is not used.`

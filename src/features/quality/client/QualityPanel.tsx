@@ -10,6 +10,8 @@ import {
   YAxis,
 } from 'recharts';
 import { measureNow, setQualitySettings } from './quality-client';
+import { MemorisationCheck } from './MemorisationCheck';
+import { RUN_STYLE, RunFigures } from './RunFigures';
 import {
   AUTO_INTERVAL_S,
   K_CHOICES,
@@ -18,7 +20,13 @@ import {
   type RunQuality,
 } from './quality-store';
 import { useAppStore } from '../../../app/store';
-import { K_RANGE, SAMPLES_RANGE, type RunKey } from '../shared/quality-protocol';
+import {
+  K_RANGE,
+  MANIFOLD_K,
+  MANIFOLD_MAX_SAMPLES,
+  SAMPLES_RANGE,
+  type RunKey,
+} from '../shared/quality-protocol';
 import {
   GRID_PROPS,
   STEP_AXIS_PROPS,
@@ -33,11 +41,6 @@ const TEST_COUNT = 10_000;
 /** Burda et al. 2015, Table 1: VAE, one stochastic layer, k = 5,000, dynamically binarised MNIST. */
 const LITERATURE_NLL = 86.76;
 
-const RUN_STYLE: Record<RunKey, { name: string; color: string; dash?: string }> = {
-  main: { name: 'this run', color: '#38bdf8' },
-  comparison: { name: 'plain VAE (γ = 0)', color: '#f59e0b', dash: '5 3' },
-};
-
 type Row = { step: number } & Partial<Record<string, number>>;
 
 /** One row per step of either run, with the columns `${run}.${field}`. */
@@ -46,7 +49,16 @@ function mergeRows(runs: Record<RunKey, RunQuality>): Row[] {
   for (const run of ['main', 'comparison'] as const) {
     for (const p of runs[run].points) {
       const row = byStep.get(p.step) ?? { step: p.step };
-      for (const key of ['elbo', 'iwae', 'fcd', 'classesPresent'] as const) {
+      for (const key of [
+        'elbo',
+        'iwae',
+        'fcd',
+        'classesPresent',
+        'precision',
+        'recall',
+        'density',
+        'coverage',
+      ] as const) {
         const v = p[key];
         if (v !== null) row[`${run}.${key}`] = v;
       }
@@ -79,6 +91,17 @@ const CHARTS: ChartSpec[] = [
     help: 'Fréchet distance between Gaussians fitted to the classifier features of test images and of prior samples.',
     testId: 'quality-chart-fcd',
     fields: [{ key: 'fcd', label: 'FCD' }],
+  },
+  {
+    title: 'Precision, recall, density and coverage (k-NN, k = 3)',
+    help: 'In the classifier features: precision and density say how real the samples look, recall and coverage how much of the data they reach (Kynkäänniemi et al. 2019; Naeem et al. 2020).',
+    testId: 'quality-chart-manifold',
+    fields: [
+      { key: 'precision', label: 'precision' },
+      { key: 'recall', label: 'recall', dash: '2 2' },
+      { key: 'density', label: 'density', dash: '6 2' },
+      { key: 'coverage', label: 'coverage', dash: '1 3' },
+    ],
   },
   {
     title: 'Mode coverage (classes present in 1% or more of the samples)',
@@ -124,58 +147,6 @@ function QualityChart({ spec, rows, runs }: { spec: ChartSpec; rows: Row[]; runs
         </ResponsiveContainer>
       </div>
     </figure>
-  );
-}
-
-const fmt = (v: number | null | undefined, digits = 2) =>
-  v === null || v === undefined ? '–' : Number.isFinite(v) ? v.toFixed(digits) : String(v);
-
-/** The latest figures of one run, and its class histogram. */
-function RunFigures({ run, record }: { run: RunKey; record: RunQuality }) {
-  const r = record.latest;
-  return (
-    <div className="quality-run" data-testid={`quality-${run}`} data-step={r?.step}>
-      <h3 style={{ color: RUN_STYLE[run].color }}>
-        {run === 'main' ? 'This run' : 'Plain VAE (γ = 0)'}{' '}
-        <span className="muted">{r ? `at step ${r.step}` : 'not measured yet'}</span>
-      </h3>
-      <dl className="quality-figures">
-        <dt title="Mean over the test images of the ELBO, nats per image">Test ELBO</dt>
-        <dd data-testid={`quality-${run}-elbo`}>{fmt(r?.elbo)}</dd>
-        <dt title="Importance-weighted bound on log p(x); −IWAE is the NLL estimate">
-          IWAE (k = {r?.k ?? '–'})
-        </dt>
-        <dd data-testid={`quality-${run}-iwae`}>{fmt(r?.iwae)}</dd>
-        <dt>FCD</dt>
-        <dd data-testid={`quality-${run}-fcd`}>{fmt(r?.fcd)}</dd>
-        <dt>Classes present</dt>
-        <dd data-testid={`quality-${run}-coverage`}>
-          {r?.classesPresent === null || r === null ? '–' : `${r.classesPresent} of 10`}
-        </dd>
-      </dl>
-      {r?.histogram && (
-        <div
-          className="quality-histogram"
-          role="img"
-          aria-label={`Classes of ${r.samples} prior samples (${RUN_STYLE[run].name}): ${r.histogram
-            .map((c, i) => `${r.classes[i]} ${c}`)
-            .join(', ')}`}
-        >
-          {r.histogram.map((count, i) => (
-            <div key={i} className="quality-bar" title={`${r.classes[i]}: ${count}`}>
-              <span
-                style={{
-                  height: `${(100 * count) / Math.max(...r.histogram!, 1)}%`,
-                  background: RUN_STYLE[run].color,
-                }}
-              />
-              <small>{r.classes[i]!.slice(0, 3)}</small>
-            </div>
-          ))}
-        </div>
-      )}
-      {r?.classifierError && <p className="field-errors">{r.classifierError}</p>}
-    </div>
   );
 }
 
@@ -324,8 +295,10 @@ export function QualityPanel() {
           : `ELBO and IWAE with k = ${settings.k.toLocaleString('en')} on the first ${settings.images.toLocaleString('en')} test images (dynamically binarised, fixed seed). `}
         FCD between the first {settings.samples.toLocaleString('en')} test images and as many prior
         samples, in the 64 features of the project&apos;s own classifier
-        {accuracy ? ` (test accuracy ${(accuracy * 100).toFixed(2)}%)` : ''}; coverage: classes in
-        at least 1% of the samples.
+        {accuracy ? ` (test accuracy ${(accuracy * 100).toFixed(2)}%)` : ''}; precision, recall,
+        density and coverage in the same features with k = {MANIFOLD_K} nearest neighbours, on at
+        most {MANIFOLD_MAX_SAMPLES.toLocaleString('en')} of them; classes present: classes in at
+        least 1% of the samples. Click a bar of the histogram to see its samples.
         {dataset === 'mnist' &&
           ` Literature: a VAE with one stochastic layer reaches −${LITERATURE_NLL} nats (IWAE, k = 5,000, all 10,000 test images; Burda et al. 2015, Table 1). Fewer images and smaller k give a noisier, lower bound.`}
       </p>
@@ -339,6 +312,7 @@ export function QualityPanel() {
           <QualityChart key={spec.testId} spec={spec} rows={rows} runs={shown} />
         ))}
       </div>
+      <MemorisationCheck disabled={status !== 'ready' || unavailable !== ''} />
     </section>
   );
 }

@@ -112,7 +112,9 @@ const autoDue = (run: RunKey) =>
  * at once for a new model (the curves restart), when an automatic measurement is due, or by the
  * next measurement (`measure` loads the newest copy first).
  */
-export function acceptQualityWeights(run: RunKey, snapshot: WeightsSnapshot) {
+export function acceptQualityWeights(run: RunKey, full: WeightsSnapshot) {
+  // D is the explorer's (its buffer moves there); nothing here measures with it.
+  const { discriminator: _d, ...snapshot } = full;
   if (run === 'main') set({ unavailable: snapshot.dataset === 'user' ? NO_USER_QUALITY : '' });
   if (snapshot.dataset === 'user') {
     // Nothing to measure against: the curves of an earlier model go, and no copy is held.
@@ -197,8 +199,14 @@ async function drain() {
           k: result.k,
           fcd: result.fcd,
           classesPresent: result.classesPresent,
+          precision: result.precision,
+          recall: result.recall,
+          density: result.density,
+          coverage: result.coverage,
         }),
       });
+      // A gallery of the old measurement's samples would no longer match the histogram.
+      if (get().classView?.run === run) set({ classView: null });
       set({ error: '' });
     } catch (error) {
       // The comparison may have been stopped while it was measured: not an error worth showing.
@@ -208,6 +216,48 @@ async function drain() {
     } finally {
       set({ busy: null });
     }
+  }
+}
+
+/**
+ * Shows the samples of the run's last measurement that the classifier put in class `label`
+ * (a click on the histogram); a second click on the same class hides them.
+ */
+export async function showClassSamples(run: RunKey, label: number): Promise<void> {
+  const shown = get().classView;
+  if (shown && shown.run === run && shown.label === label) {
+    set({ classView: null });
+    return;
+  }
+  try {
+    const result = await quality.call((api) => api.classSamples(run, label));
+    set({ classView: result, error: '' });
+  } catch (error) {
+    set({ error: `Could not show the samples: ${errorText(error)}` });
+  }
+}
+
+/** The memorisation check on the main run's newest weights: `count` samples' nearest images. */
+export async function checkMemorisation(count: number): Promise<void> {
+  if (get().runs.main.modelId === null && !pending.main) {
+    set({
+      memorisation: {
+        busy: false,
+        result: null,
+        error: 'No weights yet: wait until the model is built.',
+      },
+    });
+    return;
+  }
+  set((s) => ({ memorisation: { ...s.memorisation, busy: true, error: '' } }));
+  try {
+    await loadPending('main');
+    const result = await quality.call((api) => api.memorisation('main', count));
+    set({ memorisation: { busy: false, result, error: '' } });
+  } catch (error) {
+    set((s) => ({
+      memorisation: { ...s.memorisation, busy: false, error: errorText(error) },
+    }));
   }
 }
 

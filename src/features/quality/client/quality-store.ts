@@ -3,7 +3,12 @@
  * so that neither changes the other. Written by quality-client.ts and comparison-client.ts.
  */
 import { create } from 'zustand';
-import type { QualityResult, RunKey } from '../shared/quality-protocol';
+import type {
+  ClassSamples,
+  MemorisationResult,
+  QualityResult,
+  RunKey,
+} from '../shared/quality-protocol';
 import type { BackendInfo, ImageGrid, RunStatus } from '../../training/shared/protocol';
 
 /** One measurement, as plotted over training steps. */
@@ -14,6 +19,10 @@ export interface QualityPoint {
   k: number;
   fcd: number | null;
   classesPresent: number | null;
+  precision: number | null;
+  recall: number | null;
+  density: number | null;
+  coverage: number | null;
 }
 
 export interface RunQuality {
@@ -73,6 +82,10 @@ export interface QualityState {
   settings: QualitySettings;
   runs: Record<RunKey, RunQuality>;
   comparison: ComparisonState;
+  /** The samples of the class clicked in a coverage histogram, or null. */
+  classView: ClassSamples | null;
+  /** The memorisation check: running, its last result, or why it failed. */
+  memorisation: { busy: boolean; result: MemorisationResult | null; error: string };
 }
 
 export const OFF_COMPARISON: ComparisonState = {
@@ -94,6 +107,8 @@ export const useQualityStore = create<QualityState>()(() => ({
   settings: DEFAULT_QUALITY_SETTINGS,
   runs: { main: emptyRun(), comparison: emptyRun() },
   comparison: OFF_COMPARISON,
+  classView: null,
+  memorisation: { busy: false, result: null, error: '' },
 }));
 
 /** Replaces one run's quality record. */
@@ -101,8 +116,13 @@ export function setRun(run: RunKey, patch: Partial<RunQuality>) {
   useQualityStore.setState((s) => ({ runs: { ...s.runs, [run]: { ...s.runs[run], ...patch } } }));
 }
 
+/** Forgets a run's measurements, and what was shown from them (a new model, a stopped run). */
 export function clearRun(run: RunKey) {
   setRun(run, emptyRun());
+  useQualityStore.setState((s) => ({
+    classView: s.classView?.run === run ? null : s.classView,
+    ...(run === 'main' ? { memorisation: { ...s.memorisation, result: null, error: '' } } : {}),
+  }));
 }
 
 /** Adds a measurement, keeping the points in step order (one per step). */

@@ -16,17 +16,25 @@ import {
   type ClassifierEntry,
 } from '../../../model/classifier';
 import { fitGaussian, frechetDistance, modeCoverage, type Gaussian } from '../../../model/frechet';
+import { manifoldScores } from '../../../model/manifold';
 import { binarize, likelihoodBounds, mean, priorSamples } from '../../../model/quality';
 import { loadNetwork } from '../../../model/serialize';
 import { selectBackend } from '../../../runtime/backend';
 import type { BuiltinDatasetId, DatasetId, FetchBytes } from '../../../shared/dataset';
-import { loadTestSplit } from '../../../shared/test-split';
-import { toUnitFloats } from '../../../shared/image-grid';
+import { loadTestSplit, loadTrainImages } from '../../../shared/test-split';
+import { composeGrid, toUnitFloats } from '../../../shared/image-grid';
+import { memorisationCheck, type TrainImages } from './memorisation';
 import type { BackendInfo, WeightsSnapshot } from '../../training/shared/protocol';
 import {
   BINARIZE_SEED,
+  CLASS_SAMPLES_MAX,
+  type ClassSamples,
   IWAE_SEED,
   K_RANGE,
+  MANIFOLD_K,
+  MANIFOLD_MAX_SAMPLES,
+  MEMORISATION_RANGE,
+  type MemorisationResult,
   SAMPLES_RANGE,
   SAMPLES_SEED,
   type QualityInit,
@@ -56,6 +64,20 @@ interface Classifier {
   weights: tf.Tensor[];
 }
 
+/** Test images' classifier features and their Gaussian, per data set and count. */
+interface Reference {
+  features: Float32Array;
+  gaussian: Gaussian;
+}
+
+/** A measurement's prior samples and their classes, kept for the class gallery. */
+interface SampleSet {
+  step: number;
+  modelId: number;
+  images: Float32Array;
+  predictions: Uint8Array;
+}
+
 function checkWhole(value: number, range: { min: number; max: number }, what: string) {
   if (!Number.isInteger(value) || value < range.min || value > range.max) {
     throw new Error(`${what} must be a whole number from ${range.min} to ${range.max}`);
@@ -76,8 +98,11 @@ export class QualityEvaluator {
   private readonly testSets = new Map<DatasetId, Promise<TestSet>>();
   private readonly binarized = new Map<DatasetId, Float32Array>();
   private readonly classifiers = new Map<DatasetId, Promise<Classifier>>();
-  /** Test-image feature Gaussians per data set and sample count. */
-  private readonly reference = new Map<string, Gaussian>();
+  /** Test-image features and their Gaussian per data set and sample count. */
+  private readonly reference = new Map<string, Reference>();
+  private readonly trainSets = new Map<DatasetId, Promise<TrainImages>>();
+  /** The last measurement's samples of each run, for "show the samples of this class". */
+  private readonly lastSamples = new Map<RunKey, SampleSet>();
   /** Measurements run one at a time: they share the cores with training. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -120,17 +145,72 @@ export class QualityEvaluator {
   dropRun(run: RunKey) {
     const previous = this.runs.get(run);
     this.runs.delete(run);
+    this.lastSamples.delete(run);
     if (previous) this.retire(previous);
   }
 
   /** Measures a run's latest snapshot. Requests queue behind each other. */
   evaluate(request: QualityRequest): Promise<QualityResult> {
-    const next = this.queue.then(
-      () => this.measure(request),
-      () => this.measure(request),
-    );
+    return this.queued(() => this.measure(request));
+  }
+
+  /** Runs `task` after every measurement queued before it (they share the cores). */
+  private queued<T>(task: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(task, task);
     this.queue = next.catch(() => undefined);
     return next;
+  }
+
+  /**
+   * The last measurement's prior samples that the classifier put in class `label` (the first
+   * CLASS_SAMPLES_MAX of them), so a click on the coverage histogram shows what it counted.
+   */
+  classSamples(run: RunKey, label: number): ClassSamples {
+    const set = this.lastSamples.get(run);
+    if (!set) throw new Error('Measure first: the samples come from the last measurement');
+    if (!Number.isInteger(label) || label < 0 || label >= CLASSIFIER_CLASSES) {
+      throw new Error(`Class must be a whole number from 0 to ${CLASSIFIER_CLASSES - 1}`);
+    }
+    const picks: number[] = [];
+    let total = 0;
+    set.predictions.forEach((p, i) => {
+      if (p !== label) return;
+      total += 1;
+      if (picks.length < CLASS_SAMPLES_MAX) picks.push(i);
+    });
+    const cells = new Float32Array(picks.length * 784);
+    picks.forEach((i, k) => cells.set(set.images.subarray(i * 784, (i + 1) * 784), k * 784));
+    return {
+      run,
+      step: set.step,
+      label,
+      total,
+      grid: picks.length > 0 ? composeGrid(cells, picks.length, { cols: 12, gap: 1 }) : null,
+    };
+  }
+
+  /** The nearest training image of each of `count` prior samples of a run's latest snapshot. */
+  memorisation(run: RunKey, count: number): Promise<MemorisationResult> {
+    checkWhole(count, MEMORISATION_RANGE, 'Samples to check');
+    return this.queued(async () => {
+      const s = this.runs.get(run);
+      if (!s) throw new Error('No weights yet: the quality panel waits for the trainer');
+      const test = await this.testSet(s.dataset);
+      const train = await this.trainSet(s.dataset);
+      s.users += 1;
+      try {
+        return await memorisationCheck(
+          { key: run, step: s.step, modelId: s.modelId, latentDim: s.latentDim },
+          (z) => s.generator.predict(z) as tf.Tensor2D,
+          train,
+          test,
+          count,
+        );
+      } finally {
+        s.users -= 1;
+        if (s.retired && s.users === 0) this.free(s);
+      }
+    });
   }
 
   private async measure(request: QualityRequest): Promise<QualityResult> {
@@ -155,6 +235,7 @@ export class QualityEvaluator {
         { k: request.k, seed: IWAE_SEED, between: yieldNow },
       );
       let fcd: number | null = null;
+      let manifold: ReturnType<typeof manifoldScores> | null = null;
       let histogram: number[] | null = null;
       let classesPresent: number | null = null;
       let classifierAccuracy: number | null = null;
@@ -174,14 +255,29 @@ export class QualityEvaluator {
           SAMPLES_SEED,
         );
         const fake = await classifyAll(classifier.weights, samples, request.samples);
-        const real = await this.referenceGaussian(s.dataset, test, classifier, request.samples);
+        const real = await this.referenceFeatures(s.dataset, test, classifier, request.samples);
         fcd = frechetDistance(
-          real,
+          real.gaussian,
           fitGaussian(fake.features, request.samples, CLASSIFIER_FEATURES),
+        );
+        const n = Math.min(request.samples, MANIFOLD_MAX_SAMPLES);
+        manifold = manifoldScores(
+          real.features,
+          n,
+          fake.features,
+          n,
+          CLASSIFIER_FEATURES,
+          MANIFOLD_K,
         );
         const coverage = modeCoverage(fake.predictions, CLASSIFIER_CLASSES);
         histogram = coverage.histogram;
         classesPresent = coverage.present;
+        this.lastSamples.set(request.run, {
+          step: s.step,
+          modelId: s.modelId,
+          images: samples,
+          predictions: fake.predictions,
+        });
       }
       return {
         run: request.run,
@@ -196,6 +292,11 @@ export class QualityEvaluator {
         fcd,
         histogram,
         classesPresent,
+        precision: manifold?.precision ?? null,
+        recall: manifold?.recall ?? null,
+        density: manifold?.density ?? null,
+        coverage: manifold?.coverage ?? null,
+        manifoldCount: manifold?.realCount ?? null,
         classes: [...test.info.classes],
         classifierAccuracy,
         classifierError,
@@ -289,13 +390,16 @@ export class QualityEvaluator {
     return { entry, weights: weightsFromArray(values) };
   }
 
-  /** Feature Gaussian of the first `count` test images (intensities, as the classifier saw them). */
-  private async referenceGaussian(
+  /**
+   * Features of the first `count` test images (intensities, as the classifier saw them) and
+   * their Gaussian.
+   */
+  private async referenceFeatures(
     id: DatasetId,
     test: TestSet,
     classifier: Classifier,
     count: number,
-  ): Promise<Gaussian> {
+  ): Promise<Reference> {
     const key = `${id}:${count}`;
     const cached = this.reference.get(key);
     if (cached) return cached;
@@ -304,9 +408,21 @@ export class QualityEvaluator {
       Array.from({ length: count }, (_, i) => i),
     );
     const { features } = await classifyAll(classifier.weights, images, count);
-    const g = fitGaussian(features, count, CLASSIFIER_FEATURES);
-    this.reference.set(key, g);
-    return g;
+    const reference = { features, gaussian: fitGaussian(features, count, CLASSIFIER_FEATURES) };
+    this.reference.set(key, reference);
+    return reference;
+  }
+
+  /** The training images of a data set, loaded once on the first memorisation check. */
+  private trainSet(dataset: DatasetId): Promise<TrainImages> {
+    const id = builtin(dataset);
+    let p = this.trainSets.get(id);
+    if (!p) {
+      p = loadTrainImages(id, this.datasetsBaseUrl, this.fetchBytes);
+      p.catch(() => this.trainSets.delete(id));
+      this.trainSets.set(id, p);
+    }
+    return p;
   }
 }
 

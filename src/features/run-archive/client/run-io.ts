@@ -11,7 +11,7 @@ import { useAppStore } from '../../../app/store';
 import { callTrainer, trainerRunning } from '../../training/client/trainer-client';
 import { MAX_RUN_BYTES, mebibytes } from '../shared/limits';
 
-export type GridKey = Exclude<keyof ImagesUpdate, 'step'>;
+export type GridKey = Exclude<keyof ImagesUpdate, 'step' | 'sampleScores'>;
 
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 

@@ -2,7 +2,7 @@ import { useEffect, useRef } from 'react';
 import { useAppStore } from '../../../app/store';
 import type { ImagesUpdate } from '../shared/protocol';
 
-type GridKey = Exclude<keyof ImagesUpdate, 'step'>;
+type GridKey = Exclude<keyof ImagesUpdate, 'step' | 'sampleScores'>;
 
 interface Props {
   grid: GridKey;

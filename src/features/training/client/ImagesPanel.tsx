@@ -1,5 +1,6 @@
 import { useAppStore } from '../../../app/store';
 import { ImageCanvas } from './ImageCanvas';
+import { SampleScores } from './SampleScores';
 
 /** Reconstructions and prior samples, with the step they show (interpolation: LatentExplorer). */
 export function ImagesPanel() {
@@ -15,8 +16,14 @@ export function ImagesPanel() {
           <figcaption>Reconstructions: each test image beside its decoding Dec(μ(x))</figcaption>
         </figure>
         <figure data-tour="samples">
-          <ImageCanvas grid="samples" label="Prior samples" testId="samples" />
-          <figcaption>Prior samples G(z) of a fixed 8×8 noise batch, z ~ N(0, I)</figcaption>
+          <div className="samples-with-scores">
+            <ImageCanvas grid="samples" label="Prior samples" testId="samples" />
+            <SampleScores />
+          </div>
+          <figcaption>
+            Prior samples G(z) of a fixed 8×8 noise batch, z ~ N(0, I), each with D&apos;s score
+            D(G(z)) under it (the probability D gives it of being real)
+          </figcaption>
         </figure>
       </div>
     </section>

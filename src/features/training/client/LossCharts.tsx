@@ -10,6 +10,7 @@ import {
   YAxis,
 } from 'recharts';
 import type { ChartKey, ChartRow } from './metrics-series';
+import { NormsChart } from './NormsChart';
 import type { TermId } from '../../objective/client/objective';
 import { useAppStore } from '../../../app/store';
 import { useThrottledMetricsVersion } from '../../../app/use-throttled-version';
@@ -184,6 +185,7 @@ export function LossCharts() {
           {CHARTS.map((spec) => (
             <Chart key={spec.testId} spec={spec} rows={rows} />
           ))}
+          <NormsChart version={version} />
         </div>
       )}
     </section>

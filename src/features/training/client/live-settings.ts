@@ -11,7 +11,9 @@ export function updateHyperparams(patch: Partial<Hyperparams>) {
   const { setHyperparams, highlightTerm } = useAppStore.getState();
   setHyperparams(patch);
   void sendHyperparams(patch);
-  if (patch.beta !== undefined) highlightTerm('kl', 2500);
+  if (patch.beta !== undefined || patch.klWarmup !== undefined || patch.freeBits !== undefined) {
+    highlightTerm('kl', 2500);
+  }
   if (patch.gamma !== undefined) highlightTerm('gen', 2500);
   if (patch.reconstructionLoss !== undefined) highlightTerm('rec', 2500);
   if (patch.reconstructionsInD !== undefined) highlightTerm('disc', 2500);

@@ -4,6 +4,7 @@
  */
 import type { Hyperparams } from '../../../shared/config';
 import type { MetricName } from '../../../model/vaegan';
+import type { NormNetwork } from '../../../shared/metrics';
 import type { NetworkArtifacts } from '../../../model/serialize';
 import type { DatasetId } from '../../../shared/dataset';
 import {
@@ -59,6 +60,19 @@ export interface MetricsPoint {
   values: Record<MetricName, number>;
   stepsPerSec: number;
   imagesPerSec: number;
+  /** Weight and gradient norms per network at this report (not in run files). */
+  norms?: NetworkNorms;
+}
+
+/** The norms chart's figures at one report. */
+export interface NetworkNorms {
+  /** ‖W‖: the Euclidean norm of all of a network's trainable weights. */
+  weights: Record<NormNetwork, number>;
+  /**
+   * ‖∇‖ of the network's gradient at the last step before the report, in its own phase (the
+   * generator's is phase 3's, of L_G); null when its phase did not train in that step.
+   */
+  gradients: Record<NormNetwork, number | null>;
 }
 
 /** An RGBA picture of image cells, drawn by the worker and painted as-is by the page. */
@@ -79,6 +93,8 @@ export interface ImagesUpdate {
   samples: ImageGrid;
   /** First test image, decodings along the line between the two encodings, second test image. */
   interpolation: ImageGrid;
+  /** D's probability that each sample is real, D(G(z)), in the samples' grid order. */
+  sampleScores: number[];
 }
 
 /**
@@ -98,6 +114,8 @@ export interface WeightsSnapshot {
   decoder: NetworkArtifacts;
   /** The generator, in the `separate` variant only (in `shared` it is the decoder). */
   generator?: NetworkArtifacts;
+  /** The discriminator, for the explorer's map of D(Dec(z)) over the pad's plane. */
+  discriminator?: NetworkArtifacts;
   /**
    * A second copy of the decoder's weight bytes, made in the trainer worker, for the page's own
    * pad decoder: the page reads its weights in place from it and moves `encoder` and `decoder`

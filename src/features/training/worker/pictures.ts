@@ -64,10 +64,11 @@ export function disposeDisplay(display: Display) {
 }
 
 /**
- * Decodes the fixed inputs with the model as it is now, all three pictures stacked for one
- * readback: [reconCount + SAMPLE_COUNT + INTERPOLATION_STEPS, pixels].
+ * Decodes the fixed inputs with the model as it is now, all three pictures and D's score of
+ * each sample in one tensor for one readback:
+ * [(reconCount + SAMPLE_COUNT + INTERPOLATION_STEPS) * pixels, then SAMPLE_COUNT scores].
  */
-export function decodePictures(model: VaeGan, display: Display): tf.Tensor2D {
+export function decodePictures(model: VaeGan, display: Display): tf.Tensor1D {
   return tf.tidy(() => {
     const recon = model.reconstruct(display.reconX); // [reconCount, pixels]
     const samples = model.generate(display.sampleZ); // [SAMPLE_COUNT, pixels]
@@ -75,7 +76,9 @@ export function decodePictures(model: VaeGan, display: Display): tf.Tensor2D {
     const t = tf.linspace(0, 1, INTERPOLATION_STEPS).reshape([INTERPOLATION_STEPS, 1]);
     const [a, b] = tf.split(mu, 2, 0) as [tf.Tensor2D, tf.Tensor2D];
     const z = tf.add(tf.mul(tf.sub(1, t), a), tf.mul(t, b)) as tf.Tensor2D; // [STEPS, latentDim]
-    return tf.concat([recon, samples, model.decode(z)], 0); // [total, pixels]
+    const images = tf.concat([recon, samples, model.decode(z)], 0); // [total, pixels]
+    const scores = model.score(samples); // [SAMPLE_COUNT]
+    return tf.concat([images.reshape([-1]), scores]) as tf.Tensor1D;
   });
 }
 
@@ -85,7 +88,8 @@ export function composePictures(data: Float32Array, display: Display, step: numb
   const px = imageSize(image);
   const recon = data.subarray(0, reconCount * px);
   const samples = data.subarray(reconCount * px, (reconCount + SAMPLE_COUNT) * px);
-  const path = data.subarray((reconCount + SAMPLE_COUNT) * px);
+  const end = (reconCount + SAMPLE_COUNT + INTERPOLATION_STEPS) * px;
+  const path = data.subarray((reconCount + SAMPLE_COUNT) * px, end);
   // The path between the two codes, framed by the two images it starts and ends at.
   const strip = new Float32Array((INTERPOLATION_STEPS + 2) * px);
   strip.set(display.pairInputs.subarray(0, px), 0);
@@ -106,5 +110,6 @@ export function composePictures(data: Float32Array, display: Display, step: numb
       { cols: INTERPOLATION_STEPS + 2, gap: 1, groupEvery: 1, groupGap: 0 },
       image,
     ),
+    sampleScores: Array.from(data.subarray(end, end + SAMPLE_COUNT)),
   };
 }

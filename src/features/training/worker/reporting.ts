@@ -6,6 +6,8 @@
  */
 import * as tf from '../../../model/tf';
 import { METRIC_NAMES, type MetricName, type VaeGan } from '../../../model/vaegan';
+import { NORM_NETWORKS } from '../../../shared/metrics';
+import type { NetworkNorms } from '../shared/protocol';
 import { type DeviceWatch, unlessLost } from '../../../runtime/device-loss';
 import { weightProbe } from './guard';
 
@@ -18,6 +20,8 @@ const SPEED_WINDOW_MS = 3000;
  */
 export class PendingMetrics {
   private list: tf.Tensor1D[] = [];
+  /** Squared gradient norms of the last measured step since the last report, [4]. */
+  private gradients: tf.Tensor1D | null = null;
 
   get length(): number {
     return this.list.length;
@@ -27,17 +31,35 @@ export class PendingMetrics {
     this.list.push(metrics);
   }
 
+  /** A measured step's squared gradient norms (model.gradients.take()); the newest one wins. */
+  pushGradients(squares: tf.Tensor1D) {
+    this.gradients?.dispose();
+    this.gradients = squares;
+  }
+
   /**
-   * The waiting metrics with the guard's probe of the weights, in one tensor for one readback:
-   * [steps * METRIC_NAMES.length, then 4 weight probes]. The list starts afresh.
+   * The waiting metrics with the guard's probe of the weights and, when a step measured its
+   * gradients since the last report, the norms chart's squared norms, in one tensor for one
+   * readback: [steps * METRIC_NAMES.length, 4 weight probes, 4 squared weight norms, 4 squared
+   * gradient norms] (the norms NaN when no step measured: then nothing is computed for them).
+   * The list starts afresh.
    */
   take(model: VaeGan): { readback: tf.Tensor1D; steps: number } {
     const list = this.list;
+    const gradients = this.gradients;
     this.list = [];
+    this.gradients = null;
     const readback = tf.tidy(() =>
-      tf.concat([tf.stack(list).reshape([-1]), weightProbe(model)]),
+      tf.concat([
+        tf.stack(list).reshape([-1]),
+        weightProbe(model),
+        ...(gradients
+          ? [weightSquares(model), gradients]
+          : [tf.fill([2 * NORM_NETWORKS.length], Number.NaN)]),
+      ]),
     ) as tf.Tensor1D;
     tf.dispose(list);
+    gradients?.dispose();
     return { readback, steps: list.length };
   }
 
@@ -45,6 +67,8 @@ export class PendingMetrics {
   dispose() {
     tf.dispose(this.list);
     this.list = [];
+    this.gradients?.dispose();
+    this.gradients = null;
   }
 }
 
@@ -70,6 +94,35 @@ export class Readbacks {
       this.waiting -= 1;
     }
   }
+}
+
+/** Sum of squared weights of each network of NORM_NETWORKS, [4] (in `shared` G is the decoder). */
+function weightSquares(model: VaeGan): tf.Tensor1D {
+  return tf.tidy(
+    () =>
+      tf.stack(
+        NORM_NETWORKS.map((name) =>
+          tf.addN(model[name].trainableWeights.map((w) => tf.sum(tf.square(w.read())))),
+        ),
+      ) as tf.Tensor1D,
+  );
+}
+
+/**
+ * The norms at the end of a report's readback (laid out by PendingMetrics.take): ‖W‖ and ‖∇‖
+ * per network, a gradient null where its phase did not train; null when no step measured.
+ */
+export function readNorms(raw: Float32Array, steps: number): NetworkNorms | null {
+  const start = steps * METRIC_NAMES.length + NORM_NETWORKS.length;
+  if (Number.isNaN(raw[start]!)) return null;
+  const weights = {} as NetworkNorms['weights'];
+  const gradients = {} as NetworkNorms['gradients'];
+  NORM_NETWORKS.forEach((name, i) => {
+    weights[name] = Math.sqrt(raw[start + i]!);
+    const g = raw[start + NORM_NETWORKS.length + i]!;
+    gradients[name] = Number.isNaN(g) ? null : Math.sqrt(g);
+  });
+  return { weights, gradients };
 }
 
 /** The mean of each metric over the `steps` rows at the start of `raw`. */

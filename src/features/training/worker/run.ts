@@ -5,7 +5,7 @@
  * The trainer (trainer.ts) decides when; this knows how. Every model arrives by one path, adopt,
  * whether built fresh (configure, reset), imported, or rebuilt after a lost device.
  */
-import type * as tf from '../../../model/tf';
+import * as tf from '../../../model/tf';
 import { type Hyperparams, DEFAULT_HYPERPARAMS, imageSize } from '../../../shared/config';
 import { type Dataset, type DatasetId, imageShapeOf } from '../../../shared/dataset';
 import { gflops, trainStepMacs } from '../../../shared/flops';
@@ -27,7 +27,7 @@ import {
   disposeDisplay,
   makeDisplay,
 } from './pictures';
-import { meanMetrics, PendingMetrics, Readbacks, SpeedMeter } from './reporting';
+import { meanMetrics, PendingMetrics, Readbacks, readNorms, SpeedMeter } from './reporting';
 import { type Arrival, exportRunZip } from './run-transfer';
 import type { TrainingData } from './training-data';
 
@@ -189,22 +189,27 @@ export class TrainingRun {
   /**
    * One step. Synchronous unless the equilibrium gate is on: the gate reads D's two
    * cross-entropies back before phases 2 and 3 (one small readback per step).
+   * @param measureGradients the step also sums its squared gradients per network on the device,
+   *   for the norms chart (asked for the last step before a report; read back with it)
    */
-  async trainOne() {
+  async trainOne(measureGradients = false) {
     const model = this.model!;
     const hp = this.hp;
     const x = this.sampler!.next(this.settings!.batchSize); // [batch, pixels]
     let metrics: tf.Tensor1D; // [METRIC_NAMES.length]
+    if (measureGradients) model.gradients.measureNextStep();
     try {
       metrics = hp.equilibriumGate ? await model.trainStepAsync(x, hp) : model.trainStep(x, hp);
     } finally {
       x.dispose();
     }
+    const gradients = model.gradients.take(); // [4] or null
     if (model !== this.model) {
-      metrics.dispose(); // replaced while the gate waited
+      tf.dispose(gradients ? [metrics, gradients] : [metrics]); // replaced while the gate waited
       return;
     }
     this.pending.push(metrics);
+    if (gradients) this.pending.pushGradients(gradients);
     this.step += 1;
   }
 
@@ -235,14 +240,18 @@ export class TrainingRun {
     const t = this.deps.now();
     const rate = this.speed.sample(t, this.step);
     const stepsPerSec = force ? 0 : rate;
+    const norms = readNorms(raw, steps);
     const point: MetricsPoint = {
       step: this.step,
       time: this.trainingMs + (training ? t - this.deps.resumedAt() : 0),
       values: meanMetrics(raw, steps),
       stepsPerSec,
       imagesPerSec: stepsPerSec * this.settings!.batchSize,
+      ...(norms ? { norms } : {}),
     };
-    this.history.push(point);
+    // The norms are for the live chart only: the kept history (exports, checkpoints) stays lean.
+    const { norms: _norms, ...kept } = point;
+    this.history.push(kept);
     if (this.history.length > MAX_HISTORY_POINTS) this.history = compactHistory(this.history);
     // GFLOP/s of the step as tfjs's autograd would run it (the compiled step skips some of
     // those products by reusing work, and still counts them: the same model and step).
@@ -300,20 +309,22 @@ export class TrainingRun {
   }
 
   /**
-   * Sends a copy of the encoder and decoder (Layers artifacts, buffers transferred) for the
-   * latent explorer, which decodes from it in its own worker without waiting for training steps.
+   * Sends a copy of the networks (Layers artifacts, buffers transferred) for the latent
+   * explorer, which decodes (and scores with D) in its own worker without waiting for training
+   * steps, and for the quality measures.
    */
   async sendWeights() {
     const model = this.model;
     if (!model || !this.settings) return;
     const generation = this.generation;
     const step = this.step;
-    const [encoder, decoder, generator] = await unlessLost(
+    const [encoder, decoder, generator, discriminator] = await unlessLost(
       this.deps.device.watch,
       Promise.all([
         saveNetwork(model.encoder),
         saveNetwork(model.decoder),
         model.generator === model.decoder ? undefined : saveNetwork(model.generator),
+        saveNetwork(model.discriminator),
       ]),
     );
     if (generation !== this.generation) return;
@@ -328,6 +339,7 @@ export class TrainingRun {
         encoder,
         decoder,
         ...(generator ? { generator } : {}),
+        discriminator,
       },
     });
   }

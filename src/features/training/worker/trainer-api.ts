@@ -34,8 +34,8 @@ const buffersOf = (nets: (NetworkArtifacts | undefined)[]) =>
  */
 function transferable(event: TrainerEvent, weightCopies: boolean): TrainerEvent {
   if (event.type === 'weights') {
-    const { encoder, decoder, generator } = event.weights;
-    const originals = buffersOf([encoder, decoder, generator]);
+    const { encoder, decoder, generator, discriminator } = event.weights;
+    const originals = buffersOf([encoder, decoder, generator, discriminator]);
     if (!weightCopies) return Comlink.transfer(event, originals);
     const copy = (a: NetworkArtifacts) => ({
       ...a,

@@ -39,6 +39,8 @@ const REPORT_MS = 100;
 const IMAGES_MS = 1000;
 /** At most this often the latent explorer gets a copy of the encoder and decoder while training. */
 const WEIGHTS_MS = 2000;
+/** At most this often the norms chart gets a point (its gradients are measured in a step). */
+const NORMS_MS = 500;
 /** Steps between two last-good copies of the model kept by the divergence guard. */
 const SNAPSHOT_EVERY = 50;
 
@@ -100,6 +102,10 @@ export class Trainer {
   private lastReport = 0;
   private lastImages = 0;
   private lastWeights = 0;
+  /** How long the last step of the loop took: a step that ends past REPORT_MS measures norms. */
+  private lastStepMs = 0;
+  /** When a step last measured the norms chart's gradients. */
+  private lastNorms = 0;
   /** An import is being checked or applied: a second one waits its turn. */
   private importing = false;
 
@@ -237,7 +243,7 @@ export class Trainer {
     if (!run.model || (this.status !== 'ready' && this.status !== 'paused')) return run.step;
     const t0 = this.deps.now();
     try {
-      await run.trainOne();
+      await run.trainOne(true);
     } catch (error) {
       if (this.device.isLost) await this.recoverFromDeviceLoss();
       else this.fail(error);
@@ -278,8 +284,15 @@ export class Trainer {
     const run = this.run;
     while (this.status === 'training' && generation === run.generation) {
       try {
-        await run.trainOne();
+        // The norms chart's gradients are measured on a step a report will follow, at most
+        // every NORMS_MS: no other step computes them.
+        const t0 = now();
+        const measure =
+          t0 + this.lastStepMs - this.lastReport >= REPORT_MS && t0 - this.lastNorms >= NORMS_MS;
+        if (measure) this.lastNorms = t0;
+        await run.trainOne(measure);
         const t = now();
+        this.lastStepMs = t - t0;
         if (t - this.lastReport >= REPORT_MS && (await this.report()) === 'lost') break;
         if (t - this.lastImages >= IMAGES_MS && this.status === 'training') {
           await run.renderImages();

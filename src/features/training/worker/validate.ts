@@ -162,6 +162,12 @@ export function checkHyperparams(patch: unknown): Partial<Hyperparams> {
             `${key} must be a finite number, not ${describe(value)}.`,
           );
         }
+        if (row.kind === 'int' && !Number.isInteger(value)) {
+          throw new TrainerInputError(
+            'bad-argument',
+            `${key} must be a whole number, not ${describe(value)}.`,
+          );
+        }
         const slack = 1e-9 * Math.max(Math.abs(row.min), Math.abs(row.max));
         if (value < row.min - slack || value > row.max + slack) {
           throw new TrainerInputError(

@@ -5,7 +5,7 @@
  * the matrix product's pool. The step's own buffers (one workspace, for the model and batch
  * size last seen) come from the backend's heap and are kept between steps.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../../model/tf';
 import {
   COMPILED_KERNELS,
   type CompiledAdamAttrs,

@@ -2,7 +2,7 @@
  * The matrix product's peak (../step/peak.ts) on a running tfjs wasm backend: the app's kernel
  * on the backend's memory and every thread of its pool, for the status line's GFLOP/s figure.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../../model/tf';
 import { type GemmPeak, measureGemmPeak } from '../step/peak';
 import { kernelContext } from './kernel-context';
 

@@ -1,0 +1,107 @@
+import { useMemo } from 'react';
+import {
+  CartesianGrid,
+  Legend,
+  Line,
+  LineChart,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
+import { useAppStore } from '../../../app/store';
+import { NORM_NETWORKS, type NormNetwork } from '../../../shared/metrics';
+import { GRID_PROPS, STEP_AXIS_PROPS, stepLabel, TOOLTIP_STYLE } from '../../../ui/chart-style';
+import { normsSeries } from './norms-series';
+
+const MAX_ROWS = 300;
+
+const NETWORK_STYLE: Record<NormNetwork, { name: string; color: string }> = {
+  encoder: { name: 'encoder', color: '#38bdf8' },
+  decoder: { name: 'decoder', color: '#f59e0b' },
+  generator: { name: 'G (phase 3)', color: '#a3e635' },
+  discriminator: { name: 'D', color: '#f472b6' },
+};
+
+const tick = (v: number) =>
+  v >= 1000 || v < 0.01 ? v.toExponential(0) : String(+v.toPrecision(2));
+
+/**
+ * Per-network weight norms ‖W‖ (solid) and gradient norms ‖∇‖ (dashed) over training, on one
+ * logarithmic axis, so a person sees which side is learning: a network whose gradient falls
+ * orders of magnitude below the others' has stopped learning. The gradients are those of each
+ * network's own phase at the last step before a report (measured on the device inside that
+ * step and read back with the report); in `shared` the generator's weights are the decoder's, so
+ * only its phase-3 gradient is drawn.
+ * @param version the curves' redraw counter: the norms arrive with the curve points
+ */
+export function NormsChart({ version }: { version: number }) {
+  const variant = useAppStore((s) => s.running?.variant);
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- the series mutates; version tracks it
+  const rows = useMemo(() => normsSeries.decimate(MAX_ROWS), [version, normsSeries.version]);
+  const last = rows[rows.length - 1];
+  const lines = NORM_NETWORKS.flatMap((name) => [
+    ...(name === 'generator' && variant !== 'separate'
+      ? []
+      : [{ key: `w.${name}` as const, name: `‖W‖ ${NETWORK_STYLE[name].name}`, dash: undefined }]),
+    { key: `g.${name}` as const, name: `‖∇‖ ${NETWORK_STYLE[name].name}`, dash: '4 3' },
+  ]);
+  return (
+    <figure className="chart" data-testid="chart-norms" data-points={rows.length}>
+      <figcaption title="Euclidean norms of each network's weights (solid) and of its gradient in its own phase (dashed), log scale. Gradients: encoder and decoder in phase 1, D in phase 2, G in phase 3 (the decoder in shared), measured at the last step before each report.">
+        Weight and gradient norms per network (log scale)
+        {last && (
+          <span className="chart-latest">
+            {lines.map((l) => {
+              const v = last[l.key];
+              return (
+                <span
+                  key={l.key}
+                  style={{ color: NETWORK_STYLE[l.key.slice(2) as NormNetwork].color }}
+                >
+                  {l.name} {v === undefined ? '–' : v.toPrecision(3)}
+                </span>
+              );
+            })}
+          </span>
+        )}
+      </figcaption>
+      <div className="chart-body">
+        <ResponsiveContainer width="100%" height="100%">
+          <LineChart data={rows} margin={{ top: 4, right: 12, bottom: 0, left: 0 }}>
+            <CartesianGrid {...GRID_PROPS} />
+            <XAxis {...STEP_AXIS_PROPS} />
+            <YAxis
+              scale="log"
+              domain={['auto', 'auto']}
+              allowDataOverflow
+              stroke="#94a3b8"
+              fontSize={11}
+              width={48}
+              tickFormatter={tick}
+            />
+            <Tooltip
+              contentStyle={TOOLTIP_STYLE}
+              labelFormatter={stepLabel}
+              formatter={(v) => (typeof v === 'number' ? v.toPrecision(3) : String(v))}
+            />
+            <Legend wrapperStyle={{ fontSize: 12 }} />
+            {lines.map((l) => (
+              <Line
+                key={l.key}
+                dataKey={l.key}
+                name={l.name}
+                stroke={NETWORK_STYLE[l.key.slice(2) as NormNetwork].color}
+                strokeDasharray={l.dash}
+                dot={false}
+                strokeWidth={1.5}
+                isAnimationActive={false}
+                connectNulls
+              />
+            ))}
+          </LineChart>
+        </ResponsiveContainer>
+      </div>
+    </figure>
+  );
+}
