@@ -31,6 +31,7 @@ test.describe('see inside the model', () => {
     await controls.pause.click();
     await expect(status.runStatus).toHaveText('paused');
     const step = await status.steps();
+    await explorer.open();
     await explorer.waitSettled(step);
 
     await expect(drawing.clear).toBeDisabled();
@@ -117,6 +118,7 @@ test.describe('see inside the model', () => {
     expect(scores).toHaveLength(64);
     for (const s of scores) expect(s >= 0 && s <= 1).toBe(true);
 
+    await explorer.open();
     await explorer.waitSettled(step);
     // Before: only the scatter's faint class-coloured dots.
     const without = await explorer.padHeatShare();
@@ -172,6 +174,7 @@ test.describe('see inside the model', () => {
     await expect(hyperparams.slider('Free bits')).toHaveAttribute('aria-valuetext', '0.5');
     await expect(hyperparams.klWarmupInForce).toContainText('in force: N = 500');
     // The formulas follow: the warmed-up beta, and the free-bits sum with lambda.
+    await formulas.open();
     const total = formulas.renderedFormula('total');
     await expect(total).toContainText(/min\(1,t\/N\)=0\.002/);
     await expect(total).toContainText(/N\s*=\s*500/);
@@ -211,6 +214,7 @@ test.describe('see inside the model', () => {
     await hyperparams.klWarmup.fill('0');
     await expect.poll(() => app.urlParam('klWarmup')).toBe('0');
     await expect(hyperparams.klWarmupInForce).toContainText('in force: off');
+    await formulas.open();
     await expect(formulas.renderedFormula('total')).not.toContainText('min(1,t/N)');
     await hyperparams.klWarmup.fill('2.5');
     await expect(app.alert('KL warm-up steps: a whole number from 0 to 100000')).toBeVisible();

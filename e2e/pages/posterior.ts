@@ -1,3 +1,4 @@
+import { Tabs } from './tabs';
 import type { Locator, Page } from '@playwright/test';
 
 /** The posterior-collapse panel: KL per latent dimension and the active units over training. */
@@ -25,7 +26,13 @@ export class PosteriorPanel {
   }
 
   /** Scrolls the panel into view, as a person does to read it. */
+  /** Opens the Latent space tab, where the panel is. */
+  async open() {
+    await new Tabs(this.page).open('Latent space');
+  }
+
   async view() {
+    await this.open();
     await this.section.scrollIntoViewIfNeeded();
   }
 
