@@ -18,6 +18,11 @@ export interface CheckpointMeta {
   sizeBytes: number;
   /** PNG data URL of the prior samples at about this step ('' when none were drawn yet). */
   thumbnail: string;
+  /**
+   * Set on the checkpoint auto-stop keeps: the weights with the best test ELBO measured so far
+   * (nats, on that many test images with k draws). There is one at most; pruning passes it over.
+   */
+  best?: { elbo: number; images: number; k: number };
 }
 
 let opening: Promise<IDBDatabase> | null = null;
@@ -96,8 +101,19 @@ export async function deleteCheckpoint(id: number): Promise<void> {
   await done(tx);
 }
 
-/** Deletes all but the `keep` newest checkpoints. */
+/** Deletes all but the `keep` newest checkpoints; the best one (auto-stop's) is not counted. */
 export async function pruneCheckpoints(keep: number): Promise<void> {
-  const all = await listCheckpoints();
+  const all = (await listCheckpoints()).filter((c) => !c.best);
   for (const old of all.slice(Math.max(0, keep))) await deleteCheckpoint(old.id);
+}
+
+/** Stores auto-stop's best checkpoint in place of the one before (there is one at most). */
+export async function saveBestCheckpoint(
+  meta: Omit<CheckpointMeta, 'id'>,
+  bytes: ArrayBuffer,
+): Promise<CheckpointMeta> {
+  const before = (await listCheckpoints()).filter((c) => c.best);
+  const saved = await saveCheckpoint(meta, bytes);
+  for (const old of before) await deleteCheckpoint(old.id);
+  return saved;
 }

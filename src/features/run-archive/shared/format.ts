@@ -26,6 +26,8 @@ import {
   type Variant,
 } from '../../../shared/config';
 import type { MetricName } from '../../../shared/metrics';
+import type { TrainingBudget } from '../../../shared/settings';
+import type { AutoStopState } from '../../training/shared/budget';
 import type { DatasetId } from '../../../shared/dataset';
 
 export const RUN_FORMAT = 'vaegan-playground-run';
@@ -102,6 +104,10 @@ export interface RunManifest {
   noiseDraws: number;
   /** Hyperparameters in force when the run was saved. */
   hyperparams: Hyperparams;
+  /** The training budget in force (absent in files of earlier versions: none). */
+  budget?: TrainingBudget;
+  /** Auto-stop's best test ELBO so far and the measurements since (absent: none yet). */
+  autoStop?: AutoStopState;
   metrics: { points: number; last: Record<MetricName, number | null> | null };
   networks: { name: NetworkName; path: string; output: string }[];
   optimizers?: Record<OptimizerName, OptimizerEntry>;

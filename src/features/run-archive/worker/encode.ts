@@ -13,6 +13,8 @@ import * as tf from '@tensorflow/tfjs';
 import { strToU8, zipSync, type Zippable } from 'fflate';
 import { version as appVersion } from '../../../../package.json';
 import type { Hyperparams, ImageShape } from '../../../shared/config';
+import type { TrainingBudget } from '../../../shared/settings';
+import type { AutoStopState } from '../../training/shared/budget';
 import {
   type AdamSnapshot,
   disposeAdamSnapshot,
@@ -41,6 +43,9 @@ export interface RunSnapshot {
   image: ImageShape;
   userDataset?: UserDatasetRef;
   hyperparams: Hyperparams;
+  /** The training budget in force and auto-stop's state, when the run has them. */
+  budget?: TrainingBudget;
+  autoStop?: AutoStopState;
   step: number;
   trainingMs: number;
   noiseDraws: number;
@@ -194,6 +199,8 @@ export async function encodeRun(
     trainingMs: Math.round(s.trainingMs),
     noiseDraws: s.noiseDraws,
     hyperparams: { ...s.hyperparams },
+    ...(s.budget ? { budget: { ...s.budget } } : {}),
+    ...(s.autoStop ? { autoStop: structuredClone(s.autoStop) } : {}),
     metrics: {
       points: s.history.length,
       last: last

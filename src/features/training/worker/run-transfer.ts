@@ -5,6 +5,8 @@
  * message for people and training goes on as before.
  */
 import type { Hyperparams } from '../../../shared/config';
+import type { TrainingBudget } from '../../../shared/settings';
+import type { AutoStopState } from '../shared/budget';
 import type { BuiltinDatasetId, Dataset } from '../../../shared/dataset';
 import type { VaeGan } from '../../../model/vaegan';
 import type { RunManifest, UserDatasetRef } from '../../run-archive/shared/format';
@@ -27,6 +29,9 @@ export interface Arrival {
   step: number;
   trainingMs: number;
   history: MetricsPoint[];
+  /** A restored run's budget and auto-stop state; a fresh model keeps the budget in force. */
+  budget?: TrainingBudget;
+  autoStop?: AutoStopState;
 }
 
 /** The data sets an imported run may need: the one in use, the user's, or one to load. */
@@ -88,6 +93,8 @@ export async function readRunZip(
       step: manifest.step,
       trainingMs: Number.isFinite(manifest.trainingMs) ? manifest.trainingMs : 0,
       history: parsed.history,
+      ...(parsed.budget ? { budget: parsed.budget } : {}),
+      ...(parsed.autoStop ? { autoStop: parsed.autoStop } : {}),
     },
     manifest,
   };

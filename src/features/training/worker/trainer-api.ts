@@ -15,9 +15,12 @@ import type { NetworkArtifacts } from '../../../model/serialize';
 import type { RunSettings, TrainerEvent, TrainerListener } from '../shared/protocol';
 import { installErrorTransfer, TrainerInputError } from '../../../shared/errors';
 import { type InitRequest, Trainer, type TrainerDeps } from './trainer';
+import type { TrainingBudget } from '../../../shared/settings';
 import {
+  checkBudget,
   checkBytes,
   checkHyperparams,
+  checkMeasurement,
   checkInitRequest,
   checkPoisonTarget,
   checkSettings,
@@ -106,6 +109,23 @@ export function createTrainerApi(deps: TrainerDeps & { fetchBytes: FetchBytes })
     /** Changes loss weights and learning rates; out-of-range or unknown values are refused. */
     async setHyperparams(hyperparams: Partial<Hyperparams>) {
       return trainer.setHyperparams(checkHyperparams(hyperparams));
+    },
+    /** A new training budget (steps, epochs or minutes; auto-stop's patience; the schedule). */
+    async setBudget(budget: Partial<TrainingBudget>) {
+      return trainer.setBudget(checkBudget(budget));
+    },
+    /**
+     * A copy of the networks for the quality worker (buffers moved to the page); the run's copy
+     * stays pinned here until `measured` says what it scored.
+     */
+    async measurementCopy() {
+      const copy = await trainer.measurementCopy();
+      return Comlink.transfer(copy, buffersOf([copy.encoder, copy.decoder, copy.generator]));
+    },
+    /** The test ELBO of a measurement copy, for auto-stop (see Trainer.measured). */
+    async measured(modelId: number, measurement: { step: number; elbo: number; basis: object }) {
+      const checked = checkMeasurement(modelId, measurement);
+      return trainer.measured(checked.modelId, checked.measurement);
     },
     /** tfjs memory in the worker (tensors, bytes) and the history length: for the soak benchmark. */
     getMemory() {

@@ -15,6 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { type Hyperparams, sanitizeHyperparams } from '../../../shared/config';
+import { sanitizeBudget, type TrainingBudget } from '../../../shared/settings';
 import type { Dataset, FetchBytes } from '../../../shared/dataset';
 import { TrainerInputError } from '../../../shared/errors';
 import { NO_USER_DATASET } from '../../image-import/shared/user-dataset';
@@ -32,6 +33,17 @@ import { type ReportOutcome, TrainingRun } from './run';
 import { readRunZip } from './run-transfer';
 import { TrainingData } from './training-data';
 import { settingsProblemsOn } from './validate';
+import {
+  budgetSpent,
+  budgetText,
+  type BudgetState,
+  type BudgetStop,
+  type ElboMeasurement,
+  type RunCounters,
+  spentIn,
+} from '../shared/budget';
+import type { SaveBest } from './budget-keeper';
+import type { WeightsSnapshot } from '../shared/protocol';
 
 /** At most this often a curve point goes to the page (about 10 messages/s). */
 const REPORT_MS = 100;
@@ -49,6 +61,8 @@ export interface TrainerDeps {
   now?: () => number;
   /** Steps between the divergence guard's last-good copies (SNAPSHOT_EVERY). */
   snapshotEvery?: number;
+  /** Where auto-stop keeps its best copy: the worker's IndexedDB store by default. */
+  saveBest?: SaveBest;
 }
 
 /** init's request: the backend choice (device-recovery.ts) and where the data sets are. */
@@ -79,6 +93,14 @@ function defaultYield(): () => Promise<void> {
     });
 }
 
+/** How far a run is in its budget's unit, e.g. "20.0 epochs", "12.5 minutes", "500 steps". */
+function formatSpent(budget: TrainingBudget, at: RunCounters): string {
+  if (budget.budgetUnit === 'off') return '';
+  const amount = spentIn(budget.budgetUnit, at);
+  if (budget.budgetUnit === 'steps') return `${Math.round(amount).toLocaleString('en-US')} steps`;
+  return `${amount.toFixed(1)} ${budget.budgetUnit}`;
+}
+
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -86,7 +108,7 @@ function errorText(error: unknown): string {
 export class Trainer {
   private status: RunStatus = 'idle';
   private listener: TrainerListener = () => {};
-  private readonly deps: Required<TrainerDeps>;
+  private readonly deps: Required<Omit<TrainerDeps, 'saveBest'>>;
   private readonly device = new Device();
   private readonly data: TrainingData;
   private readonly run: TrainingRun;
@@ -116,6 +138,7 @@ export class Trainer {
       device: this.device,
       training: () => this.status === 'training',
       resumedAt: () => this.resumedAt,
+      ...(deps.saveBest ? { saveBest: deps.saveBest } : {}),
     });
   }
 
@@ -175,6 +198,7 @@ export class Trainer {
       this.emit({ type: 'progress', phase: 'model', fraction: 0, label: 'Building the model' });
       run.adopt(run.fresh({ ...settings }, run.dataset!));
       this.emit({ type: 'settings', settings: run.settings! });
+      this.emitBudget();
       await run.renderImages();
       await run.sendWeights();
       await run.refreshHostCopy();
@@ -187,11 +211,30 @@ export class Trainer {
     }
   }
 
-  /** Begins or resumes training. */
+  /**
+   * Begins or resumes training. A spent budget refuses, saying so; after auto-stop, training
+   * goes on and auto-stop counts its patience afresh from the best so far.
+   */
   start(): RunStatus {
     if (!this.run.model || (this.status !== 'ready' && this.status !== 'paused')) {
       return this.status;
     }
+    const { budget } = this.run.budget;
+    if (budgetSpent(budget, this.run.counters())) {
+      this.emit({
+        type: 'notice',
+        level: 'warning',
+        message:
+          `The training budget of ${budgetText(budget)} is spent ` +
+          `(${formatSpent(budget, this.run.counters())}): raise it or choose no budget to train on.`,
+      });
+      return this.status;
+    }
+    if (this.run.budget.stopped?.reason === 'plateau') {
+      this.run.budget.autoStop = { ...this.run.budget.autoStop, sinceBest: 0 };
+    }
+    this.run.budget.stopped = null;
+    this.emitBudget();
     this.setStatus('training');
     this.resumedAt = this.deps.now();
     this.lastReport = this.resumedAt;
@@ -207,14 +250,79 @@ export class Trainer {
     if (this.status !== 'training') return this.run.step;
     this.status = 'paused';
     await this.loop;
+    return this.afterLoop();
+  }
+
+  /** What a pause does once the loop has stopped: the time, a last report, the pictures. */
+  private async afterLoop(stop?: BudgetStop): Promise<number> {
     this.run.trainingMs += this.deps.now() - this.resumedAt;
     if ((await this.report()) === 'lost') {
       await this.recoverFromDeviceLoss();
       return this.run.step;
     }
     await this.refreshViews();
-    this.setStatus('paused');
+    if (stop) {
+      this.run.budget.stopped = { ...stop, step: this.run.step };
+      this.emitBudget();
+      this.emit({ type: 'notice', level: 'info', message: stop.message });
+    }
+    this.setStatus('paused', stop?.message);
     return this.run.step;
+  }
+
+  /** The budget's state for the page. */
+  private emitBudget() {
+    this.emit({ type: 'budget', state: this.budgetState() });
+  }
+
+  budgetState(): BudgetState {
+    return this.run.budget.state(this.run.stepsPerEpoch);
+  }
+
+  /** A new budget, in force at once (a spent one stops training after the step in progress). */
+  setBudget(next: Partial<TrainingBudget>): BudgetState {
+    const keeper = this.run.budget;
+    keeper.budget = sanitizeBudget({ ...keeper.budget, ...next }, keeper.budget);
+    this.emitBudget();
+    return this.budgetState();
+  }
+
+  /**
+   * Copies the networks for a measurement and pins that copy of the run (weights and Adam
+   * state) until the figure comes back (measured()).
+   */
+  measurementCopy(): Promise<WeightsSnapshot> {
+    return this.run.pinForMeasurement();
+  }
+
+  /**
+   * A test-ELBO measurement of the copy made at `m.step` for model `modelId`. Auto-stop counts
+   * it (ignored when the model was replaced since, or when that step was counted already); a new
+   * best is stored as the best checkpoint from the pinned copy; when `patience` measurements in
+   * a row have not beaten the best, training stops.
+   */
+  async measured(modelId: number, m: ElboMeasurement): Promise<BudgetState> {
+    const run = this.run;
+    const settings = run.settings;
+    const verdict = await run.budget.measured(modelId, run.generation, m, () => ({
+      savedAt: Date.now(),
+      settings: { ...settings! },
+      thumbnail: '',
+    }));
+    if (verdict === 'stop' && this.status === 'training') {
+      const best = run.budget.autoStop.best!;
+      const message =
+        `Auto-stop: the test ELBO has not improved for ${run.budget.budget.patience} ` +
+        `measurement${run.budget.budget.patience === 1 ? '' : 's'}. The best, ` +
+        `${best.elbo.toFixed(2)} nats at step ${best.step.toLocaleString('en-US')}, is kept as ` +
+        'a checkpoint (Checkpoints panel).';
+      this.status = 'paused';
+      await this.loop;
+      await this.afterLoop({ reason: 'plateau', step: run.step, message });
+    } else {
+      this.emitBudget();
+    }
+    return this.budgetState();
   }
 
   /** Stops the loop without reporting, e.g. before the model is replaced. */
@@ -253,6 +361,7 @@ export class Trainer {
     if (!run.settings || !run.dataset) return this.status;
     await this.halt();
     run.adopt(run.fresh(run.settings, run.dataset));
+    this.emitBudget();
     await this.refreshViews();
     await run.refreshHostCopy();
     this.setStatus('ready');
@@ -270,9 +379,15 @@ export class Trainer {
   private async runLoop(generation: number) {
     const { now, yieldToEvents } = this.deps;
     const run = this.run;
+    let stop: BudgetStop | undefined;
     while (this.status === 'training' && generation === run.generation) {
       try {
         await run.trainOne();
+        stop = this.budgetStop();
+        if (stop) {
+          this.status = 'paused';
+          break;
+        }
         const t = now();
         if (t - this.lastReport >= REPORT_MS && (await this.report()) === 'lost') break;
         if (t - this.lastImages >= IMAGES_MS && this.status === 'training') {
@@ -296,7 +411,25 @@ export class Trainer {
     if (this.device.isLost && generation === run.generation && !this.device.isRecovering) {
       this.status = 'loading';
       void this.recoverFromDeviceLoss(true);
+      return;
     }
+    if (stop) await this.afterLoop(stop);
+  }
+
+  /** The stop the budget calls for after this step, if it is spent. */
+  private budgetStop(): BudgetStop | undefined {
+    const run = this.run;
+    const { budget } = run.budget;
+    const at = run.counters();
+    if (!budgetSpent(budget, at)) return undefined;
+    const spent = formatSpent(budget, at);
+    return {
+      reason: 'budget',
+      step: run.step,
+      message:
+        `Stopped: the training budget of ${budgetText(budget)} is spent (step ` +
+        `${run.step.toLocaleString('en-US')}, ${spent}). Raise it or choose no budget to train on.`,
+    };
   }
 
   /**
@@ -388,6 +521,7 @@ export class Trainer {
     settings: RunSettings;
     hyperparams: Hyperparams;
     step: number;
+    budget: TrainingBudget;
     manifest: RunManifest;
   }> {
     if (!this.data.opened || this.status === 'loading' || this.importing) {
@@ -414,12 +548,19 @@ export class Trainer {
     this.emit({ type: 'settings', settings: { ...settings } });
     this.emit({ type: 'hyperparams', hyperparams: { ...run.hp }, fromStep: run.step + 1 });
     this.emit({ type: 'history', points: run.history.slice() });
+    this.emitBudget();
     await run.renderImages();
     await run.sendWeights();
     await run.refreshHostCopy();
     this.emit({ type: 'progress', phase: 'model', fraction: 1, label: 'Ready' });
     this.setStatus(run.step > 0 ? 'paused' : 'ready');
-    return { settings: { ...settings }, hyperparams: { ...run.hp }, step: run.step, manifest };
+    return {
+      settings: { ...settings },
+      hyperparams: { ...run.hp },
+      step: run.step,
+      budget: { ...run.budget.budget },
+      manifest,
+    };
   }
 
   /**

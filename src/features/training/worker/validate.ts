@@ -9,6 +9,8 @@ import { TrainerInputError } from '../../../shared/errors';
 import {
   BACKEND_SETTING,
   type BackendRequest,
+  BUDGET_SETTINGS,
+  type BudgetSettingKey,
   type Hyperparams,
   LIVE_SETTINGS,
   type LiveSettingKey,
@@ -17,7 +19,10 @@ import {
   runSettingsProblems,
   type RunSettings,
   type SettingRow,
+  settingProblem,
+  type TrainingBudget,
 } from '../../../shared/settings';
+import type { ElboMeasurement } from '../shared/budget';
 import type { BackendInfo } from '../shared/protocol';
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
@@ -163,6 +168,60 @@ export function checkHyperparams(patch: unknown): Partial<Hyperparams> {
     }
   }
   return out as Partial<Hyperparams>;
+}
+
+/** setBudget's patch: known keys only, each valid by its row of the settings table. */
+export function checkBudget(patch: unknown): Partial<TrainingBudget> {
+  if (!isRecord(patch)) {
+    throw new TrainerInputError('bad-argument', `A budget must be an object, not ${describe(patch)}.`);
+  }
+  for (const [key, value] of Object.entries(patch)) {
+    if (!(key in BUDGET_SETTINGS)) {
+      throw new TrainerInputError('bad-argument', `Unknown budget setting ${describe(key)}.`);
+    }
+    const problem = settingProblem(key as BudgetSettingKey, value);
+    if (problem) {
+      throw new TrainerInputError(
+        typeof value === typeof BUDGET_SETTINGS[key as BudgetSettingKey].default
+          ? 'out-of-range'
+          : 'bad-argument',
+        `${problem[0]!.toUpperCase()}${problem.slice(1)}; nothing was changed.`,
+      );
+    }
+  }
+  return { ...(patch as Partial<TrainingBudget>) };
+}
+
+/** measured's report: a model id, and a finite ELBO of a step on a valid basis. */
+export function checkMeasurement(
+  modelId: unknown,
+  m: unknown,
+): { modelId: number; measurement: ElboMeasurement } {
+  const whole = (v: unknown, min: number) => Number.isSafeInteger(v) && (v as number) >= min;
+  const basis = isRecord(m) ? m.basis : undefined;
+  if (
+    !whole(modelId, 0) ||
+    !isRecord(m) ||
+    !whole(m.step, 0) ||
+    typeof m.elbo !== 'number' ||
+    !Number.isFinite(m.elbo) ||
+    !isRecord(basis) ||
+    !whole(basis.images, 1) ||
+    !whole(basis.k, 1)
+  ) {
+    throw new TrainerInputError(
+      'bad-argument',
+      'A measurement needs a model id, a step, a finite ELBO and its basis (images and k, whole numbers).',
+    );
+  }
+  return {
+    modelId: modelId as number,
+    measurement: {
+      step: m.step as number,
+      elbo: m.elbo,
+      basis: { images: basis.images as number, k: basis.k as number },
+    },
+  };
 }
 
 /** importRun's bytes. */
