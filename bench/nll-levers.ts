@@ -82,7 +82,13 @@ export async function main(args: string[]) {
     };
     const grey = sampler.next(batch);
     const x = binarized
-      ? tf.tidy(() => tf.cast(tf.less(tf.randomUniform(grey.shape, 0, 1, 'float32', step), grey), 'float32') as tf.Tensor2D)
+      ? tf.tidy(
+          () =>
+            tf.cast(
+              tf.less(tf.randomUniform(grey.shape, 0, 1, 'float32', step), grey),
+              'float32',
+            ) as tf.Tensor2D,
+        )
       : grey;
     const metrics = model.trainStep(x, live);
     tf.dispose([grey, x]);

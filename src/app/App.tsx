@@ -1,3 +1,4 @@
+import { BudgetPanel } from '../features/training/client/BudgetPanel';
 import { CheckpointsPanel, ResumeOffer } from '../features/checkpoints/client/CheckpointsPanel';
 import { CrashPanel } from '../features/training/client/CrashPanel';
 import { ComparisonPanel } from '../features/quality/client/ComparisonPanel';
@@ -31,6 +32,7 @@ export function App() {
       <main className="layout">
         <aside className="sidebar">
           <TrainingControls />
+          <BudgetPanel />
           <HyperparamsPanel />
           <RunSettingsPanel />
           <UserImagesPanel />

@@ -9,6 +9,7 @@ export function StatusBar() {
   const backend = useAppStore((s) => s.backend);
   const progress = useAppStore((s) => s.progress);
   const step = useAppStore((s) => s.step);
+  const stepsPerEpoch = useAppStore((s) => s.budgetState?.stepsPerEpoch ?? Number.NaN);
   const stepsPerSec = useAppStore((s) => s.stepsPerSec);
   const imagesPerSec = useAppStore((s) => s.imagesPerSec);
 
@@ -34,6 +35,15 @@ export function StatusBar() {
         >
           step {step}
         </span>
+        {Number.isFinite(stepsPerEpoch) && (
+          <span
+            className="status-item"
+            data-testid="epoch-count"
+            title={`Passes over the training images: ${fmt(stepsPerEpoch, 0)} steps make one epoch at this batch size`}
+          >
+            epoch {fmt(step / stepsPerEpoch, 2)}
+          </span>
+        )}
         <span
           className="status-item"
           data-testid="steps-per-sec"

@@ -165,7 +165,15 @@ export function CheckpointsPanel() {
                 <span className="thumb-placeholder" />
               )}
               <div className="checkpoint-text">
-                <strong>step {c.step}</strong>
+                <strong>
+                  step {c.step}
+                  {c.best && (
+                    <span className="checkpoint-best" data-testid="best-checkpoint">
+                      {' '}
+                      · best test ELBO {c.best.elbo.toFixed(2)} nats
+                    </span>
+                  )}
+                </strong>
                 <span className="muted small">
                   {when(c.savedAt)} · {formatBytes(c.sizeBytes)}
                 </span>

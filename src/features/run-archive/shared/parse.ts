@@ -401,7 +401,9 @@ function readAutoStop(value: unknown, step: number): AutoStopState | undefined {
   }
   const b = best as AutoStopState['best'];
   return {
-    best: b ? { step: b.step, elbo: b.elbo, basis: { images: b.basis.images, k: b.basis.k } } : null,
+    best: b
+      ? { step: b.step, elbo: b.elbo, basis: { images: b.basis.images, k: b.basis.k } }
+      : null,
     sinceBest: value.sinceBest as number,
     lastStep: value.lastStep as number,
   };

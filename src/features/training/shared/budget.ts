@@ -116,7 +116,8 @@ export const MIN_IMPROVEMENT = 0.01;
  */
 export type AutoStopVerdict = 'ignored' | 'best' | 'no-better' | 'stop';
 
-const sameBasis = (a: MeasurementBasis, b: MeasurementBasis) => a.images === b.images && a.k === b.k;
+const sameBasis = (a: MeasurementBasis, b: MeasurementBasis) =>
+  a.images === b.images && a.k === b.k;
 
 /**
  * Counts one measurement. Measurements may arrive long after their weights were copied, while

@@ -11,16 +11,9 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { DEFAULT_BUDGET, sanitizeBudget, type TrainingBudget } from '../../../shared/settings';
-import {
-  type CheckpointMeta,
-  saveBestCheckpoint,
-} from '../../checkpoints/shared/checkpoint-store';
+import { type CheckpointMeta, saveBestCheckpoint } from '../../checkpoints/shared/checkpoint-store';
 import type { NetworkArtifacts } from '../../../model/serialize';
-import {
-  disposeSnapshot,
-  encodeRun,
-  type RunSnapshot,
-} from '../../run-archive/worker/encode';
+import { disposeSnapshot, encodeRun, type RunSnapshot } from '../../run-archive/worker/encode';
 import {
   type AutoStopState,
   type AutoStopVerdict,
@@ -103,16 +96,30 @@ export class BudgetKeeper {
     currentGeneration: number,
     m: ElboMeasurement,
     meta: () => Omit<CheckpointMeta, 'id' | 'step' | 'sizeBytes' | 'best'>,
-  ): Promise<AutoStopVerdict> {
+  ): Promise<{ verdict: AutoStopVerdict; problem?: string }> {
     try {
-      if (generation !== currentGeneration) return 'ignored';
+      if (generation !== currentGeneration) return { verdict: 'ignored' };
       const { state, verdict } = recordMeasurement(this.autoStop, m, this.budget.patience);
       this.autoStop = state;
-      if (verdict === 'best') {
-        const pin = this.pins.find((p) => p.generation === generation && p.step === m.step);
-        if (pin) await this.keepBest(pin.snapshot, m, meta());
+      if (verdict !== 'best') return { verdict };
+      const pin = this.pins.find((p) => p.generation === generation && p.step === m.step);
+      if (!pin) return { verdict, problem: 'its copy was no longer held' };
+      try {
+        await this.keepBest(pin.snapshot, m, meta());
+      } catch (error) {
+        // Counting goes on; the page hears that the best could not be stored.
+        const name = error instanceof DOMException ? error.name : '';
+        return {
+          verdict,
+          problem:
+            name === 'QuotaExceededError'
+              ? 'the browser storage is full'
+              : error instanceof Error
+                ? error.message
+                : String(error),
+        };
       }
-      return verdict;
+      return { verdict };
     } finally {
       this.release(generation, m.step);
     }

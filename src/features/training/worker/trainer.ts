@@ -304,11 +304,18 @@ export class Trainer {
   async measured(modelId: number, m: ElboMeasurement): Promise<BudgetState> {
     const run = this.run;
     const settings = run.settings;
-    const verdict = await run.budget.measured(modelId, run.generation, m, () => ({
+    const { verdict, problem } = await run.budget.measured(modelId, run.generation, m, () => ({
       savedAt: Date.now(),
       settings: { ...settings! },
       thumbnail: '',
     }));
+    if (problem) {
+      this.emit({
+        type: 'notice',
+        level: 'warning',
+        message: `The best test ELBO so far (step ${m.step.toLocaleString('en-US')}) could not be kept as a checkpoint: ${problem}.`,
+      });
+    }
     if (verdict === 'stop' && this.status === 'training') {
       const best = run.budget.autoStop.best!;
       const message =

@@ -173,7 +173,10 @@ export function checkHyperparams(patch: unknown): Partial<Hyperparams> {
 /** setBudget's patch: known keys only, each valid by its row of the settings table. */
 export function checkBudget(patch: unknown): Partial<TrainingBudget> {
   if (!isRecord(patch)) {
-    throw new TrainerInputError('bad-argument', `A budget must be an object, not ${describe(patch)}.`);
+    throw new TrainerInputError(
+      'bad-argument',
+      `A budget must be an object, not ${describe(patch)}.`,
+    );
   }
   for (const [key, value] of Object.entries(patch)) {
     if (!(key in BUDGET_SETTINGS)) {
@@ -181,10 +184,9 @@ export function checkBudget(patch: unknown): Partial<TrainingBudget> {
     }
     const problem = settingProblem(key as BudgetSettingKey, value);
     if (problem) {
+      // A whole number outside the range is out of range; anything else is not a budget.
       throw new TrainerInputError(
-        typeof value === typeof BUDGET_SETTINGS[key as BudgetSettingKey].default
-          ? 'out-of-range'
-          : 'bad-argument',
+        Number.isSafeInteger(value) ? 'out-of-range' : 'bad-argument',
         `${problem[0]!.toUpperCase()}${problem.slice(1)}; nothing was changed.`,
       );
     }
