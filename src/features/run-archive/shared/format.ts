@@ -25,7 +25,8 @@ import {
   imageSize,
   type Variant,
 } from '../../../shared/config';
-import type { MetricName } from '../../../shared/metrics';
+import { METRIC_NAMES, type MetricName } from '../../../shared/metrics';
+import type { MetricsPoint } from '../../training/shared/protocol';
 import type { TrainingBudget } from '../../../shared/settings';
 import type { AutoStopState } from '../../training/shared/budget';
 import type { DatasetId } from '../../../shared/dataset';
@@ -87,6 +88,8 @@ export interface RunManifest {
   variant: Variant;
   latentDim: number;
   hiddenUnits: number;
+  /** Hidden layers of the MLP encoder and decoder; absent: 1 (the seed's). */
+  hiddenLayers?: number;
   /** [height, width, channels]; absent in files of the first app versions: [28, 28, 1]. */
   imageShape: [number, number, number];
   /**
@@ -170,4 +173,21 @@ export class RunArchiveError extends Error {
 /** Refuses a file: throws a RunArchiveError with a message for people. */
 export function refuse(problem: RunArchiveProblem, message: string): never {
   throw new RunArchiveError(problem, message);
+}
+
+/** JSON has no NaN or infinity: a diverged value is written as null. */
+export const finiteOrNull = (x: number) => (Number.isFinite(x) ? x : null);
+
+/** The curves as columns, as history.json holds them. */
+export function historyColumns(points: MetricsPoint[]): RunHistory {
+  const values = Object.fromEntries(
+    METRIC_NAMES.map((k) => [k, points.map((p) => finiteOrNull(p.values[k]))]),
+  ) as RunHistory['values'];
+  return {
+    step: points.map((p) => p.step),
+    time: points.map((p) => p.time),
+    stepsPerSec: points.map((p) => p.stepsPerSec),
+    imagesPerSec: points.map((p) => p.imagesPerSec),
+    values,
+  };
 }

@@ -54,6 +54,11 @@ export interface ParsedRun {
   settings: RunSettings;
   image: ImageShape;
   hyperparams: Hyperparams;
+  /**
+   * The conv blocks' filters when a file says they are not the app's 32 and 64 (a narrow model
+   * of the tests or of python/vaegan.py); the trainer refuses such a run, restoreRun builds it.
+   */
+  convFilters?: [number, number];
   /** The run's training budget and auto-stop state; absent in files that have none. */
   budget?: TrainingBudget;
   autoStop?: AutoStopState;
@@ -136,7 +141,8 @@ function checkWeights(
   return { path, specs: specs as WeightSpec[], data: data.buffer };
 }
 
-function readHistory(json: unknown, path: string): MetricsPoint[] {
+/** The curves from history.json's columns; refuses malformed ones. */
+export function readHistory(json: unknown, path: string): MetricsPoint[] {
   const bad = () => refuse('bad-history', `${path} is malformed: the curves cannot be read.`);
   if (!isObject(json) || !isObject(json.values)) return bad();
   const cols = [json.step, json.time, json.stepsPerSec, json.imagesPerSec];
@@ -365,7 +371,7 @@ export function parseRunArchive(bytes: Uint8Array): ParsedRun {
 }
 
 /** The manifest's training budget: each bad field is refused by name. */
-function readBudget(value: unknown): TrainingBudget | undefined {
+export function readBudget(value: unknown): TrainingBudget | undefined {
   if (value === undefined) return undefined;
   if (!isObject(value)) return refuse('bad-manifest', 'manifest.json: "budget" is malformed.');
   const problems = BUDGET_SETTING_KEYS.flatMap((k) => settingProblem(k, value[k]) ?? []);
@@ -376,7 +382,7 @@ function readBudget(value: unknown): TrainingBudget | undefined {
 }
 
 /** Auto-stop's state: steps within the run's, a finite best ELBO on a valid basis. */
-function readAutoStop(value: unknown, step: number): AutoStopState | undefined {
+export function readAutoStop(value: unknown, step: number): AutoStopState | undefined {
   if (value === undefined) return undefined;
   const whole = (v: unknown, min: number) => Number.isSafeInteger(v) && (v as number) >= min;
   const best = isObject(value) ? value.best : undefined;
@@ -431,7 +437,8 @@ function readImageShape(value: unknown, problems: string[]): ImageShape {
   return { height: value[0] as number, width: value[1] as number, channels: value[2] as 1 | 3 };
 }
 
-function isUserDatasetRef(x: unknown): x is UserDatasetRef {
+/** Whether a manifest names a set of the user's images as runs record it. */
+export function isUserDatasetRef(x: unknown): x is UserDatasetRef {
   return (
     isObject(x) &&
     typeof x.name === 'string' &&

@@ -32,7 +32,8 @@ import {
   type OptimizerName,
   RUN_FORMAT,
   RUN_FORMAT_VERSION,
-  type RunHistory,
+  finiteOrNull,
+  historyColumns,
   type RunManifest,
   type UserDatasetRef,
 } from '../shared/format';
@@ -104,21 +105,6 @@ export function snapshotRun(
 export function disposeSnapshot(s: RunSnapshot) {
   for (const n of s.networks) tf.dispose(n.weights.map((w) => w.tensor));
   for (const name of OPTIMIZER_NAMES) disposeAdamSnapshot(s.optimizers[name]);
-}
-
-const finiteOrNull = (x: number) => (Number.isFinite(x) ? x : null);
-
-function historyColumns(points: MetricsPoint[]): RunHistory {
-  const values = Object.fromEntries(
-    METRIC_NAMES.map((k) => [k, points.map((p) => finiteOrNull(p.values[k]))]),
-  ) as RunHistory['values'];
-  return {
-    step: points.map((p) => p.step),
-    time: points.map((p) => p.time),
-    stepsPerSec: points.map((p) => p.stepsPerSec),
-    imagesPerSec: points.map((p) => p.imagesPerSec),
-    values,
-  };
 }
 
 const README = `VAEGAN Playground run export

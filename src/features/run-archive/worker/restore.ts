@@ -33,6 +33,7 @@ export function restoreRun(run: ParsedRun): VaeGan {
       hiddenUnits: settings.hiddenUnits,
       image: run.image,
       seed: settings.seed,
+      ...(run.convFilters ? { convFilters: run.convFilters } : {}),
     },
     run.hyperparams,
   );

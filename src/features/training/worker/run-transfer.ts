@@ -10,7 +10,8 @@ import type { AutoStopState } from '../shared/budget';
 import type { BuiltinDatasetId, Dataset } from '../../../shared/dataset';
 import type { VaeGan } from '../../../model/vaegan';
 import type { RunManifest, UserDatasetRef } from '../../run-archive/shared/format';
-import { parseRunArchive } from '../../run-archive/shared/parse';
+import { parseRunFile } from '../../run-archive/shared/run-file';
+import { refuse } from '../../run-archive/shared/format';
 import { disposeSnapshot, encodeRun, snapshotRun } from '../../run-archive/worker/encode';
 import { restoreRun } from '../../run-archive/worker/restore';
 import type { MetricsPoint, RunSettings } from '../shared/protocol';
@@ -60,14 +61,21 @@ export async function exportRunZip(
 }
 
 /**
- * Reads a zip made by exportRunZip into a model and the data set it was trained on. Throws with a
+ * Reads a run zip made by exportRunZip, or a run `.safetensors` file (from the app or from
+ * python/vaegan.py), into a model and the data set it was trained on. Throws with a
  * message for people (and leaves nothing behind) when the file or its data set will not do.
  */
 export async function readRunZip(
   bytes: Uint8Array,
   data: AvailableData,
 ): Promise<{ arrival: Arrival; manifest: RunManifest }> {
-  const parsed = parseRunArchive(bytes);
+  const parsed = parseRunFile(bytes);
+  if (parsed.convFilters) {
+    refuse(
+      'model-mismatch',
+      `This run's conv networks have ${parsed.convFilters.join(' and ')} filters; the app builds 32 and 64.`,
+    );
+  }
   const model = restoreRun(parsed);
   const { settings } = parsed;
   let dataset = data.current;

@@ -413,6 +413,13 @@ export class TrainingRun {
     };
   }
 
+  /** The fixed prior noise of the sample grid, [64 * latentDim], or undefined before a model. */
+  async sampleNoise(): Promise<Float32Array | undefined> {
+    const display = this.display;
+    if (!display) return undefined;
+    return (await display.sampleZ.data()) as Float32Array;
+  }
+
   /** The run as a zip; `runningMs` is the training time since the last resume. */
   async exportZip(runningMs: number): Promise<{ bytes: Uint8Array; manifest: RunManifest }> {
     const model = this.model;

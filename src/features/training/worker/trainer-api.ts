@@ -156,6 +156,11 @@ export function createTrainerApi(deps: TrainerDeps & { fetchBytes: FetchBytes })
       const run = await trainer.exportRun();
       return Comlink.transfer(run, [run.bytes.buffer]);
     },
+    /** The run as a `.safetensors` file for PyTorch (bytes moved to the page) and its manifest. */
+    async exportTorch() {
+      const run = await trainer.exportTorch();
+      return Comlink.transfer(run, [run.bytes.buffer]);
+    },
     /**
      * Exports the run and stores it as a checkpoint in IndexedDB, here in the worker: the page
      * never holds the megabytes (cloning them into IndexedDB on the page stalled the latent pad
@@ -176,7 +181,10 @@ export function createTrainerApi(deps: TrainerDeps & { fetchBytes: FetchBytes })
       await pruneCheckpoints(keep);
       return { meta: saved, serializeMs };
     },
-    /** Replaces the model by the run in `bytes` (a zip from exportRun); throws on a bad file. */
+    /**
+     * Replaces the model by the run in `bytes` (a zip from exportRun, or a `.safetensors` run
+     * from exportTorch or python/vaegan.py); throws on a bad file.
+     */
     async importRun(bytes: Uint8Array) {
       return trainer.importRun(checkBytes(bytes));
     },

@@ -31,6 +31,8 @@ import { type BackendChoice, Device, type RecoverySession } from './device-recov
 import { poisonWeight } from './guard';
 import { type ReportOutcome, TrainingRun } from './run';
 import { readRunZip } from './run-transfer';
+import { parseRunArchive } from '../../run-archive/shared/parse';
+import { runToTorch } from '../../run-archive/shared/torch-run';
 import { TrainingData } from './training-data';
 import { settingsProblemsOn } from './validate';
 import {
@@ -520,7 +522,26 @@ export class Trainer {
   }
 
   /**
-   * Replaces the model by the run in a zip made by exportRun, to continue training it.
+   * The whole run as one `.safetensors` file in PyTorch's names and layouts, for
+   * python/vaegan.py: every network, Adam's moments, the curves, the settings and the fixed
+   * noise of the sample grid (run-archive/shared/torch-run.ts).
+   */
+  async exportTorch(): Promise<{ bytes: Uint8Array; manifest: RunManifest; serializeMs: number }> {
+    const t0 = this.deps.now();
+    const zip = await this.exportRun();
+    const noise = await this.run.sampleNoise();
+    const bytes = runToTorch(parseRunArchive(zip.bytes), {
+      precision: 'F32',
+      optimizers: true,
+      history: true,
+      ...(noise ? { sampleNoise: noise } : {}),
+    });
+    return { bytes, manifest: zip.manifest, serializeMs: this.deps.now() - t0 };
+  }
+
+  /**
+   * Replaces the model by the run in a zip made by exportRun (or a `.safetensors` run from
+   * exportTorch or python/vaegan.py), to continue training it.
    * Everything is checked, and the data set loaded, before the running model is touched: a
    * bad file throws with a message for people and training goes on as before.
    */
