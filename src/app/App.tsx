@@ -1,4 +1,5 @@
 import { BudgetPanel } from '../features/training/client/BudgetPanel';
+import { WarmStartPanel } from '../features/warm-start/client/WarmStartPanel';
 import { CheckpointsPanel, ResumeOffer } from '../features/checkpoints/client/CheckpointsPanel';
 import { CrashPanel } from '../features/training/client/CrashPanel';
 import { ComparisonPanel } from '../features/quality/client/ComparisonPanel';
@@ -32,6 +33,7 @@ export function App() {
       <main className="layout">
         <aside className="sidebar">
           <TrainingControls />
+          <WarmStartPanel />
           <BudgetPanel />
           <HyperparamsPanel />
           <RunSettingsPanel />

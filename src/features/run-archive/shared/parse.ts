@@ -62,6 +62,7 @@ export interface ParsedRun {
   /** The run's training budget and auto-stop state; absent in files that have none. */
   budget?: TrainingBudget;
   autoStop?: AutoStopState;
+  /** Every network of the variant; only a `.safetensors` warm start may lack the discriminator. */
   networks: Partial<Record<NetworkName, WeightBlock>>;
   optimizers: Partial<Record<OptimizerName, WeightBlock & OptimizerEntry>>;
   history: MetricsPoint[];

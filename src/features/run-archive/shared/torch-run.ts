@@ -82,6 +82,8 @@ export interface TrainedRecord {
   date: string;
   /** Figures measured on the trained model, e.g. test ELBO, NLL, FCD, with what they used. */
   figures: Record<string, number | string>;
+  /** Networks left out of the file to keep it small; they start afresh from the seed. */
+  omitted?: NetworkName[];
 }
 
 export interface TorchExportOptions {
@@ -95,6 +97,11 @@ export interface TorchExportOptions {
   trained?: TrainedRecord;
   /** The conv blocks' filters when not the app's 32 and 64 (narrow test models). */
   convFilters?: [number, number];
+  /**
+   * Leave the discriminator out (a shipped warm start: a third less to fetch). Whoever loads
+   * the file builds it afresh from the run's seed; no optimiser state may come with it.
+   */
+  omitDiscriminator?: boolean;
 }
 
 const layoutConfigOf = (c: TorchConfig): LayoutConfig => ({
@@ -161,7 +168,11 @@ export function runToTorch(run: ParsedRun, options: TorchExportOptions): Uint8Ar
       ? { dtype: 'F16', shape, data: float16Bytes(values) }
       : { dtype: 'F32', shape, data: float32Bytes(values) };
   const out: { name: string; tensor: SafeTensor }[] = [];
+  if (options.omitDiscriminator && options.optimizers) {
+    throw new Error('a run without its discriminator cannot carry optimiser state');
+  }
   for (const n of nets) {
+    if (n === 'discriminator' && options.omitDiscriminator) continue;
     const values = valuesByName(run.networks[n]!);
     for (const l of layouts[n]) {
       const v = values.get(l.tf);
@@ -217,6 +228,7 @@ export function runToTorch(run: ParsedRun, options: TorchExportOptions): Uint8Ar
     }),
   };
   if (options.optimizers) metadata.optimizers = JSON.stringify(iterations);
+  if (options.omitDiscriminator) metadata.omitted = JSON.stringify(['discriminator']);
   if (options.history) metadata.history = JSON.stringify(historyColumns(run.history));
   if (options.trained) metadata.trained = JSON.stringify(options.trained);
   return writeSafetensors(out, metadata);
@@ -380,8 +392,17 @@ export function torchToRun(bytes: Uint8Array): TorchRun {
     return { path, specs, data: data.buffer } satisfies WeightBlock;
   };
 
+  const omitted = parseMeta(metadata, 'omitted');
+  if (
+    omitted !== undefined &&
+    !(Array.isArray(omitted) && omitted.length === 1 && omitted[0] === 'discriminator')
+  ) {
+    refuse('bad-manifest', 'The safetensors metadata "omitted" may name the discriminator only.');
+  }
   const networks: ParsedRun['networks'] = {};
   for (const n of nets) {
+    // A shipped warm start leaves D out: restoring builds it afresh from the seed.
+    if (n === 'discriminator' && omitted !== undefined) continue;
     networks[n] = block(
       n,
       layouts[n].map((l) => ({
@@ -394,6 +415,12 @@ export function torchToRun(bytes: Uint8Array): TorchRun {
   const iterations = parseMeta(metadata, 'optimizers');
   const optimizers: ParsedRun['optimizers'] = {};
   const hasMoments = [...tensors.keys()].some((k) => k.startsWith('adam.'));
+  if ((hasMoments || iterations !== undefined) && omitted !== undefined) {
+    refuse(
+      'bad-manifest',
+      'A safetensors run without its discriminator cannot carry Adam moments.',
+    );
+  }
   if (hasMoments || iterations !== undefined) {
     if (!isObject(iterations)) {
       refuse(
