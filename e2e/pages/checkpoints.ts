@@ -11,6 +11,8 @@ export class Checkpoints {
   readonly saveNow: Locator;
   /** The offer, after a reload, to resume from the newest checkpoint. */
   readonly resumeOffer: Locator;
+  /** Auto-stop's checkpoint of the best test ELBO ("best test ELBO -98.12 nats"). */
+  readonly best: Locator;
 
   constructor(readonly page: Page) {
     this.everySeconds = page.getByRole('spinbutton', { name: 'Every (seconds)' });
@@ -19,6 +21,7 @@ export class Checkpoints {
     this.lastSaved = page.getByTestId('last-checkpoint');
     this.saveNow = page.getByRole('button', { name: 'Save checkpoint now' });
     this.resumeOffer = page.getByRole('region', { name: 'Resume from checkpoint' });
+    this.best = page.getByTestId('best-checkpoint');
   }
 
   /** The checkpoint of one step in the list. */

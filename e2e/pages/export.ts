@@ -11,14 +11,19 @@ export interface Download {
 /** "Save and share": export and import of the run, the curves as CSV, the pictures as PNG. */
 export class ExportPanel {
   readonly exportWeights: Locator;
+  readonly exportTorch: Locator;
   readonly curvesCsv: Locator;
   /** The file input of "Import weights". */
   readonly importFile: Locator;
+  /** The file input of "Import .safetensors". */
+  readonly importSafetensors: Locator;
 
   constructor(readonly page: Page) {
     this.exportWeights = page.getByRole('button', { name: 'Export weights (.zip)' });
+    this.exportTorch = page.getByRole('button', { name: 'Export for PyTorch (.safetensors)' });
     this.curvesCsv = page.getByRole('button', { name: 'Curves (CSV)' });
     this.importFile = page.getByTestId('import-file');
+    this.importSafetensors = page.getByLabel('PyTorch run to import');
   }
 
   picturePng(name: PictureName): Locator {

@@ -1,5 +1,6 @@
 import { expect, type Locator, type Page, type Response } from '@playwright/test';
 import type { TestApi } from '../test-api';
+import { Budget } from './budget';
 import { Checkpoints } from './checkpoints';
 import { Comparison } from './comparison';
 import { CrashPanel } from './crash-panel';
@@ -16,6 +17,7 @@ import { GuidedTour } from './tour';
 import { TrainingControls } from './training-controls';
 import { UserImages } from './user-images';
 import { Notices } from './notices';
+import { WarmStart } from './warm-start';
 
 /**
  * The playground as a person sees it, one page object per panel. Specs reach the page's
@@ -37,6 +39,8 @@ export class Playground {
   readonly explorer: Explorer;
   readonly exports: ExportPanel;
   readonly checkpoints: Checkpoints;
+  readonly budget: Budget;
+  readonly warmStart: WarmStart;
   readonly crash: CrashPanel;
   readonly notices: Notices;
   readonly tour: GuidedTour;
@@ -61,6 +65,8 @@ export class Playground {
     this.explorer = new Explorer(page, api);
     this.exports = new ExportPanel(page);
     this.checkpoints = new Checkpoints(page);
+    this.budget = new Budget(page);
+    this.warmStart = new WarmStart(page);
     this.crash = new CrashPanel(page);
     this.notices = new Notices(page);
     this.tour = new GuidedTour(page);

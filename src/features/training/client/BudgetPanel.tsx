@@ -16,6 +16,7 @@ import {
   type RunCounters,
 } from '../shared/budget';
 import { sendBudget } from './trainer-client';
+import './budget.css';
 
 const ROWS = BUDGET_SETTINGS;
 

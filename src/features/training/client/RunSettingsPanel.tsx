@@ -10,6 +10,7 @@ import {
 } from '../../../shared/settings';
 import { useUserImagesStore } from '../../image-import/client/import-client';
 import { applySettings, startTrainer } from './trainer-client';
+import { PresetPicker } from './PresetPicker';
 
 const BACKENDS = BACKEND_SETTING.choices.map((value) => ({
   value,
@@ -116,6 +117,7 @@ export function RunSettingsPanel() {
   return (
     <section className="panel" aria-labelledby="run-heading">
       <h2 id="run-heading">Model and data</h2>
+      <PresetPicker />
       <form onSubmit={submit} className="run-settings">
         <div className="select-field">
           <label htmlFor="dataset">{RUN_SETTINGS.dataset.label}</label>
