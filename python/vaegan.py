@@ -315,6 +315,9 @@ class VaeGan:
         for net in self.networks.values():
             net.zero_grad(set_to_none=True)
         three = hp["reconstructionsInD"] and not hp["ganOnly"]
+        # D itself outside phase 2, which alone trains it: under DistributedDataParallel
+        # (train_ddp.py) only phase 2's gradients of D are averaged over the processes.
+        d_plain = getattr(self.discriminator, "module", self.discriminator)
 
         # Phase 1: encoder + decoder minimise L_rec + beta * KL (only measured in GAN-only mode).
         mu, logvar = self.encode(x)
@@ -325,8 +328,8 @@ class VaeGan:
         rec = reconstruction
         feature_rec = float("nan")
         if hp["reconstructionLoss"] != "pixel":
-            real_features, _ = self.discriminator(x)
-            recon_features, _ = self.discriminator(torch.sigmoid(logits))
+            real_features, _ = d_plain(x)
+            recon_features, _ = d_plain(torch.sigmoid(logits))
             distance = (0.5 * (real_features - recon_features).square().sum(1)).mean()
             feature_rec = distance.item()
             rec = distance if hp["reconstructionLoss"] == "feature" else reconstruction + distance
@@ -345,8 +348,8 @@ class VaeGan:
         train_d = train_g = True
         if hp["equilibriumGate"]:
             with torch.no_grad():
-                real_bce = F.softplus(-self.discriminator(x)[1]).mean().item()
-                fake = fake_cost(self.discriminator(x_tilde)[1] if three else None, self.discriminator(x_prior)[1])
+                real_bce = F.softplus(-d_plain(x)[1]).mean().item()
+                fake = fake_cost(d_plain(x_tilde)[1] if three else None, d_plain(x_prior)[1])
             train_d, train_g = equilibrium_gate(real_bce, fake.item())
 
         # Phase 2: D minimises L_D on real images, reconstructions (three batches) and samples.
@@ -359,8 +362,8 @@ class VaeGan:
             self._minimize(self.opt_d, loss_d, hp["lrD"])
 
         # Phase 3: G minimises L_G against the D just updated, with a step of gamma * lr_G.
-        recon_logit = self.discriminator(torch.sigmoid(self.decoder(z_tilde)))[1] if three else None
-        prior_logit = self.discriminator(torch.sigmoid(self.generator(z_prior)))[1]
+        recon_logit = d_plain(torch.sigmoid(self.decoder(z_tilde)))[1] if three else None
+        prior_logit = d_plain(torch.sigmoid(self.generator(z_prior)))[1]
         loss_g = generator_loss(recon_logit, prior_logit, hp["adversarialForm"])
         g_step = hp["lrG"] if hp["ganOnly"] else hp["gamma"] * hp["lrG"]
         if train_g and g_step > 0:

@@ -222,6 +222,32 @@ describe('to PyTorch and back', () => {
     });
   });
 
+  it('python/train_ddp.py trains the run in two DistributedDataParallel processes; the app takes it', async () => {
+    const dir = await writeFixture(base, DEFAULT_HYPERPARAMS);
+    const out = path.join(dir, 'ddp.safetensors');
+    const ddp = spawnSync(
+      PYTHON,
+      [
+        path.join(root, 'python/train_ddp.py'),
+        path.join(dir, 'run.safetensors'),
+        '--nproc',
+        '2',
+        '--steps',
+        '3',
+        '--out',
+        out,
+      ],
+      { encoding: 'utf8', cwd: root, timeout: 300_000 },
+    );
+    expect(ddp.status, ddp.stderr).toBe(0);
+    expect(ddp.stdout).toContain(`at step ${STEPS_BEFORE + 3} (2 processes)`);
+    await withTrainer({ settings: { ...base, seed: 1 } }, async ({ remote }) => {
+      const restored = await remote.importRun(new Uint8Array(readFileSync(out)));
+      expect(restored.step).toBe(STEPS_BEFORE + 3);
+      expect(await remote.step()).toBe(STEPS_BEFORE + 4);
+    });
+  });
+
   it('matches the app on a conv run with four networks, the feature loss and the gate', async () => {
     const settings: RunSettings = {
       ...base,
