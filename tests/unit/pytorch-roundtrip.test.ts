@@ -21,7 +21,8 @@ import {
   writeSafetensors,
   type SafeTensor,
 } from '../../src/features/run-archive/shared/safetensors';
-import { runToTorch, torchToRun } from '../../src/features/run-archive/shared/torch-run';
+import { torchToRun } from '../../src/features/run-archive/shared/torch-import';
+import { runToTorch } from '../../src/features/run-archive/shared/torch-run';
 import { encodeRun, snapshotRun } from '../../src/features/run-archive/worker/encode';
 import { restoreRun } from '../../src/features/run-archive/worker/restore';
 import type { RunSettings } from '../../src/features/training/shared/protocol';

@@ -5,7 +5,7 @@
 import { refuse } from './format';
 import { type ParsedRun, parseRunArchive } from './parse';
 import { looksLikeSafetensors } from './safetensors';
-import { torchToRun } from './torch-run';
+import { torchToRun } from './torch-import';
 
 /** Whether bytes start as a zip archive does. */
 function looksLikeZip(bytes: Uint8Array): boolean {

@@ -17,12 +17,15 @@ import { disposeSnapshot, encodeRun, type RunSnapshot } from '../../run-archive/
 import {
   type AutoStopState,
   type AutoStopVerdict,
+  budgetSpent,
   type BudgetState,
   type BudgetStop,
   type ElboMeasurement,
   FRESH_AUTO_STOP,
   recordMeasurement,
+  type RunCounters,
 } from '../shared/budget';
+import { plateauMessage, spentRefusal, spentStop } from './budget-stop';
 
 /** Copies pinned at once at most: a further one lets the oldest go (its figure keeps no copy). */
 const MAX_PINS = 2;
@@ -32,6 +35,13 @@ export type SaveBest = (
   meta: Omit<CheckpointMeta, 'id'>,
   bytes: ArrayBuffer,
 ) => Promise<CheckpointMeta>;
+
+/** What a measurement did: its verdict, the stop it calls for, a problem to tell the page. */
+export interface MeasuredOutcome {
+  verdict: AutoStopVerdict;
+  stop?: BudgetStop;
+  problem?: string;
+}
 
 interface Pin {
   generation: number;
@@ -75,6 +85,27 @@ export class BudgetKeeper {
     };
   }
 
+  /** A new budget (fields not given stay), in force at once. */
+  set(next: Partial<TrainingBudget>) {
+    this.budget = sanitizeBudget({ ...this.budget, ...next }, this.budget);
+  }
+
+  /**
+   * Whether training may start: a spent budget refuses (the message says why). After auto-stop
+   * it may, and the patience counts afresh from the best so far.
+   */
+  beforeStart(at: RunCounters): string | null {
+    if (budgetSpent(this.budget, at)) return spentRefusal(this.budget, at);
+    if (this.stopped?.reason === 'plateau') this.autoStop = { ...this.autoStop, sinceBest: 0 };
+    this.stopped = null;
+    return null;
+  }
+
+  /** The stop the budget calls for after a step, if that step spent it. */
+  stopAfterStep(at: RunCounters): BudgetStop | undefined {
+    return budgetSpent(this.budget, at) ? spentStop(this.budget, at) : undefined;
+  }
+
   /** Holds a copy of the run whose weights are about to be measured; the caller gave up its tensors. */
   pin(generation: number, snapshot: RunSnapshot) {
     this.pins.push({ generation, step: snapshot.step, snapshot });
@@ -96,30 +127,26 @@ export class BudgetKeeper {
     currentGeneration: number,
     m: ElboMeasurement,
     meta: () => Omit<CheckpointMeta, 'id' | 'step' | 'sizeBytes' | 'best'>,
-  ): Promise<{ verdict: AutoStopVerdict; problem?: string }> {
+  ): Promise<MeasuredOutcome> {
     try {
       if (generation !== currentGeneration) return { verdict: 'ignored' };
       const { state, verdict } = recordMeasurement(this.autoStop, m, this.budget.patience);
       this.autoStop = state;
+      if (verdict === 'stop') {
+        const message = plateauMessage(this.budget.patience, this.autoStop.best!);
+        return { verdict, stop: { reason: 'plateau', step: m.step, message } };
+      }
       if (verdict !== 'best') return { verdict };
       const pin = this.pins.find((p) => p.generation === generation && p.step === m.step);
-      if (!pin) return { verdict, problem: 'its copy was no longer held' };
-      try {
-        await this.keepBest(pin.snapshot, m, meta());
-      } catch (error) {
-        // Counting goes on; the page hears that the best could not be stored.
-        const name = error instanceof DOMException ? error.name : '';
-        return {
-          verdict,
-          problem:
-            name === 'QuotaExceededError'
-              ? 'the browser storage is full'
-              : error instanceof Error
-                ? error.message
-                : String(error),
-        };
-      }
-      return { verdict };
+      const why = pin
+        ? await this.keepBest(pin.snapshot, m, meta())
+        : 'its copy was no longer held';
+      if (!why) return { verdict };
+      // Counting goes on; the page hears that the best could not be stored.
+      return {
+        verdict,
+        problem: `The best test ELBO so far (step ${m.step.toLocaleString('en-US')}) could not be kept as a checkpoint: ${why}.`,
+      };
     } finally {
       this.release(generation, m.step);
     }
@@ -140,26 +167,35 @@ export class BudgetKeeper {
     this.pins = [];
   }
 
+  /** Stores the pinned copy as the best checkpoint; returns why not, or null when stored. */
   private async keepBest(
     snapshot: RunSnapshot,
     m: ElboMeasurement,
     meta: Omit<CheckpointMeta, 'id' | 'step' | 'sizeBytes' | 'best'>,
-  ) {
-    // The copy records auto-stop's state as of its own measurement.
-    const { bytes } = await encodeRun({
-      ...snapshot,
-      autoStop: { best: m, sinceBest: 0, lastStep: m.step },
-    });
-    const saved = await this.saveBest(
-      {
-        ...meta,
-        step: m.step,
-        sizeBytes: bytes.byteLength,
-        best: { elbo: m.elbo, images: m.basis.images, k: m.basis.k },
-      },
-      ownBuffer(bytes),
-    );
-    this.bestCheckpointId = saved.id;
+  ): Promise<string | null> {
+    try {
+      // The copy records auto-stop's state as of its own measurement.
+      const { bytes } = await encodeRun({
+        ...snapshot,
+        autoStop: { best: m, sinceBest: 0, lastStep: m.step },
+      });
+      const saved = await this.saveBest(
+        {
+          ...meta,
+          step: m.step,
+          sizeBytes: bytes.byteLength,
+          best: { elbo: m.elbo, images: m.basis.images, k: m.basis.k },
+        },
+        ownBuffer(bytes),
+      );
+      this.bestCheckpointId = saved.id;
+      return null;
+    } catch (error) {
+      if (error instanceof DOMException && error.name === 'QuotaExceededError') {
+        return 'the browser storage is full';
+      }
+      return error instanceof Error ? error.message : String(error);
+    }
   }
 
   dispose() {

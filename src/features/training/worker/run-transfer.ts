@@ -11,6 +11,8 @@ import type { BuiltinDatasetId, Dataset } from '../../../shared/dataset';
 import type { VaeGan } from '../../../model/vaegan';
 import type { RunManifest, UserDatasetRef } from '../../run-archive/shared/format';
 import { parseRunFile } from '../../run-archive/shared/run-file';
+import { parseRunArchive } from '../../run-archive/shared/parse';
+import { runToTorch } from '../../run-archive/shared/torch-run';
 import { refuse } from '../../run-archive/shared/format';
 import { disposeSnapshot, encodeRun, snapshotRun } from '../../run-archive/worker/encode';
 import { restoreRun } from '../../run-archive/worker/restore';
@@ -58,6 +60,19 @@ export async function exportRunZip(
   } finally {
     disposeSnapshot(snapshot);
   }
+}
+
+/**
+ * The run zip as one `.safetensors` file in PyTorch's layout (run-archive/shared/torch-run.ts),
+ * everything included: weights, Adam's moments, the curves and the sample grid's noise.
+ */
+export function torchFileOf(zip: Uint8Array, sampleNoise: Float32Array | undefined): Uint8Array {
+  return runToTorch(parseRunArchive(zip), {
+    precision: 'F32',
+    optimizers: true,
+    history: true,
+    ...(sampleNoise ? { sampleNoise } : {}),
+  });
 }
 
 /**

@@ -8,14 +8,15 @@
  *   reporting.ts        readback, means, speed   guard.ts           divergence checks
  *   good-copies.ts      the guard's copies       device-recovery.ts backend and device loss
  *   run-transfer.ts     export and import        training-data.ts   the data sets
- *   validate.ts         settings checks
+ *   validate.ts         settings checks          budget-keeper.ts   budget and auto-stop
  *
- * No DOM and no comlink here, so the same class runs under Node for the tests. Some 500 lines:
- * the worker's whole API is here in one place, each method short; the work is in the parts.
+ * No DOM and no comlink here, so the same class runs under Node for the tests. Some 600 lines:
+ * the worker's whole API is here in one place (the budget's stops included, since they decide
+ * when the loop runs), each method short; the work is in the parts.
  */
 import * as tf from '@tensorflow/tfjs';
 import { type Hyperparams, sanitizeHyperparams } from '../../../shared/config';
-import { sanitizeBudget, type TrainingBudget } from '../../../shared/settings';
+import type { TrainingBudget } from '../../../shared/settings';
 import type { Dataset, FetchBytes } from '../../../shared/dataset';
 import { TrainerInputError } from '../../../shared/errors';
 import { NO_USER_DATASET } from '../../image-import/shared/user-dataset';
@@ -30,20 +31,10 @@ import type {
 import { type BackendChoice, Device, type RecoverySession } from './device-recovery';
 import { poisonWeight } from './guard';
 import { type ReportOutcome, TrainingRun } from './run';
-import { readRunZip } from './run-transfer';
-import { parseRunArchive } from '../../run-archive/shared/parse';
-import { runToTorch } from '../../run-archive/shared/torch-run';
+import { readRunZip, torchFileOf } from './run-transfer';
 import { TrainingData } from './training-data';
 import { settingsProblemsOn } from './validate';
-import {
-  budgetSpent,
-  budgetText,
-  type BudgetState,
-  type BudgetStop,
-  type ElboMeasurement,
-  type RunCounters,
-  spentIn,
-} from '../shared/budget';
+import type { BudgetState, BudgetStop, ElboMeasurement } from '../shared/budget';
 import type { SaveBest } from './budget-keeper';
 import type { WeightsSnapshot } from '../shared/protocol';
 
@@ -93,14 +84,6 @@ function defaultYield(): () => Promise<void> {
       waiting.push(resolve);
       channel.port2.postMessage(null);
     });
-}
-
-/** How far a run is in its budget's unit, e.g. "20.0 epochs", "12.5 minutes", "500 steps". */
-function formatSpent(budget: TrainingBudget, at: RunCounters): string {
-  if (budget.budgetUnit === 'off') return '';
-  const amount = spentIn(budget.budgetUnit, at);
-  if (budget.budgetUnit === 'steps') return `${Math.round(amount).toLocaleString('en-US')} steps`;
-  return `${amount.toFixed(1)} ${budget.budgetUnit}`;
 }
 
 function errorText(error: unknown): string {
@@ -221,21 +204,11 @@ export class Trainer {
     if (!this.run.model || (this.status !== 'ready' && this.status !== 'paused')) {
       return this.status;
     }
-    const { budget } = this.run.budget;
-    if (budgetSpent(budget, this.run.counters())) {
-      this.emit({
-        type: 'notice',
-        level: 'warning',
-        message:
-          `The training budget of ${budgetText(budget)} is spent ` +
-          `(${formatSpent(budget, this.run.counters())}): raise it or choose no budget to train on.`,
-      });
+    const refusal = this.run.budget.beforeStart(this.run.counters());
+    if (refusal) {
+      this.emit({ type: 'notice', level: 'warning', message: refusal });
       return this.status;
     }
-    if (this.run.budget.stopped?.reason === 'plateau') {
-      this.run.budget.autoStop = { ...this.run.budget.autoStop, sinceBest: 0 };
-    }
-    this.run.budget.stopped = null;
     this.emitBudget();
     this.setStatus('training');
     this.resumedAt = this.deps.now();
@@ -283,8 +256,7 @@ export class Trainer {
 
   /** A new budget, in force at once (a spent one stops training after the step in progress). */
   setBudget(next: Partial<TrainingBudget>): BudgetState {
-    const keeper = this.run.budget;
-    keeper.budget = sanitizeBudget({ ...keeper.budget, ...next }, keeper.budget);
+    this.run.budget.set(next);
     this.emitBudget();
     return this.budgetState();
   }
@@ -305,29 +277,17 @@ export class Trainer {
    */
   async measured(modelId: number, m: ElboMeasurement): Promise<BudgetState> {
     const run = this.run;
-    const settings = run.settings;
-    const { verdict, problem } = await run.budget.measured(modelId, run.generation, m, () => ({
+    const settings = run.settings!;
+    const outcome = await run.budget.measured(modelId, run.generation, m, () => ({
       savedAt: Date.now(),
-      settings: { ...settings! },
+      settings: { ...settings },
       thumbnail: '',
     }));
-    if (problem) {
-      this.emit({
-        type: 'notice',
-        level: 'warning',
-        message: `The best test ELBO so far (step ${m.step.toLocaleString('en-US')}) could not be kept as a checkpoint: ${problem}.`,
-      });
-    }
-    if (verdict === 'stop' && this.status === 'training') {
-      const best = run.budget.autoStop.best!;
-      const message =
-        `Auto-stop: the test ELBO has not improved for ${run.budget.budget.patience} ` +
-        `measurement${run.budget.budget.patience === 1 ? '' : 's'}. The best, ` +
-        `${best.elbo.toFixed(2)} nats at step ${best.step.toLocaleString('en-US')}, is kept as ` +
-        'a checkpoint (Checkpoints panel).';
+    if (outcome.problem) this.emit({ type: 'notice', level: 'warning', message: outcome.problem });
+    if (outcome.stop && this.status === 'training') {
       this.status = 'paused';
       await this.loop;
-      await this.afterLoop({ reason: 'plateau', step: run.step, message });
+      await this.afterLoop({ ...outcome.stop, step: run.step });
     } else {
       this.emitBudget();
     }
@@ -392,7 +352,7 @@ export class Trainer {
     while (this.status === 'training' && generation === run.generation) {
       try {
         await run.trainOne();
-        stop = this.budgetStop();
+        stop = run.budget.stopAfterStep(run.counters());
         if (stop) {
           this.status = 'paused';
           break;
@@ -423,22 +383,6 @@ export class Trainer {
       return;
     }
     if (stop) await this.afterLoop(stop);
-  }
-
-  /** The stop the budget calls for after this step, if it is spent. */
-  private budgetStop(): BudgetStop | undefined {
-    const run = this.run;
-    const { budget } = run.budget;
-    const at = run.counters();
-    if (!budgetSpent(budget, at)) return undefined;
-    const spent = formatSpent(budget, at);
-    return {
-      reason: 'budget',
-      step: run.step,
-      message:
-        `Stopped: the training budget of ${budgetText(budget)} is spent (step ` +
-        `${run.step.toLocaleString('en-US')}, ${spent}). Raise it or choose no budget to train on.`,
-    };
   }
 
   /**
@@ -529,13 +473,7 @@ export class Trainer {
   async exportTorch(): Promise<{ bytes: Uint8Array; manifest: RunManifest; serializeMs: number }> {
     const t0 = this.deps.now();
     const zip = await this.exportRun();
-    const noise = await this.run.sampleNoise();
-    const bytes = runToTorch(parseRunArchive(zip.bytes), {
-      precision: 'F32',
-      optimizers: true,
-      history: true,
-      ...(noise ? { sampleNoise: noise } : {}),
-    });
+    const bytes = torchFileOf(zip.bytes, await this.run.sampleNoise());
     return { bytes, manifest: zip.manifest, serializeMs: this.deps.now() - t0 };
   }
 
