@@ -35,7 +35,7 @@ await mkdir(out, { recursive: true });
 async function train(browser, base, name, plainVae) {
   const page = await browser.newPage();
   await page.goto(base);
-  const train = page.getByRole('button', { name: 'Train' });
+  const train = page.getByRole('button', { name: 'Train', exact: true });
   await train.waitFor({ state: 'visible' });
   await page.waitForFunction(() => window.vaeganPlayground?.getState().status === 'ready', null, {
     timeout: 180_000,

@@ -185,7 +185,7 @@ async function openTraining(q, batch, scroll) {
       () => window.vaeganPlayground.getState().running?.batchSize,
     );
     if (running !== batch) throw new Error(`batch ${batch} not applied (running ${running})`);
-    await page.getByRole('button', { name: 'Train' }).click();
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
     await page.waitForFunction(
       () => window.vaeganPlayground.getState().series.steps.length > 0,
       null,
@@ -281,7 +281,7 @@ await page.waitForFunction(() => window.vaeganPlayground?.getState().status === 
   timeout: 180_000,
 });
 const readyMs = Date.now() - t0;
-await page.getByRole('button', { name: 'Train' }).click();
+await page.getByRole('button', { name: 'Train', exact: true }).click();
 await page.waitForFunction(() => window.vaeganPlayground.getState().series.steps.length > 0, null, {
   polling: 50,
 });

@@ -8,7 +8,7 @@ export class TrainingControls {
   readonly reset: Locator;
 
   constructor(readonly page: Page) {
-    this.train = page.getByRole('button', { name: 'Train' });
+    this.train = page.getByRole('button', { name: 'Train', exact: true });
     this.pause = page.getByRole('button', { name: 'Pause' });
     this.step = page.getByRole('button', { name: 'Step', exact: true });
     this.reset = page.getByRole('button', { name: 'Reset' });
