@@ -4,6 +4,7 @@ import { expect, type Locator, type Page } from '@playwright/test';
 export interface RunSettingsFields {
   latentSize?: number;
   hiddenUnits?: number;
+  hiddenLayers?: number;
   batchSize?: number;
   seed?: number;
 }
@@ -16,6 +17,7 @@ export class RunSettings {
   readonly variant: Locator;
   readonly latentSize: Locator;
   readonly hiddenUnits: Locator;
+  readonly hiddenLayers: Locator;
   readonly batchSize: Locator;
   readonly seed: Locator;
   readonly apply: Locator;
@@ -30,6 +32,8 @@ export class RunSettings {
     this.variant = page.getByLabel('Variant');
     this.latentSize = page.getByRole('spinbutton', { name: 'Latent size' });
     this.hiddenUnits = page.getByRole('spinbutton', { name: 'Hidden units' });
+    this.hiddenLayers = page.getByRole('spinbutton', { name: 'Hidden layers' });
+    this.hiddenLayers = page.getByRole('spinbutton', { name: 'Hidden layers' });
     this.batchSize = page.getByRole('spinbutton', { name: 'Batch size' });
     this.seed = page.getByRole('spinbutton', { name: 'Seed' });
     this.apply = page.getByRole('button', { name: 'Apply settings' });
@@ -52,6 +56,7 @@ export class RunSettings {
     const inputs: Record<keyof RunSettingsFields, Locator> = {
       latentSize: this.latentSize,
       hiddenUnits: this.hiddenUnits,
+      hiddenLayers: this.hiddenLayers,
       batchSize: this.batchSize,
       seed: this.seed,
     };

@@ -88,6 +88,7 @@ export const DEFAULT_MODEL_CONFIG: ModelConfig = {
   variant: DEFAULT_RUN_SETTINGS.variant,
   latentDim: DEFAULT_RUN_SETTINGS.latentDim,
   hiddenUnits: DEFAULT_RUN_SETTINGS.hiddenUnits,
+  hiddenLayers: DEFAULT_RUN_SETTINGS.hiddenLayers,
   image: MNIST_IMAGE,
   seed: DEFAULT_RUN_SETTINGS.seed,
 };
@@ -105,6 +106,10 @@ export function validateModelConfig(c: ModelConfig): string[] {
   const problems: string[] = [];
   for (const key of ['latentDim', 'hiddenUnits', 'variant', 'architecture'] as const) {
     const problem = settingProblem(key, c[key]);
+    if (problem) problems.push(problem);
+  }
+  if (c.hiddenLayers !== undefined) {
+    const problem = settingProblem('hiddenLayers', c.hiddenLayers);
     if (problem) problems.push(problem);
   }
   if (!Number.isInteger(c.seed)) problems.push('seed must be a whole number');

@@ -91,6 +91,8 @@ export interface RunSettings {
   variant: Variant;
   latentDim: number;
   hiddenUnits: number;
+  /** Hidden layers of the MLP encoder and decoder (the discriminator keeps one). */
+  hiddenLayers: number;
   batchSize: number;
   seed: number;
 }
@@ -196,8 +198,18 @@ export const RUN_SETTINGS = {
     min: 16,
     max: 2048,
     default: 512,
-    help: 'Width of the one hidden layer of every MLP network (512 in the seed); the conv networks have fixed 32 and 64 filters and do not use it',
+    help: 'Width of the hidden layers of every MLP network (512 in the seed); the conv networks have fixed 32 and 64 filters and do not use it',
     reason: "The seed's width: enough for MNIST, and a step stays a few milliseconds.",
+  } satisfies IntRow,
+  hiddenLayers: {
+    kind: 'int',
+    url: 'layers',
+    label: 'Hidden layers',
+    min: 1,
+    max: 3,
+    default: 1,
+    help: 'Hidden layers of the MLP encoder and decoder (and generator), each of the hidden width; the discriminator keeps one. The conv networks do not use it',
+    reason: "The seed's one layer: the fastest step; a second one is a lever for the likelihood.",
   } satisfies IntRow,
   batchSize: {
     kind: 'int',

@@ -190,6 +190,7 @@ const base: RunSettings = {
   variant: 'shared',
   latentDim: 4,
   hiddenUnits: 32,
+  hiddenLayers: 1,
   batchSize: 16,
   seed: 11,
 };
@@ -197,7 +198,8 @@ const base: RunSettings = {
 describe('to PyTorch and back', () => {
   it('python/vaegan.py matches the app on an MLP run, and its file trains on in the app', async () => {
     const hp = { ...DEFAULT_HYPERPARAMS, gamma: 0.5 };
-    const dir = await writeFixture(base, hp);
+    const settings = { ...base, hiddenLayers: 2 };
+    const dir = await writeFixture(settings, hp);
     const { report, failures } = runPython(dir);
     expect(failures).toEqual([]);
     expect(report.samples).toBeLessThan(2e-5);
@@ -210,7 +212,7 @@ describe('to PyTorch and back', () => {
     await withTrainer({ settings: { ...base, seed: 1 } }, async ({ remote }) => {
       const restored = await remote.importRun(bytes);
       expect(restored.step).toBe(STEPS_BEFORE + 1 + PYTHON_STEPS);
-      expect(restored.settings).toEqual(base);
+      expect(restored.settings).toEqual(settings);
       expect(restored.hyperparams.gamma).toBe(0.5);
       expect(await remote.step()).toBe(STEPS_BEFORE + 2 + PYTHON_STEPS);
       const status = await remote.getStatus();

@@ -251,6 +251,7 @@ describe('presets and shipped runs', () => {
         variant: 'shared',
         latentDim: 16,
         hiddenUnits: 512,
+        hiddenLayers: 1,
         batchSize: 64,
         seed: 1,
       },

@@ -75,6 +75,7 @@ describe('the settings table', () => {
       variant: 'shared',
       latentDim: 16,
       hiddenUnits: 512,
+      hiddenLayers: 1,
       batchSize: 64,
       seed: 1,
     });

@@ -10,6 +10,7 @@ const run: RunSettings = {
   variant: 'separate',
   latentDim: 8,
   hiddenUnits: 256,
+  hiddenLayers: 2,
   batchSize: 32,
   seed: 42,
 };
@@ -53,7 +54,7 @@ describe('readUrlState', () => {
     };
     const search = writeUrlState({ settings: run, hyperparams: hp, budget, backend: 'wasm' });
     expect(search).toBe(
-      '?dataset=fashion-mnist&arch=conv&variant=separate&latent=8&hidden=256&batch=32&seed=42' +
+      '?dataset=fashion-mnist&arch=conv&variant=separate&latent=8&hidden=256&layers=2&batch=32&seed=42' +
         '&beta=0.25&gamma=0&lrVae=0.001&lrD=0.00003&lrG=0.0002&adv=minimax' +
         '&rec=feature&dBatches=2&gate=1&gan=0' +
         '&budgetUnit=epochs&budget=25&patience=4&lrSchedule=cosine&backend=wasm',

@@ -14,7 +14,8 @@ import '../../../app/persistence.css';
 
 const when = (t: number) => new Date(t).toLocaleString();
 const describe = (c: CheckpointMeta) =>
-  `${c.settings.dataset}, ${c.settings.variant}, latent ${c.settings.latentDim}, ${c.settings.hiddenUnits} hidden`;
+  `${c.settings.dataset}, ${c.settings.variant}, latent ${c.settings.latentDim}, ${c.settings.hiddenUnits} hidden` +
+  ((c.settings.hiddenLayers ?? 1) > 1 ? ` × ${c.settings.hiddenLayers}` : '');
 
 /** Can the worker take a run now (it must have started and not be loading)? */
 const useCanRestore = () => {

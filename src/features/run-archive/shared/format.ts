@@ -88,7 +88,7 @@ export interface RunManifest {
   variant: Variant;
   latentDim: number;
   hiddenUnits: number;
-  /** Hidden layers of the MLP encoder and decoder; absent: 1 (the seed's). */
+  /** Hidden layers of the MLP encoder and decoder; absent in files of earlier versions: 1. */
   hiddenLayers?: number;
   /** [height, width, channels]; absent in files of the first app versions: [28, 28, 1]. */
   imageShape: [number, number, number];

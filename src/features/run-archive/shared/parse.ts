@@ -234,6 +234,8 @@ export function parseRunArchive(bytes: Uint8Array): ParsedRun {
     variant: manifest.variant,
     latentDim: manifest.latentDim,
     hiddenUnits: manifest.hiddenUnits,
+    // Files of earlier versions have the seed's one hidden layer.
+    hiddenLayers: manifest.hiddenLayers ?? 1,
     batchSize: manifest.batchSize,
     seed: manifest.seed,
   };

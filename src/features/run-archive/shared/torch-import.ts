@@ -128,6 +128,7 @@ export function torchToRun(bytes: Uint8Array): TorchRun {
     variant: config.variant,
     latentDim: config.latentDim,
     hiddenUnits: config.hiddenUnits,
+    hiddenLayers: config.hiddenLayers,
     batchSize: r.batchSize as number,
     seed: r.seed as number,
   };
@@ -295,7 +296,7 @@ export function torchToRun(bytes: Uint8Array): TorchRun {
     variant: settings.variant,
     latentDim: settings.latentDim,
     hiddenUnits: settings.hiddenUnits,
-    ...(config.hiddenLayers !== 1 ? { hiddenLayers: config.hiddenLayers } : {}),
+    hiddenLayers: config.hiddenLayers,
     imageShape: config.imageShape,
     ...(isUserDatasetRef(r.userDataset) ? { userDataset: r.userDataset } : {}),
     batchSize: settings.batchSize,

@@ -119,7 +119,7 @@ function torchConfigOf(run: ParsedRun, filters = run.convFilters): TorchConfig {
     variant: run.settings.variant,
     latentDim: run.settings.latentDim,
     hiddenUnits: run.settings.hiddenUnits,
-    hiddenLayers: run.manifest.hiddenLayers ?? 1,
+    hiddenLayers: run.settings.hiddenLayers,
     imageShape: [run.image.height, run.image.width, run.image.channels],
     convFilters: filters ?? DEFAULT_FILTERS,
   };

@@ -177,6 +177,7 @@ export async function encodeRun(
     variant: s.settings.variant,
     latentDim: s.settings.latentDim,
     hiddenUnits: s.settings.hiddenUnits,
+    hiddenLayers: s.settings.hiddenLayers,
     imageShape: [s.image.height, s.image.width, s.image.channels],
     ...(s.userDataset ? { userDataset: { ...s.userDataset } } : {}),
     batchSize: s.settings.batchSize,

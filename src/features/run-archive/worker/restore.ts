@@ -31,6 +31,7 @@ export function restoreRun(run: ParsedRun): VaeGan {
       variant: settings.variant,
       latentDim: settings.latentDim,
       hiddenUnits: settings.hiddenUnits,
+      hiddenLayers: settings.hiddenLayers,
       image: run.image,
       seed: settings.seed,
       ...(run.convFilters ? { convFilters: run.convFilters } : {}),
@@ -39,7 +40,7 @@ export function restoreRun(run: ParsedRun): VaeGan {
   );
   const created: tf.Tensor[] = [];
   try {
-    const sizes = `${settings.architecture}, latent size ${settings.latentDim}, ${settings.hiddenUnits} hidden units, ${settings.variant} variant`;
+    const sizes = `${settings.architecture}, latent size ${settings.latentDim}, ${settings.hiddenUnits} hidden units × ${settings.hiddenLayers}, ${settings.variant} variant`;
     // A network the file leaves out (a warm start's discriminator) keeps its seeded start.
     const present = networkNames(settings.variant).filter((name) => run.networks[name]);
     for (const name of present) {

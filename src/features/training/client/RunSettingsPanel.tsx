@@ -49,7 +49,10 @@ function NumberField({ id, row, value, onChange }: NumberFieldProps) {
 }
 
 /** "latent size must be a whole number from 2 to 128" as the form says it. */
-const formProblem = (key: 'latentDim' | 'hiddenUnits' | 'batchSize' | 'seed', value: number) => {
+const formProblem = (
+  key: 'latentDim' | 'hiddenUnits' | 'hiddenLayers' | 'batchSize' | 'seed',
+  value: number,
+) => {
   const problem = settingProblem(key, value);
   const row = RUN_SETTINGS[key];
   return problem && `${row.label}: a whole number from ${row.min} to ${row.max}`;
@@ -83,9 +86,9 @@ export function RunSettingsPanel() {
     void startTrainer(to, requested, useAppStore.getState().hyperparams);
   };
 
-  const problems = (['latentDim', 'hiddenUnits', 'batchSize', 'seed'] as const).flatMap(
-    (key) => formProblem(key, requested[key]) ?? [],
-  );
+  const problems = (
+    ['latentDim', 'hiddenUnits', 'hiddenLayers', 'batchSize', 'seed'] as const
+  ).flatMap((key) => formProblem(key, requested[key]) ?? []);
   if (requested.dataset === 'user' && !userSet)
     problems.push('Data set: load your images under "Your own images" first');
 
@@ -208,6 +211,12 @@ export function RunSettingsPanel() {
           row={RUN_SETTINGS.hiddenUnits}
           value={requested.hiddenUnits}
           onChange={(hiddenUnits) => setRequested({ hiddenUnits })}
+        />
+        <NumberField
+          id="layers"
+          row={RUN_SETTINGS.hiddenLayers}
+          value={requested.hiddenLayers}
+          onChange={(hiddenLayers) => setRequested({ hiddenLayers })}
         />
         <NumberField
           id="batch"

@@ -117,6 +117,7 @@ export class TrainingRun {
         variant: settings.variant,
         latentDim: settings.latentDim,
         hiddenUnits: settings.hiddenUnits,
+        hiddenLayers: settings.hiddenLayers,
         image: imageShapeOf(dataset.info),
         seed: settings.seed,
       },
