@@ -20,7 +20,7 @@ const browser = await launchChromium();
 const chromiumVersion = browser.version();
 const page = await browser.newPage();
 await page.goto(`${base}?backend=${backend}`);
-const train = page.getByRole('button', { name: 'Train' });
+const train = page.getByRole('button', { name: 'Train', exact: true });
 await train.waitFor();
 await page.waitForFunction(
   () =>

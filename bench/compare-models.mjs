@@ -49,7 +49,7 @@ async function run({ arch, rec, backend }) {
   await page.locator('#quality-images').fill(quality.images);
   await page.locator('#quality-samples').fill(quality.samples);
   const t0 = Date.now();
-  await page.getByRole('button', { name: 'Train' }).click();
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
   await page.waitForFunction((n) => window.vaeganPlayground.getState().step >= n, steps, {
     timeout: 0,
     polling: 100,

@@ -102,13 +102,13 @@ for (const path of paths) {
     return `${s.padDecoder}; the explorer worker runs ${s.backend?.name}`;
   });
   // Paused: train a little first, so the pad shows a model that has learned something.
-  await page.getByRole('button', { name: 'Train' }).click();
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
   await page.waitForTimeout(warmupMs);
   await page.getByRole('button', { name: 'Pause' }).click();
   await page.waitForFunction(() => window.vaeganPlayground.getState().status === 'paused');
   await page.waitForTimeout(1000);
   rows.push(await measure(`${path}, paused`));
-  await page.getByRole('button', { name: 'Train' }).click();
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
   await page.waitForTimeout(warmupMs);
   rows.push(await measure(`${path}, training`));
   await page.getByRole('button', { name: 'Pause' }).click();

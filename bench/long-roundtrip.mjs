@@ -42,14 +42,14 @@ const open = async () => {
   const page = await context.newPage();
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(base);
-  await page.getByRole('button', { name: 'Train' }).waitFor();
+  await page.getByRole('button', { name: 'Train', exact: true }).waitFor();
   await waitFor(page, (s) => s.status === 'ready', 'the model');
   return page;
 };
 
 const page = await open();
 const started = new Date();
-await page.getByRole('button', { name: 'Train' }).click();
+await page.getByRole('button', { name: 'Train', exact: true }).click();
 const trainStart = Date.now();
 while (Date.now() - trainStart < minutes * 60_000) {
   await new Promise((r) => setTimeout(r, 10_000));
@@ -84,7 +84,7 @@ const imported = await waitFor(
   60_000,
 );
 const importSeconds = (Date.now() - importStart) / 1000;
-await fresh.getByRole('button', { name: 'Train' }).click();
+await fresh.getByRole('button', { name: 'Train', exact: true }).click();
 await new Promise((r) => setTimeout(r, onSeconds * 1000));
 await fresh.getByRole('button', { name: 'Pause' }).click();
 const after = await waitFor(fresh, (s) => s.status === 'paused', 'the pause');

@@ -71,7 +71,7 @@ async function sample(t0) {
 
 const t0 = await page.evaluate(() => performance.now());
 const rows = [await sample(t0)];
-await page.getByRole('button', { name: 'Train' }).click();
+await page.getByRole('button', { name: 'Train', exact: true }).click();
 let next = every;
 for (;;) {
   const step = await page.evaluate(() => window.vaeganPlayground.getState().step);

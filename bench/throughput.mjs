@@ -289,7 +289,7 @@ await page.waitForFunction(() => window.vaeganPlayground?.getState().status === 
   timeout: 180_000,
 });
 const readyMs = Date.now() - t0;
-await page.getByRole('button', { name: 'Train' }).click();
+await page.getByRole('button', { name: 'Train', exact: true }).click();
 await page.waitForFunction(() => window.vaeganPlayground.getState().series.steps.length > 0, null, {
   polling: 50,
 });

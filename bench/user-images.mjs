@@ -31,7 +31,7 @@ try {
   for (const c of cases) {
     const page = await browser.newPage();
     await page.goto(base);
-    await page.getByRole('button', { name: 'Train' }).waitFor();
+    await page.getByRole('button', { name: 'Train', exact: true }).waitFor();
     if (c.colour) await page.getByLabel('Keep colour (32×32)').check();
     const transfer = await page.evaluateHandle(
       async ({ n, width, height }) => {

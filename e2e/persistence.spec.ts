@@ -34,6 +34,7 @@ test.describe('keep and share a run', () => {
       variant: 'shared',
       latentDim: 16,
       hiddenUnits: 512,
+      hiddenLayers: 1,
       batchSize: 64,
       seed: 1,
       metrics: { points },

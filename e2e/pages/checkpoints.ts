@@ -15,6 +15,8 @@ export class Checkpoints {
   readonly keep: Locator;
   /** The offer, after a reload, to resume from the newest checkpoint. */
   readonly resumeOffer: Locator;
+  /** Auto-stop's checkpoint of the best test ELBO ("best test ELBO -98.12 nats"). */
+  readonly best: Locator;
 
   constructor(readonly page: Page) {
     this.everySeconds = page.getByRole('spinbutton', { name: 'Every (seconds)' });
@@ -25,6 +27,7 @@ export class Checkpoints {
     this.saving = page.getByRole('button', { name: 'Saving…' });
     this.keep = page.getByRole('spinbutton', { name: 'Keep the last' });
     this.resumeOffer = page.getByRole('region', { name: 'Resume from checkpoint' });
+    this.best = page.getByTestId('best-checkpoint');
   }
 
   /** Opens the Checkpoints tab (the resume offer is above the tabs). */

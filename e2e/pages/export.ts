@@ -15,16 +15,21 @@ export class ExportPanel {
   /** "Export weights" while an export is under way: "Exporting…". */
   readonly exporting: Locator;
   readonly importWeights: Locator;
+  readonly exportTorch: Locator;
   readonly curvesCsv: Locator;
   /** The file input of "Import weights". */
   readonly importFile: Locator;
+  /** The file input of "Import .safetensors". */
+  readonly importSafetensors: Locator;
 
   constructor(readonly page: Page) {
     this.exportWeights = page.getByRole('button', { name: 'Export weights (.zip)' });
     this.exporting = page.getByRole('button', { name: 'Exporting…' });
     this.importWeights = page.getByRole('button', { name: 'Import weights…' });
+    this.exportTorch = page.getByRole('button', { name: 'Export for PyTorch (.safetensors)' });
     this.curvesCsv = page.getByRole('button', { name: 'Curves (CSV)' });
     this.importFile = page.getByTestId('import-file');
+    this.importSafetensors = page.getByLabel('PyTorch run to import');
   }
 
   /** Chooses a file for "Import weights…" as a person would (the file chooser). */

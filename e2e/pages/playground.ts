@@ -1,5 +1,6 @@
 import { expect, type Locator, type Page, type Response } from '@playwright/test';
 import type { TestApi } from '../test-api';
+import { Budget } from './budget';
 import { Checkpoints } from './checkpoints';
 import { Comparison } from './comparison';
 import { ConfirmDialog } from './confirm-dialog';
@@ -23,6 +24,7 @@ import { Offline } from './offline';
 import { DrawingPad } from './drawing-pad';
 import { PosteriorPanel } from './posterior';
 import { Traversals } from './traversals';
+import { WarmStart } from './warm-start';
 
 /**
  * The playground as a person sees it, one page object per panel. Specs reach the page's
@@ -47,6 +49,8 @@ export class Playground {
   readonly posterior: PosteriorPanel;
   readonly exports: ExportPanel;
   readonly checkpoints: Checkpoints;
+  readonly budget: Budget;
+  readonly warmStart: WarmStart;
   readonly crash: CrashPanel;
   readonly notices: Notices;
   readonly tour: GuidedTour;
@@ -79,6 +83,8 @@ export class Playground {
     this.posterior = new PosteriorPanel(page);
     this.exports = new ExportPanel(page);
     this.checkpoints = new Checkpoints(page);
+    this.budget = new Budget(page);
+    this.warmStart = new WarmStart(page);
     this.crash = new CrashPanel(page);
     this.notices = new Notices(page);
     this.tour = new GuidedTour(page);

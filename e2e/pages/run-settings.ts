@@ -5,6 +5,7 @@ import { Tabs } from './tabs';
 export interface RunSettingsFields {
   latentSize?: number;
   hiddenUnits?: number;
+  hiddenLayers?: number;
   batchSize?: number;
   seed?: number;
 }
@@ -17,6 +18,7 @@ export class RunSettings {
   readonly variant: Locator;
   readonly latentSize: Locator;
   readonly hiddenUnits: Locator;
+  readonly hiddenLayers: Locator;
   readonly batchSize: Locator;
   readonly seed: Locator;
   readonly apply: Locator;
@@ -31,6 +33,8 @@ export class RunSettings {
     this.variant = page.getByLabel('Variant');
     this.latentSize = page.getByRole('spinbutton', { name: 'Latent size' });
     this.hiddenUnits = page.getByRole('spinbutton', { name: 'Hidden units' });
+    this.hiddenLayers = page.getByRole('spinbutton', { name: 'Hidden layers' });
+    this.hiddenLayers = page.getByRole('spinbutton', { name: 'Hidden layers' });
     this.batchSize = page.getByRole('spinbutton', { name: 'Batch size' });
     this.seed = page.getByRole('spinbutton', { name: 'Seed' });
     this.apply = page.getByRole('button', { name: 'Apply settings' });
@@ -59,6 +63,7 @@ export class RunSettings {
     const inputs: Record<keyof RunSettingsFields, Locator> = {
       latentSize: this.latentSize,
       hiddenUnits: this.hiddenUnits,
+      hiddenLayers: this.hiddenLayers,
       batchSize: this.batchSize,
       seed: this.seed,
     };

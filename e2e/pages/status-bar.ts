@@ -12,6 +12,8 @@ export class StatusBar {
   readonly stepCount: Locator;
   /** "12.3 steps/s". */
   readonly stepsPerSec: Locator;
+  /** "epoch 1.25", beside the steps. */
+  readonly epochCount: Locator;
 
   constructor(readonly page: Page) {
     this.backendName = page.getByTestId('backend-name');
@@ -19,6 +21,7 @@ export class StatusBar {
     this.runStatus = page.getByTestId('run-status');
     this.stepCount = page.getByTestId('step-count');
     this.stepsPerSec = page.getByTestId('steps-per-sec');
+    this.epochCount = page.getByTestId('epoch-count');
   }
 
   /** The step count shown in the status line ("step 123"). */

@@ -10,6 +10,7 @@ export function StatusBar() {
   const backend = useAppStore((s) => s.backend);
   const progress = useAppStore((s) => s.progress);
   const step = useAppStore((s) => s.step);
+  const stepsPerEpoch = useAppStore((s) => s.budgetState?.stepsPerEpoch ?? Number.NaN);
   const stepsPerSec = useAppStore((s) => s.stepsPerSec);
   const imagesPerSec = useAppStore((s) => s.imagesPerSec);
   const gflops = useAppStore((s) => s.gflops);
@@ -33,6 +34,11 @@ export function StatusBar() {
         <span className="status-item" data-testid="step-count">
           step {step}
         </span>
+        {Number.isFinite(stepsPerEpoch) && (
+          <span className="status-item" data-testid="epoch-count">
+            epoch {fmt(step / stepsPerEpoch, 2)}
+          </span>
+        )}
         <span className="status-item" data-testid="steps-per-sec">
           {fmt(stepsPerSec)} steps/s
         </span>
@@ -48,7 +54,7 @@ export function StatusBar() {
         <Toggletip
           about="the run status"
           question="What do these figures mean?"
-          text="Backend: the TensorFlow.js backend the training worker runs on, with its adapter, renderer or threads. Step: training steps taken, each a VAE, a discriminator and a generator update. Steps/s: over the last few seconds. Images/s: steps per second times the batch size. GFLOP/s: the step's matrix products per second, against the app's own matrix product at its peak on the same threads (measured when the backend started), that is, how close training comes to what this CPU's 128-bit SIMD allows."
+          text="Backend: the TensorFlow.js backend the training worker runs on, with its adapter, renderer or threads. Step: training steps taken, each a VAE, a discriminator and a generator update. Epoch: passes over the training images, at this batch size. Steps/s: over the last few seconds. Images/s: steps per second times the batch size. GFLOP/s: the step's matrix products per second, against the app's own matrix product at its peak on the same threads (measured when the backend started), that is, how close training comes to what this CPU's 128-bit SIMD allows."
         />
       </div>
       {message && status !== 'training' && <p className="status-message">{message}</p>}

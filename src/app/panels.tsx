@@ -4,6 +4,8 @@
  * goes into TAB_IDS in view-state.ts, which the URL's `tab=` and `hide=` read).
  */
 import { type ComponentType, lazy } from 'react';
+import { BudgetPanel } from '../features/training/client/BudgetPanel';
+import { WarmStartPanel } from '../features/warm-start/client/WarmStartPanel';
 import { CheckpointsPanel } from '../features/checkpoints/client/CheckpointsPanel';
 import { ComparisonPanel } from '../features/quality/client/ComparisonPanel';
 import { ExportPanel } from '../features/run-archive/client/ExportPanel';
@@ -25,7 +27,11 @@ const MathPanel = lazy(() =>
 );
 
 /** Beside every tab: the run control and the live loss weights. */
-export const SIDEBAR_PANELS: readonly ComponentType[] = [TrainingControls, HyperparamsPanel];
+export const SIDEBAR_PANELS: readonly ComponentType[] = [
+  TrainingControls,
+  WarmStartPanel,
+  HyperparamsPanel,
+];
 
 export interface TabSpec {
   /** The tab's name. */
@@ -49,5 +55,5 @@ export const TABS: { readonly [K in TabId]: TabSpec } = {
   checkpoints: { label: 'Checkpoints', panels: [CheckpointsPanel] },
   images: { label: 'Your images', panels: [UserImagesPanel] },
   share: { label: 'Save and share', panels: [ExportPanel] },
-  model: { label: 'Model and data', panels: [RunSettingsPanel] },
+  model: { label: 'Model and data', panels: [RunSettingsPanel, BudgetPanel] },
 };

@@ -7,10 +7,13 @@
 import { create, type StateCreator } from 'zustand';
 import {
   BACKEND_SETTING,
+  DEFAULT_BUDGET,
   DEFAULT_HYPERPARAMS,
   DEFAULT_RUN_SETTINGS,
   type Hyperparams,
+  type TrainingBudget,
 } from '../shared/settings';
+import type { BudgetState } from '../features/training/shared/budget';
 import type {
   BackendInfo,
   BackendRequest,
@@ -46,9 +49,12 @@ export interface SettingsSlice {
   backendRequest: BackendRequest;
   /** Slider positions; sent to the worker as they move. */
   hyperparams: Hyperparams;
+  /** The training budget in the form; sent to the worker as it changes, and echoed back. */
+  budget: TrainingBudget;
   setRequested: (patch: Partial<RunSettings>) => void;
   setBackendRequest: (backend: BackendRequest) => void;
   setHyperparams: (patch: Partial<Hyperparams>) => void;
+  setBudget: (patch: Partial<TrainingBudget>) => void;
 }
 
 export interface RunSlice {
@@ -65,6 +71,8 @@ export interface RunSlice {
   running: RunSettings | null;
   /** Hyperparameters the worker confirmed, and the first step that uses them. */
   inForce: { hyperparams: Hyperparams; fromStep: number } | null;
+  /** The budget in force in the worker, auto-stop's state and why training stopped by itself. */
+  budgetState: BudgetState | null;
   notices: Notice[];
   /** Set when the training worker died or stopped answering; the crash panel offers a restart. */
   crash: WorkerCrash | null;
@@ -99,9 +107,11 @@ const settingsSlice: StateCreator<AppState, [], [], SettingsSlice> = (set) => ({
   requested: DEFAULT_RUN_SETTINGS,
   backendRequest: BACKEND_SETTING.default,
   hyperparams: DEFAULT_HYPERPARAMS,
+  budget: DEFAULT_BUDGET,
   setRequested: (patch) => set((s) => ({ requested: { ...s.requested, ...patch } })),
   setBackendRequest: (backendRequest) => set({ backendRequest }),
   setHyperparams: (patch) => set((s) => ({ hyperparams: { ...s.hyperparams, ...patch } })),
+  setBudget: (patch) => set((s) => ({ budget: { ...s.budget, ...patch } })),
 });
 
 let noticeId = 0;
@@ -117,6 +127,7 @@ const runSlice: StateCreator<AppState, [], [], RunSlice> = (set) => ({
   gflops: null,
   running: null,
   inForce: null,
+  budgetState: null,
   notices: [],
   crash: null,
   setCrash: (crash) => set({ crash }),
@@ -217,6 +228,12 @@ export const useAppStore = create<AppState>()((...a) => {
         case 'notice':
           get().addNotice(event.level, event.message);
           break;
+        case 'budget': {
+          // The worker's budget is the one in force (an imported run brings its own).
+          const same = JSON.stringify(get().budget) === JSON.stringify(event.state.budget);
+          set({ budgetState: event.state, ...(same ? {} : { budget: { ...event.state.budget } }) });
+          break;
+        }
         case 'history': {
           // An imported run brings its own curves: they replace the old model's.
           const { series } = get();

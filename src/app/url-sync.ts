@@ -13,6 +13,7 @@ export function applyUrlState(url: UrlState) {
   if (url.backend) store.setBackendRequest(url.backend);
   if (Object.keys(url.settings).length > 0) store.setRequested(url.settings);
   if (Object.keys(url.hyperparams).length > 0) store.setHyperparams(url.hyperparams);
+  if (Object.keys(url.budget).length > 0) store.setBudget(url.budget);
 }
 
 /** The run a link should reproduce: the model that runs once there is one, else the form. */
@@ -21,6 +22,7 @@ function urlFor(s: AppState, current: string): string {
     {
       settings: s.running ?? s.requested,
       hyperparams: s.hyperparams,
+      budget: s.budget,
       backend: s.backend?.requested ?? s.backendRequest,
     },
     current,
@@ -42,6 +44,7 @@ export function startUrlSync(): () => void {
       s.running !== prev.running ||
       s.requested !== prev.requested ||
       s.hyperparams !== prev.hyperparams ||
+      s.budget !== prev.budget ||
       s.backend !== prev.backend ||
       s.backendRequest !== prev.backendRequest
     ) {

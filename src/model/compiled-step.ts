@@ -12,7 +12,7 @@
  * same losses, gradients, weights and moments.
  */
 import * as tf from './tf';
-import type { Hyperparams, ModelConfig } from '../shared/config';
+import { hiddenLayersOf, type Hyperparams, type ModelConfig } from '../shared/config';
 import type { TunableAdam } from './adam';
 
 export const COMPILED_KERNELS = {
@@ -94,6 +94,9 @@ const SUPPORT: {
 export function compiledAvailable(config: ModelConfig): boolean {
   return (
     config.architecture === 'mlp' &&
+    // The kernels are written for one hidden layer per network (the default); deeper MLPs train
+    // with tfjs's autograd.
+    hiddenLayersOf(config) === 1 &&
     tf.getKernel(COMPILED_KERNELS.vae, tf.getBackend()) !== undefined
   );
 }

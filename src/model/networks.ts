@@ -4,7 +4,7 @@
  * Decoder, generator and discriminator output logits; the sigmoid is applied by the caller.
  */
 import * as tf from './tf';
-import { imageSize, type ModelConfig } from '../shared/config';
+import { hiddenLayersOf, imageSize, type ModelConfig } from '../shared/config';
 import { buildConvDecoder, buildConvDiscriminator, buildConvEncoder } from './conv-networks';
 
 /** Seeded Glorot initialiser: the same config.seed gives the same initial weights. */
@@ -24,25 +24,45 @@ export function buildEncoder(config: ModelConfig): tf.LayersModel {
   if (config.architecture === 'conv') {
     return buildConvEncoder(config, (l) => glorot(layerSeed(config, NET.encoder, l)));
   }
-  const { hiddenUnits, latentDim } = config;
+  const { latentDim } = config;
   const imagePixels = imageSize(config.image);
   return tf.sequential({
     name: 'encoder',
     layers: [
-      tf.layers.dense({
-        name: 'encoder_hidden',
-        inputShape: [imagePixels],
-        units: hiddenUnits,
-        activation: 'relu',
-        kernelInitializer: glorot(layerSeed(config, NET.encoder, 0)),
-      }),
+      ...hiddenStack(config, 'encoder', imagePixels, NET.encoder), // [batch, hiddenUnits]
       tf.layers.dense({
         name: 'encoder_mu_logvar',
         units: 2 * latentDim,
         kernelInitializer: glorot(layerSeed(config, NET.encoder, 1)),
-      }),
+      }), // [batch, 2 * latentDim]
     ],
   });
+}
+
+/**
+ * The hidden ReLU layers of an MLP network: `hiddenLayers` (1 by default, the seed's) of
+ * `hiddenUnits` each. The first keeps the seed's layer name and seed, so one-layer models are
+ * unchanged; a second is `<role>_hidden2`, seeded after every layer the network had before.
+ */
+function hiddenStack(
+  config: ModelConfig,
+  role: string,
+  inputs: number,
+  net: number,
+): tf.layers.Layer[] {
+  const layers: tf.layers.Layer[] = [];
+  for (let i = 0; i < hiddenLayersOf(config); i++) {
+    layers.push(
+      tf.layers.dense({
+        name: i === 0 ? `${role}_hidden` : `${role}_hidden${i + 1}`,
+        ...(i === 0 ? { inputShape: [inputs] } : {}),
+        units: config.hiddenUnits,
+        activation: 'relu',
+        kernelInitializer: glorot(layerSeed(config, net, i === 0 ? 0 : i + 1)),
+      }),
+    );
+  }
+  return layers;
 }
 
 /**
@@ -50,7 +70,7 @@ export function buildEncoder(config: ModelConfig): tf.LayersModel {
  * z [batch, latentDim] -> logits [batch, pixels].
  */
 export function buildDecoder(config: ModelConfig, role: 'decoder' | 'generator'): tf.LayersModel {
-  const { hiddenUnits, latentDim } = config;
+  const { latentDim } = config;
   const imagePixels = imageSize(config.image);
   const net = NET[role];
   if (config.architecture === 'conv') {
@@ -59,18 +79,12 @@ export function buildDecoder(config: ModelConfig, role: 'decoder' | 'generator')
   return tf.sequential({
     name: role,
     layers: [
-      tf.layers.dense({
-        name: `${role}_hidden`,
-        inputShape: [latentDim],
-        units: hiddenUnits,
-        activation: 'relu',
-        kernelInitializer: glorot(layerSeed(config, net, 0)),
-      }),
+      ...hiddenStack(config, role, latentDim, net), // [batch, hiddenUnits]
       tf.layers.dense({
         name: `${role}_logits`,
         units: imagePixels,
         kernelInitializer: glorot(layerSeed(config, net, 1)),
-      }),
+      }), // [batch, pixels]
     ],
   });
 }

@@ -70,10 +70,32 @@ function logWeights(
   seed: number,
 ): tf.Tensor2D {
   return tf.tidy(() => {
-    const m = x.shape[0];
-    const d = vae.latentDim;
+    const eps = tf.randomNormal(
+      [s, x.shape[0], vae.latentDim],
+      0,
+      1,
+      'float32',
+      seed,
+    ) as tf.Tensor3D; // [s, m, d]
+    return logWeightsFor(vae, x, stats, eps);
+  });
+}
+
+/**
+ * log w for given standard-normal draws `eps` [s, m, latentDim]: z = mu + sigma * eps. Exported
+ * so that another implementation (python/vaegan.py) can be checked against this one on the
+ * same draws.
+ * @returns [s, m] tensor
+ */
+export function logWeightsFor(
+  vae: VaeFunctions,
+  x: tf.Tensor2D, // [m, 784] binary
+  stats: tf.Tensor2D, // [m, 2 * latentDim]
+  eps: tf.Tensor3D, // [s, m, latentDim]
+): tf.Tensor2D {
+  return tf.tidy(() => {
+    const [s, m, d] = eps.shape;
     const [mu, logvar] = tf.split(stats, 2, 1) as [tf.Tensor2D, tf.Tensor2D]; // [m, d] each
-    const eps = tf.randomNormal([s, m, d], 0, 1, 'float32', seed); // [s, m, d]
     const z = tf.add(mu, tf.mul(tf.exp(tf.mul(0.5, logvar)), eps)); // [s, m, d]
     const logits = vae.decode(z.reshape([s * m, d]) as tf.Tensor2D).reshape([s, m, PIXELS]);
     // log p(x|z) = -BCE(logits, x) = x l - max(l, 0) - log(1 + exp(-|l|))

@@ -328,7 +328,9 @@ export class VaeGan {
     this.norms = undefined;
     this.lastNorms = tf.tidy(
       () =>
-        tf.stack(GRADIENT_NORM_NETWORKS.map((name) => norms[name] ?? tf.scalar(Number.NaN))) as tf.Tensor1D,
+        tf.stack(
+          GRADIENT_NORM_NETWORKS.map((name) => norms[name] ?? tf.scalar(Number.NaN)),
+        ) as tf.Tensor1D,
     );
     tf.dispose(Object.values(norms));
   }

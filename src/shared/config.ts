@@ -53,8 +53,13 @@ export interface ModelConfig {
   variant: Variant;
   /** Size of z. 2 makes the latent space directly drawable; the seed uses 20. */
   latentDim: number;
-  /** Width of the one hidden layer of every MLP network (512 in the seed). */
+  /** Width of the hidden layers of every MLP network (512 in the seed). */
   hiddenUnits: number;
+  /**
+   * Hidden layers of the MLP encoder, decoder and generator (1, the seed's, when absent); the
+   * discriminator keeps one. The conv networks do not use it.
+   */
+  hiddenLayers?: number;
   /** Shape of the images: 28 x 28 x 1 for MNIST and Fashion-MNIST, 32 x 32 x 3 for colour sets. */
   image: ImageShape;
   /**
@@ -83,9 +88,15 @@ export const DEFAULT_MODEL_CONFIG: ModelConfig = {
   variant: DEFAULT_RUN_SETTINGS.variant,
   latentDim: DEFAULT_RUN_SETTINGS.latentDim,
   hiddenUnits: DEFAULT_RUN_SETTINGS.hiddenUnits,
+  hiddenLayers: DEFAULT_RUN_SETTINGS.hiddenLayers,
   image: MNIST_IMAGE,
   seed: DEFAULT_RUN_SETTINGS.seed,
 };
+
+/** Hidden layers of a config's MLP encoder and decoder (1 when the config does not say). */
+export function hiddenLayersOf(config: Pick<ModelConfig, 'hiddenLayers'>): number {
+  return config.hiddenLayers ?? 1;
+}
 
 /** Adam's first-moment decay for D and G: 0.5 as in DCGAN; the VAE keeps Adam's 0.9. */
 export const GAN_ADAM_BETA1 = 0.5;
@@ -95,6 +106,10 @@ export function validateModelConfig(c: ModelConfig): string[] {
   const problems: string[] = [];
   for (const key of ['latentDim', 'hiddenUnits', 'variant', 'architecture'] as const) {
     const problem = settingProblem(key, c[key]);
+    if (problem) problems.push(problem);
+  }
+  if (c.hiddenLayers !== undefined) {
+    const problem = settingProblem('hiddenLayers', c.hiddenLayers);
     if (problem) problems.push(problem);
   }
   if (!Number.isInteger(c.seed)) problems.push('seed must be a whole number');

@@ -6,9 +6,9 @@
  * defaults of the page's store and the form's ranges and options are all derived from it, so a
  * new setting is one row here plus the code that uses it.
  *
- * Two groups: `run` settings define a model and its data (changing one builds a new model),
- * `live` settings act on the next training step. The backend is a setting of its own: changing
- * it restarts the training worker.
+ * Three groups: `run` settings define a model and its data (changing one builds a new model),
+ * `live` settings act on the next training step, `budget` settings say when training stops by
+ * itself. The backend is a setting of its own: changing it restarts the training worker.
  *
  * Pure data and small functions: no tfjs, no DOM, safe to import anywhere. Over 400 lines
  * because it is the whole table: most of it is the rows, and each row is read as one.
@@ -102,6 +102,8 @@ export interface RunSettings {
   variant: Variant;
   latentDim: number;
   hiddenUnits: number;
+  /** Hidden layers of the MLP encoder and decoder (the discriminator keeps one). */
+  hiddenLayers: number;
   batchSize: number;
   seed: number;
 }
@@ -207,8 +209,18 @@ export const RUN_SETTINGS = {
     min: 16,
     max: 2048,
     default: 512,
-    help: 'Width of the one hidden layer of every MLP network (512 in the seed); the conv networks have fixed 32 and 64 filters and do not use it',
+    help: 'Width of the hidden layers of every MLP network (512 in the seed); the conv networks have fixed 32 and 64 filters and do not use it',
     reason: "The seed's width: enough for MNIST, and a step stays a few milliseconds.",
+  } satisfies IntRow,
+  hiddenLayers: {
+    kind: 'int',
+    url: 'layers',
+    label: 'Hidden layers',
+    min: 1,
+    max: 3,
+    default: 1,
+    help: 'Hidden layers of the MLP encoder and decoder (and generator), each of the hidden width; the discriminator keeps one. The conv networks do not use it',
+    reason: "The seed's one layer: the fastest step; a second one is a lever for the likelihood.",
   } satisfies IntRow,
   batchSize: {
     kind: 'int',
@@ -369,6 +381,79 @@ export const LIVE_SETTINGS = {
   } satisfies NumberRow,
 } as const;
 
+/** How a training budget is counted; `off` trains until paused. */
+export type BudgetUnit = 'off' | 'steps' | 'epochs' | 'minutes';
+/** `constant`: the learning rates as set. `cosine`: each decays over the budget (docs/model.md). */
+export type LrSchedule = 'constant' | 'cosine';
+
+/**
+ * When training stops by itself, and how the learning rates move towards that point. The
+ * training worker counts (features/training/worker/budget-keeper.ts); none of these changes the
+ * model, and each acts at once.
+ */
+export interface TrainingBudget {
+  budgetUnit: BudgetUnit;
+  /** Steps, epochs or minutes of training of the whole run (from step 0, pauses excluded). */
+  budget: number;
+  /** Auto-stop after this many test-ELBO measurements in a row without a better one; 0: off. */
+  patience: number;
+  lrSchedule: LrSchedule;
+}
+
+/** The training budget's settings: when training stops, counted by the training worker. */
+export const BUDGET_SETTINGS = {
+  budgetUnit: {
+    kind: 'choice',
+    url: 'budgetUnit',
+    label: 'Stop after',
+    noun: 'budget unit',
+    choices: ['off', 'steps', 'epochs', 'minutes'] as readonly BudgetUnit[],
+    options: {
+      off: 'no budget: train until paused',
+      steps: 'steps',
+      epochs: 'epochs (passes over the training images)',
+      minutes: 'minutes of training',
+    },
+    default: 'off',
+    help: 'A training budget counted over the whole run from step 0 (pauses do not count): training stops by itself when it is spent',
+    reason: 'A playground trains while it is watched; a budget is for a run left going.',
+  } satisfies ChoiceRow<BudgetUnit>,
+  budget: {
+    kind: 'int',
+    url: 'budget',
+    label: 'Budget',
+    min: 1,
+    max: 10_000_000,
+    default: 20,
+    help: 'How many steps, epochs or minutes of training the budget allows',
+    reason: '20 epochs (18,740 steps at batch 64) train the default model to good samples.',
+  } satisfies IntRow,
+  patience: {
+    kind: 'int',
+    url: 'patience',
+    label: 'Auto-stop patience',
+    min: 0,
+    max: 1000,
+    default: 0,
+    help: 'Stop when the test ELBO of the quality panel has not improved for this many measurements in a row, keeping a checkpoint of the best; 0 turns auto-stop off',
+    reason: 'Off: the quality measurements are small by default, and a stop should be asked for.',
+  } satisfies IntRow,
+  lrSchedule: {
+    kind: 'choice',
+    url: 'lrSchedule',
+    label: 'Learning-rate schedule',
+    noun: 'learning-rate schedule',
+    choices: ['constant', 'cosine'] as readonly LrSchedule[],
+    options: {
+      constant: 'constant',
+      cosine: 'cosine decay over the budget (to 1/20)',
+    },
+    default: 'constant',
+    help: 'cosine: the three learning rates fall along half a cosine from their set values to a twentieth of them as the budget is spent; without a budget they stay constant',
+    reason: 'The sliders then mean what they say; a decay needs a budget to aim at.',
+  } satisfies ChoiceRow<LrSchedule>,
+} as const;
+
 /** The backend: changing it restarts the training worker. */
 export const BACKEND_SETTING = {
   kind: 'choice',
@@ -390,6 +475,7 @@ export const BACKEND_SETTING = {
 
 export type RunSettingKey = keyof typeof RUN_SETTINGS;
 export type LiveSettingKey = keyof typeof LIVE_SETTINGS;
+export type BudgetSettingKey = keyof typeof BUDGET_SETTINGS;
 /** The numeric live settings: the loss weights and the learning rates. */
 export type NumericLiveKey = {
   [K in LiveSettingKey]: (typeof LIVE_SETTINGS)[K]['kind'] extends 'number' ? K : never;
@@ -397,9 +483,17 @@ export type NumericLiveKey = {
 
 export const RUN_SETTING_KEYS = Object.keys(RUN_SETTINGS) as RunSettingKey[];
 export const LIVE_SETTING_KEYS = Object.keys(LIVE_SETTINGS) as LiveSettingKey[];
+export const BUDGET_SETTING_KEYS = Object.keys(BUDGET_SETTINGS) as BudgetSettingKey[];
 
-const rowOf = (key: RunSettingKey | LiveSettingKey): SettingRow =>
-  key in RUN_SETTINGS ? RUN_SETTINGS[key as RunSettingKey] : LIVE_SETTINGS[key as LiveSettingKey];
+/** Any setting of the table but the backend. */
+export type SettingKey = RunSettingKey | LiveSettingKey | BudgetSettingKey;
+
+const rowOf = (key: SettingKey): SettingRow =>
+  key in RUN_SETTINGS
+    ? RUN_SETTINGS[key as RunSettingKey]
+    : key in LIVE_SETTINGS
+      ? LIVE_SETTINGS[key as LiveSettingKey]
+      : BUDGET_SETTINGS[key as BudgetSettingKey];
 
 type DefaultsOf<T> = { -readonly [K in keyof T]: T[K] extends { default: infer D } ? D : never };
 type SameKeys<A, B> = [keyof A] extends [keyof B]
@@ -424,9 +518,13 @@ export const DEFAULT_HYPERPARAMS: Hyperparams = defaultsOf(LIVE_SETTINGS) satisf
   DefaultsOf<typeof LIVE_SETTINGS>,
   Hyperparams
 >;
+export const DEFAULT_BUDGET: TrainingBudget = defaultsOf(BUDGET_SETTINGS) satisfies SameKeys<
+  DefaultsOf<typeof BUDGET_SETTINGS>,
+  TrainingBudget
+>;
 
 /** A range for a numeric setting, e.g. RANGES.latentDim = { min: 2, max: 128 }. */
-export function rangeOf(key: RunSettingKey | LiveSettingKey): { min: number; max: number } {
+export function rangeOf(key: SettingKey): { min: number; max: number } {
   const row = rowOf(key);
   if (row.kind !== 'int' && row.kind !== 'number') throw new Error(`${key} has no range`);
   return { min: row.min, max: row.max };
@@ -438,7 +536,7 @@ const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x
  * What is wrong with one value of a setting, in words for people ("latent size must be a whole
  * number from 2 to 128"), or null when it is valid.
  */
-export function settingProblem(key: RunSettingKey | LiveSettingKey, value: unknown): string | null {
+export function settingProblem(key: SettingKey, value: unknown): string | null {
   const row = rowOf(key);
   const name = row.kind === 'choice' ? row.noun : row.label.toLowerCase();
   switch (row.kind) {
@@ -489,10 +587,24 @@ export function sanitizeHyperparams(h: Partial<Hyperparams>, base: Hyperparams):
   return out as unknown as Hyperparams;
 }
 
+/**
+ * A training budget with every field valid: a field of the wrong type or out of range takes
+ * `base`'s value. The worker applies this to a budget it restores from a file.
+ */
+export function sanitizeBudget(b: Partial<TrainingBudget>, base: TrainingBudget): TrainingBudget {
+  const out = { ...base } as Record<BudgetSettingKey, unknown>;
+  for (const key of BUDGET_SETTING_KEYS) {
+    const v = (b as Record<string, unknown>)[key];
+    if (settingProblem(key, v) === null) out[key] = v;
+  }
+  return out as unknown as TrainingBudget;
+}
+
 /** Every query parameter the settings own, in the order they are written. */
 export const URL_PARAMS: readonly string[] = [
   ...RUN_SETTING_KEYS.map((k) => RUN_SETTINGS[k].url),
   ...LIVE_SETTING_KEYS.map((k) => LIVE_SETTINGS[k].url),
+  ...BUDGET_SETTING_KEYS.map((k) => BUDGET_SETTINGS[k].url),
   BACKEND_SETTING.url,
 ];
 

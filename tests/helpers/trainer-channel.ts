@@ -9,6 +9,7 @@ import type { FetchBytes } from '../../src/shared/dataset';
 import type { RunSettings, TrainerEvent } from '../../src/features/training/shared/protocol';
 import { createTrainerApi, type TrainerApi } from '../../src/features/training/worker/trainer-api';
 import { nodeFetchBytes } from './node-fetch-bytes';
+import type { SaveBest } from '../../src/features/training/worker/budget-keeper';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -47,6 +48,8 @@ export interface TrainerOptions {
   settings?: RunSettings;
   /** Steps between the divergence guard's last-good copies (the trainer's default if unset). */
   snapshotEvery?: number;
+  /** Where auto-stop stores its best copy (Node has no IndexedDB). */
+  saveBest?: SaveBest;
 }
 
 /** The step of the newest metrics or status event, or -1 before any. */
@@ -84,6 +87,7 @@ export async function withTrainer<T>(
     createTrainerApi({
       fetchBytes: cachedFetchBytes,
       ...(options.snapshotEvery === undefined ? {} : { snapshotEvery: options.snapshotEvery }),
+      ...(options.saveBest ? { saveBest: options.saveBest } : {}),
     }),
     channel.port1,
   );

@@ -21,6 +21,7 @@ const settings: RunSettings = {
   variant: 'shared',
   latentDim: 4,
   hiddenUnits: 32,
+  hiddenLayers: 1,
   batchSize: 16,
   seed: 2,
 };

@@ -397,6 +397,23 @@ describe('what the compiled step does not cover goes to autograd', () => {
     expect(compiledSupport(EDGES, hp())).toEqual({ vae: true, gan: true });
   });
 
+  it('two hidden layers per network never reach the compiled kernels (written for one)', async () => {
+    const deep: ModelConfig = { ...EDGES, hiddenLayers: 2 };
+    expect(compiledSupport(deep, hp())).toEqual({ vae: false, gan: false });
+    const m = new VaeGan(deep, hp());
+    const x = batchOf(deep, 4);
+    expect(await compiledKernelsOf(m, x, hp())).toEqual([]);
+    tf.dispose(x);
+    m.dispose();
+  });
+
+  it('a KL warm-up runs compiled, as autograd does; free bits send phase 1 to autograd', async () => {
+    const warm = hp({ klWarmup: 4 });
+    expect(compiledSupport(EDGES, warm)).toEqual({ vae: true, gan: true });
+    expectOneStepApart(await bothWays(EDGES, 10, (model, batch) => model.trainStep(batch, warm)));
+    expect(compiledSupport(EDGES, hp({ freeBits: 0.5 }))).toEqual({ vae: false, gan: true });
+  });
+
   it('a setting it does not know sends every phase to autograd', () => {
     const future = { ...hp(), klWarmupSteps: 1000 } as Hyperparams;
     expect(compiledSupport(EDGES, future)).toEqual({ vae: false, gan: false });

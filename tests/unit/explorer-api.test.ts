@@ -249,6 +249,7 @@ describe('the trainer sends weight snapshots the explorer can load', () => {
       variant: 'shared',
       latentDim: 3,
       hiddenUnits: 16,
+      hiddenLayers: 1,
       batchSize: 8,
       seed: 2,
     });

@@ -17,10 +17,17 @@ beforeAll(async () => {
 });
 
 /** Multiply-adds per image of every matrix product one training step runs, from tf.profile. */
-async function profiledMacsPerImage(config: ModelConfig, gamma: number, batch: number) {
+async function profiledMacsPerImage(
+  config: ModelConfig,
+  gamma: number,
+  batch: number,
+  reconstructionsInD = true,
+) {
   const model = new VaeGan(config, DEFAULT_HYPERPARAMS);
   const x = tf.randomUniform([batch, imageSize(config.image)], 0, 1, 'float32', 3) as tf.Tensor2D;
-  const info = await tf.profile(() => model.trainStep(x, { ...DEFAULT_HYPERPARAMS, gamma }));
+  const info = await tf.profile(() =>
+    model.trainStep(x, { ...DEFAULT_HYPERPARAMS, gamma, reconstructionsInD }),
+  );
   let macs = 0;
   for (const k of info.kernels) {
     if (k.name !== 'BatchMatMul' && k.name !== '_FusedMatMul') continue;
@@ -60,6 +67,22 @@ describe('trainStepMacs', () => {
       });
     }
   }
+
+  it('counts two hidden layers and two batches in D as tfjs runs them', async () => {
+    const config = { ...DEFAULT_MODEL_CONFIG, hiddenUnits: 24, latentDim: 3, hiddenLayers: 2 };
+    for (const three of [true, false]) {
+      const counted = trainStepMacs(config, true, three)!.total;
+      // The fused logit layer's extra weight gradient, once per trained branch (see above).
+      const tfjsExtra = (three ? 2 : 1) * config.hiddenUnits;
+      expect(await profiledMacsPerImage(config, 0.5, 4, three)).toBe(counted + tfjsExtra);
+    }
+    // By hand, two batches at the default sizes: D scores three (the reconstructions for the
+    // curve only) and learns from two: 5a + 7e; G one branch: 2(c + d) + 2(a + e) + d.
+    const [a, c, d, e] = [401_408, 8_192, 401_408, 512];
+    const two = trainStepMacs(DEFAULT_MODEL_CONFIG, true, false)!;
+    expect(two.discriminator).toBe(5 * a + 7 * e);
+    expect(two.generator).toBe(2 * (c + d) + 2 * (a + e) + d);
+  });
 
   it('turns multiply-adds per image and images per second into GFLOP/s', () => {
     expect(gflops(10_000_000, 500)).toBeCloseTo(10, 10);

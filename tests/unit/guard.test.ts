@@ -51,6 +51,7 @@ const config = {
   variant: 'shared' as const,
   latentDim: 4,
   hiddenUnits: 32,
+  hiddenLayers: 1,
   image: MNIST_IMAGE,
   seed: 5,
 };
@@ -72,6 +73,7 @@ describe('guard on a model', () => {
         variant: 'shared',
         latentDim: 4,
         hiddenUnits: 32,
+        hiddenLayers: 1,
         batchSize: 16,
         seed: 5,
       },
@@ -146,6 +148,7 @@ describe('guard through the worker API', () => {
     variant: 'shared',
     latentDim: 4,
     hiddenUnits: 32,
+    hiddenLayers: 1,
     batchSize: 16,
     seed: 3,
   };

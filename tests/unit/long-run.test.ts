@@ -67,6 +67,7 @@ describe('2,000 steps', () => {
       variant: 'shared',
       latentDim: 2,
       hiddenUnits: 16,
+      hiddenLayers: 1,
       batchSize: 8,
       seed: 11,
     };

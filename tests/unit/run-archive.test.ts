@@ -27,6 +27,7 @@ const settings: RunSettings = {
   variant: 'shared',
   latentDim: 3,
   hiddenUnits: 32,
+  hiddenLayers: 1,
   batchSize: 8,
   seed: 11,
 };
@@ -178,6 +179,7 @@ describe('run archive: export and import', () => {
       variant: 'shared',
       latentDim: 3,
       hiddenUnits: 32,
+      hiddenLayers: 1,
       batchSize: 8,
       seed: 11,
       step: 3,

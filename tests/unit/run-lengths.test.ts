@@ -31,6 +31,7 @@ const settings: RunSettings = {
   variant: 'shared',
   latentDim: 3,
   hiddenUnits: 16,
+  hiddenLayers: 1,
   batchSize: 8,
   seed: 21,
 };

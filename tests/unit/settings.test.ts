@@ -5,6 +5,9 @@ import { readUrlState, writeUrlState } from '../../src/app/url-state';
 import { checkHyperparams, checkSettings } from '../../src/features/training/worker/validate';
 import {
   BACKEND_SETTING,
+  BUDGET_SETTINGS,
+  BUDGET_SETTING_KEYS,
+  DEFAULT_BUDGET,
   DEFAULT_HYPERPARAMS,
   DEFAULT_RUN_SETTINGS,
   LIVE_SETTINGS,
@@ -21,6 +24,7 @@ import {
 const rows: [string, SettingRow][] = [
   ...RUN_SETTING_KEYS.map((k) => [k, RUN_SETTINGS[k]] as [string, SettingRow]),
   ...LIVE_SETTING_KEYS.map((k) => [k, LIVE_SETTINGS[k]] as [string, SettingRow]),
+  ...BUDGET_SETTING_KEYS.map((k) => [k, BUDGET_SETTINGS[k]] as [string, SettingRow]),
   ['backend', BACKEND_SETTING],
 ];
 
@@ -71,17 +75,25 @@ describe('the settings table', () => {
       variant: 'shared',
       latentDim: 16,
       hiddenUnits: 512,
+      hiddenLayers: 1,
       batchSize: 64,
       seed: 1,
     });
     expect(DEFAULT_HYPERPARAMS).toMatchObject({ beta: 1, gamma: 0.1, lrVae: 1e-3, lrD: 2e-4 });
+    expect(DEFAULT_BUDGET).toEqual({
+      budgetUnit: 'off',
+      budget: 20,
+      patience: 0,
+      lrSchedule: 'constant',
+    });
     expect(runSettingsProblems(DEFAULT_RUN_SETTINGS)).toEqual([]);
   });
 
   it('writes every setting to the URL and reads it back, defaults and other values alike', () => {
     const settings = { ...DEFAULT_RUN_SETTINGS };
     const hyperparams = { ...DEFAULT_HYPERPARAMS };
-    const run = { settings, hyperparams, backend: BACKEND_SETTING.default };
+    const budget = { ...DEFAULT_BUDGET };
+    const run = { settings, hyperparams, budget, backend: BACKEND_SETTING.default };
     expect(readUrlState(writeUrlState(run))).toEqual({ ...run, problems: [] });
     for (const key of RUN_SETTING_KEYS) {
       (settings as Record<string, unknown>)[key] = otherValue(RUN_SETTINGS[key]);
@@ -89,7 +101,10 @@ describe('the settings table', () => {
     for (const key of LIVE_SETTING_KEYS) {
       (hyperparams as Record<string, unknown>)[key] = otherValue(LIVE_SETTINGS[key]);
     }
-    const other = { settings, hyperparams, backend: 'wasm' as const };
+    for (const key of BUDGET_SETTING_KEYS) {
+      (budget as Record<string, unknown>)[key] = otherValue(BUDGET_SETTINGS[key]);
+    }
+    const other = { settings, hyperparams, budget, backend: 'wasm' as const };
     const search = writeUrlState(other);
     expect(new URLSearchParams(search).size).toBe(rows.length);
     expect(readUrlState(search)).toEqual({ ...other, problems: [] });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_HYPERPARAMS } from '../../src/shared/config';
+import { DEFAULT_BUDGET } from '../../src/shared/settings';
 import { readUrlState, writeUrlState } from '../../src/app/url-state';
 import type { RunSettings } from '../../src/features/training/shared/protocol';
 
@@ -9,6 +10,7 @@ const run: RunSettings = {
   variant: 'separate',
   latentDim: 8,
   hiddenUnits: 256,
+  hiddenLayers: 2,
   batchSize: 32,
   seed: 42,
 };
@@ -19,6 +21,7 @@ describe('readUrlState', () => {
       backend: 'webgpu',
       settings: { dataset: 'fashion-mnist' },
       hyperparams: {},
+      budget: {},
       problems: [],
     });
   });
@@ -45,34 +48,46 @@ describe('readUrlState', () => {
       klWarmup: 500,
       freeBits: 0.5,
     };
-    const search = writeUrlState({ settings: run, hyperparams: hp, backend: 'wasm' });
+    const budget = {
+      budgetUnit: 'epochs' as const,
+      budget: 25,
+      patience: 4,
+      lrSchedule: 'cosine' as const,
+    };
+    const search = writeUrlState({ settings: run, hyperparams: hp, budget, backend: 'wasm' });
     expect(search).toBe(
-      '?dataset=fashion-mnist&arch=conv&variant=separate&latent=8&hidden=256&batch=32&seed=42' +
+      '?dataset=fashion-mnist&arch=conv&variant=separate&latent=8&hidden=256&layers=2&batch=32&seed=42' +
         '&beta=0.25&gamma=0&lrVae=0.001&lrD=0.00003&lrG=0.0002&adv=minimax' +
-        '&rec=feature&dBatches=2&gate=1&gan=0&klWarmup=500&freeBits=0.5&backend=wasm',
+        '&rec=feature&dBatches=2&gate=1&gan=0&klWarmup=500&freeBits=0.5' +
+        '&budgetUnit=epochs&budget=25&patience=4&lrSchedule=cosine&backend=wasm',
     );
     expect(readUrlState(search)).toEqual({
       backend: 'wasm',
       settings: run,
       hyperparams: hp,
+      budget,
       problems: [],
     });
   });
 
   it('clamps out-of-range numbers and says so', () => {
-    const state = readUrlState('?latent=1000&hidden=4&batch=9999&beta=-1&gamma=50&lrG=100&seed=-3');
+    const state = readUrlState(
+      '?latent=1000&hidden=4&batch=9999&beta=-1&gamma=50&lrG=100&seed=-3&budget=0&patience=5000',
+    );
     expect(state.settings).toEqual({ latentDim: 128, hiddenUnits: 16, batchSize: 512, seed: 0 });
     expect(state.hyperparams).toEqual({ beta: 0, gamma: 10, lrG: 10 });
-    expect(state.problems).toHaveLength(7);
+    expect(state.budget).toEqual({ budget: 1, patience: 1000 });
+    expect(state.problems).toHaveLength(9);
     expect(state.problems).toContain('latent=1000 is outside 2 to 128; using 128 instead.');
   });
 
   it('ignores malformed values, one message each, and never throws', () => {
     const state = readUrlState(
       '?latent=abc&hidden=12.5&batch=&seed=1e400&beta=NaN&lrVae=0x&adv=sideways&variant=both&arch=capsule' +
-        '&rec=l2&gate=yes',
+        '&rec=l2&gate=yes&budgetUnit=fortnights&budget=2.5',
     );
     expect(state.settings).toEqual({});
+    expect(state.budget).toEqual({});
     expect(state.hyperparams).toEqual({});
     expect(state.problems).toEqual([
       'Ignored arch=capsule: use one of mlp, conv.',
@@ -86,13 +101,15 @@ describe('readUrlState', () => {
       'Ignored adv=sideways: use one of non-saturating, minimax.',
       'Ignored rec=l2: use one of pixel, feature, mixed.',
       'Ignored gate=yes: use one of 0, 1.',
+      'Ignored budgetUnit=fortnights: use one of off, steps, epochs, minutes.',
+      'Ignored budget=2.5: not a whole number.',
     ]);
     expect(() => readUrlState('?%E0%A4%A=1&latent=%ZZ')).not.toThrow();
   });
 
   it('keeps parameters it does not own when writing', () => {
     const search = writeUrlState(
-      { settings: run, hyperparams: DEFAULT_HYPERPARAMS, backend: 'auto' },
+      { settings: run, hyperparams: DEFAULT_HYPERPARAMS, budget: DEFAULT_BUDGET, backend: 'auto' },
       '?latent=3&pad=pca&beta=9',
     );
     const params = new URLSearchParams(search);

@@ -37,6 +37,7 @@ const settings: RunSettings = {
   variant: 'shared',
   latentDim: 4,
   hiddenUnits: 24,
+  hiddenLayers: 1,
   batchSize: 64,
   seed: 5,
 };

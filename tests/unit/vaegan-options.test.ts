@@ -23,6 +23,7 @@ const BATCH = 6;
 const config = (over: Partial<ModelConfig> = {}): ModelConfig => ({
   ...DEFAULT_MODEL_CONFIG,
   hiddenUnits: 24,
+  hiddenLayers: 1,
   latentDim: 3,
   ...over,
 });

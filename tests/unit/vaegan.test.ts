@@ -23,6 +23,7 @@ const PIXELS = 784;
 const config = (over: Partial<ModelConfig> = {}): ModelConfig => ({
   ...DEFAULT_MODEL_CONFIG,
   hiddenUnits: 32,
+  hiddenLayers: 1,
   latentDim: LATENT,
   ...over,
 });

@@ -18,7 +18,8 @@ import { Toggletip } from '../../../ui/Toggletip';
 
 const when = (t: number) => new Date(t).toLocaleString();
 const describe = (c: CheckpointMeta) =>
-  `${c.settings.dataset}, ${c.settings.variant}, latent ${c.settings.latentDim}, ${c.settings.hiddenUnits} hidden`;
+  `${c.settings.dataset}, ${c.settings.variant}, latent ${c.settings.latentDim}, ${c.settings.hiddenUnits} hidden` +
+  ((c.settings.hiddenLayers ?? 1) > 1 ? ` × ${c.settings.hiddenLayers}` : '');
 
 /** Can the worker take a run now (it must have started and not be loading)? */
 const useCanRestore = () => {
@@ -192,7 +193,15 @@ export function CheckpointsPanel() {
                 <span className="thumb-placeholder" />
               )}
               <div className="checkpoint-text">
-                <strong>step {c.step}</strong>
+                <strong>
+                  step {c.step}
+                  {c.best && (
+                    <span className="checkpoint-best" data-testid="best-checkpoint">
+                      {' '}
+                      · best test ELBO {c.best.elbo.toFixed(2)} nats
+                    </span>
+                  )}
+                </strong>
                 <span className="muted small">
                   {when(c.savedAt)} · {formatBytes(c.sizeBytes)}
                 </span>

@@ -21,6 +21,7 @@ import { importRunBytes, thumbnailOf } from '../../run-archive/client/run-io';
 import { adoptRun, openRunIds, tabRunId } from './tab-run';
 import { useAppStore } from '../../../app/store';
 import { callTrainer, trainerRunning } from '../../training/client/trainer-client';
+import { onTrainerEvent } from '../../training/client/trainer-events';
 
 export interface CheckpointPolicy {
   enabled: boolean;
@@ -329,8 +330,17 @@ export function startAutosave(): () => void {
     if (s.step !== prev.step) check();
   });
   const timer = setInterval(check, 1000);
+  // Auto-stop stores its best copy from the worker: the list shows it as it arrives.
+  let bestId: number | null = null;
+  const stopBest = onTrainerEvent('budget', ({ state }) => {
+    if (state.bestCheckpointId !== null && state.bestCheckpointId !== bestId) {
+      bestId = state.bestCheckpointId;
+      void refreshCheckpoints();
+    }
+  });
   return () => {
     unsubscribe();
+    stopBest();
     clearInterval(timer);
   };
 }

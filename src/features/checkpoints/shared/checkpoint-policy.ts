@@ -21,6 +21,11 @@ export interface CheckpointMeta {
   sizeBytes: number;
   /** PNG data URL of the prior samples at about this step ('' when none were drawn yet). */
   thumbnail: string;
+  /**
+   * Set on the checkpoint auto-stop keeps: the weights with the best test ELBO measured so far
+   * (nats, on that many test images with k draws). One per run at most; pruning passes it over.
+   */
+  best?: { elbo: number; images: number; k: number };
 }
 
 /** The few operations a save needs from a store of checkpoints. */
@@ -68,7 +73,10 @@ export function checkKeep(keep: number): number {
   return keep;
 }
 
-/** The ids to delete so that `runId` keeps its `keep` newest checkpoints; other runs' never. */
+/**
+ * The ids to delete so that `runId` keeps its `keep` newest checkpoints; other runs' never, nor
+ * the run's best (auto-stop's), which is not counted.
+ */
 export function checkpointsToPrune(
   all: readonly CheckpointMeta[],
   runId: string,
@@ -76,7 +84,7 @@ export function checkpointsToPrune(
 ): number[] {
   checkKeep(keep);
   return all
-    .filter((c) => c.runId === runId)
+    .filter((c) => c.runId === runId && !c.best)
     .sort(newestFirst)
     .slice(keep)
     .map((c) => c.id);
@@ -102,6 +110,28 @@ export async function storeCheckpoint(
     await prune(Math.max(1, keep - 1));
     const saved = await store.put(meta, bytes);
     await prune(keep);
+    return saved;
+  } catch (error) {
+    if (isQuotaError(error)) throw new CheckpointStoreFullError(await describeUsage());
+    throw error;
+  }
+}
+
+/**
+ * Stores auto-stop's best checkpoint of `meta.runId`'s run in place of that run's one before
+ * (written first, so a failed write keeps the old best). Throws CheckpointStoreFullError when
+ * the store is full.
+ */
+export async function storeBestCheckpoint(
+  store: CheckpointBackend,
+  meta: Omit<CheckpointMeta, 'id'>,
+  bytes: ArrayBuffer,
+  describeUsage: () => Promise<string> = async () => '',
+): Promise<CheckpointMeta> {
+  try {
+    const before = (await store.list()).filter((c) => c.best && c.runId === meta.runId);
+    const saved = await store.put(meta, bytes);
+    for (const old of before) await store.remove(old.id);
     return saved;
   } catch (error) {
     if (isQuotaError(error)) throw new CheckpointStoreFullError(await describeUsage());

@@ -7,6 +7,7 @@ import {
   type CheckpointBackend,
   type CheckpointMeta,
   newestFirst,
+  storeBestCheckpoint,
   storeCheckpoint,
 } from './checkpoint-policy';
 
@@ -128,4 +129,12 @@ export async function deleteCheckpoint(id: number): Promise<void> {
   tx.objectStore(META).delete(id);
   tx.objectStore(DATA).delete(id);
   await done(tx);
+}
+
+/** Stores auto-stop's best checkpoint of `meta.runId`'s run in place of the run's one before. */
+export function saveBestCheckpoint(
+  meta: Omit<CheckpointMeta, 'id'>,
+  bytes: ArrayBuffer,
+): Promise<CheckpointMeta> {
+  return storeBestCheckpoint(backend, meta, bytes, usage);
 }

@@ -4,6 +4,7 @@
  * on demand). Measurements run one at a time; a request during one is served right after it,
  * with the newest weights.
  */
+import { tabRunId } from '../../checkpoints/client/tab-run';
 import * as Comlink from 'comlink';
 import type { QualityApi } from '../worker/quality-api';
 import type { RunKey } from '../shared/quality-protocol';
@@ -17,7 +18,9 @@ import {
   type QualitySettings,
 } from './quality-store';
 import { WorkerBridge } from '../../../app/worker-bridge';
+import { useAppStore } from '../../../app/store';
 import { onTrainerEvent } from '../../training/client/trainer-events';
+import { callTrainer, trainerRunning } from '../../training/client/trainer-client';
 
 const set = useQualityStore.setState;
 const get = useQualityStore.getState;
@@ -103,8 +106,12 @@ function isNewModel(run: RunKey, snapshot: WeightsSnapshot): boolean {
   );
 }
 
+/** Auto-stop counts the main run's measurements: they are then taken whatever `auto` says. */
+const autoStopOn = () => useAppStore.getState().budget.patience > 0;
+
 const autoDue = (run: RunKey) =>
-  get().settings.auto && performance.now() - lastMeasured[run] >= AUTO_INTERVAL_S * 1000;
+  (get().settings.auto || (run === 'main' && autoStopOn())) &&
+  performance.now() - lastMeasured[run] >= AUTO_INTERVAL_S * 1000;
 
 /**
  * Takes a weight copy of a run (its buffers move to the quality worker). Rebuilding the networks
@@ -134,24 +141,51 @@ export function acceptQualityWeights(run: RunKey, full: WeightsSnapshot) {
 function loadPending(run: RunKey): Promise<void> {
   loads[run] = loads[run].then(async () => {
     const snapshot = pending[run];
-    if (!snapshot || !(await start())) return;
+    if (!snapshot) return;
     pending[run] = null;
-    const newModel = isNewModel(run, snapshot);
-    const buffers = [snapshot.encoder.weightData, snapshot.decoder.weightData];
-    if (snapshot.generator) buffers.push(snapshot.generator.weightData);
-    try {
-      await quality.call((api) => api.loadWeights(run, Comlink.transfer(snapshot, buffers)));
-    } catch (error) {
-      set({ error: `Could not load the weights: ${errorText(error)}` });
-      return;
-    }
-    if (newModel) {
-      clearRun(run);
-      lastMeasured[run] = -Infinity;
-    }
-    setRun(run, { modelId: snapshot.modelId, weightsStep: snapshot.step });
+    await loadSnapshot(run, snapshot);
   });
   return loads[run];
+}
+
+/**
+ * Loads the copy of the main run that the trainer pins for auto-stop (trainer measured()): the
+ * figure must be of exactly these weights, so no newer held copy may take their place.
+ * @returns the copy's step and model, or null when there is no model to copy
+ */
+function loadPinnedCopy(): Promise<{ step: number; modelId: number } | null> {
+  const done = loads.main.then(async () => {
+    if (!trainerRunning()) return null;
+    const copy = await callTrainer((api) => api.measurementCopy());
+    // Older held copies would only be loaded after it: this one is newer.
+    pending.main = null;
+    return (await loadSnapshot('main', copy)) ? { step: copy.step, modelId: copy.modelId } : null;
+  });
+  loads.main = done.then(
+    () => undefined,
+    () => undefined,
+  );
+  return done;
+}
+
+/** Moves one weight copy into the quality worker; whether it arrived. */
+async function loadSnapshot(run: RunKey, snapshot: WeightsSnapshot): Promise<boolean> {
+  if (!(await start())) return false;
+  const newModel = isNewModel(run, snapshot);
+  const buffers = [snapshot.encoder.weightData, snapshot.decoder.weightData];
+  if (snapshot.generator) buffers.push(snapshot.generator.weightData);
+  try {
+    await quality.call((api) => api.loadWeights(run, Comlink.transfer(snapshot, buffers)));
+  } catch (error) {
+    set({ error: `Could not load the weights: ${errorText(error)}` });
+    return false;
+  }
+  if (newModel) {
+    clearRun(run);
+    lastMeasured[run] = -Infinity;
+  }
+  setRun(run, { modelId: snapshot.modelId, weightsStep: snapshot.step });
+  return true;
 }
 
 // ---- measurements ----------------------------------------------------------------------------
@@ -185,8 +219,29 @@ async function drain() {
     lastMeasured[run] = performance.now();
     set({ busy: run });
     try {
-      await loadPending(run);
+      const pinned = run === 'main' && autoStopOn() ? await loadPinnedCopy() : null;
+      if (!pinned) await loadPending(run);
       const result = await quality.call((api) => api.evaluate({ run, k, images, samples }));
+      if (pinned && result.step === pinned.step && result.modelId === pinned.modelId) {
+        // Auto-stop counts it in the trainer, which may stop training; not awaited by the panel.
+        void tabRunId()
+          .then((runId) =>
+            callTrainer((api) =>
+              api.measured(
+                result.modelId,
+                {
+                  step: result.step,
+                  elbo: result.elbo,
+                  basis: { images: result.images, k: result.k },
+                },
+                runId,
+              ),
+            ),
+          )
+          .catch((error: unknown) =>
+            set({ error: `Auto-stop could not count this measurement: ${errorText(error)}` }),
+          );
+      }
       const record = get().runs[run];
       // Weights of another model arrived meanwhile: this result belongs to the old one.
       if (record.modelId !== result.modelId) continue;

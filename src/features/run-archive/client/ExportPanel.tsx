@@ -2,6 +2,7 @@ import { useEffect, useRef, useState, type ChangeEvent } from 'react';
 import {
   downloadCurvesCsv,
   downloadGridPng,
+  exportForPyTorch,
   exportWeights,
   importRunFile,
   type GridKey,
@@ -26,9 +27,10 @@ export function ExportPanel() {
   // A boolean, so new curve points (10 a second) do not re-render this panel.
   const hasCurves = useAppStore((s) => s.metricsVersion >= 0 && s.series.length > 0);
   const addNotice = useAppStore((s) => s.addNotice);
-  const [busy, setBusy] = useState<'export' | 'import' | null>(null);
+  const [busy, setBusy] = useState<'export' | 'torch' | 'import' | null>(null);
   const [dragging, setDragging] = useState(false);
   const fileInput = useRef<HTMLInputElement>(null);
+  const torchInput = useRef<HTMLInputElement>(null);
   const hasModel = status === 'ready' || status === 'paused' || status === 'training';
 
   const runImport = async (file: File) => {
@@ -86,10 +88,10 @@ export function ExportPanel() {
     if (file) void runImport(file);
   };
 
-  const exportNow = async () => {
-    setBusy('export');
+  const exportNow = async (kind: 'export' | 'torch') => {
+    setBusy(kind);
     try {
-      await exportWeights();
+      await (kind === 'export' ? exportWeights() : exportForPyTorch());
     } finally {
       setBusy(null);
     }
@@ -110,7 +112,7 @@ export function ExportPanel() {
       <div className="button-row">
         <button
           type="button"
-          onClick={() => void exportNow()}
+          onClick={() => void exportNow('export')}
           disabled={!hasModel || busy !== null}
           title="Download every network in TensorFlow.js Layers format, with the optimiser state and the curves, as one zip"
         >
@@ -137,6 +139,41 @@ export function ExportPanel() {
       <p className="muted small">
         The zip holds each network in TensorFlow.js Layers format, the optimiser state, the curves
         and a manifest. Drop one anywhere on the page to continue that run.
+      </p>
+      <h3>PyTorch</h3>
+      <div className="button-row">
+        <button
+          type="button"
+          onClick={() => void exportNow('torch')}
+          disabled={!hasModel || busy !== null}
+          title="Download the run as one .safetensors file in PyTorch's names and layouts (weights, Adam moments, curves, settings) for python/vaegan.py"
+        >
+          {busy === 'torch' ? 'Exporting…' : 'Export for PyTorch (.safetensors)'}
+        </button>
+        <button
+          type="button"
+          onClick={() => torchInput.current?.click()}
+          disabled={busy !== null || status === 'idle'}
+          title="Load a .safetensors run written by python/vaegan.py (or exported here) and train on from it"
+        >
+          {busy === 'import' ? 'Importing…' : 'Import .safetensors…'}
+        </button>
+        <input
+          ref={torchInput}
+          className="visually-hidden"
+          type="file"
+          accept=".safetensors,application/octet-stream"
+          aria-label="PyTorch run to import"
+          data-testid="import-safetensors"
+          onChange={chosen}
+        />
+      </div>
+      <p className="muted small">
+        <code>
+          python3 python/vaegan.py train run.safetensors --steps 5000 --out run2.safetensors
+        </code>{' '}
+        trains on in PyTorch (on a GPU if there is one); import what it writes to carry on here. See
+        the README, &ldquo;Beyond the browser&rdquo;.
       </p>
       <h3>For reports</h3>
       <div className="button-row">
@@ -172,7 +209,7 @@ export function ExportPanel() {
       </div>
       {dragging && (
         <div className="drop-overlay" aria-hidden="true">
-          Drop a run .zip to import it
+          Drop a run .zip or .safetensors to import it
         </div>
       )}
     </section>

@@ -58,7 +58,34 @@ export async function exportWeights(): Promise<void> {
 }
 
 /**
- * Hands a run zip to the worker, which checks it completely before replacing the model. On
+ * Downloads the running model as one `.safetensors` file in PyTorch's names and layouts
+ * (every network, Adam's moments, the curves, the settings, the sample grid's noise), for
+ * python/vaegan.py.
+ */
+export async function exportForPyTorch(): Promise<void> {
+  const store = useAppStore.getState();
+  if (!trainerRunning()) {
+    store.addNotice('error', 'Nothing to export: the trainer is not running.');
+    return;
+  }
+  try {
+    const { bytes, manifest } = await callTrainer((api) => api.exportTorch());
+    const name = `vaegan-${manifest.dataset}-${manifest.variant}-z${manifest.latentDim}-h${manifest.hiddenUnits}-step${manifest.step}.safetensors`;
+    downloadBlob(
+      new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }),
+      name,
+    );
+    store.addNotice(
+      'info',
+      `Exported ${name} (${formatBytes(bytes.byteLength)}) for PyTorch: python3 python/vaegan.py info ${name}`,
+    );
+  } catch (error) {
+    store.addNotice('error', `Export failed: ${errorText(error)}`);
+  }
+}
+
+/**
+ * Hands a run zip (or a run .safetensors file) to the worker, which checks it completely before replacing the model. On
  * success the form and sliders take the run's settings; on failure a notice says why and
  * nothing changes. Returns whether the run was restored.
  */

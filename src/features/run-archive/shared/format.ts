@@ -25,7 +25,10 @@ import {
   imageSize,
   type Variant,
 } from '../../../shared/config';
-import type { MetricName } from '../../../shared/metrics';
+import { METRIC_NAMES, type MetricName } from '../../../shared/metrics';
+import type { MetricsPoint } from '../../training/shared/protocol';
+import type { TrainingBudget } from '../../../shared/settings';
+import type { AutoStopState } from '../../training/shared/budget';
 import type { DatasetId } from '../../../shared/dataset';
 
 export const RUN_FORMAT = 'vaegan-playground-run';
@@ -85,6 +88,8 @@ export interface RunManifest {
   variant: Variant;
   latentDim: number;
   hiddenUnits: number;
+  /** Hidden layers of the MLP encoder and decoder; absent in files of earlier versions: 1. */
+  hiddenLayers?: number;
   /** [height, width, channels]; absent in files of the first app versions: [28, 28, 1]. */
   imageShape: [number, number, number];
   /**
@@ -102,6 +107,10 @@ export interface RunManifest {
   noiseDraws: number;
   /** Hyperparameters in force when the run was saved. */
   hyperparams: Hyperparams;
+  /** The training budget in force (absent in files of earlier versions: none). */
+  budget?: TrainingBudget;
+  /** Auto-stop's best test ELBO so far and the measurements since (absent: none yet). */
+  autoStop?: AutoStopState;
   metrics: { points: number; last: Record<MetricName, number | null> | null };
   networks: { name: NetworkName; path: string; output: string }[];
   optimizers?: Record<OptimizerName, OptimizerEntry>;
@@ -165,4 +174,21 @@ export class RunArchiveError extends Error {
 /** Refuses a file: throws a RunArchiveError with a message for people. */
 export function refuse(problem: RunArchiveProblem, message: string): never {
   throw new RunArchiveError(problem, message);
+}
+
+/** JSON has no NaN or infinity: a diverged value is written as null. */
+export const finiteOrNull = (x: number) => (Number.isFinite(x) ? x : null);
+
+/** The curves as columns, as history.json holds them. */
+export function historyColumns(points: MetricsPoint[]): RunHistory {
+  const values = Object.fromEntries(
+    METRIC_NAMES.map((k) => [k, points.map((p) => finiteOrNull(p.values[k]))]),
+  ) as RunHistory['values'];
+  return {
+    step: points.map((p) => p.step),
+    time: points.map((p) => p.time),
+    stepsPerSec: points.map((p) => p.stepsPerSec),
+    imagesPerSec: points.map((p) => p.imagesPerSec),
+    values,
+  };
 }

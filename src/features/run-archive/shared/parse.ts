@@ -15,7 +15,9 @@ import {
   MNIST_IMAGE,
   sanitizeHyperparams,
 } from '../../../shared/config';
-import { runSettingsProblems } from '../../../shared/settings';
+import { runSettingsProblems, type TrainingBudget } from '../../../shared/settings';
+import type { AutoStopState } from '../../training/shared/budget';
+import { readAutoStop, readBudget } from './budget-fields';
 import type { MetricsPoint, RunSettings } from '../../training/shared/protocol';
 import {
   networkNames,
@@ -48,6 +50,15 @@ export interface ParsedRun {
   settings: RunSettings;
   image: ImageShape;
   hyperparams: Hyperparams;
+  /**
+   * The conv blocks' filters when a file says they are not the app's 32 and 64 (a narrow model
+   * of the tests or of python/vaegan.py); the trainer refuses such a run, restoreRun builds it.
+   */
+  convFilters?: [number, number];
+  /** The run's training budget and auto-stop state; absent in files that have none. */
+  budget?: TrainingBudget;
+  autoStop?: AutoStopState;
+  /** Every network of the variant; only a `.safetensors` warm start may lack the discriminator. */
   networks: Partial<Record<NetworkName, WeightBlock>>;
   optimizers: Partial<Record<OptimizerName, WeightBlock & OptimizerEntry>>;
   history: MetricsPoint[];
@@ -183,6 +194,8 @@ export function parseRunArchive(bytes: Uint8Array): ParsedRun {
     variant: manifest.variant,
     latentDim: manifest.latentDim,
     hiddenUnits: manifest.hiddenUnits,
+    // Files of earlier versions have the seed's one hidden layer.
+    hiddenLayers: manifest.hiddenLayers ?? 1,
     batchSize: manifest.batchSize,
     seed: manifest.seed,
   };
@@ -214,6 +227,8 @@ export function parseRunArchive(bytes: Uint8Array): ParsedRun {
     isObject(manifest.hyperparams) ? (manifest.hyperparams as Partial<Hyperparams>) : {},
     DEFAULT_HYPERPARAMS,
   );
+  const budget = readBudget(manifest.budget);
+  const autoStop = readAutoStop(manifest.autoStop, manifest.step);
 
   const used = new Set<string>(['manifest.json']);
   const networks: ParsedRun['networks'] = {};
@@ -318,7 +333,17 @@ export function parseRunArchive(bytes: Uint8Array): ParsedRun {
       String(manifest.history),
     );
   }
-  return { manifest, settings, image, hyperparams, networks, optimizers, history };
+  return {
+    manifest,
+    settings,
+    image,
+    hyperparams,
+    ...(budget ? { budget } : {}),
+    ...(autoStop ? { autoStop } : {}),
+    networks,
+    optimizers,
+    history,
+  };
 }
 
 /** Problems with run settings (same rules as the trainer), in words. */
@@ -345,7 +370,8 @@ function readImageShape(value: unknown, problems: string[]): ImageShape {
   return { ...known };
 }
 
-function isUserDatasetRef(x: unknown): x is UserDatasetRef {
+/** Whether a manifest names a set of the user's images as runs record it. */
+export function isUserDatasetRef(x: unknown): x is UserDatasetRef {
   return (
     isObject(x) &&
     typeof x.name === 'string' &&

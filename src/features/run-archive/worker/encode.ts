@@ -13,6 +13,8 @@ import * as tf from '../../../model/tf';
 import { strToU8, zipSync, type Zippable } from 'fflate';
 import { version as appVersion } from '../../../../package.json';
 import type { Hyperparams, ImageShape } from '../../../shared/config';
+import type { TrainingBudget } from '../../../shared/settings';
+import type { AutoStopState } from '../../training/shared/budget';
 import {
   type AdamSnapshot,
   disposeAdamSnapshot,
@@ -30,7 +32,8 @@ import {
   type OptimizerName,
   RUN_FORMAT,
   RUN_FORMAT_VERSION,
-  type RunHistory,
+  finiteOrNull,
+  historyColumns,
   type RunManifest,
   type UserDatasetRef,
 } from '../shared/format';
@@ -41,6 +44,9 @@ export interface RunSnapshot {
   image: ImageShape;
   userDataset?: UserDatasetRef;
   hyperparams: Hyperparams;
+  /** The training budget in force and auto-stop's state, when the run has them. */
+  budget?: TrainingBudget;
+  autoStop?: AutoStopState;
   step: number;
   trainingMs: number;
   noiseDraws: number;
@@ -99,21 +105,6 @@ export function snapshotRun(
 export function disposeSnapshot(s: RunSnapshot) {
   for (const n of s.networks) tf.dispose(n.weights.map((w) => w.tensor));
   for (const name of OPTIMIZER_NAMES) disposeAdamSnapshot(s.optimizers[name]);
-}
-
-const finiteOrNull = (x: number) => (Number.isFinite(x) ? x : null);
-
-function historyColumns(points: MetricsPoint[]): RunHistory {
-  const values = Object.fromEntries(
-    METRIC_NAMES.map((k) => [k, points.map((p) => finiteOrNull(p.values[k]))]),
-  ) as RunHistory['values'];
-  return {
-    step: points.map((p) => p.step),
-    time: points.map((p) => p.time),
-    stepsPerSec: points.map((p) => p.stepsPerSec),
-    imagesPerSec: points.map((p) => p.imagesPerSec),
-    values,
-  };
 }
 
 const README = `VAEGAN Playground run export
@@ -186,6 +177,7 @@ export async function encodeRun(
     variant: s.settings.variant,
     latentDim: s.settings.latentDim,
     hiddenUnits: s.settings.hiddenUnits,
+    hiddenLayers: s.settings.hiddenLayers,
     imageShape: [s.image.height, s.image.width, s.image.channels],
     ...(s.userDataset ? { userDataset: { ...s.userDataset } } : {}),
     batchSize: s.settings.batchSize,
@@ -194,6 +186,8 @@ export async function encodeRun(
     trainingMs: Math.round(s.trainingMs),
     noiseDraws: s.noiseDraws,
     hyperparams: { ...s.hyperparams },
+    ...(s.budget ? { budget: { ...s.budget } } : {}),
+    ...(s.autoStop ? { autoStop: structuredClone(s.autoStop) } : {}),
     metrics: {
       points: s.history.length,
       last: last

@@ -31,15 +31,19 @@ export function restoreRun(run: ParsedRun): VaeGan {
       variant: settings.variant,
       latentDim: settings.latentDim,
       hiddenUnits: settings.hiddenUnits,
+      hiddenLayers: settings.hiddenLayers,
       image: run.image,
       seed: settings.seed,
+      ...(run.convFilters ? { convFilters: run.convFilters } : {}),
     },
     run.hyperparams,
   );
   const created: tf.Tensor[] = [];
   try {
-    const sizes = `${settings.architecture}, latent size ${settings.latentDim}, ${settings.hiddenUnits} hidden units, ${settings.variant} variant`;
-    for (const name of networkNames(settings.variant)) {
+    const sizes = `${settings.architecture}, latent size ${settings.latentDim}, ${settings.hiddenUnits} hidden units × ${settings.hiddenLayers}, ${settings.variant} variant`;
+    // A network the file leaves out (a warm start's discriminator) keeps its seeded start.
+    const present = networkNames(settings.variant).filter((name) => run.networks[name]);
+    for (const name of present) {
       const block = run.networks[name]!;
       const net = model[name];
       const byName = new Map(block.specs.map((s) => [s.name, s]));
@@ -98,7 +102,7 @@ export function restoreRun(run: ParsedRun): VaeGan {
       );
       created.push(optStates[name].accBeta1, optStates[name].accBeta2);
     }
-    for (const name of networkNames(settings.variant)) {
+    for (const name of present) {
       const block = run.networks[name]!;
       const decoded = tf.io.decodeWeights(block.data, block.specs);
       const net = model[name];

@@ -11,6 +11,7 @@ import {
 import { useUserImagesStore } from '../../image-import/client/import-client';
 import { applySettings, startTrainer } from './trainer-client';
 import { Toggletip } from '../../../ui/Toggletip';
+import { PresetPicker } from './PresetPicker';
 
 const BACKENDS = BACKEND_SETTING.choices.map((value) => ({
   value,
@@ -49,7 +50,10 @@ function NumberField({ id, row, value, onChange }: NumberFieldProps) {
 }
 
 /** "latent size must be a whole number from 2 to 128" as the form says it. */
-const formProblem = (key: 'latentDim' | 'hiddenUnits' | 'batchSize' | 'seed', value: number) => {
+const formProblem = (
+  key: 'latentDim' | 'hiddenUnits' | 'hiddenLayers' | 'batchSize' | 'seed',
+  value: number,
+) => {
   const problem = settingProblem(key, value);
   const row = RUN_SETTINGS[key];
   return problem && `${row.label}: a whole number from ${row.min} to ${row.max}`;
@@ -83,9 +87,9 @@ export function RunSettingsPanel() {
     void startTrainer(to, requested, useAppStore.getState().hyperparams);
   };
 
-  const problems = (['latentDim', 'hiddenUnits', 'batchSize', 'seed'] as const).flatMap(
-    (key) => formProblem(key, requested[key]) ?? [],
-  );
+  const problems = (
+    ['latentDim', 'hiddenUnits', 'hiddenLayers', 'batchSize', 'seed'] as const
+  ).flatMap((key) => formProblem(key, requested[key]) ?? []);
   if (requested.dataset === 'user' && !userSet)
     problems.push('Data set: load your images under "Your own images" first');
 
@@ -117,6 +121,7 @@ export function RunSettingsPanel() {
   return (
     <section className="panel" aria-labelledby="run-heading">
       <h2 id="run-heading">Model and data</h2>
+      <PresetPicker />
       <form onSubmit={submit} className="run-settings">
         <div className="select-field">
           <label htmlFor="dataset">{RUN_SETTINGS.dataset.label}</label>
@@ -210,6 +215,12 @@ export function RunSettingsPanel() {
           row={RUN_SETTINGS.hiddenUnits}
           value={requested.hiddenUnits}
           onChange={(hiddenUnits) => setRequested({ hiddenUnits })}
+        />
+        <NumberField
+          id="layers"
+          row={RUN_SETTINGS.hiddenLayers}
+          value={requested.hiddenLayers}
+          onChange={(hiddenLayers) => setRequested({ hiddenLayers })}
         />
         <NumberField
           id="batch"

@@ -6,6 +6,7 @@
  */
 import * as Comlink from 'comlink';
 import type { Hyperparams } from '../../../shared/config';
+import type { TrainingBudget } from '../../../shared/settings';
 import type { TrainerApi } from '../worker/trainer-api';
 import type { BackendRequest, RunSettings, TrainerEvent } from '../shared/protocol';
 import { interactionSignal } from '../../../app/interaction';
@@ -139,6 +140,7 @@ export async function startTrainer(
       ),
     );
     await trainer.call((remote) => remote.setHyperparams(hp));
+    await trainer.call((remote) => remote.setBudget(useAppStore.getState().budget));
     // E.g. a new worker has no images of the user's: image import gives it the page's copy.
     await emitTrainerEvent({ type: 'worker-starting', settings });
     await trainer.call((remote) => remote.configure(settings));
@@ -206,6 +208,9 @@ export const train = () => control('train', (remote) => remote.start());
 export const pause = () => control('pause', (remote) => remote.pause());
 export const stepOnce = () => control('step', (remote) => remote.step());
 export const reset = () => control('reset', (remote) => remote.reset());
+/** A new training budget for the main run: in force at once. */
+export const sendBudget = (budget: Partial<TrainingBudget>) =>
+  call((remote) => remote.setBudget(budget));
 export const sendHyperparams = (hp: Partial<Hyperparams>) =>
   Promise.all([
     call((remote) => remote.setHyperparams(hp)),

@@ -7,6 +7,7 @@ import type { MetricName } from '../../../model/vaegan';
 import type { NormNetwork } from '../../../shared/metrics';
 import type { NetworkArtifacts } from '../../../model/serialize';
 import type { DatasetId } from '../../../shared/dataset';
+import type { BudgetState } from './budget';
 import {
   type BackendName,
   type BackendRequest,
@@ -155,6 +156,8 @@ export type TrainerEvent =
     }
   | { type: 'notice'; level: 'info' | 'warning' | 'error'; message: string }
   /** The whole curve history, replacing the page's (after a run is imported). */
-  | { type: 'history'; points: MetricsPoint[] };
+  | { type: 'history'; points: MetricsPoint[] }
+  /** The training budget in force, auto-stop's state, and why training stopped by itself. */
+  | { type: 'budget'; state: BudgetState };
 
 export type TrainerListener = (event: TrainerEvent) => void;

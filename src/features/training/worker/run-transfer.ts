@@ -5,10 +5,15 @@
  * message for people and training goes on as before.
  */
 import type { Hyperparams } from '../../../shared/config';
+import type { TrainingBudget } from '../../../shared/settings';
+import type { AutoStopState } from '../shared/budget';
 import type { BuiltinDatasetId, Dataset } from '../../../shared/dataset';
 import type { VaeGan } from '../../../model/vaegan';
 import type { RunManifest, UserDatasetRef } from '../../run-archive/shared/format';
+import { parseRunFile } from '../../run-archive/shared/run-file';
 import { parseRunArchive } from '../../run-archive/shared/parse';
+import { runToTorch } from '../../run-archive/shared/torch-run';
+import { refuse } from '../../run-archive/shared/format';
 import { disposeSnapshot, encodeRun, snapshotRun } from '../../run-archive/worker/encode';
 import { restoreRun } from '../../run-archive/worker/restore';
 import type { MetricsPoint, RunSettings } from '../shared/protocol';
@@ -27,6 +32,9 @@ export interface Arrival {
   step: number;
   trainingMs: number;
   history: MetricsPoint[];
+  /** A restored run's budget and auto-stop state; a fresh model keeps the budget in force. */
+  budget?: TrainingBudget;
+  autoStop?: AutoStopState;
 }
 
 /** The data sets an imported run may need: the one in use, the user's, or one to load. */
@@ -55,14 +63,34 @@ export async function exportRunZip(
 }
 
 /**
- * Reads a zip made by exportRunZip into a model and the data set it was trained on. Throws with a
+ * The run zip as one `.safetensors` file in PyTorch's layout (run-archive/shared/torch-run.ts),
+ * everything included: weights, Adam's moments, the curves and the sample grid's noise.
+ */
+export function torchFileOf(zip: Uint8Array, sampleNoise: Float32Array | undefined): Uint8Array {
+  return runToTorch(parseRunArchive(zip), {
+    precision: 'F32',
+    optimizers: true,
+    history: true,
+    ...(sampleNoise ? { sampleNoise } : {}),
+  });
+}
+
+/**
+ * Reads a run zip made by exportRunZip, or a run `.safetensors` file (from the app or from
+ * python/vaegan.py), into a model and the data set it was trained on. Throws with a
  * message for people (and leaves nothing behind) when the file or its data set will not do.
  */
 export async function readRunZip(
   bytes: Uint8Array,
   data: AvailableData,
 ): Promise<{ arrival: Arrival; manifest: RunManifest }> {
-  const parsed = parseRunArchive(bytes);
+  const parsed = parseRunFile(bytes);
+  if (parsed.convFilters) {
+    refuse(
+      'model-mismatch',
+      `This run's conv networks have ${parsed.convFilters.join(' and ')} filters; the app builds 32 and 64.`,
+    );
+  }
   const model = restoreRun(parsed);
   const { settings } = parsed;
   let dataset = data.current;
@@ -88,6 +116,8 @@ export async function readRunZip(
       step: manifest.step,
       trainingMs: Number.isFinite(manifest.trainingMs) ? manifest.trainingMs : 0,
       history: parsed.history,
+      ...(parsed.budget ? { budget: parsed.budget } : {}),
+      ...(parsed.autoStop ? { autoStop: parsed.autoStop } : {}),
     },
     manifest,
   };

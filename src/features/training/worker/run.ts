@@ -30,6 +30,16 @@ import {
 import { meanMetrics, PendingMetrics, Readbacks, readNorms, SpeedMeter } from './reporting';
 import { type Arrival, exportRunZip } from './run-transfer';
 import type { TrainingData } from './training-data';
+import { snapshotRun } from '../../run-archive/worker/encode';
+import { BudgetKeeper, measurementArtifacts, type SaveBest } from './budget-keeper';
+import {
+  budgetFraction,
+  epochsAt,
+  lrFactor,
+  type RunCounters,
+  stepsPerEpoch,
+} from '../shared/budget';
+import type { WeightsSnapshot } from '../shared/protocol';
 
 /**
  * What a report found: all well (`at`: when a curve point was sent, absent when there was
@@ -48,6 +58,8 @@ export interface RunDeps {
   /** Whether the trainer is training now, and since when: a curve point's training time. */
   training: () => boolean;
   resumedAt: () => number;
+  /** Where auto-stop keeps its best copy (the worker's IndexedDB unless a test gives another). */
+  saveBest?: SaveBest;
 }
 
 export class TrainingRun {
@@ -69,9 +81,12 @@ export class TrainingRun {
   private readonly readbacks = new Readbacks();
   private readonly speed = new SpeedMeter();
   private readonly guard: GoodCopies;
+  /** The training budget and auto-stop's state, which belong to the run. */
+  readonly budget: BudgetKeeper;
 
   constructor(private readonly deps: RunDeps) {
     this.guard = new GoodCopies(deps.snapshotEvery, deps.now);
+    this.budget = new BudgetKeeper(deps.saveBest);
   }
 
   /**
@@ -103,6 +118,7 @@ export class TrainingRun {
         variant: settings.variant,
         latentDim: settings.latentDim,
         hiddenUnits: settings.hiddenUnits,
+        hiddenLayers: settings.hiddenLayers,
         image: imageShapeOf(dataset.info),
         seed: settings.seed,
       },
@@ -136,7 +152,38 @@ export class TrainingRun {
     this.trainingMs = arrival.trainingMs;
     this.speed.restart();
     this.history = arrival.history;
+    this.budget.restart({
+      ...(arrival.budget ? { budget: arrival.budget } : {}),
+      ...(arrival.autoStop ? { autoStop: arrival.autoStop } : {}),
+    });
     this.guard.adopt(model, this.snapshotMeta());
+  }
+
+  /** Steps in one epoch of the run's data at its batch size (NaN before a model). */
+  get stepsPerEpoch(): number {
+    if (!this.settings || !this.dataset) return Number.NaN;
+    return stepsPerEpoch(this.dataset.train.count, this.settings.batchSize);
+  }
+
+  /** Training time so far, the stretch since the last resume included. */
+  trainingMsNow(): number {
+    return this.trainingMs + (this.deps.training() ? this.deps.now() - this.deps.resumedAt() : 0);
+  }
+
+  /** Where the run stands in steps, epochs and training time. */
+  counters(): RunCounters {
+    const train = this.dataset?.train.count ?? Number.NaN;
+    return {
+      step: this.step,
+      epochs: epochsAt(this.step, train, this.settings?.batchSize ?? Number.NaN),
+      trainingMs: this.trainingMsNow(),
+    };
+  }
+
+  /** The factor the budget's learning-rate schedule puts on all three rates now. */
+  lrFactor(): number {
+    const { budget } = this.budget;
+    return lrFactor(budget.lrSchedule, budgetFraction(budget, this.counters()));
   }
 
   /** What a copy of the run records besides its tensors. */
@@ -147,6 +194,8 @@ export class TrainingRun {
       image: this.model!.config.image,
       ...(userDataset ? { userDataset: userDatasetRef(userDataset) } : {}),
       hyperparams: { ...this.hp },
+      budget: { ...this.budget.budget },
+      autoStop: structuredClone(this.budget.autoStop),
       step: this.step,
       trainingMs,
       history: this.history,
@@ -194,7 +243,16 @@ export class TrainingRun {
    */
   async trainOne(measureGradients = false) {
     const model = this.model!;
-    const hp = this.hp;
+    const factor = this.lrFactor();
+    const hp =
+      factor === 1
+        ? this.hp
+        : {
+            ...this.hp,
+            lrVae: this.hp.lrVae * factor,
+            lrD: this.hp.lrD * factor,
+            lrG: this.hp.lrG * factor,
+          };
     const x = this.sampler!.next(this.settings!.batchSize); // [batch, pixels]
     let metrics: tf.Tensor1D; // [METRIC_NAMES.length]
     if (measureGradients) model.gradients.measureNextStep();
@@ -344,6 +402,45 @@ export class TrainingRun {
     });
   }
 
+  /**
+   * A copy of the encoder, decoder and generator for the quality worker to measure, taken with
+   * the whole run (weights and Adam state) in one synchronous pass; the run's copy stays pinned
+   * in the budget keeper until its figure comes back, so auto-stop can keep exactly those
+   * weights if they are the best.
+   */
+  async pinForMeasurement(): Promise<WeightsSnapshot> {
+    const model = this.model;
+    if (!model || !this.settings) throw new Error('There is no model to measure yet.');
+    const generation = this.generation;
+    const snapshot = snapshotRun(model, this.snapshotMeta(this.trainingMsNow()));
+    const topologies = {
+      encoder: model.encoder.toJSON(null, false) as object,
+      decoder: model.decoder.toJSON(null, false) as object,
+      ...(model.generator === model.decoder
+        ? {}
+        : { generator: model.generator.toJSON(null, false) as object }),
+    };
+    this.budget.pin(generation, snapshot);
+    const nets = await measurementArtifacts(snapshot, topologies, (w) => tf.io.encodeWeights(w));
+    return {
+      step: snapshot.step,
+      modelId: generation,
+      dataset: this.settings.dataset,
+      ...(this.dataset?.info.fingerprint ? { fingerprint: this.dataset.info.fingerprint } : {}),
+      latentDim: model.config.latentDim,
+      encoder: nets.encoder!,
+      decoder: nets.decoder!,
+      ...(nets.generator ? { generator: nets.generator } : {}),
+    };
+  }
+
+  /** The fixed prior noise of the sample grid, [64 * latentDim], or undefined before a model. */
+  async sampleNoise(): Promise<Float32Array | undefined> {
+    const display = this.display;
+    if (!display) return undefined;
+    return (await display.sampleZ.data()) as Float32Array;
+  }
+
   /** The run as a zip; `runningMs` is the training time since the last resume. */
   async exportZip(runningMs: number): Promise<{ bytes: Uint8Array; manifest: RunManifest }> {
     const model = this.model;
@@ -368,6 +465,7 @@ export class TrainingRun {
   dispose() {
     this.generation += 1;
     this.disposeModel();
+    this.budget.dispose();
     this.dataset = undefined;
   }
 }

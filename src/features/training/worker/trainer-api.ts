@@ -11,10 +11,13 @@ import type { NetworkArtifacts } from '../../../model/serialize';
 import type { RunSettings, TrainerEvent, TrainerListener } from '../shared/protocol';
 import { installErrorTransfer, TrainerInputError } from '../../../shared/errors';
 import { type InitRequest, Trainer, type TrainerDeps } from './trainer';
+import type { TrainingBudget } from '../../../shared/settings';
 import {
+  checkBudget,
   checkBytes,
   checkCheckpointRequest,
   checkHyperparams,
+  checkMeasurement,
   checkInitRequest,
   checkPoisonTarget,
   checkSettings,
@@ -104,6 +107,27 @@ export function createTrainerApi(deps: TrainerDeps & { fetchBytes: FetchBytes })
     async setHyperparams(hyperparams: Partial<Hyperparams>) {
       return trainer.setHyperparams(checkHyperparams(hyperparams));
     },
+    /** A new training budget (steps, epochs or minutes; auto-stop's patience; the schedule). */
+    async setBudget(budget: Partial<TrainingBudget>) {
+      return trainer.setBudget(checkBudget(budget));
+    },
+    /**
+     * A copy of the networks for the quality worker (buffers moved to the page); the run's copy
+     * stays pinned here until `measured` says what it scored.
+     */
+    async measurementCopy() {
+      const copy = await trainer.measurementCopy();
+      return Comlink.transfer(copy, buffersOf([copy.encoder, copy.decoder, copy.generator]));
+    },
+    /** The test ELBO of a measurement copy, for auto-stop (see Trainer.measured). */
+    async measured(
+      modelId: number,
+      measurement: { step: number; elbo: number; basis: object },
+      runId: string,
+    ) {
+      const checked = checkMeasurement(modelId, measurement, runId);
+      return trainer.measured(checked.modelId, checked.measurement, checked.runId);
+    },
     /** tfjs memory in the worker (tensors, bytes) and the history length: for the soak benchmark. */
     getMemory() {
       return trainer.getMemory();
@@ -133,6 +157,11 @@ export function createTrainerApi(deps: TrainerDeps & { fetchBytes: FetchBytes })
       const run = await trainer.exportRun();
       return Comlink.transfer(run, [run.bytes.buffer]);
     },
+    /** The run as a `.safetensors` file for PyTorch (bytes moved to the page) and its manifest. */
+    async exportTorch() {
+      const run = await trainer.exportTorch();
+      return Comlink.transfer(run, [run.bytes.buffer]);
+    },
     /**
      * Exports the run and stores it as a checkpoint in IndexedDB, here in the worker: the page
      * never holds the megabytes (cloning them into IndexedDB on the page stalled the latent pad
@@ -156,7 +185,10 @@ export function createTrainerApi(deps: TrainerDeps & { fetchBytes: FetchBytes })
       );
       return { meta: saved, serializeMs };
     },
-    /** Replaces the model by the run in `bytes` (a zip from exportRun); throws on a bad file. */
+    /**
+     * Replaces the model by the run in `bytes` (a zip from exportRun, or a `.safetensors` run
+     * from exportTorch or python/vaegan.py); throws on a bad file.
+     */
     async importRun(bytes: Uint8Array) {
       return trainer.importRun(checkBytes(bytes));
     },

@@ -8,14 +8,16 @@
  *   reporting.ts        readback, means, speed   guard.ts           divergence checks
  *   good-copies.ts      the guard's copies       device-recovery.ts backend and device loss
  *   run-transfer.ts     export and import        training-data.ts   the data sets
- *   validate.ts         settings checks
+ *   validate.ts         settings checks          budget-keeper.ts   budget and auto-stop
  *
- * No DOM and no comlink here, so the same class runs under Node for the tests. Some 500 lines:
- * the worker's whole API is here in one place, each method short; the work is in the parts.
+ * No DOM and no comlink here, so the same class runs under Node for the tests. Some 600 lines:
+ * the worker's whole API is here in one place (the budget's stops included, since they decide
+ * when the loop runs), each method short; the work is in the parts.
  */
 import * as tf from '../../../model/tf';
 import { type Hyperparams, sanitizeHyperparams } from '../../../shared/config';
 import type { BuiltinDatasetId, Dataset, FetchBytes } from '../../../shared/dataset';
+import type { TrainingBudget } from '../../../shared/settings';
 import { TrainerInputError } from '../../../shared/errors';
 import { NO_USER_DATASET } from '../../image-import/shared/user-dataset';
 import type { RunManifest } from '../../run-archive/shared/format';
@@ -29,9 +31,12 @@ import type {
 import { type BackendChoice, Device, type RecoverySession } from './device-recovery';
 import { poisonWeight } from './guard';
 import { type ReportOutcome, TrainingRun } from './run';
-import { readRunZip } from './run-transfer';
+import { readRunZip, torchFileOf } from './run-transfer';
 import { TrainingData } from './training-data';
 import { settingsProblemsOn } from './validate';
+import type { BudgetState, BudgetStop, ElboMeasurement } from '../shared/budget';
+import type { SaveBest } from './budget-keeper';
+import type { WeightsSnapshot } from '../shared/protocol';
 
 /** At most this often a curve point goes to the page (about 10 messages/s). */
 const REPORT_MS = 100;
@@ -51,6 +56,8 @@ export interface TrainerDeps {
   now?: () => number;
   /** Steps between the divergence guard's last-good copies (SNAPSHOT_EVERY). */
   snapshotEvery?: number;
+  /** Where auto-stop keeps its best copy: the worker's IndexedDB store by default. */
+  saveBest?: SaveBest;
 }
 
 /** init's request: the backend choice (device-recovery.ts) and where the data sets are. */
@@ -93,7 +100,7 @@ function errorText(error: unknown): string {
 export class Trainer {
   private status: RunStatus = 'idle';
   private listener: TrainerListener = () => {};
-  private readonly deps: Required<TrainerDeps>;
+  private readonly deps: Required<Omit<TrainerDeps, 'saveBest'>>;
   private readonly device = new Device();
   private readonly data: TrainingData;
   private readonly run: TrainingRun;
@@ -127,6 +134,7 @@ export class Trainer {
       device: this.device,
       training: () => this.status === 'training',
       resumedAt: () => this.resumedAt,
+      ...(deps.saveBest ? { saveBest: deps.saveBest } : {}),
     });
   }
 
@@ -187,6 +195,7 @@ export class Trainer {
       this.emit({ type: 'progress', phase: 'model', fraction: 0, label: 'Building the model' });
       run.adopt(run.fresh({ ...settings }, run.dataset!));
       this.emit({ type: 'settings', settings: run.settings! });
+      this.emitBudget();
       await run.renderImages();
       await run.sendWeights();
       await run.refreshHostCopy();
@@ -199,11 +208,20 @@ export class Trainer {
     }
   }
 
-  /** Begins or resumes training. */
+  /**
+   * Begins or resumes training. A spent budget refuses, saying so; after auto-stop, training
+   * goes on and auto-stop counts its patience afresh from the best so far.
+   */
   start(): RunStatus {
     if (!this.run.model || (this.status !== 'ready' && this.status !== 'paused')) {
       return this.status;
     }
+    const refusal = this.run.budget.beforeStart(this.run.counters());
+    if (refusal) {
+      this.emit({ type: 'notice', level: 'warning', message: refusal });
+      return this.status;
+    }
+    this.emitBudget();
     this.setStatus('training');
     this.resumedAt = this.deps.now();
     this.lastReport = this.resumedAt;
@@ -219,14 +237,74 @@ export class Trainer {
     if (this.status !== 'training') return this.run.step;
     this.status = 'paused';
     await this.loop;
+    return this.afterLoop();
+  }
+
+  /** What a pause does once the loop has stopped: the time, a last report, the pictures. */
+  private async afterLoop(stop?: BudgetStop): Promise<number> {
     this.run.trainingMs += this.deps.now() - this.resumedAt;
     if ((await this.report()) === 'lost') {
       await this.recoverFromDeviceLoss();
       return this.run.step;
     }
     await this.refreshViews();
-    this.setStatus('paused');
+    if (stop) {
+      this.run.budget.stopped = { ...stop, step: this.run.step };
+      this.emitBudget();
+      this.emit({ type: 'notice', level: 'info', message: stop.message });
+    }
+    this.setStatus('paused', stop?.message);
     return this.run.step;
+  }
+
+  /** The budget's state for the page. */
+  private emitBudget() {
+    this.emit({ type: 'budget', state: this.budgetState() });
+  }
+
+  budgetState(): BudgetState {
+    return this.run.budget.state(this.run.stepsPerEpoch);
+  }
+
+  /** A new budget, in force at once (a spent one stops training after the step in progress). */
+  setBudget(next: Partial<TrainingBudget>): BudgetState {
+    this.run.budget.set(next);
+    this.emitBudget();
+    return this.budgetState();
+  }
+
+  /**
+   * Copies the networks for a measurement and pins that copy of the run (weights and Adam
+   * state) until the figure comes back (measured()).
+   */
+  measurementCopy(): Promise<WeightsSnapshot> {
+    return this.run.pinForMeasurement();
+  }
+
+  /**
+   * A test-ELBO measurement of the copy made at `m.step` for model `modelId`. Auto-stop counts
+   * it (ignored when the model was replaced since, or when that step was counted already); a new
+   * best is stored as the best checkpoint of the tab's run `runId` from the pinned copy; when `patience` measurements in
+   * a row have not beaten the best, training stops.
+   */
+  async measured(modelId: number, m: ElboMeasurement, runId: string): Promise<BudgetState> {
+    const run = this.run;
+    const settings = run.settings!;
+    const outcome = await run.budget.measured(modelId, run.generation, m, () => ({
+      runId,
+      savedAt: Date.now(),
+      settings: { ...settings },
+      thumbnail: '',
+    }));
+    if (outcome.problem) this.emit({ type: 'notice', level: 'warning', message: outcome.problem });
+    if (outcome.stop && this.status === 'training') {
+      this.status = 'paused';
+      await this.loop;
+      await this.afterLoop({ ...outcome.stop, step: run.step });
+    } else {
+      this.emitBudget();
+    }
+    return this.budgetState();
   }
 
   /** Stops the loop without reporting, e.g. before the model is replaced. */
@@ -265,6 +343,7 @@ export class Trainer {
     if (!run.settings || !run.dataset) return this.status;
     await this.halt();
     run.adopt(run.fresh(run.settings, run.dataset));
+    this.emitBudget();
     await this.refreshViews();
     await run.refreshHostCopy();
     this.setStatus('ready');
@@ -282,6 +361,7 @@ export class Trainer {
   private async runLoop(generation: number) {
     const { now, yieldToEvents } = this.deps;
     const run = this.run;
+    let stop: BudgetStop | undefined;
     while (this.status === 'training' && generation === run.generation) {
       try {
         // The norms chart's gradients are measured on a step a report will follow, at most
@@ -291,6 +371,11 @@ export class Trainer {
           t0 + this.lastStepMs - this.lastReport >= REPORT_MS && t0 - this.lastNorms >= NORMS_MS;
         if (measure) this.lastNorms = t0;
         await run.trainOne(measure);
+        stop = run.budget.stopAfterStep(run.counters());
+        if (stop) {
+          this.status = 'paused';
+          break;
+        }
         const t = now();
         this.lastStepMs = t - t0;
         if (t - this.lastReport >= REPORT_MS && (await this.report()) === 'lost') break;
@@ -315,7 +400,9 @@ export class Trainer {
     if (this.device.isLost && generation === run.generation && !this.device.isRecovering) {
       this.status = 'loading';
       void this.recoverFromDeviceLoss(true);
+      return;
     }
+    if (stop) await this.afterLoop(stop);
   }
 
   /**
@@ -399,7 +486,20 @@ export class Trainer {
   }
 
   /**
-   * Replaces the model by the run in a zip made by exportRun, to continue training it.
+   * The whole run as one `.safetensors` file in PyTorch's names and layouts, for
+   * python/vaegan.py: every network, Adam's moments, the curves, the settings and the fixed
+   * noise of the sample grid (run-archive/shared/torch-run.ts).
+   */
+  async exportTorch(): Promise<{ bytes: Uint8Array; manifest: RunManifest; serializeMs: number }> {
+    const t0 = this.deps.now();
+    const zip = await this.exportRun();
+    const bytes = torchFileOf(zip.bytes, await this.run.sampleNoise());
+    return { bytes, manifest: zip.manifest, serializeMs: this.deps.now() - t0 };
+  }
+
+  /**
+   * Replaces the model by the run in a zip made by exportRun (or a `.safetensors` run from
+   * exportTorch or python/vaegan.py), to continue training it.
    * Everything is checked, and the data set loaded, before the running model is touched: a
    * bad file throws with a message for people and training goes on as before.
    */
@@ -407,6 +507,7 @@ export class Trainer {
     settings: RunSettings;
     hyperparams: Hyperparams;
     step: number;
+    budget: TrainingBudget;
     manifest: RunManifest;
   }> {
     if (!this.data.opened || this.status === 'loading' || this.importing) {
@@ -433,12 +534,19 @@ export class Trainer {
     this.emit({ type: 'settings', settings: { ...settings } });
     this.emit({ type: 'hyperparams', hyperparams: { ...run.hp }, fromStep: run.step + 1 });
     this.emit({ type: 'history', points: run.history.slice() });
+    this.emitBudget();
     await run.renderImages();
     await run.sendWeights();
     await run.refreshHostCopy();
     this.emit({ type: 'progress', phase: 'model', fraction: 1, label: 'Ready' });
     this.setStatus(run.step > 0 ? 'paused' : 'ready');
-    return { settings: { ...settings }, hyperparams: { ...run.hp }, step: run.step, manifest };
+    return {
+      settings: { ...settings },
+      hyperparams: { ...run.hp },
+      step: run.step,
+      budget: { ...run.budget.budget },
+      manifest,
+    };
   }
 
   /**

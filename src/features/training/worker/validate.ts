@@ -11,6 +11,8 @@ import {
   type BackendRequest,
   type BuiltinDatasetId,
   DATASET_IDS,
+  BUDGET_SETTINGS,
+  type BudgetSettingKey,
   type Hyperparams,
   LIVE_SETTINGS,
   type LiveSettingKey,
@@ -19,7 +21,10 @@ import {
   runSettingsProblems,
   type RunSettings,
   type SettingRow,
+  settingProblem,
+  type TrainingBudget,
 } from '../../../shared/settings';
+import type { ElboMeasurement } from '../shared/budget';
 import type { BackendInfo } from '../shared/protocol';
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
@@ -180,6 +185,70 @@ export function checkHyperparams(patch: unknown): Partial<Hyperparams> {
     }
   }
   return out as Partial<Hyperparams>;
+}
+
+/** setBudget's patch: known keys only, each valid by its row of the settings table. */
+export function checkBudget(patch: unknown): Partial<TrainingBudget> {
+  if (!isRecord(patch)) {
+    throw new TrainerInputError(
+      'bad-argument',
+      `A budget must be an object, not ${describe(patch)}.`,
+    );
+  }
+  for (const [key, value] of Object.entries(patch)) {
+    if (!(key in BUDGET_SETTINGS)) {
+      throw new TrainerInputError('bad-argument', `Unknown budget setting ${describe(key)}.`);
+    }
+    const problem = settingProblem(key as BudgetSettingKey, value);
+    if (problem) {
+      // A whole number outside the range is out of range; anything else is not a budget.
+      throw new TrainerInputError(
+        Number.isSafeInteger(value) ? 'out-of-range' : 'bad-argument',
+        `${problem[0]!.toUpperCase()}${problem.slice(1)}; nothing was changed.`,
+      );
+    }
+  }
+  return { ...(patch as Partial<TrainingBudget>) };
+}
+
+/**
+ * measured's report: a model id, a finite ELBO of a step on a valid basis, and the tab's run id
+ * (the best checkpoint belongs to that run).
+ */
+export function checkMeasurement(
+  modelId: unknown,
+  m: unknown,
+  runId: unknown,
+): { modelId: number; measurement: ElboMeasurement; runId: string } {
+  const whole = (v: unknown, min: number) => Number.isSafeInteger(v) && (v as number) >= min;
+  const basis = isRecord(m) ? m.basis : undefined;
+  if (
+    !whole(modelId, 0) ||
+    !isRecord(m) ||
+    !whole(m.step, 0) ||
+    typeof m.elbo !== 'number' ||
+    !Number.isFinite(m.elbo) ||
+    !isRecord(basis) ||
+    !whole(basis.images, 1) ||
+    !whole(basis.k, 1) ||
+    typeof runId !== 'string' ||
+    runId.length === 0 ||
+    runId.length > 100
+  ) {
+    throw new TrainerInputError(
+      'bad-argument',
+      'A measurement needs a model id, a step, a finite ELBO, its basis (images and k, whole numbers) and the run id.',
+    );
+  }
+  return {
+    runId,
+    modelId: modelId as number,
+    measurement: {
+      step: m.step as number,
+      elbo: m.elbo,
+      basis: { images: basis.images as number, k: basis.k as number },
+    },
+  };
 }
 
 /** importRun's bytes. */

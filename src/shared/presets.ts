@@ -1,0 +1,51 @@
+/**
+ * Named starting points the "Model and data" panel offers: a whole set of settings from the
+ * settings table (./settings.ts) at once, the run settings, the live ones and the training
+ * budget. A preset is only settings, so its run is also a link (the URL holds every one).
+ * Pure data: no tfjs, no DOM.
+ */
+import {
+  DEFAULT_BUDGET,
+  DEFAULT_HYPERPARAMS,
+  DEFAULT_RUN_SETTINGS,
+  type Hyperparams,
+  type RunSettings,
+  type TrainingBudget,
+} from './settings';
+
+export interface Preset {
+  id: string;
+  /** The button's words (its accessible name). */
+  label: string;
+  /** What it is for and what it costs, for the button's help. */
+  description: string;
+  /** Run settings other than the data set, which stays the user's. */
+  settings: Omit<RunSettings, 'dataset'>;
+  hyperparams: Hyperparams;
+  budget: TrainingBudget;
+}
+
+const { dataset: _dataset, ...DEFAULT_MODEL } = DEFAULT_RUN_SETTINGS;
+
+export const PRESETS: readonly Preset[] = [
+  {
+    id: 'default',
+    label: 'Default',
+    description:
+      "The app's defaults: the seed's 784-512-16 networks, batch 64, constant learning rates, no budget.",
+    settings: DEFAULT_MODEL,
+    hyperparams: DEFAULT_HYPERPARAMS,
+    budget: DEFAULT_BUDGET,
+  },
+  {
+    id: 'likelihood-30',
+    label: 'Best likelihood (30 min)',
+    description:
+      'Tuned for the test likelihood of 30 minutes of training on two CPU cores: a 32-dimensional code, ' +
+      'and the learning rates decaying along a cosine over a budget of 30 minutes, after which training stops ' +
+      '(bench/quality.md, "30 minutes in the browser").',
+    settings: { ...DEFAULT_MODEL, latentDim: 32 },
+    hyperparams: DEFAULT_HYPERPARAMS,
+    budget: { ...DEFAULT_BUDGET, budgetUnit: 'minutes', budget: 30, lrSchedule: 'cosine' },
+  },
+];
