@@ -9,6 +9,7 @@ test.describe('training budget', () => {
     test.setTimeout(240_000);
     const { controls, status, budget, exports, notices } = app;
     await app.open('?budgetUnit=steps&budget=25');
+    await budget.open();
     await expect(budget.unit).toHaveValue('steps');
     await expect(budget.amount).toHaveValue('25');
     // Epochs beside steps: 60,000 images at batch 64 are 937 steps an epoch.
@@ -47,6 +48,7 @@ test.describe('training budget', () => {
     await expect(app.alerts).toHaveCount(0);
 
     // The budget travels in the run zip.
+    await exports.open();
     const { bytes } = await exports.download(exports.exportWeights, testInfo.outputPath('run.zip'));
     const manifest = JSON.parse(strFromU8(unzipSync(new Uint8Array(bytes))['manifest.json']!));
     expect(manifest.budget).toEqual({
@@ -68,21 +70,26 @@ test.describe('training budget', () => {
     test.setTimeout(300_000);
     const { controls, status, budget, quality, objective, checkpoints, warmStart } = app;
     await app.open('?patience=2');
+    await budget.open();
     await expect(budget.patience).toHaveValue('2');
     await quality.useSmallMeasurements();
     await warmStart.start.click();
     await expect(warmStart.record).toBeVisible({ timeout: 90_000 });
     const start = await status.steps();
     expect(start).toBeGreaterThan(1000);
+    await budget.open();
     await expect(budget.autoStopState).toContainText(
       `at step ${start.toLocaleString('en-US')} (k = 50, 40 images, kept as a checkpoint)`,
       { timeout: 90_000 },
     );
+    await checkpoints.open();
     await expect(checkpoints.best).toHaveCount(1);
     await expect(checkpoints.atStep(start)).toContainText('best test ELBO');
 
+    await objective.open();
     await objective.ganOnly.check();
     await controls.train.click();
+    await budget.open();
     await expect(budget.stopped).toContainText(
       `Auto-stop: the test ELBO has not improved for 2 measurements. The best`,
       { timeout: 200_000 },
@@ -92,6 +99,7 @@ test.describe('training budget', () => {
     expect(await status.steps()).toBeGreaterThan(start);
 
     // The best comes back from the checkpoint list.
+    await checkpoints.open();
     await checkpoints.restore(start).click();
     await expect.poll(() => status.steps()).toBe(start);
     expectNoPageErrors(page);

@@ -170,6 +170,8 @@ test.describe('see inside the model', () => {
   }) => {
     const { controls, status, posterior, hyperparams, formulas, curves } = app;
     await app.open('?klWarmup=500&freeBits=0.5');
+    // The options sit beside the formulas, in the Objective tab.
+    await formulas.open();
     await expect(hyperparams.klWarmup).toHaveValue('500');
     await expect(hyperparams.slider('Free bits')).toHaveAttribute('aria-valuetext', '0.5');
     await expect(hyperparams.klWarmupInForce).toContainText('in force: N = 500');
@@ -211,6 +213,7 @@ test.describe('see inside the model', () => {
     await expect(await curves.latest('chart-norms')).toContainText(/‖∇‖ D \d/);
 
     // The options reach the URL; bad input is named and not sent.
+    await formulas.open();
     await hyperparams.klWarmup.fill('0');
     await expect.poll(() => app.urlParam('klWarmup')).toBe('0');
     await expect(hyperparams.klWarmupInForce).toContainText('in force: off');

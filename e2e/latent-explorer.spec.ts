@@ -143,6 +143,7 @@ test.describe('latent space explorer', () => {
     const { controls, status, explorer } = app;
     await app.open();
     await app.runSettings.applyFields({ latentSize: 2 });
+    await explorer.open();
     await expect(explorer.status).toContainText('2-D');
     await explorer.waitReady();
     await expect(explorer.plane).toHaveValue('axes');

@@ -24,7 +24,8 @@ test('the objective is typeset with live values, and beta highlights the KL term
     expect(text).not.toMatch(/\\[a-zA-Z]+/);
   }
   const elbo = formulas.renderedFormula('elbo');
-  const before = await elbo.innerText();
+  // textContent: the same text whether its tab is shown or not (innerText needs layout).
+  const before = await elbo.textContent();
 
   // Out of view (another tab open), the formulas hold their values (the page leaves the core
   // to the training)...
@@ -32,13 +33,13 @@ test('the objective is typeset with live values, and beta highlights the KL term
   await expect(formulas.root).not.toBeInViewport();
   await controls.train.click();
   await status.waitForSteps(8);
-  expect(await elbo.innerText()).toBe(before);
+  expect(await elbo.textContent()).toBe(before);
   // ...and catch up as soon as their tab opens; the values under the terms follow the curves.
   await formulas.open();
-  await expect.poll(() => elbo.innerText()).not.toBe(before);
-  const during = await elbo.innerText();
+  await expect.poll(() => elbo.textContent()).not.toBe(before);
+  const during = await elbo.textContent();
   await status.waitForSteps((await status.steps()) + 5);
-  await expect.poll(() => elbo.innerText()).not.toBe(during);
+  await expect.poll(() => elbo.textContent()).not.toBe(during);
 
   await hyperparams.slider('KL weight').fill('600');
   await expect(formulas.root).toHaveAttribute('data-highlight', 'kl');

@@ -140,6 +140,7 @@ test.describe('keep and share a run', () => {
     await expect.poll(() => status.steps()).toBe(checkpointStep);
     await expect(offer).toBeHidden();
     await expect(status.runStatus).toHaveText('paused');
+    await pictures.open();
     await expect(pictures.canvas('Prior samples')).toHaveAttribute(
       'data-step',
       String(checkpointStep),
@@ -176,6 +177,7 @@ test.describe('keep and share a run', () => {
       '&beta=0.5&gamma=0&lrVae=0.002&lrD=0.0001&lrG=0.0003&adv=minimax&rec=pixel&dBatches=3' +
       '&gate=0&gan=0&klWarmup=0&freeBits=0&backend=cpu';
     await app.open(query);
+    await runSettings.open();
     await expect(runSettings.dataset).toHaveValue('fashion-mnist');
     await expect(runSettings.variant).toHaveValue('separate');
     await expect(runSettings.latentSize).toHaveValue('8');
@@ -202,6 +204,7 @@ test.describe('keep and share a run', () => {
     ).toBeVisible();
     await expect(notices.notice('Ignored beta=abc: not a number.')).toBeVisible();
     await expect(notices.notice('Ignored variant=both')).toBeVisible();
+    await runSettings.open();
     await expect(runSettings.latentSize).toHaveValue('128');
     await expect(runSettings.state).toHaveText(/running/);
     await expect.poll(() => app.urlParam('latent')).toBe('128');

@@ -18,6 +18,7 @@ test.describe('to PyTorch and back', () => {
     await controls.pause.click();
     await expect(status.runStatus).toHaveText('paused');
     const steps = await status.steps();
+    await exports.open();
 
     // A real download, read here: PyTorch's names and layouts, and the run in the metadata.
     const exported = testInfo.outputPath('run.safetensors');
@@ -43,6 +44,7 @@ test.describe('to PyTorch and back', () => {
 
     // Back in the app: a fresh page imports Python's file and trains on.
     await app.reload();
+    await exports.open();
     await exports.importSafetensors.setInputFiles(trained);
     await expect(notices.notice(`Restored "run2.safetensors": step ${steps + 3}`)).toBeVisible();
     await expect.poll(() => status.steps()).toBe(steps + 3);

@@ -140,8 +140,10 @@ test.describe('nothing leaves the origin', () => {
     await controls.pause.click();
     await expect(status.runStatus).toHaveText('paused');
     expect((await app.pictures.stats('Prior samples')).variance).toBeGreaterThan(0);
+    await explorer.open();
     await expect(explorer.classItems).toHaveCount(10, { timeout: 60_000 });
     await explorer.showDecodedPlane.check();
+    await exports.open();
     await exports.download(exports.exportWeights, testInfo.outputPath('run.zip'));
     await exports.curvesCsv.click();
 
@@ -168,6 +170,7 @@ test.describe('nothing leaves the origin', () => {
     await app.open(`?${SMALL}`);
     // Loaded: the explorer has its test images, and the quality panel has measured the new
     // model (step 0) with its classifier.
+    await explorer.open();
     await expect(explorer.classItems).toHaveCount(10, { timeout: 60_000 });
     await expect.poll(() => quality.value('main', 'fcd'), { timeout: 90_000 }).toBeGreaterThan(0);
     const failed: string[] = [];
@@ -188,6 +191,7 @@ test.describe('nothing leaves the origin', () => {
       timeout: 90_000,
     });
     // The explorer takes the paused weights and the pad still decodes.
+    await explorer.open();
     await explorer.waitReady(paused);
     await explorer.pad.focus();
     const before = (await explorer.grey(explorer.decoded)).join(',');
@@ -199,6 +203,7 @@ test.describe('nothing leaves the origin', () => {
     // FCD too: the classifier came with the first weights, before the network went.
     expect(await quality.value('main', 'fcd')).toBeGreaterThan(0);
     await expect(app.text(/network may be down/)).toHaveCount(0);
+    await exports.open();
     const zip = await exports.download(
       exports.exportWeights,
       testInfo.outputPath('offline-run.zip'),

@@ -24,11 +24,13 @@ test.describe('warm start', () => {
     expect(start).toBe(18_740);
     await expect(status.epochCount).toHaveText('epoch 20.00');
     await expect(status.runStatus).toHaveText('paused');
+    await pictures.open();
     await expect(pictures.canvas('Prior samples')).toHaveAttribute('data-step', String(start));
     const fetched = requests.filter((p) => p.includes('/pretrained/'));
     expect(fetched).toEqual(['/pretrained/manifest.json', '/pretrained/mnist.safetensors']);
 
     // Good samples at once: the quality panel measures the loaded model.
+    await quality.open();
     await expect(quality.run('main')).toHaveAttribute('data-step', String(start), {
       timeout: 90_000,
     });

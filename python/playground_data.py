@@ -6,6 +6,7 @@ test ELBO is measured on the very bits the app's quality panel measures on
 (src/shared/random.ts, src/model/quality.ts, src/features/training/worker/batch-sampler.ts).
 """
 
+import gzip
 import json
 import os
 
@@ -44,7 +45,15 @@ class Dataset:
             raise ValueError(f"no data set {name!r} in {root}/manifest.json")
         self.info = info
         self.shape = tuple(info["shape"])  # (height, width, channels)
-        read = lambda rel: np.fromfile(os.path.join(root, rel), dtype=np.uint8)  # noqa: E731
+
+        def read(rel):
+            # Format 2 stores each file gzipped (*.u8.gz); format 1 stored it raw.
+            path = os.path.join(root, rel)
+            if rel.endswith(".gz"):
+                with gzip.open(path, "rb") as f:
+                    return np.frombuffer(f.read(), dtype=np.uint8)
+            return np.fromfile(path, dtype=np.uint8)
+
         pixels = int(np.prod(self.shape))
         self.train_images = read(info["train"]["images"]).reshape(-1, pixels)
         self.test_images = read(info["test"]["images"]).reshape(-1, pixels)

@@ -1,4 +1,5 @@
 import type { Locator, Page } from '@playwright/test';
+import { Tabs } from './tabs';
 
 /** The unit of a training budget, as the "Stop after" list names it. */
 export type BudgetUnitLabel = 'no budget' | 'steps' | 'epochs' | 'minutes';
@@ -33,6 +34,11 @@ export class Budget {
     this.stopped = page.getByTestId('budget-stopped');
     this.autoStopState = page.getByTestId('auto-stop-state');
     this.lrFactor = page.getByTestId('lr-factor');
+  }
+
+  /** Opens the Model and data tab, where the panel is. */
+  async open() {
+    await new Tabs(this.page).open('Model and data');
   }
 
   /** Sets a budget, e.g. stopAfter(30, 'steps'). */

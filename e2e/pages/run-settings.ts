@@ -34,7 +34,6 @@ export class RunSettings {
     this.latentSize = page.getByRole('spinbutton', { name: 'Latent size' });
     this.hiddenUnits = page.getByRole('spinbutton', { name: 'Hidden units' });
     this.hiddenLayers = page.getByRole('spinbutton', { name: 'Hidden layers' });
-    this.hiddenLayers = page.getByRole('spinbutton', { name: 'Hidden layers' });
     this.batchSize = page.getByRole('spinbutton', { name: 'Batch size' });
     this.seed = page.getByRole('spinbutton', { name: 'Seed' });
     this.apply = page.getByRole('button', { name: 'Apply settings' });

@@ -16,6 +16,7 @@ import {
   type RunCounters,
 } from '../shared/budget';
 import { sendBudget } from './trainer-client';
+import { Toggletip } from '../../../ui/Toggletip';
 import './budget.css';
 
 const ROWS = BUDGET_SETTINGS;
@@ -52,7 +53,6 @@ function WholeField({
       <label htmlFor={id}>{row.label}</label>
       <input
         id={id}
-        title={row.help}
         type="number"
         inputMode="numeric"
         min={row.min}
@@ -73,6 +73,7 @@ function WholeField({
         }}
         onBlur={() => setText(null)}
       />
+      <Toggletip about={row.label} text={row.help} />
       {problem && (
         <p id={`${id}-problem`} className="field-error" role="alert">
           {problem}
@@ -134,7 +135,6 @@ export function BudgetPanel() {
         <label htmlFor="budget-unit">{ROWS.budgetUnit.label}</label>
         <select
           id="budget-unit"
-          title={ROWS.budgetUnit.help}
           value={budget.budgetUnit}
           onChange={(e) => change({ budgetUnit: e.currentTarget.value as BudgetUnit })}
         >
@@ -144,6 +144,7 @@ export function BudgetPanel() {
             </option>
           ))}
         </select>
+        <Toggletip about={ROWS.budgetUnit.label} text={ROWS.budgetUnit.help} />
       </div>
       {on && (
         <WholeField
@@ -165,7 +166,6 @@ export function BudgetPanel() {
         <label htmlFor="lr-schedule">{ROWS.lrSchedule.label}</label>
         <select
           id="lr-schedule"
-          title={ROWS.lrSchedule.help}
           value={budget.lrSchedule}
           onChange={(e) => change({ lrSchedule: e.currentTarget.value as LrSchedule })}
         >
@@ -175,6 +175,7 @@ export function BudgetPanel() {
             </option>
           ))}
         </select>
+        <Toggletip about={ROWS.lrSchedule.label} text={ROWS.lrSchedule.help} />
       </div>
       {budget.lrSchedule === 'cosine' && (
         <p className="muted small" data-testid="lr-factor">

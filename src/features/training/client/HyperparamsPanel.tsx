@@ -3,7 +3,6 @@ import { useAppStore } from '../../../app/store';
 import { LogSlider } from '../../../ui/LogSlider';
 import { Toggletip } from '../../../ui/Toggletip';
 import { updateHyperparams as update } from './live-settings';
-import { KlOptions } from '../../objective/client/KlOptions';
 
 /**
  * Live training weights: each change goes to the worker and acts on the next step. (The
@@ -39,7 +38,6 @@ export function HyperparamsPanel() {
     <section className="panel" aria-labelledby="hp-heading">
       <h2 id="hp-heading">Loss weights (live)</h2>
       {slider('beta', { symbol: 'β', tour: 'beta' })}
-      <KlOptions hp={hp} update={update} />
       {slider('gamma', { symbol: 'γ', tour: 'gamma' })}
       <div className="select-field" data-part={adv.url}>
         <label htmlFor="adv-form">{adv.label}</label>

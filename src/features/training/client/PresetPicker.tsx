@@ -1,3 +1,4 @@
+import { Toggletip } from '../../../ui/Toggletip';
 import { useAppStore } from '../../../app/store';
 import { PRESETS, type Preset } from '../../../shared/presets';
 import { applySettings, sendBudget, sendHyperparams } from './trainer-client';
@@ -21,15 +22,19 @@ export function PresetPicker() {
     <div className="preset-picker" role="group" aria-label="Presets">
       <span className="muted small">Presets:</span>
       {PRESETS.map((preset) => (
-        <button
-          key={preset.id}
-          type="button"
-          disabled={status === 'loading' || status === 'idle'}
-          title={`${preset.description} Builds a new model.`}
-          onClick={() => void applyPreset(preset)}
-        >
-          {preset.label}
-        </button>
+        <span key={preset.id} className="preset">
+          <button
+            type="button"
+            disabled={status === 'loading' || status === 'idle'}
+            onClick={() => void applyPreset(preset)}
+          >
+            {preset.label}
+          </button>
+          <Toggletip
+            about={`the ${preset.label} preset`}
+            text={`${preset.description} Builds a new model.`}
+          />
+        </span>
       ))}
     </div>
   );

@@ -1,3 +1,4 @@
+import { Toggletip } from '../../../ui/Toggletip';
 import { useAppStore } from '../../../app/store';
 import { trainedText } from '../shared/pretrained';
 import { startFromTrained, useWarmStart } from './warm-start-client';
@@ -16,24 +17,21 @@ export function WarmStartPanel() {
   const showRecord =
     loaded !== null && running?.dataset === loaded.dataset && step >= loaded.trained.steps;
   return (
-    <section className="panel warm-start" aria-labelledby="warm-start-heading">
-      <h2 id="warm-start-heading">Skip the wait</h2>
-      <button
-        type="button"
-        onClick={() => void startFromTrained()}
-        disabled={!canLoad}
-        title="Fetch a model of the app's default settings trained for 20 epochs on this data set (about 2 MB, only now) and continue from it"
-      >
-        {busy ? 'Loading the trained model…' : 'Start from a trained model'}
-      </button>
-      <p className="muted small">
-        A default model trained beforehand for MNIST or Fashion-MNIST: good samples at once, and
-        Train goes on from it. It replaces the model that runs.
-      </p>
+    <section className="panel warm-start" aria-label="Skip the wait">
+      <div className="warm-start__row">
+        <button type="button" onClick={() => void startFromTrained()} disabled={!canLoad}>
+          {busy ? 'Loading the trained model…' : 'Start from a trained model'}
+        </button>
+        <Toggletip
+          about="starting from a trained model"
+          text="Skip the wait: a model of the app's default settings trained beforehand for 20 epochs on MNIST or Fashion-MNIST (about 2 MB, fetched only now). Good samples at once, and Train goes on from it. It replaces the model that runs."
+        />
+      </div>
       {showRecord && (
-        <p className="small" data-testid="warm-start-record">
+        <details className="small" data-testid="warm-start-record">
+          <summary>How the trained model was made</summary>
           Trained model: {trainedText(loaded)}.
-        </p>
+        </details>
       )}
     </section>
   );
