@@ -173,9 +173,10 @@ test.describe('keep and share a run', () => {
     test.setTimeout(180_000);
     const { runSettings, hyperparams, notices } = app;
     const query =
-      '?dataset=fashion-mnist&arch=mlp&variant=separate&latent=8&hidden=64&batch=32&seed=42' +
-      '&beta=0.5&gamma=0&lrVae=0.002&lrD=0.0001&lrG=0.0003&adv=minimax&rec=pixel&dBatches=3' +
-      '&gate=0&gan=0&klWarmup=0&freeBits=0&backend=cpu';
+      '?dataset=fashion-mnist&arch=mlp&variant=separate&latent=8&hidden=64&layers=1&batch=32' +
+      '&seed=42&beta=0.5&gamma=0&lrVae=0.002&lrD=0.0001&lrG=0.0003&adv=minimax&rec=pixel' +
+      '&dBatches=3&gate=0&gan=0&klWarmup=0&freeBits=0&budgetUnit=off&budget=20&patience=0' +
+      '&lrSchedule=constant&backend=cpu';
     await app.open(query);
     await runSettings.open();
     await expect(runSettings.dataset).toHaveValue('fashion-mnist');
@@ -191,6 +192,9 @@ test.describe('keep and share a run', () => {
     await expect(hyperparams.inForce('Adversarial weight')).toContainText('in force: 0 ');
     await expect(hyperparams.inForce('VAE learning rate')).toContainText('in force: 2.0e-3');
     const params = new URL(page.url()).searchParams;
+    // The view opened (tab=model) is in the URL too; the run's settings are the link's.
+    expect(params.get('tab')).toBe('model');
+    params.delete('tab');
     expect(Object.fromEntries(params)).toEqual(Object.fromEntries(new URLSearchParams(query)));
 
     // The URL follows the sliders, so the address bar is always a link to this run.

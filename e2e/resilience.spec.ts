@@ -183,6 +183,7 @@ test.describe('nothing leaves the origin', () => {
     await controls.pause.click();
     await expect(status.runStatus).toHaveText('paused');
     const paused = await status.steps();
+    await app.pictures.open();
     expect((await app.pictures.stats('Prior samples')).variance).toBeGreaterThan(0);
     await quality.open();
     await expect(quality.measureNow).toBeEnabled({ timeout: 60_000 });

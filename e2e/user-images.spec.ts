@@ -35,6 +35,7 @@ test.describe('your own images', () => {
     await app.open();
     const reconBefore = await app.pictures.stats('Reconstructions');
 
+    await userImages.open();
     await userImages.folder.setInputFiles(root);
     await expect(userImages.message).toContainText('Loaded 80 images from "shapes" in', {
       timeout: 60_000,
@@ -45,9 +46,11 @@ test.describe('your own images', () => {
     await expect(userImages.skipped).toContainText('shapes/notes.txt: not a PNG or JPEG image');
 
     // The model is rebuilt on the user's set: the form and the URL name it.
+    await app.runSettings.open();
     await expect(app.runSettings.dataset).toHaveValue('user');
     await expect(status.runStatus).toHaveText('ready');
     await expect.poll(() => app.urlParam('dataset')).toBe('user');
+    await app.pictures.open();
     const reconReady = await app.pictures.stats('Reconstructions');
     expect(reconReady.checksum).not.toBe(reconBefore.checksum);
 
@@ -63,6 +66,7 @@ test.describe('your own images', () => {
     await controls.pause.click();
 
     // The latent explorer scatters the test images with the sub-folders as classes.
+    await app.explorer.open();
     await expect(app.explorer.classes).toContainText('circles');
     await expect(app.explorer.classes).toContainText('squares');
     expectNoPageErrors(page);
@@ -86,6 +90,7 @@ test.describe('your own images', () => {
     await expect(status.runStatus).toHaveText('ready');
     await controls.step.click();
     await status.waitForSteps(1);
+    await pictures.open();
     const recon = await pictures.stats('Reconstructions');
     expect(recon.width).toBe(8 * 32 + 7 + 3 * 3);
     // Some test input pixel has unequal red and green: the colour reached the canvas.
@@ -99,13 +104,16 @@ test.describe('your own images', () => {
   }) => {
     const { userImages } = app;
     await app.open();
+    await userImages.open();
     await userImages.drop('dropped.zip', zipSync(shapeFiles(32)), 'application/zip');
     await expect(userImages.message).toContainText('Loaded 64 images from "dropped" in', {
       timeout: 60_000,
     });
+    await app.runSettings.open();
     await expect(app.runSettings.dataset).toHaveValue('user');
     await expect(app.status.runStatus).toHaveText('ready');
     // The quality panel says plainly why it has nothing to measure: no classifier for these.
+    await app.quality.open();
     await expect(app.quality.unavailable).toContainText('no classifier for your own images');
     await expect(app.quality.measureNow).toBeDisabled();
     // The page-wide drop of run zips did not also take it.
@@ -121,10 +129,12 @@ test.describe('your own images', () => {
       mimeType: 'image/png',
       buffer: Buffer.from(encodePng(28, 28, testPicture(28, 28, i))),
     }));
+    await userImages.open();
     await userImages.files.setInputFiles(files);
     await expect(userImages.message).toHaveText(
       'Only 10 usable images: a data set needs at least 64. Add more PNG or JPEG images and try again.',
     );
+    await runSettings.open();
     await expect(runSettings.dataset).toHaveValue('mnist');
     await expect(runSettings.datasetOption('Your images (none loaded)')).toBeDisabled();
     await expect(app.status.runStatus).toHaveText('ready');
@@ -134,6 +144,7 @@ test.describe('your own images', () => {
   test('a link with dataset=user says the images cannot come from a URL', async ({ app }) => {
     await app.open('?dataset=user');
     await expect(app.text(/dataset=user names images from your own computer/)).toBeVisible();
+    await app.runSettings.open();
     await expect(app.runSettings.dataset).toHaveValue('mnist');
   });
 });

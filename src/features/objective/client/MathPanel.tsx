@@ -54,13 +54,15 @@ export function MathPanel() {
   const highlighted = useAppStore((s) => s.highlightedTerm);
   const highlightTerm = useAppStore((s) => s.highlightTerm);
   const step = useAppStore((s) => s.step);
-  const posterior = useExplorerStore((s) => s.posterior);
 
   // The weights the worker confirmed, so the formula shows what the next step uses.
   const hp = inForce?.hyperparams ?? requested;
   // The warmed-up beta follows the step only while the warm-up lasts.
   const warmupStep = hp.klWarmup > 0 && step < hp.klWarmup ? step : 0;
   const blocks = useMemo(() => {
+    // Read, not subscribed to: the free-bits value follows the curves' cadence (version), so a
+    // formula out of view holds still while the explorer measures the posterior.
+    const posterior = useExplorerStore.getState().posterior;
     const live: LiveValues = {};
     if (series.length > 0) {
       for (const name of METRIC_NAMES) live[name] = series.columns[name].at(-1);
@@ -99,7 +101,6 @@ export function MathPanel() {
     hp.klWarmup,
     hp.freeBits,
     warmupStep,
-    posterior,
   ]);
 
   const onPointer = (e: MouseEvent<HTMLDivElement>) => {

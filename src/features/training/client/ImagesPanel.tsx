@@ -13,17 +13,14 @@ export function ImagesPanel() {
       <div className="image-row">
         <figure data-tour="reconstructions">
           <ImageCanvas grid="reconstructions" label="Reconstructions" testId="reconstructions" />
-          <figcaption>Reconstructions: each test image beside its decoding Dec(μ(x))</figcaption>
+          <figcaption>Test images beside their decodings Dec(μ(x))</figcaption>
         </figure>
         <figure data-tour="samples">
           <div className="samples-with-scores">
             <ImageCanvas grid="samples" label="Prior samples" testId="samples" />
             <SampleScores />
           </div>
-          <figcaption>
-            Prior samples G(z) of a fixed 8×8 noise batch, z ~ N(0, I), each with D&apos;s score
-            D(G(z)) under it (the probability D gives it of being real)
-          </figcaption>
+          <figcaption>Samples G(z), z ~ N(0, I), each with D&apos;s score D(G(z))</figcaption>
         </figure>
       </div>
     </section>
