@@ -42,7 +42,7 @@ const backend = await page.evaluate(() => {
   return b ? `${b.name} (${b.detail})` : '?';
 });
 const isolated = await page.evaluate(() => crossOriginIsolated);
-await page.getByRole('button', { name: 'Train' }).click();
+await page.getByRole('button', { name: 'Train', exact: true }).click();
 await page.waitForFunction(() => window.vaeganPlayground.getState().step >= 1, null, {
   timeout: 120_000,
 });

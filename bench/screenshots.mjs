@@ -34,7 +34,7 @@ async function shot(name, { width, height, scheme, tour, mobile = false, fullPag
   await page.waitForFunction(() => window.vaeganPlayground?.getState().status === 'ready', null, {
     timeout: 180_000,
   });
-  await page.getByRole('button', { name: 'Train' }).click();
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
   await page.waitForFunction((n) => window.vaeganPlayground.getState().step >= n, steps, {
     timeout: 300_000,
   });

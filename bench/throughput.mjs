@@ -172,7 +172,7 @@ async function openTraining(q, batch, scroll) {
   try {
     const t0 = Date.now();
     await page.goto(`${base}?${q}&batch=${batch}`);
-    const train = page.getByRole('button', { name: 'Train' });
+    const train = page.getByRole('button', { name: 'Train', exact: true });
     await train.waitFor({ timeout: 180_000 });
     await page.waitForFunction(() => window.vaeganPlayground?.getState().status === 'ready', null, {
       timeout: 180_000,
