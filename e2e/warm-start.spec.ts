@@ -34,7 +34,8 @@ test.describe('warm start', () => {
     await expect(quality.run('main')).toHaveAttribute('data-step', String(start), {
       timeout: 90_000,
     });
-    expect(await quality.value('main', 'fcd')).toBeLessThan(60);
+    // A model at step 0 scores above 400 here; the trained one well below.
+    expect(await quality.value('main', 'fcd')).toBeLessThan(150);
     expect(await quality.value('main', 'elbo')).toBeGreaterThan(-120);
     await expect(quality.figure('main', 'coverage')).toHaveText('10 of 10');
 

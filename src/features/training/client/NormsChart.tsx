@@ -1,3 +1,4 @@
+import { Toggletip } from '../../../ui/Toggletip';
 import { useMemo } from 'react';
 import {
   CartesianGrid,
@@ -48,8 +49,15 @@ export function NormsChart({ version }: { version: number }) {
   ]);
   return (
     <figure className="chart" data-testid="chart-norms" data-points={rows.length}>
-      <figcaption title="Euclidean norms of each network's weights (solid) and of its gradient in its own phase (dashed), log scale. Gradients: encoder and decoder in phase 1, D in phase 2, G in phase 3 (the decoder in shared), measured at the last step before each report.">
-        Weight and gradient norms per network (log scale)
+      <figcaption>
+        <span className="chart-title">
+          <span className="chart-title__text">Norms (log scale)</span>
+          <Toggletip
+            about="the norms chart"
+            question='What does "Norms" show?'
+            text="Euclidean norms of each network's weights (solid) and of its gradient in its own phase (dashed), on a log scale, so you see which side is learning. Gradients: encoder and decoder in phase 1, D in phase 2, G in phase 3 (the decoder in shared), measured at the last step before each report."
+          />
+        </span>
         {last && (
           <span className="chart-latest">
             {lines.map((l) => {
