@@ -6,7 +6,14 @@ import { expect, expectNoPageErrors, test } from './fixtures';
 import type { ChartId } from './pages/curves';
 import type { TabName } from './pages/tabs';
 
-const CHARTS: ChartId[] = ['chart-vae', 'chart-gan', 'chart-d', 'chart-gate', 'chart-speed'];
+const CHARTS: ChartId[] = [
+  'chart-vae',
+  'chart-gan',
+  'chart-d',
+  'chart-gate',
+  'chart-speed',
+  'chart-norms',
+];
 
 test.describe('a laptop screen, 1366 x 768', () => {
   test.use({ viewport: { width: 1366, height: 768 } });

@@ -51,14 +51,19 @@ export function runPhase<K extends string>(
   if (!norms) {
     update.optimizer.minimize(f, false, update.varList);
   } else {
-    const { value, grads } = update.optimizer.computeGradients(f, update.varList);
+    const { value, grads } = tf.variableGrads(f, update.varList);
     for (const [name, vars] of Object.entries(norms.groups)) {
-      norms.into[name] = tf.keep(
-        tf.tidy(() => tf.addN(vars.map((v) => tf.sum(tf.square(grads[v.name]!))))) as tf.Scalar,
-      );
+      const parts = vars.flatMap((v) => {
+        const g = grads[v.name];
+        return g ? [tf.sum(tf.square(g))] : [];
+      });
+      // Kept: the step's tidy would free it before the report reads it.
+      if (parts.length > 0) norms.into[name] = tf.keep(tf.addN(parts) as tf.Scalar);
     }
+    // As minimize() does: the gradients as a list in varList's order (Adam keeps its moments
+    // by position in that list).
     update.optimizer.applyGradients(
-      grads as unknown as Parameters<typeof update.optimizer.applyGradients>[0],
+      update.varList.map((v) => ({ name: v.name, tensor: grads[v.name]! })),
     );
     tf.dispose([value, ...Object.values(grads)]);
   }
