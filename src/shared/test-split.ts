@@ -64,14 +64,7 @@ export async function loadTrainImages(
   const manifest = await loadManifest(baseUrl, fetchBytes);
   const info = manifest.datasets.find((d) => d.id === id);
   if (!info) throw new Error(`Data set "${id}" is not in the manifest; run npm run datasets`);
-  const join = (path: string) => (baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`) + path;
-  const images = await fetchBytes(join(info.train.images));
-  const count = info.train.count;
-  const image = imageShapeOf(info);
-  if (images.length !== count * imageSize(image)) {
-    throw new Error(
-      `${info.name} training images have the wrong size (${images.length} bytes for ${count} images); run npm run datasets`,
-    );
-  }
-  return { count, image, images };
+  // Decompressed (the files are stored gzipped) and checked against the manifest's size.
+  const images = await fetchDataFile(fetchBytes, baseUrl, dataFilesOf(info).trainImages);
+  return { count: info.train.count, image: imageShapeOf(info), images };
 }

@@ -41,11 +41,11 @@ describe('a data set fetched ahead', () => {
     const set = await data.load('mnist');
     expect(set.info.id).toBe('mnist');
     expect(set.train.count).toBe(60_000);
-    expect(downloads('mnist/train-images.u8')).toBe(1);
+    expect(downloads('mnist/train-images.u8.gz')).toBe(1);
     expect(progress.at(-1)).toEqual([1, 'Loading MNIST']);
     // A later load downloads afresh (the early one was taken).
     await data.load('mnist');
-    expect(downloads('mnist/train-images.u8')).toBe(2);
+    expect(downloads('mnist/train-images.u8.gz')).toBe(2);
   });
 
   it('shows its failure at the load that takes it', async () => {
@@ -61,6 +61,6 @@ describe('a data set fetched ahead', () => {
     await data.load('mnist');
     await data.load('fashion-mnist');
     // The early download was dropped at the first load: the second downloads again.
-    expect(downloads('fashion-mnist/train-images.u8')).toBe(2);
+    expect(downloads('fashion-mnist/train-images.u8.gz')).toBe(2);
   });
 });
