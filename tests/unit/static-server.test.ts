@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   headersFor,
   parseHeadersFile,
@@ -115,7 +115,13 @@ describe('the static server', () => {
     const data = await get(`${server.url}data.bin`, { 'accept-encoding': 'gzip' });
     expect(data.headers['content-encoding']).toBeUndefined();
     expect([...data.body]).toEqual([1, 2, 3]);
-    const counted = server.served.find((r) => r.path === '/data.bin')!;
+    // The server records a response once it has finished writing it, which can come just
+    // after the client has read it all.
+    const counted = await vi.waitFor(() => {
+      const record = server.served.find((r) => r.path === '/data.bin');
+      if (!record) throw new Error('/data.bin is not recorded yet');
+      return record;
+    });
     expect(counted.bytes).toBeGreaterThan(3);
     expect(counted.bytes).toBeLessThan(3 + 1000);
   });
