@@ -118,11 +118,14 @@ export function CheckpointsPanel() {
         <input
           type="checkbox"
           checked={policy.enabled}
-          title="Save a checkpoint to IndexedDB every few seconds or steps while training"
           onChange={(e) => setPolicy({ enabled: e.currentTarget.checked })}
         />
         Save while training (in this browser)
       </label>
+      <Toggletip
+        about="saving while training"
+        text="Save a checkpoint to IndexedDB every few seconds or steps while training."
+      />
       <div className="policy-fields">
         <PolicyField
           id="ckpt-seconds"
@@ -154,21 +157,17 @@ export function CheckpointsPanel() {
         keeps its own run&rsquo;s checkpoints; other tabs&rsquo; are listed and left alone.
       </p>
       <div className="button-row">
-        <button
-          type="button"
-          onClick={() => void saveCheckpointNow()}
-          disabled={!canSave}
-          title="Store the model, its optimiser state and the curves in this browser now"
-        >
+        <button type="button" onClick={() => void saveCheckpointNow()} disabled={!canSave}>
           {saving ? 'Saving…' : 'Save checkpoint now'}
         </button>
-        <button
-          type="button"
-          onClick={() => void refreshCheckpoints()}
-          title="Read the list again, e.g. after another tab saved"
-        >
+        <button type="button" onClick={() => void refreshCheckpoints()}>
           Refresh list
         </button>
+        <Toggletip
+          about="the checkpoint buttons"
+          question="What do these buttons do?"
+          text="Save checkpoint now stores the model, its optimiser state and the curves in this browser at once. Refresh list reads the list again, e.g. after another tab saved."
+        />
       </div>
       {lastSave && (
         <p className="muted small" data-testid="last-checkpoint">

@@ -1,3 +1,4 @@
+import { Toggletip } from '../../../ui/Toggletip';
 import { useEffect, useMemo, useRef } from 'react';
 import {
   Bar,
@@ -86,8 +87,16 @@ export function PosteriorPanel() {
       )}
       <div className="chart-grid">
         <figure className="chart" data-testid="posterior-kl-chart" data-bars={bars.length}>
-          <figcaption title="KL(q(z_j|x) ‖ N(0, 1)) averaged over the test images; the bars sum to the KL term">
-            KL per latent dimension, largest first (nats per image)
+          <figcaption>
+            <span className="chart-title">
+              <span className="chart-title__text">
+                KL per latent dimension, largest first (nats per image)
+              </span>
+              <Toggletip
+                about="the KL per dimension"
+                text="KL(q(z_j|x) ‖ N(0, 1)) averaged over the test images; the bars sum to the KL term."
+              />
+            </span>
           </figcaption>
           <div className="chart-body">
             <ResponsiveContainer width="100%" height="100%">
@@ -126,8 +135,14 @@ export function PosteriorPanel() {
           )}
         </figure>
         <figure className="chart" data-testid="posterior-active-chart" data-points={points.length}>
-          <figcaption title="Units with Cov_x(E_q[z_j]) > 0.01, at each weight copy the explorer measured">
-            Active units over training
+          <figcaption>
+            <span className="chart-title">
+              <span className="chart-title__text">Active units over training</span>
+              <Toggletip
+                about="active units"
+                text="Units with Cov_x(E_q[z_j]) > 0.01 (Burda et al. 2015), at each weight copy the explorer measured."
+              />
+            </span>
           </figcaption>
           <div className="chart-body">
             <ResponsiveContainer width="100%" height="100%">

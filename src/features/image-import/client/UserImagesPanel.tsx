@@ -1,3 +1,4 @@
+import { Toggletip } from '../../../ui/Toggletip';
 import { type ChangeEvent, type DragEvent, useRef, useState } from 'react';
 import {
   cancelImport,
@@ -95,7 +96,7 @@ export function UserImagesPanel() {
           accept="image/png,image/jpeg,.png,.jpg,.jpeg,.zip,application/zip"
           onChange={picked}
         />
-        <label className="checkbox" title="32×32 RGB instead of 28×28 grey levels">
+        <label className="checkbox">
           <input
             type="checkbox"
             checked={colour}
@@ -104,6 +105,10 @@ export function UserImagesPanel() {
           />
           Keep colour (32×32)
         </label>
+        <Toggletip
+          about="keeping colour"
+          text="Train on 32×32 RGB pictures instead of 28×28 grey levels."
+        />
       </div>
       {busy && (
         <div className="user-progress" data-testid="user-images-progress">
@@ -114,7 +119,7 @@ export function UserImagesPanel() {
           />
           <span className="small">{progress?.label ?? 'Reading the files'}</span>
           {decoding && (
-            <button type="button" onClick={cancelImport} title="Stop reading the images">
+            <button type="button" onClick={cancelImport}>
               Cancel import
             </button>
           )}

@@ -115,7 +115,16 @@ const CHARTS: ChartSpec[] = [
 function QualityChart({ spec, rows, runs }: { spec: ChartSpec; rows: Row[]; runs: RunKey[] }) {
   return (
     <figure className="chart" data-testid={spec.testId} data-points={rows.length}>
-      <figcaption title={spec.help}>{spec.title}</figcaption>
+      <figcaption>
+        <span className="chart-title">
+          <span className="chart-title__text">{spec.title}</span>
+          <Toggletip
+            about={spec.title}
+            question={`What does "${spec.title}" show?`}
+            text={spec.help}
+          />
+        </span>
+      </figcaption>
       <div className="chart-body">
         <ResponsiveContainer width="100%" height="100%">
           <LineChart data={rows} margin={{ top: 4, right: 12, bottom: 0, left: 0 }}>

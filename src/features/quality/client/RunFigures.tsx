@@ -1,3 +1,4 @@
+import { Toggletip } from '../../../ui/Toggletip';
 import { showClassSamples } from './quality-client';
 import { type RunQuality, useQualityStore } from './quality-store';
 import type { RunKey } from '../shared/quality-protocol';
@@ -53,28 +54,54 @@ export function RunFigures({ run, record }: { run: RunKey; record: RunQuality })
         <span className="muted">{r ? `at step ${r.step}` : 'not measured yet'}</span>
       </h3>
       <dl className="quality-figures">
-        <dt title="Mean over the test images of the ELBO, nats per image">Test ELBO</dt>
+        <dt>
+          Test ELBO{' '}
+          <Toggletip
+            about="Test ELBO"
+            text="Mean over the test images of the ELBO, nats per image"
+          />
+        </dt>
         <dd data-testid={`quality-${run}-elbo`}>{fmt(r?.elbo)}</dd>
-        <dt title="Importance-weighted bound on log p(x); −IWAE is the NLL estimate">
-          IWAE (k = {r?.k ?? '–'})
+        <dt>
+          IWAE (k = {r?.k ?? '–'}){' '}
+          <Toggletip
+            about="IWAE"
+            text="Importance-weighted bound on log p(x); −IWAE is the NLL estimate"
+          />
         </dt>
         <dd data-testid={`quality-${run}-iwae`}>{fmt(r?.iwae)}</dd>
         <dt>FCD</dt>
         <dd data-testid={`quality-${run}-fcd`}>{fmt(r?.fcd)}</dd>
-        <dt title="Share of samples inside the k-NN balls of the test images' features (fidelity; Kynkäänniemi et al. 2019)">
-          Precision
+        <dt>
+          Precision{' '}
+          <Toggletip
+            about="Precision"
+            text="Share of samples inside the k-NN balls of the test images' features (fidelity; Kynkäänniemi et al. 2019)"
+          />
         </dt>
         <dd data-testid={`quality-${run}-precision`}>{fmt(r?.precision, 3)}</dd>
-        <dt title="Share of test images inside the k-NN balls of the samples' features (diversity)">
-          Recall
+        <dt>
+          Recall{' '}
+          <Toggletip
+            about="Recall"
+            text="Share of test images inside the k-NN balls of the samples' features (diversity)"
+          />
         </dt>
         <dd data-testid={`quality-${run}-recall`}>{fmt(r?.recall, 3)}</dd>
-        <dt title="How many test images' balls hold a sample on average, over k: about 1 when samples and data match (Naeem et al. 2020)">
-          Density
+        <dt>
+          Density{' '}
+          <Toggletip
+            about="Density"
+            text="How many test images' balls hold a sample on average, over k: about 1 when samples and data match (Naeem et al. 2020)"
+          />
         </dt>
         <dd data-testid={`quality-${run}-density`}>{fmt(r?.density, 3)}</dd>
-        <dt title="Share of test images whose ball holds at least one sample (Naeem et al. 2020)">
-          Coverage (k-NN)
+        <dt>
+          Coverage (k-NN){' '}
+          <Toggletip
+            about="Coverage (k-NN)"
+            text="Share of test images whose ball holds at least one sample (Naeem et al. 2020)"
+          />
         </dt>
         <dd data-testid={`quality-${run}-knn-coverage`}>{fmt(r?.coverage, 3)}</dd>
         <dt>Classes present</dt>

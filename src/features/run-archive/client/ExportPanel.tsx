@@ -1,3 +1,4 @@
+import { Toggletip } from '../../../ui/Toggletip';
 import { useEffect, useRef, useState, type ChangeEvent } from 'react';
 import {
   downloadCurvesCsv,
@@ -114,7 +115,6 @@ export function ExportPanel() {
           type="button"
           onClick={() => void exportNow('export')}
           disabled={!hasModel || busy !== null}
-          title="Download every network in TensorFlow.js Layers format, with the optimiser state and the curves, as one zip"
         >
           {busy === 'export' ? 'Exporting…' : 'Export weights (.zip)'}
         </button>
@@ -122,7 +122,6 @@ export function ExportPanel() {
           type="button"
           onClick={() => fileInput.current?.click()}
           disabled={busy !== null || status === 'idle'}
-          title="Load a zip exported by this app and continue that run where it stopped"
         >
           {busy === 'import' ? 'Importing…' : 'Import weights…'}
         </button>
@@ -135,6 +134,11 @@ export function ExportPanel() {
           data-testid="import-file"
           onChange={chosen}
         />
+        <Toggletip
+          about="export and import"
+          question="What do Export and Import do?"
+          text="Export weights downloads every network in TensorFlow.js Layers format, with the optimiser state and the curves, as one zip. Import weights loads a zip exported by this app and continues that run where it stopped."
+        />
       </div>
       <p className="muted small">
         The zip holds each network in TensorFlow.js Layers format, the optimiser state, the curves
@@ -146,7 +150,6 @@ export function ExportPanel() {
           type="button"
           onClick={() => void exportNow('torch')}
           disabled={!hasModel || busy !== null}
-          title="Download the run as one .safetensors file in PyTorch's names and layouts (weights, Adam moments, curves, settings) for python/vaegan.py"
         >
           {busy === 'torch' ? 'Exporting…' : 'Export for PyTorch (.safetensors)'}
         </button>
@@ -154,7 +157,6 @@ export function ExportPanel() {
           type="button"
           onClick={() => torchInput.current?.click()}
           disabled={busy !== null || status === 'idle'}
-          title="Load a .safetensors run written by python/vaegan.py (or exported here) and train on from it"
         >
           {busy === 'import' ? 'Importing…' : 'Import .safetensors…'}
         </button>
@@ -167,6 +169,11 @@ export function ExportPanel() {
           data-testid="import-safetensors"
           onChange={chosen}
         />
+        <Toggletip
+          about="the PyTorch files"
+          question="What do the PyTorch buttons do?"
+          text="Export for PyTorch downloads the run as one .safetensors file in PyTorch's names and layouts (weights, Adam moments, curves, settings) for python/vaegan.py. Import .safetensors loads a run written by python/vaegan.py (or exported here) and trains on from it."
+        />
       </div>
       <p className="muted small">
         <code>
@@ -177,12 +184,7 @@ export function ExportPanel() {
       </p>
       <h3>For reports</h3>
       <div className="button-row">
-        <button
-          type="button"
-          onClick={downloadCurvesCsv}
-          disabled={!hasCurves}
-          title="Every curve point: step, time, L_rec, KL, L_D, L_G, mean D(x), D(x̃), D(x_p), steps/s"
-        >
+        <button type="button" onClick={downloadCurvesCsv} disabled={!hasCurves}>
           Curves (CSV)
         </button>
         {PICTURES.map(({ key, label }) => (
@@ -192,20 +194,24 @@ export function ExportPanel() {
             onClick={() => void downloadGridPng(key)}
             disabled={!hasImages}
             aria-label={`${label} (PNG)`}
-            title={`The ${label.toLowerCase()} picture at its own resolution, as PNG`}
           >
             {label} PNG
           </button>
         ))}
+        <Toggletip
+          about="the downloads for reports"
+          question="What do these downloads hold?"
+          text="Curves (CSV): every curve point (step, time, L_rec, KL, L_D, L_G, mean D(x), D(x̃), D(x_p), steps/s). Each picture as PNG at its own resolution."
+        />
       </div>
       <div className="button-row">
-        <button
-          type="button"
-          onClick={() => void copyLink()}
-          title="The address holds every setting of this run (data set, model, β, γ, learning rates, seed, backend)"
-        >
+        <button type="button" onClick={() => void copyLink()}>
           Copy link to these settings
         </button>
+        <Toggletip
+          about="the link to these settings"
+          text="The address holds every setting of this run (data set, model, β, γ, learning rates, seed, backend), so the link starts the same run."
+        />
       </div>
       {dragging && (
         <div className="drop-overlay" aria-hidden="true">
