@@ -1,7 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { TestInfo } from '@playwright/test';
-import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
-import { METRIC_NAMES } from '../src/shared/metrics';
+import { strFromU8, unzipSync, zipSync } from 'fflate';
 import {
   type CraftedEntry,
   craftZip,
@@ -9,6 +8,8 @@ import {
   deflatedZeros,
   entriesOf,
   zipClaimingEntries,
+  historyJson,
+  withManifest,
 } from '../tests/helpers/crafted-zip';
 import { encodePng, pngDeclaring, testPicture } from '../tests/helpers/png';
 import { expect, expectNoPageErrors, test } from './fixtures';
@@ -47,37 +48,6 @@ async function exportedRun(app: Playground, testInfo: TestInfo) {
     testInfo.outputPath('run.zip'),
   );
   return unzipSync(new Uint8Array(bytes));
-}
-
-const withManifest = (files: Record<string, Uint8Array>, patch: Record<string, unknown>) => {
-  const manifest = JSON.parse(strFromU8(files['manifest.json']!)) as Record<string, unknown>;
-  return zipSync({ ...files, 'manifest.json': strToU8(JSON.stringify({ ...manifest, ...patch })) });
-};
-
-/** history.json of `points` points, every value 1, as 1 MiB chunks. */
-function* historyJson(points: number): Generator<Uint8Array> {
-  const enc = new TextEncoder();
-  const per = 1 << 19;
-  const block = enc.encode('1,'.repeat(per));
-  function* column(): Generator<Uint8Array> {
-    yield enc.encode('[');
-    for (let left = points - 1; left > 0; left -= per) {
-      yield left >= per ? block : block.subarray(0, 2 * left);
-    }
-    yield enc.encode('1]');
-  }
-  yield enc.encode('{');
-  for (const key of ['step', 'time', 'stepsPerSec', 'imagesPerSec']) {
-    yield enc.encode(`"${key}":`);
-    yield* column();
-    yield enc.encode(',');
-  }
-  yield enc.encode('"values":{');
-  for (const [i, name] of METRIC_NAMES.entries()) {
-    yield enc.encode(`${i > 0 ? ',' : ''}"${name}":`);
-    yield* column();
-  }
-  yield enc.encode('}}');
 }
 
 test.describe('shared files never stall the app', () => {

@@ -6,6 +6,8 @@
  */
 import { once } from 'node:events';
 import { createDeflateRaw, deflateRawSync } from 'node:zlib';
+import { strFromU8, strToU8, zipSync } from 'fflate';
+import { METRIC_NAMES } from '../../src/shared/metrics';
 
 export interface CraftedEntry {
   name: string;
@@ -222,4 +224,36 @@ export async function deflatedStream(
 /** The files of a zip as crafted entries (deflated, sizes true), to add a crafted one to. */
 export function entriesOf(files: Record<string, Uint8Array>): CraftedEntry[] {
   return Object.entries(files).map(([name, bytes]) => deflated(name, bytes));
+}
+
+/** A run zip's files zipped again with `patch` merged into its manifest.json. */
+export const withManifest = (files: Record<string, Uint8Array>, patch: Record<string, unknown>) => {
+  const manifest = JSON.parse(strFromU8(files['manifest.json']!)) as Record<string, unknown>;
+  return zipSync({ ...files, 'manifest.json': strToU8(JSON.stringify({ ...manifest, ...patch })) });
+};
+
+/** history.json of `points` points, every value 1, as 1 MiB chunks (never whole in memory). */
+export function* historyJson(points: number): Generator<Uint8Array> {
+  const enc = new TextEncoder();
+  const per = 1 << 19;
+  const block = enc.encode('1,'.repeat(per));
+  function* column(): Generator<Uint8Array> {
+    yield enc.encode('[');
+    for (let left = points - 1; left > 0; left -= per) {
+      yield left >= per ? block : block.subarray(0, 2 * left);
+    }
+    yield enc.encode('1]');
+  }
+  yield enc.encode('{');
+  for (const key of ['step', 'time', 'stepsPerSec', 'imagesPerSec']) {
+    yield enc.encode(`"${key}":`);
+    yield* column();
+    yield enc.encode(',');
+  }
+  yield enc.encode('"values":{');
+  for (const [i, name] of METRIC_NAMES.entries()) {
+    yield enc.encode(`${i > 0 ? ',' : ''}"${name}":`);
+    yield* column();
+  }
+  yield enc.encode('}}');
 }

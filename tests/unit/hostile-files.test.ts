@@ -17,6 +17,8 @@ import {
   deflatedZeros,
   entriesOf,
   zipClaimingEntries,
+  historyJson,
+  withManifest,
 } from '../helpers/crafted-zip';
 import { until, withTrainer } from '../helpers/trainer-channel';
 
@@ -65,37 +67,6 @@ async function expectStillSteps(remote: Comlink.Remote<TrainerApi>) {
   expect(status.step).toBe(2);
   expect(status.settings).toEqual(settings);
   expect(await remote.step()).toBe(3);
-}
-
-const withManifest = (files: Record<string, Uint8Array>, patch: Record<string, unknown>) => {
-  const manifest = JSON.parse(strFromU8(files['manifest.json']!)) as Record<string, unknown>;
-  return zipSync({ ...files, 'manifest.json': strToU8(JSON.stringify({ ...manifest, ...patch })) });
-};
-
-/** history.json of `points` points, every value 1, as 1 MiB chunks (never whole in memory). */
-function* historyJson(points: number): Generator<Uint8Array> {
-  const enc = new TextEncoder();
-  const per = 1 << 19;
-  const block = enc.encode('1,'.repeat(per));
-  function* column(): Generator<Uint8Array> {
-    yield enc.encode('[');
-    for (let left = points - 1; left > 0; left -= per) {
-      yield left >= per ? block : block.subarray(0, 2 * left);
-    }
-    yield enc.encode('1]');
-  }
-  yield enc.encode('{');
-  for (const key of ['step', 'time', 'stepsPerSec', 'imagesPerSec']) {
-    yield enc.encode(`"${key}":`);
-    yield* column();
-    yield enc.encode(',');
-  }
-  yield enc.encode('"values":{');
-  for (const [i, name] of METRIC_NAMES.entries()) {
-    yield enc.encode(`${i > 0 ? ',' : ''}"${name}":`);
-    yield* column();
-  }
-  yield enc.encode('}}');
 }
 
 describe('crafted run zips are refused in bounded time, and the run still steps', () => {
