@@ -67,6 +67,46 @@ test.describe('objective switches', () => {
   });
 });
 
+test.describe('a plain VAE without its watching D', () => {
+  test('trains phase 1 alone: D stands still and its curves pause, and it goes back to all phases', async ({
+    app,
+    page,
+  }) => {
+    test.setTimeout(240_000);
+    const { controls, status, objective, curves } = app;
+    await app.open('?backend=wasm');
+    await objective.open();
+    await objective.specialCase('Plain VAE').click();
+    await expect(objective.dWatches).toBeChecked();
+    await expect(objective.modelMode).toContainText('D only watches');
+    await objective.dWatches.uncheck();
+    await expect(objective.modelMode).toContainText('phase 1 alone; D does not train');
+    expect(page.url()).toMatch(/watch=0/);
+    await controls.train.click();
+    await status.waitForSteps(20, 120_000);
+    await controls.pause.click();
+    await expect(status.runStatus).toHaveText('paused');
+    // The VAE's curve has numbers; D's figures were not computed.
+    await curves.open();
+    await expect(await curves.latest('chart-vae')).toContainText(/L_rec \(pixel NLL\) \d/);
+    await expect(await curves.latest('chart-gan')).toContainText('L_D —');
+    await expect(await curves.latest('chart-d')).toContainText('D(x) —');
+    // No divergence was reported for those missing figures.
+    await expect(app.notices.notice(/became NaN or infinite/)).toHaveCount(0);
+    // D watching again: its curves come back with numbers.
+    await objective.open();
+    await objective.dWatches.check();
+    await expect(objective.modelMode).toContainText('D only watches');
+    const at = await status.steps();
+    await controls.train.click();
+    await status.waitForSteps(at + 20, 120_000);
+    await controls.pause.click();
+    await curves.open();
+    await expect(await curves.latest('chart-gan')).toContainText(/L_D \d/);
+    expectNoPageErrors(page);
+  });
+});
+
 test.describe('conv architecture', () => {
   test('the automatic backend lands conv on wasm, and it trains there', async ({ app, page }) => {
     test.setTimeout(480_000);

@@ -254,6 +254,16 @@ def equilibrium_gate(real_bce, fake_bce):
 # ---- the model and its step (src/model/vaegan.ts) ---------------------------------------------
 
 
+def phase_one_only(hp):
+    """A plain VAE (gamma = 0, pixel loss, not GAN-only) whose D does not watch: phase 1 alone."""
+    return (
+        hp["gamma"] == 0
+        and not hp["ganOnly"]
+        and not hp.get("dWatches", True)
+        and hp["reconstructionLoss"] == "pixel"
+    )
+
+
 class VaeGan:
     """The four networks, three Adam optimisers with explicit parameter lists, and the step."""
 
@@ -336,6 +346,18 @@ class VaeGan:
         cost = rec + hp["beta"] * kl
         if not hp["ganOnly"]:
             self._minimize(self.opt_vae, cost, hp["lrVae"])
+        if phase_one_only(hp):
+            # A plain VAE whose D does not watch: phase 1 alone (src/shared/config.ts).
+            self.step_count += 1
+            nan = float("nan")
+            return {
+                "reconstruction": reconstruction.item(),
+                "kl": kl.item(),
+                **{key: nan for key in ("discriminator", "generator", "dReal", "dRecon", "dPrior")},
+                "featureRec": feature_rec,
+                "skipD": nan,
+                "skipG": nan,
+            }
 
         # The fakes phases 2 and 3 share, drawn with the updated encoder and decoder.
         with torch.no_grad():

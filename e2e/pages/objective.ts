@@ -14,6 +14,8 @@ export class ObjectiveSwitches {
   readonly reconstructionsInD: Locator;
   readonly equilibriumGate: Locator;
   readonly ganOnly: Locator;
+  /** Whether D still trains while γ = 0 (off: a plain VAE's step is phase 1 alone). */
+  readonly dWatches: Locator;
   /** "Training: VAEGAN | plain VAE | plain GAN ...". */
   readonly modelMode: Locator;
 
@@ -22,6 +24,7 @@ export class ObjectiveSwitches {
     this.reconstructionsInD = page.getByRole('checkbox', { name: /D also sees reconstructions/ });
     this.equilibriumGate = page.getByRole('checkbox', { name: /Equilibrium gate/ });
     this.ganOnly = page.getByRole('checkbox', { name: /GAN only/ });
+    this.dWatches = page.getByRole('checkbox', { name: /D watches a plain VAE/ });
     this.modelMode = page.getByTestId('model-mode');
   }
 

@@ -85,6 +85,8 @@ const SUPPORT: {
   // The gate reads D's costs between the fakes and phase 2 with tfjs ops; the phases are the same.
   equilibriumGate: () => ALL,
   ganOnly: () => ALL,
+  // Only says whether phases 2 and 3 run at all (phaseOneOnly); the phases are the same.
+  dWatches: () => ALL,
   // The warm-up only scales beta, which the VAE phase passes the kernels as it stands at the step.
   klWarmup: () => ALL,
   // Free bits change the KL term's gradient (a floor per dimension): autograd for phase 1.

@@ -12,6 +12,7 @@ import {
   GATE_MARGIN,
   type Hyperparams,
   type ModelConfig,
+  phaseOneOnly,
   validateModelConfig,
 } from '../shared/config';
 import {
@@ -265,6 +266,23 @@ export class VaeGan {
   ): Generator<GateQuestion, tf.Tensor1D, GateDecision> {
     // Phase 1: encoder + decoder minimise L_rec + beta * KL (only measured in GAN-only mode).
     const vae = this.vaePhase(x, hp); // reconstruction, kl, featureRec: scalars
+    if (phaseOneOnly(hp)) {
+      // A plain VAE whose D does not watch: no fakes, no D, no generator pass; D's and the
+      // generator side's metrics are NaN ("not computed"), and so are the gate's skips, which
+      // marks the step as phase 1 alone for the divergence guard.
+      const none = tf.scalar(Number.NaN);
+      const all: Record<MetricName, tf.Scalar> = {
+        ...vae,
+        discriminator: none,
+        generator: none,
+        dReal: none,
+        dRecon: none,
+        dPrior: none,
+        skipD: none,
+        skipG: none,
+      };
+      return tf.stack(METRIC_NAMES.map((name) => all[name])) as tf.Tensor1D;
+    }
     // The fakes phases 2 and 3 share, drawn after phase 1 so D sees the updated decoder:
     // zTilde ~ q(z|x) and zPrior ~ N(0, I) [batch, latentDim], xTilde, xPrior [batch, pixels].
     const fakes = this.drawFakes(x);
@@ -358,7 +376,7 @@ export class VaeGan {
     hp: Hyperparams,
     options: StepOptions = {},
   ): Promise<tf.Tensor1D> {
-    if (!hp.equilibriumGate) return this.trainStep(x, hp, TRAIN_BOTH, options);
+    if (!hp.equilibriumGate || phaseOneOnly(hp)) return this.trainStep(x, hp, TRAIN_BOTH, options);
     this.beginNorms(options);
     const step = this.step(x, hp, ASK_GATE);
     // A tidy cannot span the readback: phase 1's results leave the first one with the question

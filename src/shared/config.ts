@@ -11,6 +11,7 @@ import {
   DEFAULT_RUN_SETTINGS,
   GATE_EQUILIBRIUM,
   GATE_MARGIN,
+  type Hyperparams,
   LIVE_SETTINGS,
   rangeOf,
   RUN_SETTINGS,
@@ -121,4 +122,15 @@ export function validateModelConfig(c: ModelConfig): string[] {
     problems.push('the conv architecture needs an image height and width divisible by 4');
   }
   return problems;
+}
+
+/**
+ * Whether a step is phase 1 alone: a plain VAE (gamma = 0, pixel reconstruction, not GAN-only)
+ * whose discriminator does not watch (`dWatches` off). Then no fakes are drawn and neither D nor
+ * the generator side runs; their metrics are NaN ("not computed").
+ */
+export function phaseOneOnly(
+  hp: Pick<Hyperparams, 'gamma' | 'ganOnly' | 'dWatches' | 'reconstructionLoss'>,
+): boolean {
+  return hp.gamma === 0 && !hp.ganOnly && !hp.dWatches && hp.reconstructionLoss === 'pixel';
 }

@@ -78,6 +78,12 @@ export interface Hyperparams {
    */
   ganOnly: boolean;
   /**
+   * With gamma = 0 (a plain VAE), D still trains on the VAE's images and the generator side is
+   * measured, so the curves show how far the VAE is from fooling a critic. Off: a plain VAE's
+   * step is phase 1 alone (no fakes, no D, no generator pass) and the D curves have no points.
+   */
+  dWatches: boolean;
+  /**
    * KL warm-up: beta ramps linearly from beta/N at step 1 to beta at step N (Bowman et al. 2016;
    * Sønderby et al. 2016); 0 is off (beta from the first step).
    */
@@ -357,6 +363,16 @@ export const LIVE_SETTINGS = {
     default: false,
     help: 'Train the generator and the discriminator alone: no encoder, no reconstruction phase; D sees real images against prior samples, and the generator takes steps of η_G (γ has nothing to trade off against)',
     reason: 'The app trains a VAEGAN; the plain GAN is a special case to compare with.',
+  } satisfies SwitchRow,
+  dWatches: {
+    kind: 'switch',
+    url: 'watch',
+    urlValues: ['0', '1'],
+    label: 'D watches a plain VAE (γ = 0)',
+    default: true,
+    help: "On: with γ = 0 the discriminator still trains against the VAE's reconstructions and samples, so its curves say how far the VAE is from fooling it. Off: a plain VAE trains phase 1 alone (no fakes, no D, no generator pass), about three times as many images a second, and D's curves pause. No effect while γ > 0, with the feature loss or in GAN-only mode",
+    reason:
+      "On, so D's curves and map show the VAE's samples against a critic; the likelihood preset turns it off for speed.",
   } satisfies SwitchRow,
   klWarmup: {
     kind: 'int',

@@ -366,6 +366,22 @@ describe('what the compiled step does not cover goes to autograd', () => {
     m.dispose();
   });
 
+  it('a plain VAE whose D does not watch runs the VAE kernel alone, with autograd’s numbers', async () => {
+    const h = hp({ gamma: 0, dWatches: false });
+    const m = new VaeGan(EDGES, h);
+    const x = batchOf(EDGES, 10);
+    expect(await compiledKernelsOf(m, x, h)).toEqual([COMPILED_KERNELS.vae]);
+    // With D watching, the same γ = 0 runs all four.
+    expect(await compiledKernelsOf(m, x, hp({ gamma: 0 }))).toHaveLength(4);
+    tf.dispose(x);
+    m.dispose();
+    const d = await bothWays(EDGES, 10, (model, batch) => [
+      model.trainStep(batch, h),
+      model.trainStep(batch, h),
+    ]);
+    expectOneStepApart(d);
+  });
+
   it('the feature loss: phase 1 on autograd, the rest compiled, the same numbers as autograd', async () => {
     const h = hp({ reconstructionLoss: 'mixed' });
     expect(compiledSupport(EDGES, h)).toEqual({ vae: false, gan: true });

@@ -134,6 +134,21 @@ describe('guard on a model', () => {
     // The feature distance is NaN by design in a pixel-loss step: not a divergence.
     const featureRec = METRIC_NAMES.indexOf('featureRec');
     expect(findDivergence([...row([featureRec]), 0, 0, 0, 0], 1, 3)).toBeNull();
+    // A plain VAE's step without D (phaseOneOnly) marks its gate skips NaN: D's and G's
+    // figures NaN with them are "not computed". The same NaNs with the skips finite (a step that
+    // ran D) are a divergence, blamed on D.
+    const phaseOne = ['discriminator', 'generator', 'dReal', 'dRecon', 'dPrior', 'skipD', 'skipG'];
+    const cols = phaseOne.map((n) => METRIC_NAMES.indexOf(n as (typeof METRIC_NAMES)[number]));
+    expect(findDivergence([...row([...cols, featureRec]), 0, 0, 0, 0], 1, 3)).toBeNull();
+    expect(findDivergence([...row(cols.slice(0, 5)), 0, 0, 0, 0], 1, 3)).toMatchObject({
+      metrics: ['discriminator', 'generator', 'dReal', 'dRecon', 'dPrior'],
+      lr: 'lrD',
+    });
+    // In a phase-1 step the VAE's own losses still count.
+    const rec = METRIC_NAMES.indexOf('reconstruction');
+    expect(findDivergence([...row([...cols, rec]), 0, 0, 0, 0], 1, 3)?.metrics).toEqual([
+      'reconstruction',
+    ]);
     // A learning rate of 10 on the encoder: its codes overflow, D scores the reconstructions
     // as NaN while real images still score fine. The encoder/decoder rate is to blame.
     const wildEncoder = findDivergence([...row([2, 3, 5]), 0, NaN, NaN, NaN], 1, 1);

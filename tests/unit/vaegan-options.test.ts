@@ -379,3 +379,49 @@ describe('hyperparameter sanitising', () => {
     ]).toEqual(['pixel', true, false, false]);
   });
 });
+
+describe('a plain VAE whose D does not watch (dWatches off, γ = 0)', () => {
+  it('trains phase 1 alone: the encoder and decoder as with D watching, D and its Adam untouched', async () => {
+    const x = images(5);
+    const watched = new VaeGan(config(), hp({ gamma: 0 }));
+    const alone = new VaeGan(config(), hp({ gamma: 0, dWatches: false }));
+    const d0 = await weights(alone.vars.discriminator);
+    const mw = await metricsOf(watched.trainStep(x, hp({ gamma: 0 })));
+    const ma = await metricsOf(alone.trainStep(x, hp({ gamma: 0, dWatches: false })));
+    // Phase 1 comes first in both steps, from the same weights and the same draw.
+    expect(ma.reconstruction).toBe(mw.reconstruction);
+    expect(ma.kl).toBe(mw.kl);
+    expect(maxDiff(await weights(alone.vars.encoder), await weights(watched.vars.encoder))).toBe(0);
+    expect(maxDiff(await weights(alone.vars.decoder), await weights(watched.vars.decoder))).toBe(0);
+    expect(maxDiff(await weights(alone.vars.discriminator), d0)).toBe(0);
+    expect(maxDiff(await weights(watched.vars.discriminator), d0)).toBeGreaterThan(0);
+    // D's and the generator side's figures were not computed; the watched step has them all.
+    for (const name of ['discriminator', 'generator', 'dReal', 'dRecon', 'dPrior'] as const) {
+      expect(ma[name]).toBeNaN();
+      expect(Number.isFinite(mw[name])).toBe(true);
+    }
+    // The gate's skips are NaN too: the guard's mark of a step that ran phase 1 alone.
+    expect(ma.skipD).toBeNaN();
+    expect(ma.skipG).toBeNaN();
+    // One noise draw (phase 1's) against three with the fakes.
+    expect(alone.noiseDraws).toBeLessThan(watched.noiseDraws);
+    watched.dispose();
+    alone.dispose();
+    x.dispose();
+  });
+
+  it.each([
+    ['γ > 0', { gamma: 0.5 }],
+    ['the feature loss', { reconstructionLoss: 'feature' }],
+    ['GAN only', { ganOnly: true }],
+  ] as const)('has no effect with %s: D trains', async (_, over) => {
+    const x = images(6);
+    const m = new VaeGan(config(), hp({ gamma: 0, dWatches: false, ...over }));
+    const d0 = await weights(m.vars.discriminator);
+    const metrics = await metricsOf(m.trainStep(x, hp({ gamma: 0, dWatches: false, ...over })));
+    expect(Number.isFinite(metrics.discriminator)).toBe(true);
+    expect(maxDiff(await weights(m.vars.discriminator), d0)).toBeGreaterThan(0);
+    m.dispose();
+    x.dispose();
+  });
+});

@@ -90,6 +90,17 @@ export function ObjectiveOptions({ hp, update }: Props) {
         </label>
         <Toggletip about={LIVE_SETTINGS.ganOnly.label} text={LIVE_SETTINGS.ganOnly.help} />
       </div>
+      <div className="checkbox-row" data-part={LIVE_SETTINGS.dWatches.url}>
+        <label className="checkbox">
+          <input
+            type="checkbox"
+            checked={hp.dWatches}
+            onChange={(e) => update({ dWatches: e.currentTarget.checked })}
+          />
+          {LIVE_SETTINGS.dWatches.label}
+        </label>
+        <Toggletip about={LIVE_SETTINGS.dWatches.label} text={LIVE_SETTINGS.dWatches.help} />
+      </div>
       <div className="mode-line">
         <p data-testid="model-mode" aria-live="polite">
           Training: <strong>{mode.name}</strong> <span className="muted">{mode.detail}</span>

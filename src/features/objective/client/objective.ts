@@ -51,7 +51,9 @@ export interface ObjectiveSettings {
 }
 
 /** Which model the switches make: the full VAEGAN or one of its special cases. */
-export function modelMode(h: Pick<Hyperparams, 'gamma' | 'ganOnly'>): {
+export function modelMode(
+  h: Pick<Hyperparams, 'gamma' | 'ganOnly'> & Partial<Pick<Hyperparams, 'dWatches'>>,
+): {
   id: 'vaegan' | 'vae' | 'gan';
   name: string;
   detail: string;
@@ -66,7 +68,10 @@ export function modelMode(h: Pick<Hyperparams, 'gamma' | 'ganOnly'>): {
     return {
       id: 'vae',
       name: 'plain VAE',
-      detail: 'γ = 0: no adversarial step; D only watches',
+      detail:
+        h.dWatches === false
+          ? 'γ = 0: phase 1 alone; D does not train'
+          : 'γ = 0: no adversarial step; D only watches',
     };
   return { id: 'vaegan', name: 'VAEGAN', detail: 'all three phases' };
 }

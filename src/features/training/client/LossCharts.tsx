@@ -115,7 +115,7 @@ function Chart({ spec: full, rows }: { spec: ChartSpec; rows: ChartRow[] }) {
           <span className="chart-latest">
             {spec.lines.map((l) => (
               <span key={l.key} style={{ color: l.color }}>
-                {l.name} {Number.isFinite(last[l.key]) ? last[l.key].toFixed(3) : 'NaN'}
+                {l.name} {Number.isFinite(last[l.key]) ? last[l.key].toFixed(3) : '—'}
               </span>
             ))}
           </span>

@@ -95,14 +95,24 @@ export interface Divergence {
  * trainer's report. `lastStep` is the step count after the k steps.
  */
 const FEATURE_REC = METRIC_NAMES.indexOf('featureRec');
+const SKIPS = [METRIC_NAMES.indexOf('skipD'), METRIC_NAMES.indexOf('skipG')];
+const NOT_IN_PHASE_ONE = (
+  ['discriminator', 'generator', 'dReal', 'dRecon', 'dPrior', 'skipD', 'skipG'] as const
+).map((name) => METRIC_NAMES.indexOf(name));
 
 export function findDivergence(raw: ArrayLike<number>, k: number, lastStep: number) {
   const m = METRIC_NAMES.length;
   // featureRec is NaN by design in steps that train the pixel loss (it is not computed there);
   // a NaN in a step that did compute it shows in the other losses or the weight probe too.
+  // A step that ran phase 1 alone (phaseOneOnly) marks its gate skips NaN, and D's and the
+  // generator side's figures are NaN with them: not computed. A step that ran them has skips of
+  // 0 or 1, so a D that went NaN there is caught.
+  const phaseOne = (i: number) => SKIPS.every((j) => Number.isNaN(raw[i * m + j]!));
   const bad = (i: number, j: number) => {
     const v = raw[i * m + j]!;
-    return !Number.isFinite(v) && !(j === FEATURE_REC && Number.isNaN(v));
+    if (Number.isFinite(v)) return false;
+    if (Number.isNaN(v) && j === FEATURE_REC) return false;
+    return !(Number.isNaN(v) && NOT_IN_PHASE_ONE.includes(j) && phaseOne(i));
   };
   let firstBad = -1;
   for (let i = 0; i < k && firstBad < 0; i++) {

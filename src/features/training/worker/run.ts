@@ -6,7 +6,12 @@
  * whether built fresh (configure, reset), imported, or rebuilt after a lost device.
  */
 import * as tf from '../../../model/tf';
-import { type Hyperparams, DEFAULT_HYPERPARAMS, imageSize } from '../../../shared/config';
+import {
+  type Hyperparams,
+  DEFAULT_HYPERPARAMS,
+  imageSize,
+  phaseOneOnly,
+} from '../../../shared/config';
 import { type Dataset, type DatasetId, imageShapeOf } from '../../../shared/dataset';
 import { gflops, trainStepMacs } from '../../../shared/flops';
 import { compactHistory, MAX_HISTORY_POINTS } from '../../../shared/history';
@@ -313,7 +318,9 @@ export class TrainingRun {
     if (this.history.length > MAX_HISTORY_POINTS) this.history = compactHistory(this.history);
     // GFLOP/s of the step as tfjs's autograd would run it (the compiled step skips some of
     // those products by reusing work, and still counts them: the same model and step).
-    const macs = trainStepMacs(model.config, this.hp.ganOnly || this.hp.gamma > 0)?.total;
+    const macs = phaseOneOnly(this.hp)
+      ? trainStepMacs(model.config)?.vae
+      : trainStepMacs(model.config, this.hp.ganOnly || this.hp.gamma > 0)?.total;
     this.deps.emit({
       type: 'metrics',
       point,
