@@ -1,14 +1,18 @@
 // The likelihood target, measured end to end: the production app trains a preset in headless
 // Debian Chromium through its UI (the preset's button, Train; the preset's budget of 30 minutes
-// of training stops it), exports the run with "Export weights (.zip)" and saves its prior
-// samples as PNG; then bench/iwae.ts measures the export in Node: NLL = -IWAE with k = 5,000 on
-// all 10,000 MNIST test images (dynamically binarised), the ELBO, and the FCD. With --vae the
-// same preset trains again with gamma = 0 ("Plain VAE") for the same time, for the FCD
-// comparison. Writes the 30-minute section of bench/quality.md.
+// of training stops it), exports the run ("Export weights (.zip)" and "Export for PyTorch
+// (.safetensors)") and saves its prior samples as PNG. Then:
+// - NLL = -IWAE with k = 5,000 on all 10,000 MNIST test images (dynamically binarised with the
+//   quality panel's seed), and the ELBO, by python/vaegan.py's `elbo` on the .safetensors export
+//   (PyTorch on the CPU; its log-weights are held to the app's by tests/unit/pytorch-roundtrip);
+// - the FCD and coverage of --samples prior samples, and a cross-check of the bounds with the
+//   app's own code on the first --check-images images (k = --check-k), by bench/iwae.ts.
+// With --compare M, the Default preset (VAEGAN) and the same model as a plain VAE (γ = 0, D not
+// watching: phase 1 alone, its fastest form) each train M minutes, for the FCD at equal time.
+// Writes the 30-minute section of bench/quality.md.
 // Usage: npm run build && node bench/nll30.mjs [--minutes 30 --preset "Best likelihood (30 min)"
-//        --vae --k 5000 --images 10000 --workers 2 --samples 1000 --out bench/nll30
-//        --skip-train (measure the exports already in --out)]
-// The IWAE keeps its progress in --out: run the same command again to resume it.
+//        --k 5000 --images 10000 --compare 10 --samples 1000 --check-k 100 --check-images 500
+//        --out bench/nll30 --skip-train (measure the exports already in --out)]
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -27,12 +31,15 @@ const presetName = option('preset', 'Best likelihood (30 min)');
 const out = path.resolve(option('out', 'bench/nll30'));
 const k = option('k', '5000');
 const images = option('images', '10000');
+const compare = Number(option('compare', '0'));
 const workers = option('workers', String(Math.max(1, os.cpus().length)));
 const samples = option('samples', '1000');
+const checkK = option('check-k', '100');
+const checkImages = option('check-images', '500');
 await mkdir(out, { recursive: true });
 
 /** Trains the preset for `minutes` through the UI; saves the run zip and the samples PNG. */
-async function train(browser, base, name, plainVae) {
+async function train(browser, base, name, preset, plainVae, runMinutes) {
   const page = await browser.newPage();
   await page.goto(base);
   const train = page.getByRole('button', { name: 'Train', exact: true });
@@ -40,24 +47,28 @@ async function train(browser, base, name, plainVae) {
   await page.waitForFunction(() => window.vaeganPlayground?.getState().status === 'ready', null, {
     timeout: 180_000,
   });
-  await page.getByRole('button', { name: presetName }).click();
+  await page.getByRole('tab', { name: 'Model and data', exact: true }).click();
+  await page.getByRole('group', { name: 'Presets' }).getByRole('button', { name: preset, exact: true }).click();
   await page.waitForFunction(() => window.vaeganPlayground.getState().status === 'ready', null, {
     timeout: 180_000,
   });
   if (plainVae) {
+    await page.getByRole('tab', { name: 'Objective', exact: true }).click();
     await page
       .getByRole('group', { name: 'Special cases' })
       .getByRole('button', { name: 'Plain VAE' })
       .click();
+    await page.getByRole('checkbox', { name: /D watches a plain VAE/ }).uncheck();
   }
+  await page.getByRole('tab', { name: 'Model and data', exact: true }).click();
   // The budget: the preset's own, or --minutes.
   await page.getByRole('combobox', { name: 'Stop after' }).selectOption('minutes');
-  await page.getByRole('spinbutton', { name: 'Budget' }).fill(String(minutes));
+  await page.getByRole('spinbutton', { name: 'Budget' }).fill(String(runMinutes));
   const url = page.url();
   const load = watchForeignLoad();
   const t0 = Date.now();
   await train.click();
-  await page.getByTestId('budget-stopped').waitFor({ timeout: (minutes + 15) * 60_000 });
+  await page.getByTestId('budget-stopped').waitFor({ timeout: (runMinutes + 15) * 60_000 });
   const wallSeconds = (Date.now() - t0) / 1000;
   const foreignCores = load.stop();
   const state = await page.evaluate(() => {
@@ -74,59 +85,87 @@ async function train(browser, base, name, plainVae) {
     };
   });
   const zip = path.join(out, `${name}.zip`);
+  const torchFile = path.join(out, `${name}.safetensors`);
   const png = path.join(out, `${name}-samples.png`);
+  await page.getByRole('tab', { name: 'Save and share', exact: true }).click();
   for (const [button, file] of [
     [page.getByRole('button', { name: 'Export weights (.zip)' }), zip],
+    [page.getByRole('button', { name: 'Export for PyTorch (.safetensors)' }), torchFile],
     [page.getByRole('button', { name: 'Prior samples (PNG)' }), png],
   ]) {
     const [download] = await Promise.all([page.waitForEvent('download'), button.click()]);
     await download.saveAs(file);
   }
   await page.close();
-  const record = { name, url, wallSeconds, foreignCores, ...state };
+  const record = { name, preset, minutes: runMinutes, url, wallSeconds, foreignCores, ...state };
   await writeFile(path.join(out, `${name}.json`), JSON.stringify(record, null, 2));
   console.log(`${name}: ${state.step} steps in ${wallSeconds.toFixed(0)} s; ${state.stopped}`);
   return record;
 }
 
-/** Runs bench/iwae.ts on an export (resumable: its state lives beside the zip). */
-function iwae(name) {
+/** Runs a command; resolves with the last line of its output, parsed as JSON. */
+function lastJson(command, argv) {
   return new Promise((resolve, reject) => {
-    const p = spawn(
-      process.execPath,
-      [
-        'scripts/run-ts.mjs',
-        'bench/iwae.ts',
-        path.join(out, `${name}.zip`),
-        '--k',
-        k,
-        '--images',
-        images,
-        '--workers',
-        workers,
-        '--samples',
-        samples,
-        '--state',
-        path.join(out, `${name}.iwae.json`),
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
+    const p = spawn(command, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
     let text = '';
     p.stdout.on('data', (d) => (text += d));
     p.on('exit', (code) =>
       code === 0
         ? resolve(JSON.parse(text.trim().split('\n').at(-1)))
-        : reject(new Error(`bench/iwae.ts exited with ${code}`)),
+        : reject(new Error(`${argv.join(' ')} exited with ${code}`)),
     );
   });
 }
 
-const runs = ['vaegan', ...(flag('vae') ? ['vae'] : [])];
+/** bench/iwae.ts on the zip: FCD, coverage, and the app's own bounds on a few images. */
+const appCheck = (name, checkKValue, checkImagesValue) =>
+  lastJson(process.execPath, [
+    'scripts/run-ts.mjs',
+    'bench/iwae.ts',
+    path.join(out, `${name}.zip`),
+    '--k',
+    checkKValue,
+    '--images',
+    checkImagesValue,
+    '--workers',
+    workers,
+    '--samples',
+    samples,
+    '--state',
+    path.join(out, `${name}.iwae-${checkKValue}-${checkImagesValue}.json`),
+  ]);
+
+/** python/vaegan.py elbo on the .safetensors export: NLL = -IWAE and the ELBO. */
+const torchBounds = (name) =>
+  lastJson(process.env.PYTHON ?? '/usr/bin/python3', [
+    'python/vaegan.py',
+    'elbo',
+    path.join(out, `${name}.safetensors`),
+    '--datasets',
+    'public/datasets',
+    '--images',
+    images,
+    '--k',
+    k,
+  ]);
+
+const plan = [
+  { name: 'likelihood', preset: presetName, plainVae: false, minutes },
+  ...(compare > 0
+    ? [
+        { name: 'vaegan', preset: 'Default', plainVae: false, minutes: compare },
+        { name: 'vae', preset: 'Default', plainVae: true, minutes: compare },
+      ]
+    : []),
+];
+const runs = plan.map((p) => p.name);
 const records = {};
 if (!flag('skip-train')) {
   const { base, stop } = await startPreview(Number(process.env.BENCH_PORT ?? 4183));
   const browser = await launchChromium();
-  for (const name of runs) records[name] = await train(browser, base, name, name === 'vae');
+  for (const p of plan) {
+    records[p.name] = await train(browser, base, p.name, p.preset, p.plainVae, p.minutes);
+  }
   await browser.close();
   stop();
 } else {
@@ -136,18 +175,32 @@ if (!flag('skip-train')) {
 const measured = {};
 for (const name of runs) {
   if (!existsSync(path.join(out, `${name}.zip`))) throw new Error(`no ${name}.zip in ${out}`);
-  measured[name] = await iwae(name);
-  console.log(name, measured[name]);
+  const check = await appCheck(name, checkK, checkImages);
+  const torch = name === 'likelihood' ? await torchBounds(name) : null;
+  measured[name] = {
+    ...check,
+    check: { k: check.k, images: check.images, nll: check.nll, elbo: check.elbo },
+    torch,
+  };
+  console.log(name, JSON.stringify(measured[name]));
+  await writeFile(path.join(out, `${name}.measured.json`), JSON.stringify(measured[name], null, 2));
 }
 
 // ---- bench/quality.md: the 30-minute section, between its markers -------------------------
-const r = records.vaegan;
-const m = measured.vaegan;
+const r = records.likelihood;
+const t = measured.likelihood.torch;
 const fmt = (x, d = 2) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(d) : 'n/a');
+const label = {
+  likelihood: presetName,
+  vaegan: 'Default (VAEGAN)',
+  vae: 'Default as a plain VAE, phase 1 alone',
+};
 const row = (name) => {
   const rec = records[name];
   const q = measured[name];
-  return `| ${name === 'vae' ? 'plain VAE (γ = 0)' : `${presetName}`} | ${rec.step.toLocaleString('en-US')} (${fmt(rec.step / rec.stepsPerEpoch, 1)} epochs) | ${fmt(rec.wallSeconds / 60, 1)} min | ${fmt(q.nll)} | ${fmt(q.elbo)} | ${fmt(q.fcd)} | ${q.classes} of 10 | ${fmt(rec.foreignCores, 2)} |`;
+  const nll = name === 'likelihood' ? `**${fmt(t.nll)}** (k = ${t.k}, ${t.images} images)` : '';
+  const elbo = name === 'likelihood' ? fmt(t.elbo) : '';
+  return `| ${label[name]} | ${rec.step.toLocaleString('en-US')} (${fmt(rec.step / rec.stepsPerEpoch, 1)} epochs) | ${fmt(rec.wallSeconds / 60, 1)} min | ${nll} | ${elbo} | ${fmt(q.check.nll)} / ${fmt(q.check.elbo)} | ${fmt(q.fcd)} | ${q.classes} of 10 | ${fmt(rec.foreignCores, 2)} |`;
 };
 const section = `<!-- nll30:start -->
 ## 30 minutes in the browser (${new Date().toISOString().slice(0, 10)})
@@ -157,12 +210,13 @@ const section = `<!-- nll30:start -->
 Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}; headless Debian Chromium, backend ${r.backend}; the production build.
 Preset **${presetName}** (its button in "Model and data"): ${JSON.stringify(r.settings)}, ${JSON.stringify(r.hyperparams)}; link: \`${r.url.replace(/^https?:\/\/[^/]+\//, '')}\`.
 Trained through the UI until its budget of ${minutes} minutes of training stopped it (${r.stopped}).
-NLL = −IWAE with k = ${m.k} on all ${m.images} MNIST test images, dynamically binarised (the quality panel's seed), by bench/iwae.ts on the exported zip
-(the app's src/model/quality.ts on tfjs wasm in Node, ${workers} processes; the bounds took ${(m.boundsSeconds / 60).toFixed(0)} min).
-FCD on ${m.samples} prior samples. "Other load" is the CPU (in cores) that other processes took while it trained: above 0.2 the run was slowed.
+NLL = −IWAE with k = ${t.k} on all ${t.images} MNIST test images, dynamically binarised with the quality panel's seed, and the ELBO, by \`python/vaegan.py elbo\` on the run's "Export for PyTorch" file (${fmt(t.seconds / 60, 1)} min);
+"app check": the same bounds by the app's own src/model/quality.ts (bench/iwae.ts, tfjs wasm in Node) with k = ${checkK} on the first ${checkImages} images.
+FCD on ${samples} prior samples against the first ${samples} test images (the shipped classifier's features). "Other load" is the CPU (in cores) that other processes took while it trained: above 0.2 the run was slowed.
+${compare > 0 ? `The two other rows train the Default preset for ${compare} minutes each, as the VAEGAN and as the fastest plain VAE (γ = 0, D not watching), for the FCD at equal training time.` : ''}
 
-| run | steps | training time | NLL (nats) | ELBO | FCD | coverage | other load |
-| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |
+| run | steps | training time | NLL (nats) | ELBO | app check NLL / ELBO | FCD | coverage | other load |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |
 ${runs.map(row).join('\n')}
 
 Prior samples: ${runs.map((n) => `\`bench/nll30/${n}-samples.png\``).join(', ')}.

@@ -93,9 +93,11 @@ test.describe('a plain VAE without its watching D', () => {
     await expect(await curves.latest('chart-d')).toContainText('D(x) —');
     // No divergence was reported for those missing figures.
     await expect(app.notices.notice(/became NaN or infinite/)).toHaveCount(0);
-    // D watching again: its curves come back with numbers.
+    // D watching again, on dynamically binarised batches: D's curves come back with numbers.
     await objective.open();
     await objective.dWatches.check();
+    await objective.binarize.check();
+    expect(page.url()).toMatch(/bin=1/);
     await expect(objective.modelMode).toContainText('D only watches');
     const at = await status.steps();
     await controls.train.click();

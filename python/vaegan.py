@@ -617,6 +617,9 @@ def main(argv=None):
         pending, t_mark = [], time.time()
         for i in range(args.steps):
             x = data.to_images(data.train_images[order.next(batch)]).to(args.device)
+            if model.hp.get("binarize", False):
+                # Dynamic binarisation (the app's switch); PyTorch's own draws, not the app's.
+                x = torch.bernoulli(x)
             pending.append(model.step(x))
             if len(pending) == args.report_every or i == args.steps - 1:
                 elapsed = time.time() - t_mark

@@ -16,6 +16,8 @@ export class ObjectiveSwitches {
   readonly ganOnly: Locator;
   /** Whether D still trains while γ = 0 (off: a plain VAE's step is phase 1 alone). */
   readonly dWatches: Locator;
+  /** Dynamic binarisation of the training batches. */
+  readonly binarize: Locator;
   /** "Training: VAEGAN | plain VAE | plain GAN ...". */
   readonly modelMode: Locator;
 
@@ -25,6 +27,7 @@ export class ObjectiveSwitches {
     this.equilibriumGate = page.getByRole('checkbox', { name: /Equilibrium gate/ });
     this.ganOnly = page.getByRole('checkbox', { name: /GAN only/ });
     this.dWatches = page.getByRole('checkbox', { name: /D watches a plain VAE/ });
+    this.binarize = page.getByRole('checkbox', { name: /Binarise the training images/ });
     this.modelMode = page.getByTestId('model-mode');
   }
 

@@ -87,6 +87,8 @@ const SUPPORT: {
   ganOnly: () => ALL,
   // Only says whether phases 2 and 3 run at all (phaseOneOnly); the phases are the same.
   dWatches: () => ALL,
+  // Binarisation happens to the batch before the step (BatchSampler): the step is the same.
+  binarize: () => ALL,
   // The warm-up only scales beta, which the VAE phase passes the kernels as it stands at the step.
   klWarmup: () => ALL,
   // Free bits change the KL term's gradient (a floor per dimension): autograd for phase 1.

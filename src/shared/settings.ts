@@ -84,6 +84,11 @@ export interface Hyperparams {
    */
   dWatches: boolean;
   /**
+   * Dynamic binarisation: each training batch's pixels become 0 or 1 afresh at every step, 1 with
+   * the grey level as its probability (the protocol the test likelihood is measured under).
+   */
+  binarize: boolean;
+  /**
    * KL warm-up: beta ramps linearly from beta/N at step 1 to beta at step N (Bowman et al. 2016;
    * Sønderby et al. 2016); 0 is off (beta from the first step).
    */
@@ -373,6 +378,15 @@ export const LIVE_SETTINGS = {
     help: "On: with γ = 0 the discriminator still trains against the VAE's reconstructions and samples, so its curves say how far the VAE is from fooling it. Off: a plain VAE trains phase 1 alone (no fakes, no D, no generator pass), about three times as many images a second, and D's curves pause. No effect while γ > 0, with the feature loss or in GAN-only mode",
     reason:
       "On, so D's curves and map show the VAE's samples against a critic; the likelihood preset turns it off for speed.",
+  } satisfies SwitchRow,
+  binarize: {
+    kind: 'switch',
+    url: 'bin',
+    urlValues: ['0', '1'],
+    label: 'Binarise the training images (dynamic)',
+    default: false,
+    help: 'Each pixel of each training batch becomes 1 with its grey level as the probability, else 0, drawn afresh at every step (dynamic binarisation). The test likelihood is measured on images binarised this way; training on them matches that, and the fresh draws keep the networks from fitting the exact grey levels. Off: the batches are the grey images',
+    reason: 'Off, so the reconstructions are of the images as they are.',
   } satisfies SwitchRow,
   klWarmup: {
     kind: 'int',

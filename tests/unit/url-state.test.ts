@@ -46,6 +46,7 @@ describe('readUrlState', () => {
       equilibriumGate: true,
       ganOnly: false,
       dWatches: false,
+      binarize: true,
       klWarmup: 500,
       freeBits: 0.5,
     };
@@ -59,7 +60,7 @@ describe('readUrlState', () => {
     expect(search).toBe(
       '?dataset=fashion-mnist&arch=conv&variant=separate&latent=8&hidden=256&layers=2&batch=32&seed=42' +
         '&beta=0.25&gamma=0&lrVae=0.001&lrD=0.00003&lrG=0.0002&adv=minimax' +
-        '&rec=feature&dBatches=2&gate=1&gan=0&watch=0&klWarmup=500&freeBits=0.5' +
+        '&rec=feature&dBatches=2&gate=1&gan=0&watch=0&bin=1&klWarmup=500&freeBits=0.5' +
         '&budgetUnit=epochs&budget=25&patience=4&lrSchedule=cosine&backend=wasm',
     );
     expect(readUrlState(search)).toEqual({

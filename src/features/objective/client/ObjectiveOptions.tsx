@@ -101,6 +101,17 @@ export function ObjectiveOptions({ hp, update }: Props) {
         </label>
         <Toggletip about={LIVE_SETTINGS.dWatches.label} text={LIVE_SETTINGS.dWatches.help} />
       </div>
+      <div className="checkbox-row" data-part={LIVE_SETTINGS.binarize.url}>
+        <label className="checkbox">
+          <input
+            type="checkbox"
+            checked={hp.binarize}
+            onChange={(e) => update({ binarize: e.currentTarget.checked })}
+          />
+          {LIVE_SETTINGS.binarize.label}
+        </label>
+        <Toggletip about={LIVE_SETTINGS.binarize.label} text={LIVE_SETTINGS.binarize.help} />
+      </div>
       <div className="mode-line">
         <p data-testid="model-mode" aria-live="polite">
           Training: <strong>{mode.name}</strong> <span className="muted">{mode.detail}</span>

@@ -104,12 +104,33 @@ export class BatchSampler {
     return indices;
   }
 
-  /** The next batch as floats in [0, 1], [batchSize, cellValues]. */
-  next(batchSize: number): tf.Tensor2D {
+  /**
+   * The next batch as floats in [0, 1], [batchSize, cellValues]. With `binarizeAt` (the step the
+   * batch is for) each value v becomes 1 with probability v, else 0: dynamic binarisation, from a
+   * generator seeded by the run's seed and that step, so a restored run draws the same bits.
+   */
+  next(batchSize: number, binarizeAt?: number): tf.Tensor2D {
     const indices = this.indices(batchSize);
-    return tf.tensor2d(toUnitFloats(this.images, indices, this.cellValues), [
-      batchSize,
-      this.cellValues,
-    ]);
+    const values = toUnitFloats(this.images, indices, this.cellValues);
+    if (binarizeAt !== undefined) binarizeInPlace(values, binarizeSeed(this.seed, binarizeAt));
+    return tf.tensor2d(values, [batchSize, this.cellValues]);
   }
+}
+
+/** The seed of step `step`'s binarisation draws (any whole step, up to 2^53). */
+export function binarizeSeed(seed: number, step: number): number {
+  const low = step % 4294967296;
+  const high = Math.floor(step / 4294967296);
+  return (
+    (Math.imul(seed ^ 0x5bd1e995, 0x9e3779b1) ^
+      Math.imul(low >>> 0, 0x85ebca6b) ^
+      Math.imul(high >>> 0, 0xc2b2ae35)) >>>
+    0
+  );
+}
+
+/** Each value v in [0, 1] becomes 1 with probability v, else 0 (mulberry32 from `seed`). */
+export function binarizeInPlace(values: Float32Array, seed: number) {
+  const random = mulberry32(seed);
+  for (let i = 0; i < values.length; i++) values[i] = random() < values[i]! ? 1 : 0;
 }

@@ -258,7 +258,8 @@ export class TrainingRun {
             lrD: this.hp.lrD * factor,
             lrG: this.hp.lrG * factor,
           };
-    const x = this.sampler!.next(this.settings!.batchSize); // [batch, pixels]
+    // [batch, pixels]; binarised afresh for this step when the switch is on.
+    const x = this.sampler!.next(this.settings!.batchSize, hp.binarize ? this.step : undefined);
     let metrics: tf.Tensor1D; // [METRIC_NAMES.length]
     if (measureGradients) model.gradients.measureNextStep();
     try {
