@@ -482,6 +482,8 @@ class Run:
         counts = json.loads(meta["optimizers"]) if "optimizers" in meta else None
         if counts:
             for phase in ("vae", "discriminator", "generator"):
+                if not counts.get(phase):
+                    continue  # never stepped (e.g. D of a plain VAE trained phase 1 alone): fresh
                 opt = optimizer_of(model, phase)
                 for prefix, net in phase_params(model, phase):
                     for pname, param in net.named_parameters():

@@ -225,6 +225,52 @@ describe('to PyTorch and back', () => {
     });
   });
 
+  it('a plain VAE trained phase 1 alone (D never stepped) goes to PyTorch, trains there and comes back', async () => {
+    const hp = { ...DEFAULT_HYPERPARAMS, gamma: 0, dWatches: false, binarize: true };
+    const model = new VaeGan(
+      {
+        architecture: 'mlp',
+        variant: 'shared',
+        latentDim: base.latentDim,
+        hiddenUnits: base.hiddenUnits,
+        image: MNIST_IMAGE,
+        seed: base.seed,
+      },
+      hp,
+    );
+    const sampler = new BatchSampler(data.train.images, data.train.count, base.seed, 784);
+    for (let i = 0; i < 3; i++) {
+      const x = sampler.next(base.batchSize, i);
+      tf.dispose([x, model.trainStep(x, hp)]);
+    }
+    const dir = mkdtempSync(path.join(tmpdir(), 'vaegan-phase1-'));
+    dirs.push(dir);
+    const file = path.join(dir, 'run.safetensors');
+    writeFileSync(file, await exportTorch(model, base, hp, new Float32Array(4 * base.latentDim)));
+    model.dispose();
+    const python = (args: string[]) => {
+      const r = spawnSync(PYTHON, [path.join(root, 'python/vaegan.py'), ...args], {
+        encoding: 'utf8',
+        cwd: root,
+        timeout: 300_000,
+      });
+      if (r.status !== 0) throw new Error(`python/vaegan.py ${args[0]}: ${r.stderr}`);
+      return r.stdout;
+    };
+    const datasets = ['--datasets', path.join(root, 'public/datasets')];
+    const bounds = JSON.parse(python(['elbo', file, ...datasets, '--images', '4', '--k', '5']));
+    expect(Number.isFinite(bounds.nll)).toBe(true);
+    const out = path.join(dir, 'out.safetensors');
+    python(['train', file, ...datasets, '--steps', '2', '--out', out]);
+    const bytes = new Uint8Array(readFileSync(out));
+    await withTrainer({ settings: { ...base, seed: 1 } }, async ({ remote }) => {
+      const restored = await remote.importRun(bytes);
+      expect(restored.step).toBe(5);
+      expect(restored.hyperparams).toMatchObject({ gamma: 0, dWatches: false, binarize: true });
+      expect(await remote.step()).toBe(6);
+    });
+  });
+
   it('python/train_ddp.py trains the run in two DistributedDataParallel processes; the app takes it', async () => {
     const dir = await writeFixture(base, DEFAULT_HYPERPARAMS);
     const out = path.join(dir, 'ddp.safetensors');

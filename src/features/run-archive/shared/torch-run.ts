@@ -157,8 +157,22 @@ export function runToTorch(run: ParsedRun, options: TorchExportOptions): Uint8Ar
   if (options.optimizers) {
     for (const phase of OPTIMIZER_NAMES) {
       const block = run.optimizers[phase];
-      if (!block || block.specs.length === 0) continue;
       const params = optimizerLayouts(phase, layouts, config.variant);
+      if (!block || block.specs.length === 0) {
+        // A phase that never stepped (D in a plain VAE trained phase 1 alone): zero moments
+        // and a count of 0, as torch.optim.Adam starts, so every file has all three.
+        for (const prefix of ['exp_avg', 'exp_avg_sq']) {
+          for (const l of params) {
+            const size = l.torchShape.reduce((a, b) => a * b, 1);
+            out.push({
+              name: `adam.${phase}.${prefix}.${l.torch}`,
+              tensor: tensor(new Float32Array(size), l.torchShape),
+            });
+          }
+        }
+        iterations[phase] = 0;
+        continue;
+      }
       const values = valuesByName(block);
       for (const [moment, prefix] of [
         ['m', 'exp_avg'],
