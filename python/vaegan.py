@@ -478,6 +478,8 @@ class Run:
         model = VaeGan(config, run["hyperparams"], device=device, seed=run.get("seed", 0) + run.get("step", 0))
         for name, net in model.networks.items():
             state = {k[len(name) + 1 :]: v.float() for k, v in tensors.items() if k.startswith(name + ".")}
+            if not state and name == "discriminator":
+                continue  # a shipped warm start leaves D out: it starts fresh, as in the app
             net.load_state_dict(state, strict=True)
         counts = json.loads(meta["optimizers"]) if "optimizers" in meta else None
         if counts:
