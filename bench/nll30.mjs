@@ -12,7 +12,8 @@
 // Writes the 30-minute section of bench/quality.md.
 // Usage: npm run build && node bench/nll30.mjs [--minutes 30 --preset "Best likelihood (30 min)"
 //        --k 5000 --images 10000 --compare 10 --samples 1000 --check-k 100 --check-images 500
-//        --out bench/nll30 --skip-train (measure the exports already in --out)]
+//        --out bench/nll30 --skip-train (measure the exports already in --out)
+//        --reuse (keep the runs already trained and measured in --out)]
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -166,21 +167,35 @@ const plan = [
 ];
 const runs = plan.map((p) => p.name);
 const records = {};
-if (!flag('skip-train')) {
-  const { base, stop } = await startPreview(Number(process.env.BENCH_PORT ?? 4183));
-  const browser = await launchChromium();
-  for (const p of plan) {
-    records[p.name] = await train(browser, base, p.name, p.preset, p.plainVae, p.minutes);
-  }
-  await browser.close();
-  stop();
-} else {
-  for (const name of runs)
-    records[name] = JSON.parse(await readFile(path.join(out, `${name}.json`), 'utf8'));
-}
 const measured = {};
-for (const name of runs) {
-  if (!existsSync(path.join(out, `${name}.zip`))) throw new Error(`no ${name}.zip in ${out}`);
+// --reuse: runs already trained and measured in --out (their .json and .measured.json) are
+// taken as they are, so --compare can be added to a finished likelihood run.
+const saved = (name, suffix) => path.join(out, `${name}${suffix}`);
+if (flag('reuse')) {
+  for (const name of runs) {
+    if (existsSync(saved(name, '.json')) && existsSync(saved(name, '.measured.json'))) {
+      records[name] = JSON.parse(await readFile(saved(name, '.json'), 'utf8'));
+      measured[name] = JSON.parse(await readFile(saved(name, '.measured.json'), 'utf8'));
+    }
+  }
+}
+const toTrain = plan.filter((p) => !records[p.name]);
+if (!flag('skip-train')) {
+  if (toTrain.length > 0) {
+    const { base, stop } = await startPreview(Number(process.env.BENCH_PORT ?? 4183));
+    const browser = await launchChromium();
+    for (const p of toTrain) {
+      records[p.name] = await train(browser, base, p.name, p.preset, p.plainVae, p.minutes);
+    }
+    await browser.close();
+    stop();
+  }
+} else {
+  for (const p of toTrain)
+    records[p.name] = JSON.parse(await readFile(saved(p.name, '.json'), 'utf8'));
+}
+for (const name of runs.filter((n) => !measured[n])) {
+  if (!existsSync(saved(name, '.zip'))) throw new Error(`no ${name}.zip in ${out}`);
   const check = await appCheck(name, checkK, checkImages);
   const torch = name === 'likelihood' ? await torchBounds(name) : null;
   measured[name] = {
@@ -189,7 +204,7 @@ for (const name of runs) {
     torch,
   };
   console.log(name, JSON.stringify(measured[name]));
-  await writeFile(path.join(out, `${name}.measured.json`), JSON.stringify(measured[name], null, 2));
+  await writeFile(saved(name, '.measured.json'), JSON.stringify(measured[name], null, 2));
 }
 
 // ---- bench/quality.md: the 30-minute section, between its markers -------------------------
