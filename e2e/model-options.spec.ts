@@ -79,9 +79,11 @@ test.describe('a plain VAE without its watching D', () => {
     await objective.specialCase('Plain VAE').click();
     await expect(objective.dWatches).toBeChecked();
     await expect(objective.modelMode).toContainText('D only watches');
+    // The worker has confirmed γ = 0 before the next switch changes.
+    await expect(app.hyperparams.inForce('Adversarial weight')).toContainText('in force: 0 ');
     await objective.dWatches.uncheck();
     await expect(objective.modelMode).toContainText('phase 1 alone; D does not train');
-    expect(page.url()).toMatch(/watch=0/);
+    await expect(page).toHaveURL(/watch=0/);
     await controls.train.click();
     await status.waitForSteps(20, 120_000);
     await controls.pause.click();
@@ -97,7 +99,7 @@ test.describe('a plain VAE without its watching D', () => {
     await objective.open();
     await objective.dWatches.check();
     await objective.binarize.check();
-    expect(page.url()).toMatch(/bin=1/);
+    await expect(page).toHaveURL(/bin=1/);
     await expect(objective.modelMode).toContainText('D only watches');
     const at = await status.steps();
     await controls.train.click();

@@ -175,7 +175,8 @@ test.describe('keep and share a run', () => {
     const query =
       '?dataset=fashion-mnist&arch=mlp&variant=separate&latent=8&hidden=64&layers=1&batch=32' +
       '&seed=42&beta=0.5&gamma=0&lrVae=0.002&lrD=0.0001&lrG=0.0003&adv=minimax&rec=pixel' +
-      '&dBatches=3&gate=0&gan=0&klWarmup=0&freeBits=0&budgetUnit=off&budget=20&patience=0' +
+      '&dBatches=3&gate=0&gan=0&watch=1&bin=0&klWarmup=0&freeBits=0&budgetUnit=off&budget=20' +
+      '&patience=0' +
       '&lrSchedule=constant&backend=cpu';
     await app.open(query);
     await runSettings.open();

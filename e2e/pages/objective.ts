@@ -53,9 +53,13 @@ export class Formulas {
     this.rendered = this.root.locator('.katex-html');
   }
 
-  /** Opens the Objective tab (the formulas are typeset when it first opens). */
+  /**
+   * Opens the Objective tab (the formulas are typeset when it first opens) and scrolls to the
+   * formulas, below the switches, as a person reading them would: out of view they hold still.
+   */
   async open() {
     await new Tabs(this.page).open('Objective');
+    await this.root.scrollIntoViewIfNeeded();
   }
 
   /** A formula block: elbo, discriminator, generator or total. */
