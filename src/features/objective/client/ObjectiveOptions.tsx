@@ -10,6 +10,14 @@ import { Toggletip } from '../../../ui/Toggletip';
 import './objective-options.css';
 
 const REC = LIVE_SETTINGS.reconstructionLoss;
+/** The objective's on/off settings, one checkbox each, in this order. */
+const SWITCHES = [
+  'reconstructionsInD',
+  'equilibriumGate',
+  'ganOnly',
+  'dWatches',
+  'binarize',
+] as const satisfies readonly (keyof Hyperparams)[];
 
 interface Props {
   hp: Hyperparams;
@@ -50,68 +58,19 @@ export function ObjectiveOptions({ hp, update }: Props) {
         <Toggletip about={REC.label} text={REC.help} />
         {pendingNote('reconstructionLoss')}
       </div>
-      <div className="checkbox-row" data-part={LIVE_SETTINGS.reconstructionsInD.url}>
-        <label className="checkbox">
-          <input
-            type="checkbox"
-            checked={hp.reconstructionsInD}
-            disabled={hp.ganOnly}
-            onChange={(e) => update({ reconstructionsInD: e.currentTarget.checked })}
-          />
-          {LIVE_SETTINGS.reconstructionsInD.label}
-        </label>
-        <Toggletip
-          about={LIVE_SETTINGS.reconstructionsInD.label}
-          text={LIVE_SETTINGS.reconstructionsInD.help}
-        />
-      </div>
-      <div className="checkbox-row" data-part={LIVE_SETTINGS.equilibriumGate.url}>
-        <label className="checkbox">
-          <input
-            type="checkbox"
-            checked={hp.equilibriumGate}
-            onChange={(e) => update({ equilibriumGate: e.currentTarget.checked })}
-          />
-          {LIVE_SETTINGS.equilibriumGate.label}
-        </label>
-        <Toggletip
-          about={LIVE_SETTINGS.equilibriumGate.label}
-          text={LIVE_SETTINGS.equilibriumGate.help}
-        />
-      </div>
-      <div className="checkbox-row" data-part={LIVE_SETTINGS.ganOnly.url}>
-        <label className="checkbox">
-          <input
-            type="checkbox"
-            checked={hp.ganOnly}
-            onChange={(e) => update({ ganOnly: e.currentTarget.checked })}
-          />
-          {LIVE_SETTINGS.ganOnly.label}
-        </label>
-        <Toggletip about={LIVE_SETTINGS.ganOnly.label} text={LIVE_SETTINGS.ganOnly.help} />
-      </div>
-      <div className="checkbox-row" data-part={LIVE_SETTINGS.dWatches.url}>
-        <label className="checkbox">
-          <input
-            type="checkbox"
-            checked={hp.dWatches}
-            onChange={(e) => update({ dWatches: e.currentTarget.checked })}
-          />
-          {LIVE_SETTINGS.dWatches.label}
-        </label>
-        <Toggletip about={LIVE_SETTINGS.dWatches.label} text={LIVE_SETTINGS.dWatches.help} />
-      </div>
-      <div className="checkbox-row" data-part={LIVE_SETTINGS.binarize.url}>
-        <label className="checkbox">
-          <input
-            type="checkbox"
-            checked={hp.binarize}
-            onChange={(e) => update({ binarize: e.currentTarget.checked })}
-          />
-          {LIVE_SETTINGS.binarize.label}
-        </label>
-        <Toggletip about={LIVE_SETTINGS.binarize.label} text={LIVE_SETTINGS.binarize.help} />
-      </div>
+      {SWITCHES.map((key) => (
+        <div className="checkbox-row" data-part={LIVE_SETTINGS[key].url} key={key}>
+          <label className="checkbox">
+            <input
+              type="checkbox"
+              checked={hp[key]}
+              onChange={(e) => update({ [key]: e.currentTarget.checked })}
+            />
+            {LIVE_SETTINGS[key].label}
+          </label>
+          <Toggletip about={LIVE_SETTINGS[key].label} text={LIVE_SETTINGS[key].help} />
+        </div>
+      ))}
       <div className="mode-line">
         <p data-testid="model-mode" aria-live="polite">
           Training: <strong>{mode.name}</strong> <span className="muted">{mode.detail}</span>
