@@ -72,10 +72,21 @@ export async function importTs(entry) {
   const dir = path.resolve('.scratch/bench');
   await mkdir(dir, { recursive: true });
   const file = path.join(dir, `${path.basename(entry).replace(/\.ts$/, '')}.mjs`);
+  // src/model/tf.ts registers tfjs-core's gradients and chained ops through bundler-only ES
+  // modules; under Node the union's CommonJS build does the same (scripts/run-ts.mjs does this too).
+  const registrations = path.resolve('scripts/tfjs-node-registrations.mjs');
+  const bundlerOnly =
+    /^@tensorflow\/tfjs-core\/dist\/(register_all_gradients|public\/chained_ops\/register_all_chained_ops)$/;
   await build({
     input: entry,
     platform: 'node',
-    external: [/^@tensorflow\//],
+    plugins: [
+      {
+        name: 'tfjs-node-registrations',
+        resolveId: (id) => (bundlerOnly.test(id) ? { id: registrations, external: true } : null),
+      },
+    ],
+    external: (id) => /^@tensorflow\//.test(id) && !bundlerOnly.test(id),
     logLevel: 'silent',
     output: { file, format: 'esm' },
   });

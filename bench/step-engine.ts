@@ -5,7 +5,8 @@
 // With --levers, the step with each lever of dense-step.ts turned off in turn, alternating with
 // all of them on, at the first thread count (bench/levers.md).
 // Usage: npm run bench:engine [-- --threads 1,2 --batch 64,256 --seconds 5 --rounds 3 --profile
-//        --levers]
+//        --levers --hidden 1024 --latent 32 --phase-one (phase 1 alone, the likelihood preset's
+//        step)]
 import { Worker } from 'node:worker_threads';
 import { instantiateKernels } from '../src/runtime/wasm/codegen/kernels';
 import { CONTROL_SLOTS, GemmPool, type HelperInit } from '../src/runtime/wasm/gemm-pool';
@@ -114,9 +115,16 @@ export async function main(args: string[]) {
         },
       ])
     : threadCounts.map((threads) => ({ threads, levers: ALL_LEVERS, label: 'all levers' }));
-  const { hiddenUnits: H, latentDim: L } = DEFAULT_MODEL_CONFIG;
+  const config = {
+    ...DEFAULT_MODEL_CONFIG,
+    hiddenUnits: Number(option('hidden', String(DEFAULT_MODEL_CONFIG.hiddenUnits))),
+    latentDim: Number(option('latent', String(DEFAULT_MODEL_CONFIG.latentDim))),
+  };
+  const phaseOne = args.includes('--phase-one');
+  const { hiddenUnits: H, latentDim: L } = config;
   const P = 784;
-  const macs = trainStepMacs(DEFAULT_MODEL_CONFIG)!.total;
+  const counted = trainStepMacs(config)!;
+  const macs = phaseOne ? counted.vae : counted.total;
   const rows: Record<string, unknown>[] = [];
   const models = new Map<number, ReturnType<typeof makeModel>>();
   function makeModel(B: number) {
@@ -178,6 +186,7 @@ export async function main(args: string[]) {
         });
         flip(net.enc);
         flip(net.dec);
+        if (phaseOne) return;
         s.fakes({
           x,
           eps,

@@ -27,6 +27,12 @@ export interface StepBenchOptions {
   seconds: number;
   warmup: number;
   profile: boolean;
+  /** Width and depth of the MLP's hidden layers and the code's size (the defaults when absent). */
+  hiddenUnits?: number;
+  hiddenLayers?: number;
+  latentDim?: number;
+  /** A plain VAE trained phase 1 alone (γ = 0, D not watching), as the likelihood preset. */
+  phaseOne?: boolean;
 }
 
 export async function run(o: StepBenchOptions) {
@@ -36,13 +42,23 @@ export async function run(o: StepBenchOptions) {
   await tf.setBackend(o.backend);
   await tf.ready();
   installAfterWasmStart({ adam: o.adam === 'fused', compiled: o.compiled, matmul: o.matmul });
-  const config = { ...DEFAULT_MODEL_CONFIG, variant: o.variant, architecture: o.architecture };
-  const model = new VaeGan(config, DEFAULT_HYPERPARAMS);
+  const config = {
+    ...DEFAULT_MODEL_CONFIG,
+    variant: o.variant,
+    architecture: o.architecture,
+    hiddenUnits: o.hiddenUnits ?? DEFAULT_MODEL_CONFIG.hiddenUnits,
+    hiddenLayers: o.hiddenLayers ?? DEFAULT_MODEL_CONFIG.hiddenLayers,
+    latentDim: o.latentDim ?? DEFAULT_MODEL_CONFIG.latentDim,
+  };
+  const hp = o.phaseOne
+    ? { ...DEFAULT_HYPERPARAMS, gamma: 0, dWatches: false }
+    : DEFAULT_HYPERPARAMS;
+  const model = new VaeGan(config, hp);
   const batches = Array.from(
     { length: 8 },
     (_, i) => tf.randomUniform([o.batch, 784], 0, 1, 'float32', i) as tf.Tensor2D,
   );
-  const step = (i: number) => model.trainStep(batches[i % batches.length]!, DEFAULT_HYPERPARAMS);
+  const step = (i: number) => model.trainStep(batches[i % batches.length]!, hp);
   for (let i = 0; i < o.warmup; i++) step(i).dispose();
   await tf.nextFrame?.();
   let steps = 0;
@@ -60,7 +76,8 @@ export async function run(o: StepBenchOptions) {
   const cpu = process.cpuUsage(cpu0);
   const cpuMsPerStep = (cpu.user + cpu.system) / 1000 / steps;
   const stepsPerSec = steps / (elapsed / 1000);
-  const macs = trainStepMacs(config)?.total;
+  const counted = trainStepMacs(config);
+  const macs = o.phaseOne ? counted?.vae : counted?.total;
   const result: Record<string, unknown> = {
     backend: o.backend,
     architecture: o.architecture,
@@ -69,6 +86,10 @@ export async function run(o: StepBenchOptions) {
     compiled: o.compiled,
     variant: o.variant,
     batch: o.batch,
+    hiddenUnits: config.hiddenUnits,
+    hiddenLayers: config.hiddenLayers ?? 1,
+    latentDim: config.latentDim,
+    phaseOne: o.phaseOne === true,
     steps,
     stepsPerSec,
     imagesPerSec: stepsPerSec * o.batch,
