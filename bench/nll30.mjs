@@ -241,7 +241,7 @@ ${compare > 0 ? `The other rows train the Default preset for ${compare} minutes 
 | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |
 ${runs.map(row).join('\n')}
 
-Prior samples: ${runs.map((n) => `\`bench/nll30/${n}-samples.png\``).join(', ')}.
+Prior samples: ${runs.map((n) => `\`${path.relative(process.cwd(), out)}/${n}-samples.png\``).join(', ')}.
 <!-- nll30:end -->`;
 const mdPath = path.resolve('bench/quality.md');
 const md = existsSync(mdPath) ? await readFile(mdPath, 'utf8') : '# Quality\n';
