@@ -51,6 +51,13 @@ export class RunSettings {
     return this.page.getByRole('button', { name: `Switch to ${to}` });
   }
 
+  /** A preset's button in the Presets group, e.g. "Sharp samples (VAEGAN)". */
+  preset(label: string): Locator {
+    return this.page
+      .getByRole('group', { name: 'Presets' })
+      .getByRole('button', { name: label, exact: true });
+  }
+
   /** An option of the data set select, e.g. "Your images (none loaded)". */
   datasetOption(name: string): Locator {
     return this.page.getByRole('option', { name });

@@ -225,7 +225,12 @@ describe('PyTorch layouts', () => {
 
 describe('presets and shipped runs', () => {
   it('every preset is valid by the settings table', () => {
-    expect(PRESETS.map((p) => p.label)).toContain('Best likelihood (30 min)');
+    expect(PRESETS.map((p) => p.label)).toEqual([
+      'Default',
+      'Best likelihood (30 min)',
+      'Sharp samples (VAEGAN)',
+    ]);
+    expect(new Set(PRESETS.map((p) => p.id)).size).toBe(PRESETS.length);
     for (const preset of PRESETS) {
       for (const key of RUN_SETTING_KEYS) {
         if (key === 'dataset') continue;
