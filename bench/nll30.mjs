@@ -105,7 +105,7 @@ async function train(browser, base, name, preset, plainVae, runMinutes) {
   }
   await page.close();
   const record = { name, preset, minutes: runMinutes, url, wallSeconds, foreignCores, ...state };
-  await writeFile(path.join(out, `${name}.json`), JSON.stringify(record, null, 2));
+  await writeFile(path.join(out, `${name}.json`), `${JSON.stringify(record, null, 2)}\n`);
   console.log(`${name}: ${state.step} steps in ${wallSeconds.toFixed(0)} s; ${state.stopped}`);
   return record;
 }
@@ -211,7 +211,7 @@ for (const name of runs.filter((n) => !measured[n])) {
     torch,
   };
   console.log(name, JSON.stringify(measured[name]));
-  await writeFile(saved(name, '.measured.json'), JSON.stringify(measured[name], null, 2));
+  await writeFile(saved(name, '.measured.json'), `${JSON.stringify(measured[name], null, 2)}\n`);
 }
 
 // ---- bench/quality.md: the 30-minute section, between its markers -------------------------
