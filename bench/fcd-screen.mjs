@@ -5,10 +5,9 @@
 // runs, zips and sample PNGs go to --out.
 // Usage: npm run build && node bench/fcd-screen.mjs --minutes 3 --out /tmp/fcd-screen \
 //          name='dataset=mnist&gamma=0.5&lrD=0.0005&lrG=0.0005' name2='gamma=0&watch=0' ...
-import { spawnSync } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { launchChromium, startPreview } from './harness.mjs';
+import { lastJson, launchChromium, saveDownloads, startPreview } from './harness.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -43,41 +42,28 @@ for (const { name, query } of runs) {
     { timeout: (minutes + 10) * 60_000, polling: 1000 },
   );
   steps[name] = await page.evaluate(() => window.vaeganPlayground.getState().step);
-  await page.getByRole('tab', { name: 'Save and share', exact: true }).click();
-  for (const [button, file] of [
-    ['Export weights (.zip)', `${name}.zip`],
-    ['Prior samples (PNG)', `${name}.png`],
-  ]) {
-    const [download] = await Promise.all([
-      page.waitForEvent('download'),
-      page.getByRole('button', { name: button }).click(),
-    ]);
-    await download.saveAs(path.join(out, file));
-  }
+  await saveDownloads(page, [
+    ['Export weights (.zip)', path.join(out, `${name}.zip`)],
+    ['Prior samples (PNG)', path.join(out, `${name}.png`)],
+  ]);
   await page.close();
 }
 await browser.close();
 stop();
 for (const { name, query } of runs) {
-  const p = spawnSync(
-    process.execPath,
-    [
-      'scripts/run-ts.mjs',
-      'bench/iwae.ts',
-      path.join(out, `${name}.zip`),
-      '--k',
-      '10',
-      '--images',
-      '100',
-      '--samples',
-      '1000',
-      '--state',
-      path.join(out, `${name}.state.json`),
-    ],
-    { encoding: 'utf8' },
-  );
-  if (p.status !== 0) throw new Error(`bench/iwae.ts on ${name}: ${p.stderr}`);
-  const m = JSON.parse(p.stdout.trim().split('\n').at(-1));
+  const m = await lastJson(process.execPath, [
+    'scripts/run-ts.mjs',
+    'bench/iwae.ts',
+    path.join(out, `${name}.zip`),
+    '--k',
+    '10',
+    '--images',
+    '100',
+    '--samples',
+    '1000',
+    '--state',
+    path.join(out, `${name}.state.json`),
+  ]);
   console.log(
     `${name}: ${steps[name]} steps in ${minutes} min, FCD ${m.fcd.toFixed(2)}, ${m.classes} of 10 classes, ` +
       `NLL ~${m.nll.toFixed(1)} (k = 10, 100 images); ${query}`,

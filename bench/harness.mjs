@@ -146,3 +146,32 @@ export function watchForeignLoad() {
     },
   };
 }
+
+/**
+ * Opens the "Save and share" tab and clicks each button in turn, saving its download to the
+ * file beside it: saveDownloads(page, [['Export weights (.zip)', '/tmp/run.zip'], …]).
+ */
+export async function saveDownloads(page, buttonsToFiles) {
+  await page.getByRole('tab', { name: 'Save and share', exact: true }).click();
+  for (const [name, file] of buttonsToFiles) {
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name }).click(),
+    ]);
+    await download.saveAs(file);
+  }
+}
+
+/** Runs a command; resolves with the last line of its output, parsed as JSON. */
+export function lastJson(command, argv) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(command, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let text = '';
+    p.stdout.on('data', (d) => (text += d));
+    p.on('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(text.trim().split('\n').at(-1)))
+        : reject(new Error(`${argv.join(' ')} exited with ${code}`)),
+    );
+  });
+}

@@ -15,12 +15,17 @@
 //        --k 5000 --images 10000 --compare 10 --samples 1000 --check-k 100 --check-images 500
 //        --out bench/nll30 --skip-train (measure the exports already in --out)
 //        --reuse (keep the runs already trained and measured in --out)]
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { launchChromium, startPreview, watchForeignLoad } from './harness.mjs';
+import {
+  lastJson,
+  launchChromium,
+  saveDownloads,
+  startPreview,
+  watchForeignLoad,
+} from './harness.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -94,34 +99,16 @@ async function train(browser, base, name, preset, plainVae, runMinutes) {
   const zip = path.join(out, `${name}.zip`);
   const torchFile = path.join(out, `${name}.safetensors`);
   const png = path.join(out, `${name}-samples.png`);
-  await page.getByRole('tab', { name: 'Save and share', exact: true }).click();
-  for (const [button, file] of [
-    [page.getByRole('button', { name: 'Export weights (.zip)' }), zip],
-    [page.getByRole('button', { name: 'Export for PyTorch (.safetensors)' }), torchFile],
-    [page.getByRole('button', { name: 'Prior samples (PNG)' }), png],
-  ]) {
-    const [download] = await Promise.all([page.waitForEvent('download'), button.click()]);
-    await download.saveAs(file);
-  }
+  await saveDownloads(page, [
+    ['Export weights (.zip)', zip],
+    ['Export for PyTorch (.safetensors)', torchFile],
+    ['Prior samples (PNG)', png],
+  ]);
   await page.close();
   const record = { name, preset, minutes: runMinutes, url, wallSeconds, foreignCores, ...state };
   await writeFile(path.join(out, `${name}.json`), `${JSON.stringify(record, null, 2)}\n`);
   console.log(`${name}: ${state.step} steps in ${wallSeconds.toFixed(0)} s; ${state.stopped}`);
   return record;
-}
-
-/** Runs a command; resolves with the last line of its output, parsed as JSON. */
-function lastJson(command, argv) {
-  return new Promise((resolve, reject) => {
-    const p = spawn(command, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let text = '';
-    p.stdout.on('data', (d) => (text += d));
-    p.on('exit', (code) =>
-      code === 0
-        ? resolve(JSON.parse(text.trim().split('\n').at(-1)))
-        : reject(new Error(`${argv.join(' ')} exited with ${code}`)),
-    );
-  });
 }
 
 /** bench/iwae.ts on the zip: FCD, coverage, and the app's own bounds on a few images. */
