@@ -190,6 +190,9 @@ export const useAppStore = create<AppState>()((...a) => {
         case 'progress':
           set({ progress: { phase: event.phase, fraction: event.fraction, label: event.label } });
           break;
+        case 'gemm-peak':
+          set((s) => (s.backend ? { backend: { ...s.backend, gemmPeak: event.gemmPeak } } : {}));
+          break;
         case 'backend': {
           set({ backend: event.backend });
           const { requested, skipped } = event.backend;

@@ -51,3 +51,16 @@ export function useThrottledMetricsVersion(ms = 250, target?: RefObject<Element 
   }, [ms, target]);
   return version;
 }
+
+/**
+ * `version`, followed `delayMs` after each change: a group of views given 0, d, 2d, … redraws
+ * one view at a time, in tasks of their own, instead of all of them in one long task.
+ */
+export function useStaggeredVersion(version: number, delayMs: number): number {
+  const [shown, setShown] = useState(version);
+  useEffect(() => {
+    const timer = setTimeout(() => startTransition(() => setShown(version)), delayMs);
+    return () => clearTimeout(timer);
+  }, [version, delayMs]);
+  return shown;
+}

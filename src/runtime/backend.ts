@@ -91,6 +91,17 @@ function spawnGemmHelper(init: HelperInit): Helper {
   return worker;
 }
 
+/**
+ * The yardstick of the status line's GFLOP/s: the app's matrix product at its peak on the
+ * running backend's threads, once its helper threads have started; undefined except on wasm with
+ * the app's product.
+ */
+export async function measureGemmPeak(): Promise<BackendInfo['gemmPeak']> {
+  if (tf.getBackend() !== 'wasm' || wasmMatMulMode() !== 'gemm') return undefined;
+  const peak = await wasmGemmPeak();
+  return peak ? { gflops: 2 * peak.gmacs, threads: peak.threads } : undefined;
+}
+
 /** Threads of the app's matrix product on wasm (1 where no helper thread runs). */
 export function wasmGemmThreads(): number {
   const context = tf.getBackend() === 'wasm' ? kernelContext(tf.backend()) : null;
@@ -396,8 +407,6 @@ function info(
           `SIMD, matrix products on ${gemmThreads} threads`,
         )
       : probe.detail;
-  // The yardstick of the status line's GFLOP/s: the app's product at its peak, on its threads.
-  const peak = name === 'wasm' && wasmMatMulMode() === 'gemm' ? wasmGemmPeak() : undefined;
   return {
     name,
     requested,
@@ -405,6 +414,5 @@ function info(
     skipped,
     missingConvKernels: missingConvKernels(name),
     ...(probe.threads !== undefined ? { threads: probe.threads } : {}),
-    ...(peak ? { gemmPeak: { gflops: 2 * peak.gmacs, threads: peak.threads } } : {}),
   };
 }

@@ -14,6 +14,7 @@ import {
   type TrainedLayer,
 } from '../../src/runtime/wasm/step/dense-step';
 import { type StepDims, Workspace } from '../../src/runtime/wasm/step/workspace';
+import { measureGemmPeak } from '../../src/runtime/wasm/step/peak';
 import { random } from '../helpers/random';
 
 const memory = new WebAssembly.Memory({ initial: 2048, maximum: 65536, shared: true });
@@ -46,8 +47,9 @@ beforeAll(async () => {
   });
   pool = new GemmPool(kernels, memory, control, [helper]);
   // Until the helper has loaded its kernels it claims nothing; the results are right anyway.
-  await new Promise((resolve) => setTimeout(resolve, 1500));
+  ready = await pool.whenReady(30_000);
 });
+let ready = false;
 afterAll(() => pool.dispose());
 
 const dims: StepDims = { pixels: 784, hidden: 512, latent: 16, batch: 64 };
@@ -199,5 +201,26 @@ describe('the compiled step on two threads', () => {
     expect(differing.length).toBe(0);
     expect(pool.taskCount - tasks).toBeGreaterThan(10);
     expect(pool.helperChunks).toBeGreaterThan(helped);
+  });
+});
+
+describe('the GEMM peak of the pool', () => {
+  it('waits for the helper, then measures on both threads', () => {
+    expect(ready).toBe(true);
+    expect(pool.readyHelpers).toBe(1);
+    top = 1 << 20;
+    const peak = measureGemmPeak(
+      { kernels, memory, pool, scratch: scratch[0]! },
+      (bytes) => {
+        const at = alloc(bytes);
+        if (top > memory.buffer.byteLength)
+          memory.grow(Math.ceil((top - memory.buffer.byteLength) / 65536));
+        return at;
+      },
+      () => undefined,
+      40,
+    );
+    expect(peak.threads).toBe(2);
+    expect(peak.gmacs).toBeGreaterThan(0.1);
   });
 });

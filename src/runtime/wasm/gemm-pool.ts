@@ -17,6 +17,7 @@
  *   WAKE       bumped for every job; idle helpers sleep on it with Atomics.wait
  *   EXIT       set to end the helpers
  *   HELPED     chunks computed by helper threads so far (diagnostics)
+ *   READY      helpers that have started and wait for work
  * and then the job's parameters: a plain product's own fields, or for a task of the compiled
  * training step (codegen/kernels.ts's TASKS) its number (KIND) and the address of its descriptor
  * (DESC), the parameters every chunk reads. A claim counts only if its tag is the current job's and its
@@ -32,6 +33,7 @@ const COMPLETED = 3;
 const WAKE = 4;
 const EXIT = 5;
 const HELPED = 6;
+const READY = 7;
 const PARAMS = 8;
 /** Int32 slots of the control block. */
 export const CONTROL_SLOTS = 32;
@@ -175,6 +177,7 @@ export function helperLoop(
   scratch: number,
 ): void {
   let wake = Atomics.load(slots, control + WAKE);
+  Atomics.add(slots, control + READY, 1);
   for (;;) {
     const spinUntil = performance.now() + HELPER_SPIN_MS;
     while (Atomics.load(slots, control + WAKE) === wake && performance.now() < spinUntil) {
@@ -236,6 +239,24 @@ export class GemmPool {
   /** Chunks the helper threads have computed so far. */
   get helperChunks(): number {
     return Atomics.load(this.slots, this.control + HELPED);
+  }
+
+  /** Helper threads that have started (a Worker takes a moment to boot). */
+  get readyHelpers(): number {
+    return Atomics.load(this.slots, this.control + READY);
+  }
+
+  /**
+   * Resolves once every helper has started, or after `timeoutMs`, with whether they all did.
+   * Until then products still run, on the threads that are up.
+   */
+  async whenReady(timeoutMs = 5000): Promise<boolean> {
+    const until = performance.now() + timeoutMs;
+    while (!this.broken && this.readyHelpers < this.helpers.length) {
+      if (performance.now() > until) return false;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return !this.broken;
   }
 
   /** Threads that work on a split product, the caller included. */

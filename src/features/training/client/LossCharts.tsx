@@ -1,4 +1,4 @@
-import { useMemo, useRef } from 'react';
+import { memo, useMemo, useRef } from 'react';
 import {
   CartesianGrid,
   Legend,
@@ -9,11 +9,14 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
-import type { ChartKey, ChartRow } from './metrics-series';
+import type { ChartKey, ChartRow, MetricsSeries } from './metrics-series';
 import { NormsChart } from './NormsChart';
 import type { TermId } from '../../objective/client/objective';
 import { useAppStore } from '../../../app/store';
-import { useThrottledMetricsVersion } from '../../../app/use-throttled-version';
+import {
+  useStaggeredVersion,
+  useThrottledMetricsVersion,
+} from '../../../app/use-throttled-version';
 import {
   GRID_PROPS,
   STEP_AXIS_PROPS,
@@ -23,10 +26,18 @@ import {
 } from '../../../ui/chart-style';
 import { Toggletip } from '../../../ui/Toggletip';
 
-/** Rows drawn per chart, whatever the length of the run. */
-const MAX_ROWS = 300;
-/** Charts redraw at most this often. */
-const REDRAW_MS = 500;
+/** Rows drawn per chart, whatever the length of the run (a chart is 300 to 900 pixels wide). */
+const MAX_ROWS = 150;
+/**
+ * Charts redraw at most this often, in two halves STAGGER_MS apart, each half in a task of its
+ * own (all seven at once made a task of 50 to 80 ms; one at a time cost twice the CPU, each
+ * redraw measuring the page's layout again). While training the page shares the CPU with the
+ * training threads, and the charts were its largest cost (bench/results.md).
+ */
+const REDRAW_MS = 1000;
+const STAGGER_MS = 500;
+/** The half a chart redraws with: the first four, then the rest with the norms. */
+const delayOf = (index: number) => (index < 4 ? 0 : STAGGER_MS);
 
 interface ChartSpec {
   title: string;
@@ -91,7 +102,31 @@ const CHARTS: ChartSpec[] = [
 const tickFormat = (v: number) =>
   Math.abs(v) >= 1000 ? `${(v / 1000).toFixed(v >= 10000 ? 0 : 1)}k` : String(v);
 
-function Chart({ spec: full, rows }: { spec: ChartSpec; rows: ChartRow[] }) {
+/** One chart, redrawn `delay` ms after the curves' version changes. */
+const Chart = memo(function Chart({
+  spec,
+  series,
+  version,
+  delay,
+}: {
+  spec: ChartSpec;
+  series: MetricsSeries;
+  version: number;
+  delay: number;
+}) {
+  const shown = useStaggeredVersion(version, delay);
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- series mutates; shown tracks it
+  const rows = useMemo(() => series.decimate(MAX_ROWS), [series, shown]);
+  return <ChartBody spec={spec} rows={rows} />;
+});
+
+const ChartBody = memo(function ChartBody({
+  spec: full,
+  rows,
+}: {
+  spec: ChartSpec;
+  rows: ChartRow[];
+}) {
   const last = rows[rows.length - 1];
   const spec = {
     ...full,
@@ -154,7 +189,7 @@ function Chart({ spec: full, rows }: { spec: ChartSpec; rows: ChartRow[] }) {
       </div>
     </figure>
   );
-}
+});
 
 /** The live curves: losses, D's outputs and speed, decimated to MAX_ROWS points each. */
 export function LossCharts() {
@@ -163,8 +198,6 @@ export function LossCharts() {
   const version = useThrottledMetricsVersion(REDRAW_MS, section);
   const series = useAppStore((s) => s.series);
   const count = series.length;
-  // eslint-disable-next-line react-hooks/exhaustive-deps -- series mutates; version tracks it
-  const rows = useMemo(() => series.decimate(MAX_ROWS), [series, version]);
   return (
     <section
       ref={section}
@@ -182,10 +215,16 @@ export function LossCharts() {
         <p className="muted empty">Press Train: the curves start with the first reported step.</p>
       ) : (
         <div className="chart-grid">
-          {CHARTS.map((spec) => (
-            <Chart key={spec.testId} spec={spec} rows={rows} />
+          {CHARTS.map((spec, i) => (
+            <Chart
+              key={spec.testId}
+              spec={spec}
+              series={series}
+              version={version}
+              delay={delayOf(i)}
+            />
           ))}
-          <NormsChart version={version} />
+          <NormsChart version={version} delay={delayOf(CHARTS.length)} />
         </div>
       )}
     </section>

@@ -1,5 +1,5 @@
 import { Toggletip } from '../../../ui/Toggletip';
-import { useMemo } from 'react';
+import { memo, useMemo } from 'react';
 import {
   CartesianGrid,
   Legend,
@@ -11,11 +11,12 @@ import {
   YAxis,
 } from 'recharts';
 import { useAppStore } from '../../../app/store';
+import { useStaggeredVersion } from '../../../app/use-throttled-version';
 import { NORM_NETWORKS, type NormNetwork } from '../../../shared/metrics';
 import { GRID_PROPS, STEP_AXIS_PROPS, stepLabel, TOOLTIP_STYLE } from '../../../ui/chart-style';
 import { normsSeries } from './norms-series';
 
-const MAX_ROWS = 300;
+const MAX_ROWS = 150;
 
 const NETWORK_STYLE: Record<NormNetwork, { name: string; color: string }> = {
   encoder: { name: 'encoder', color: '#38bdf8' },
@@ -36,10 +37,25 @@ const tick = (v: number) =>
  * only its phase-3 gradient is drawn.
  * @param version the curves' redraw counter: the norms arrive with the curve points
  */
-export function NormsChart({ version }: { version: number }) {
+export const NormsChart = memo(function NormsChart({
+  version,
+  delay,
+}: {
+  version: number;
+  delay: number;
+}) {
+  const shown = useStaggeredVersion(version, delay);
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- the series mutates; shown tracks it
+  const rows = useMemo(() => normsSeries.decimate(MAX_ROWS), [shown, normsSeries.version]);
+  return <NormsBody rows={rows} />;
+});
+
+const NormsBody = memo(function NormsBody({
+  rows,
+}: {
+  rows: ReturnType<typeof normsSeries.decimate>;
+}) {
   const variant = useAppStore((s) => s.running?.variant);
-  // eslint-disable-next-line react-hooks/exhaustive-deps -- the series mutates; version tracks it
-  const rows = useMemo(() => normsSeries.decimate(MAX_ROWS), [version, normsSeries.version]);
   const last = rows[rows.length - 1];
   const lines = NORM_NETWORKS.flatMap((name) => [
     ...(name === 'generator' && variant !== 'separate'
@@ -112,4 +128,4 @@ export function NormsChart({ version }: { version: number }) {
       </div>
     </figure>
   );
-}
+});

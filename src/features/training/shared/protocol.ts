@@ -44,9 +44,10 @@ export interface BackendInfo {
    */
   missingConvKernels: string[];
   /**
-   * The app's matrix product at its peak on this backend's threads, measured at start
-   * (src/runtime/wasm/step/peak.ts): the yardstick of the training speed in GFLOP/s. Only on
-   * wasm with the app's kernels.
+   * The app's matrix product at its peak on this backend's threads, measured once its helper
+   * threads have started (src/runtime/wasm/step/peak.ts; it arrives in a 'gemm-peak' event a
+   * moment after 'backend'): the yardstick of the training speed in GFLOP/s. Only on wasm with
+   * the app's kernels.
    */
   gemmPeak?: { gflops: number; threads: number };
 }
@@ -137,6 +138,8 @@ export type TrainerEvent =
   | { type: 'status'; status: RunStatus; step: number; message?: string }
   | { type: 'progress'; phase: ProgressPhase; fraction: number; label: string }
   | { type: 'backend'; backend: BackendInfo }
+  /** The running backend's gemmPeak, measured once its helper threads are up. */
+  | { type: 'gemm-peak'; gemmPeak: NonNullable<BackendInfo['gemmPeak']> }
   | { type: 'settings'; settings: RunSettings }
   /**
    * A curve point; `gflops`: the training's matrix products per second at its speed

@@ -6,7 +6,7 @@
  * is built. A backend that lost its device is not tried again in this worker.
  */
 import type { Architecture } from '../../../shared/config';
-import { type BackendTuning, selectBackend } from '../../../runtime/backend';
+import { type BackendTuning, measureGemmPeak, selectBackend } from '../../../runtime/backend';
 import { indexedDbRaceCache, measureTrainingSpeed } from '../../../runtime/backend-race';
 import { type DeviceWatch, watchDevice } from '../../../runtime/device-loss';
 import { TrainerInputError } from '../../../shared/errors';
@@ -93,6 +93,19 @@ export class Device {
     return this.running;
   }
 
+  /**
+   * Measures the running backend's gemmPeak (backend.ts) and keeps it in the backend's info;
+   * undefined where there is none. A moment after the start: the helper threads boot first.
+   */
+  async measurePeak(): Promise<BackendInfo['gemmPeak']> {
+    const running = this.running;
+    if (!running) return undefined;
+    const gemmPeak = await measureGemmPeak().catch(() => undefined);
+    if (!gemmPeak || this.running !== running) return undefined;
+    this.running = { ...running, gemmPeak };
+    return gemmPeak;
+  }
+
   /** Test hook: loses the WebGL context or destroys the WebGPU device; returns the backend. */
   lose(): BackendName {
     const watch = this.deviceWatch;
@@ -136,6 +149,9 @@ export class Device {
       });
       this.deviceWatch = watchDevice(this.running.name);
       session.emit({ type: 'backend', backend: this.running });
+      void this.measurePeak().then(
+        (gemmPeak) => gemmPeak && session.emit({ type: 'gemm-peak', gemmPeak }),
+      );
       await session.rebuild(copy);
       const from = copy
         ? `the last good weights, of step ${copy.step}`

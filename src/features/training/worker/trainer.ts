@@ -161,6 +161,9 @@ export class Trainer {
     try {
       const backend = await this.device.start(request);
       this.emit({ type: 'backend', backend });
+      void this.device
+        .measurePeak()
+        .then((gemmPeak) => gemmPeak && this.emit({ type: 'gemm-peak', gemmPeak }));
       this.emit({
         type: 'progress',
         phase: 'backend',

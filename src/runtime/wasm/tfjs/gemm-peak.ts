@@ -6,10 +6,17 @@ import * as tf from '../../../model/tf';
 import { type GemmPeak, measureGemmPeak } from '../step/peak';
 import { kernelContext } from './kernel-context';
 
-/** The peak on `backend`'s threads, or undefined where the app's kernels cannot run there. */
-export function wasmGemmPeak(backend: tf.KernelBackend = tf.backend()): GemmPeak | undefined {
+/**
+ * The peak on `backend`'s threads, or undefined where the app's kernels cannot run there. Waits
+ * for the pool's helper threads to start first (at most `waitMs`).
+ */
+export async function wasmGemmPeak(
+  backend: tf.KernelBackend = tf.backend(),
+  waitMs = 5000,
+): Promise<GemmPeak | undefined> {
   const context = kernelContext(backend);
   if (!context) return undefined;
+  await context.pool?.whenReady(waitMs);
   const scratch = context.allocate(64);
   try {
     return measureGemmPeak(
