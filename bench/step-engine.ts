@@ -5,7 +5,7 @@
 // With --levers, the step with each lever of dense-step.ts turned off in turn, alternating with
 // all of them on, at the first thread count (bench/levers.md).
 // Usage: npm run bench:engine [-- --threads 1,2 --batch 64,256 --seconds 5 --rounds 3 --profile
-//        --levers --hidden 1024 --latent 32 --phase-one (phase 1 alone, the likelihood preset's
+//        --wall (the profile in wall-clock time) --levers --hidden 1024 --latent 32 --phase-one (phase 1 alone, the likelihood preset's
 //        step)]
 import { Worker } from 'node:worker_threads';
 import { instantiateKernels } from '../src/runtime/wasm/codegen/kernels';
@@ -135,8 +135,11 @@ export async function main(args: string[]) {
       memory,
       ...(v.threads > 1 ? { pool } : {}),
       scratch: scratch[0]!,
-      // CPU time: on a busy host the wall clock mostly measures the other processes.
-      ...(profile ? { timings, clock: cpuMs } : {}),
+      // CPU time: on a busy host the wall clock mostly measures the other processes (--wall:
+      // the wall clock, to see how each task scales with the threads).
+      ...(profile
+        ? { timings, clock: args.includes('--wall') ? () => performance.now() : cpuMs }
+        : {}),
     }));
     const workspace = new Workspace(dims, alloc);
     const steps = runtimes.map((rt, i) => new DenseStep(rt, workspace, variants[i]!.levers));

@@ -1,4 +1,4 @@
-import { memo, useMemo, useRef } from 'react';
+import { memo, useCallback, useMemo, useRef } from 'react';
 import {
   CartesianGrid,
   Legend,
@@ -102,6 +102,14 @@ const CHARTS: ChartSpec[] = [
 const tickFormat = (v: number) =>
   Math.abs(v) >= 1000 ? `${(v / 1000).toFixed(v >= 10000 ? 0 : 1)}k` : String(v);
 
+// Recharts keeps each part's settings in a store of its own and rewrites them, redrawing the
+// chart once more, whenever a prop is a new object or function: the charts' props are built
+// once, here or memoised, so that a redraw changes only the data.
+const MARGIN = { top: 4, right: 12, bottom: 0, left: 0 };
+const AUTO_DOMAIN = ['auto', 'auto'] as const;
+const LEGEND_STYLE = { fontSize: 12, cursor: 'default' };
+const valueFormat = (v: unknown) => (typeof v === 'number' ? v.toFixed(4) : String(v));
+
 /** One chart, redrawn `delay` ms after the curves' version changes. */
 const Chart = memo(function Chart({
   spec,
@@ -128,13 +136,25 @@ const ChartBody = memo(function ChartBody({
   rows: ChartRow[];
 }) {
   const last = rows[rows.length - 1];
-  const spec = {
-    ...full,
-    lines: full.lines.filter((l) => !l.optional || rows.some((r) => Number.isFinite(r[l.key]))),
-  };
+  // Which optional lines have a value: the list changes only when that does.
+  const present = full.lines
+    .map((l) => !l.optional || rows.some((r) => Number.isFinite(r[l.key])))
+    .join();
+  const spec = useMemo(
+    () => ({
+      ...full,
+      lines: full.lines.filter((_, i) => present.split(',')[i] === 'true'),
+    }),
+    [full, present],
+  );
   const highlighted = useAppStore((s) => s.highlightedTerm);
   const highlightTerm = useAppStore((s) => s.highlightTerm);
-  const termOf = (dataKey: unknown) => spec.lines.find((l) => l.key === dataKey)?.term ?? null;
+  const onLegendEnter = useCallback(
+    (entry: { dataKey?: unknown }) =>
+      highlightTerm(spec.lines.find((l) => l.key === entry.dataKey)?.term ?? null),
+    [highlightTerm, spec],
+  );
+  const onLegendLeave = useCallback(() => highlightTerm(null), [highlightTerm]);
   return (
     <figure className="chart" data-testid={spec.testId} data-points={rows.length}>
       <figcaption>
@@ -158,19 +178,19 @@ const ChartBody = memo(function ChartBody({
       </figcaption>
       <div className="chart-body">
         <ResponsiveContainer width="100%" height="100%">
-          <LineChart data={rows} margin={{ top: 4, right: 12, bottom: 0, left: 0 }}>
+          <LineChart data={rows} margin={MARGIN}>
             <CartesianGrid {...GRID_PROPS} />
             <XAxis {...STEP_AXIS_PROPS} tickFormatter={tickFormat} />
-            <YAxis {...VALUE_AXIS_PROPS} domain={spec.domain ?? ['auto', 'auto']} />
+            <YAxis {...VALUE_AXIS_PROPS} domain={spec.domain ?? AUTO_DOMAIN} />
             <Tooltip
               contentStyle={TOOLTIP_STYLE}
               labelFormatter={stepLabel}
-              formatter={(v) => (typeof v === 'number' ? v.toFixed(4) : String(v))}
+              formatter={valueFormat}
             />
             <Legend
-              wrapperStyle={{ fontSize: 12, cursor: 'default' }}
-              onMouseEnter={(entry) => highlightTerm(termOf(entry.dataKey))}
-              onMouseLeave={() => highlightTerm(null)}
+              wrapperStyle={LEGEND_STYLE}
+              onMouseEnter={onLegendEnter}
+              onMouseLeave={onLegendLeave}
             />
             {spec.lines.map((l) => (
               <Line

@@ -25,6 +25,12 @@ const NETWORK_STYLE: Record<NormNetwork, { name: string; color: string }> = {
   discriminator: { name: 'D', color: '#f472b6' },
 };
 
+// Props built once (see LossCharts.tsx: recharts redraws again for every new prop object).
+const MARGIN = { top: 4, right: 12, bottom: 0, left: 0 };
+const AUTO_DOMAIN = ['auto', 'auto'] as const;
+const LEGEND_STYLE = { fontSize: 12 };
+const valueFormat = (v: unknown) => (typeof v === 'number' ? v.toPrecision(3) : String(v));
+
 const tick = (v: number) =>
   v >= 1000 || v < 0.01 ? v.toExponential(0) : String(+v.toPrecision(2));
 
@@ -92,12 +98,12 @@ const NormsBody = memo(function NormsBody({
       </figcaption>
       <div className="chart-body">
         <ResponsiveContainer width="100%" height="100%">
-          <LineChart data={rows} margin={{ top: 4, right: 12, bottom: 0, left: 0 }}>
+          <LineChart data={rows} margin={MARGIN}>
             <CartesianGrid {...GRID_PROPS} />
             <XAxis {...STEP_AXIS_PROPS} />
             <YAxis
               scale="log"
-              domain={['auto', 'auto']}
+              domain={AUTO_DOMAIN}
               allowDataOverflow
               stroke="#94a3b8"
               fontSize={11}
@@ -107,9 +113,9 @@ const NormsBody = memo(function NormsBody({
             <Tooltip
               contentStyle={TOOLTIP_STYLE}
               labelFormatter={stepLabel}
-              formatter={(v) => (typeof v === 'number' ? v.toPrecision(3) : String(v))}
+              formatter={valueFormat}
             />
-            <Legend wrapperStyle={{ fontSize: 12 }} />
+            <Legend wrapperStyle={LEGEND_STYLE} />
             {lines.map((l) => (
               <Line
                 key={l.key}

@@ -39,7 +39,7 @@ import type { SaveBest } from './budget-keeper';
 import type { WeightsSnapshot } from '../shared/protocol';
 
 /** At most this often a curve point goes to the page (about 10 messages/s). */
-const REPORT_MS = 100;
+const REPORT_MS = 250;
 /** At most this often the pictures are redrawn while training. */
 const IMAGES_MS = 1000;
 /** At most this often the latent explorer gets a copy of the encoder and decoder while training. */
