@@ -64,3 +64,25 @@ export function useStaggeredVersion(version: number, delayMs: number): number {
   }, [version, delayMs]);
   return shown;
 }
+
+/**
+ * False until `delayMs` have passed and the page is next idle: a view that is costly to build
+ * (a chart) mounts in a task of its own, before it is needed, instead of with the others in one
+ * long task when the first data arrive.
+ */
+export function useMountAfter(delayMs: number): boolean {
+  const [mounted, setMounted] = useState(false);
+  useEffect(() => {
+    let idle: number | undefined;
+    const timer = setTimeout(() => {
+      if (typeof requestIdleCallback === 'function') {
+        idle = requestIdleCallback(() => setMounted(true), { timeout: 1000 });
+      } else setMounted(true);
+    }, delayMs);
+    return () => {
+      clearTimeout(timer);
+      if (idle !== undefined) cancelIdleCallback(idle);
+    };
+  }, [delayMs]);
+  return mounted;
+}

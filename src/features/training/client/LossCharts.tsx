@@ -14,6 +14,7 @@ import { NormsChart } from './NormsChart';
 import type { TermId } from '../../objective/client/objective';
 import { useAppStore } from '../../../app/store';
 import {
+  useMountAfter,
   useStaggeredVersion,
   useThrottledMetricsVersion,
 } from '../../../app/use-throttled-version';
@@ -29,15 +30,19 @@ import { Toggletip } from '../../../ui/Toggletip';
 /** Rows drawn per chart, whatever the length of the run (a chart is 300 to 900 pixels wide). */
 const MAX_ROWS = 150;
 /**
- * Charts redraw at most this often, in two halves STAGGER_MS apart, each half in a task of its
- * own (all seven at once made a task of 50 to 80 ms; one at a time cost twice the CPU, each
- * redraw measuring the page's layout again). While training the page shares the CPU with the
- * training threads, and the charts were its largest cost (bench/results.md).
+ * Charts redraw at most this often, one after the other STAGGER_MS apart, each in a task of its
+ * own. While training the page shares the CPU with the training threads, and the charts were
+ * its largest cost (bench/results.md).
  */
 const REDRAW_MS = 1000;
-const STAGGER_MS = 500;
-/** The half a chart redraws with: the first four, then the rest with the norms. */
-const delayOf = (index: number) => (index < 4 ? 0 : STAGGER_MS);
+const STAGGER_MS = 120;
+/**
+ * A chart is built (mounted) MOUNT_MS after the page shows it, and each next one MOUNT_STAGGER_MS
+ * later, when the page is idle: building one takes recharts about 100 ms here, and all seven at
+ * the first curve point made one task of 700 ms.
+ */
+const MOUNT_MS = 300;
+const MOUNT_STAGGER_MS = 150;
 
 interface ChartSpec {
   title: string;
@@ -122,18 +127,22 @@ const Chart = memo(function Chart({
   version: number;
   delay: number;
 }) {
+  const built = useMountAfter(MOUNT_MS + (delay / STAGGER_MS) * MOUNT_STAGGER_MS);
   const shown = useStaggeredVersion(version, delay);
   // eslint-disable-next-line react-hooks/exhaustive-deps -- series mutates; shown tracks it
   const rows = useMemo(() => series.decimate(MAX_ROWS), [series, shown]);
-  return <ChartBody spec={spec} rows={rows} />;
+  return <ChartBody spec={spec} rows={rows} built={built} />;
 });
 
 const ChartBody = memo(function ChartBody({
   spec: full,
   rows,
+  built,
 }: {
   spec: ChartSpec;
   rows: ChartRow[];
+  /** False: the frame alone, the chart itself not built yet. */
+  built: boolean;
 }) {
   const last = rows[rows.length - 1];
   // Which optional lines have a value: the list changes only when that does.
@@ -177,35 +186,37 @@ const ChartBody = memo(function ChartBody({
         )}
       </figcaption>
       <div className="chart-body">
-        <ResponsiveContainer width="100%" height="100%">
-          <LineChart data={rows} margin={MARGIN}>
-            <CartesianGrid {...GRID_PROPS} />
-            <XAxis {...STEP_AXIS_PROPS} tickFormatter={tickFormat} />
-            <YAxis {...VALUE_AXIS_PROPS} domain={spec.domain ?? AUTO_DOMAIN} />
-            <Tooltip
-              contentStyle={TOOLTIP_STYLE}
-              labelFormatter={stepLabel}
-              formatter={valueFormat}
-            />
-            <Legend
-              wrapperStyle={LEGEND_STYLE}
-              onMouseEnter={onLegendEnter}
-              onMouseLeave={onLegendLeave}
-            />
-            {spec.lines.map((l) => (
-              <Line
-                key={l.key}
-                dataKey={l.key}
-                name={l.name}
-                stroke={l.color}
-                dot={false}
-                strokeWidth={l.term !== undefined && l.term === highlighted ? 3.5 : 1.5}
-                isAnimationActive={false}
-                connectNulls
+        {built && (
+          <ResponsiveContainer width="100%" height="100%">
+            <LineChart data={rows} margin={MARGIN}>
+              <CartesianGrid {...GRID_PROPS} />
+              <XAxis {...STEP_AXIS_PROPS} tickFormatter={tickFormat} />
+              <YAxis {...VALUE_AXIS_PROPS} domain={spec.domain ?? AUTO_DOMAIN} />
+              <Tooltip
+                contentStyle={TOOLTIP_STYLE}
+                labelFormatter={stepLabel}
+                formatter={valueFormat}
               />
-            ))}
-          </LineChart>
-        </ResponsiveContainer>
+              <Legend
+                wrapperStyle={LEGEND_STYLE}
+                onMouseEnter={onLegendEnter}
+                onMouseLeave={onLegendLeave}
+              />
+              {spec.lines.map((l) => (
+                <Line
+                  key={l.key}
+                  dataKey={l.key}
+                  name={l.name}
+                  stroke={l.color}
+                  dot={false}
+                  strokeWidth={l.term !== undefined && l.term === highlighted ? 3.5 : 1.5}
+                  isAnimationActive={false}
+                  connectNulls
+                />
+              ))}
+            </LineChart>
+          </ResponsiveContainer>
+        )}
       </div>
     </figure>
   );
@@ -231,9 +242,12 @@ export function LossCharts() {
           {count} points
         </span>
       </h2>
-      {count === 0 ? (
-        <p className="muted empty">Press Train: the curves start with the first reported step.</p>
-      ) : (
+      {count === 0 && (
+        <p className="muted charts-empty">
+          Press Train: the curves start with the first reported step.
+        </p>
+      )}
+      {
         <div className="chart-grid">
           {CHARTS.map((spec, i) => (
             <Chart
@@ -241,12 +255,16 @@ export function LossCharts() {
               spec={spec}
               series={series}
               version={version}
-              delay={delayOf(i)}
+              delay={i * STAGGER_MS}
             />
           ))}
-          <NormsChart version={version} delay={delayOf(CHARTS.length)} />
+          <NormsChart
+            version={version}
+            delay={CHARTS.length * STAGGER_MS}
+            buildDelay={MOUNT_MS + CHARTS.length * MOUNT_STAGGER_MS}
+          />
         </div>
-      )}
+      }
     </section>
   );
 }

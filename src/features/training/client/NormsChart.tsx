@@ -11,7 +11,7 @@ import {
   YAxis,
 } from 'recharts';
 import { useAppStore } from '../../../app/store';
-import { useStaggeredVersion } from '../../../app/use-throttled-version';
+import { useMountAfter, useStaggeredVersion } from '../../../app/use-throttled-version';
 import { NORM_NETWORKS, type NormNetwork } from '../../../shared/metrics';
 import { GRID_PROPS, STEP_AXIS_PROPS, stepLabel, TOOLTIP_STYLE } from '../../../ui/chart-style';
 import { normsSeries } from './norms-series';
@@ -46,20 +46,26 @@ const tick = (v: number) =>
 export const NormsChart = memo(function NormsChart({
   version,
   delay,
+  buildDelay,
 }: {
   version: number;
   delay: number;
+  /** When to build the chart itself (LossCharts.tsx: one chart per task). */
+  buildDelay: number;
 }) {
+  const built = useMountAfter(buildDelay);
   const shown = useStaggeredVersion(version, delay);
   // eslint-disable-next-line react-hooks/exhaustive-deps -- the series mutates; shown tracks it
   const rows = useMemo(() => normsSeries.decimate(MAX_ROWS), [shown, normsSeries.version]);
-  return <NormsBody rows={rows} />;
+  return <NormsBody rows={rows} built={built} />;
 });
 
 const NormsBody = memo(function NormsBody({
   rows,
+  built,
 }: {
   rows: ReturnType<typeof normsSeries.decimate>;
+  built: boolean;
 }) {
   const variant = useAppStore((s) => s.running?.variant);
   const last = rows[rows.length - 1];
@@ -97,40 +103,42 @@ const NormsBody = memo(function NormsBody({
         )}
       </figcaption>
       <div className="chart-body">
-        <ResponsiveContainer width="100%" height="100%">
-          <LineChart data={rows} margin={MARGIN}>
-            <CartesianGrid {...GRID_PROPS} />
-            <XAxis {...STEP_AXIS_PROPS} />
-            <YAxis
-              scale="log"
-              domain={AUTO_DOMAIN}
-              allowDataOverflow
-              stroke="#94a3b8"
-              fontSize={11}
-              width={48}
-              tickFormatter={tick}
-            />
-            <Tooltip
-              contentStyle={TOOLTIP_STYLE}
-              labelFormatter={stepLabel}
-              formatter={valueFormat}
-            />
-            <Legend wrapperStyle={LEGEND_STYLE} />
-            {lines.map((l) => (
-              <Line
-                key={l.key}
-                dataKey={l.key}
-                name={l.name}
-                stroke={NETWORK_STYLE[l.key.slice(2) as NormNetwork].color}
-                strokeDasharray={l.dash}
-                dot={false}
-                strokeWidth={1.5}
-                isAnimationActive={false}
-                connectNulls
+        {built && (
+          <ResponsiveContainer width="100%" height="100%">
+            <LineChart data={rows} margin={MARGIN}>
+              <CartesianGrid {...GRID_PROPS} />
+              <XAxis {...STEP_AXIS_PROPS} />
+              <YAxis
+                scale="log"
+                domain={AUTO_DOMAIN}
+                allowDataOverflow
+                stroke="#94a3b8"
+                fontSize={11}
+                width={48}
+                tickFormatter={tick}
               />
-            ))}
-          </LineChart>
-        </ResponsiveContainer>
+              <Tooltip
+                contentStyle={TOOLTIP_STYLE}
+                labelFormatter={stepLabel}
+                formatter={valueFormat}
+              />
+              <Legend wrapperStyle={LEGEND_STYLE} />
+              {lines.map((l) => (
+                <Line
+                  key={l.key}
+                  dataKey={l.key}
+                  name={l.name}
+                  stroke={NETWORK_STYLE[l.key.slice(2) as NormNetwork].color}
+                  strokeDasharray={l.dash}
+                  dot={false}
+                  strokeWidth={1.5}
+                  isAnimationActive={false}
+                  connectNulls
+                />
+              ))}
+            </LineChart>
+          </ResponsiveContainer>
+        )}
       </div>
     </figure>
   );

@@ -94,14 +94,20 @@ export class Device {
   }
 
   /**
-   * Measures the running backend's gemmPeak (backend.ts) and keeps it in the backend's info;
-   * undefined where there is none. A moment after the start: the helper threads boot first.
+   * Measures the running backend's gemmPeak (backend.ts) and keeps the best so far in the
+   * backend's info; returns it when it is new or higher, else undefined. It is measured once the
+   * helper threads have started and again whenever a model is ready (the page is quiet then):
+   * a measurement while the page itself is busy reads low, and the peak is what the cores can do.
    */
   async measurePeak(): Promise<BackendInfo['gemmPeak']> {
     const running = this.running;
     if (!running) return undefined;
     const gemmPeak = await measureGemmPeak().catch(() => undefined);
     if (!gemmPeak || this.running !== running) return undefined;
+    const known = running.gemmPeak;
+    if (known && known.threads >= gemmPeak.threads && known.gflops >= gemmPeak.gflops) {
+      return undefined;
+    }
     this.running = { ...running, gemmPeak };
     return gemmPeak;
   }

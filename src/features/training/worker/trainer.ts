@@ -161,9 +161,7 @@ export class Trainer {
     try {
       const backend = await this.device.start(request);
       this.emit({ type: 'backend', backend });
-      void this.device
-        .measurePeak()
-        .then((gemmPeak) => gemmPeak && this.emit({ type: 'gemm-peak', gemmPeak }));
+      this.measurePeak();
       this.emit({
         type: 'progress',
         phase: 'backend',
@@ -176,6 +174,13 @@ export class Trainer {
       this.setStatus('error', errorText(error));
       throw error;
     }
+  }
+
+  /** Measures the GEMM peak again (device-recovery.ts) and reports it when it rose. */
+  private measurePeak() {
+    void this.device
+      .measurePeak()
+      .then((gemmPeak) => gemmPeak && this.emit({ type: 'gemm-peak', gemmPeak }));
   }
 
   /** Loads the data set if it changed and builds a fresh model; training stops. */
@@ -204,6 +209,7 @@ export class Trainer {
       await run.refreshHostCopy();
       this.emit({ type: 'progress', phase: 'model', fraction: 1, label: 'Ready' });
       this.setStatus('ready');
+      this.measurePeak();
       return run.settings!;
     } catch (error) {
       this.setStatus('error', errorText(error));

@@ -31,7 +31,7 @@ export function measureGemmPeak(
   rt: StepRuntime,
   allocate: (bytes: number) => number,
   release: (pointer: number) => void,
-  ms = 80,
+  ms = 120,
 ): GemmPeak {
   const bytes = {
     a: M * K * 4,
