@@ -9,7 +9,8 @@
 // machine's OpenBLAS setting, then the app at each batch size; PyTorch once more at the end, so
 // it brackets every app row. Figures are medians with their range. The app's fraction of the
 // limit is its GFLOP/s (the step's matrix products, src/shared/flops.ts) against the peak of its
-// own matrix product on the same threads, which the app measures when it starts.
+// own matrix product on the same threads, which the app measures once its helper threads are up
+// and again whenever a model is ready, keeping the best reading.
 //
 // Options (defaults in brackets):
 //   --rounds N               rounds of the comparison [3]
@@ -494,8 +495,9 @@ counts the steps the app reported over ${windowMs / 1000} s after a ${warmupMs /
 GFLOP/s counts the step's matrix products as tfjs's autograd runs them (${(macsPerImage / 1e6).toFixed(2)} M
 multiply-adds per image, src/shared/flops.ts; the compiled step reuses the fakes' decoder pass in
 phase 3 and so computes 8 % fewer). The limit is the app's own matrix product at its peak on the
-same threads (both cores), measured by the app when it starts (src/runtime/wasm/step/peak.ts):
-at that rate, a step's products would take the time shown as images/s.
+same threads (both cores), measured by the app (src/runtime/wasm/step/peak.ts) once its helper
+thread is up and again whenever a model is ready, the best reading kept: at that rate, a step's
+products would take the time shown as images/s.
 
 ${comparisonTable}
 
