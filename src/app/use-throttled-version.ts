@@ -4,15 +4,20 @@ import { isInteracting, onInteractionEnd } from './interaction';
 import { useAppStore } from './store';
 
 /**
- * The store's curve version, followed at most every `ms`: curve points arrive up to 10 times a
+ * The store's curve version, followed at most every `ms`: curve points arrive up to 4 times a
  * second, and charts and formulas need not redraw that often. The version is held, and catches
  * up at once when the hold ends, while the latent pad is dragged (see ./interaction) and, given
  * `target`, while that element is out of view: the page does not spend a core the training
  * shares on curves nobody can see.
  */
-export function useThrottledMetricsVersion(ms = 250, target?: RefObject<Element | null>): number {
+export function useThrottledMetricsVersion(
+  ms: number | (() => number) = 250,
+  target?: RefObject<Element | null>,
+): number {
   const [version, setVersion] = useState(() => useAppStore.getState().metricsVersion);
   useEffect(() => {
+    // A function: the wait is asked afresh each time (LossCharts.tsx sizes it to the charts' cost).
+    const wait = typeof ms === 'function' ? ms : () => ms;
     let timer: ReturnType<typeof setTimeout> | null = null;
     let held = false;
     let inView = true;
@@ -32,7 +37,7 @@ export function useThrottledMetricsVersion(ms = 250, target?: RefObject<Element 
         timer = null;
         if (isInteracting() || !inView) held = true;
         else follow();
-      }, ms);
+      }, wait());
     });
     const unlisten = onInteractionEnd(release);
     const element = target?.current;
@@ -56,11 +61,15 @@ export function useThrottledMetricsVersion(ms = 250, target?: RefObject<Element 
  * `version`, followed `delayMs` after each change: a group of views given 0, d, 2d, … redraws
  * one view at a time, in tasks of their own, instead of all of them in one long task.
  */
-export function useStaggeredVersion(version: number, delayMs: number): number {
+export function useStaggeredVersion(version: number, delayMs: number, onShow?: () => void): number {
   const [shown, setShown] = useState(version);
   useEffect(() => {
-    const timer = setTimeout(() => startTransition(() => setShown(version)), delayMs);
+    const timer = setTimeout(() => {
+      onShow?.();
+      startTransition(() => setShown(version));
+    }, delayMs);
     return () => clearTimeout(timer);
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- onShow is read when the timer fires
   }, [version, delayMs]);
   return shown;
 }

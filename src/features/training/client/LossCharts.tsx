@@ -11,6 +11,7 @@ import {
 } from 'recharts';
 import type { ChartKey, ChartRow, MetricsSeries } from './metrics-series';
 import { NormsChart } from './NormsChart';
+import { redrawInterval, useRedrawEnd, useRedrawStart } from './redraw-budget';
 import type { TermId } from '../../objective/client/objective';
 import { useAppStore } from '../../../app/store';
 import {
@@ -30,11 +31,10 @@ import { Toggletip } from '../../../ui/Toggletip';
 /** Rows drawn per chart, whatever the length of the run (a chart is 300 to 900 pixels wide). */
 const MAX_ROWS = 150;
 /**
- * Charts redraw at most this often, one after the other STAGGER_MS apart, each in a task of its
- * own. While training the page shares the CPU with the training threads, and the charts were
- * its largest cost (bench/results.md).
+ * Charts redraw every second or less often (redraw-budget.ts: their cost is held to a share of
+ * one core), one after the other STAGGER_MS apart, each in a task of its own. While training the
+ * page shares the CPU with the training threads, and the charts are its largest cost.
  */
-const REDRAW_MS = 1000;
 const STAGGER_MS = 120;
 /**
  * A chart is built (mounted) MOUNT_MS after the page shows it, and each next one MOUNT_STAGGER_MS
@@ -128,9 +128,11 @@ const Chart = memo(function Chart({
   delay: number;
 }) {
   const built = useMountAfter(MOUNT_MS + (delay / STAGGER_MS) * MOUNT_STAGGER_MS);
-  const shown = useStaggeredVersion(version, delay);
+  const { startedRef, onShow } = useRedrawStart();
+  const shown = useStaggeredVersion(version, delay, onShow);
   // eslint-disable-next-line react-hooks/exhaustive-deps -- series mutates; shown tracks it
   const rows = useMemo(() => series.decimate(MAX_ROWS), [series, shown]);
+  useRedrawEnd(spec.testId, rows, startedRef);
   return <ChartBody spec={spec} rows={rows} built={built} />;
 });
 
@@ -226,13 +228,14 @@ const ChartBody = memo(function ChartBody({
 export function LossCharts() {
   const section = useRef<HTMLElement>(null);
   // Off screen, the charts wait: they redraw as soon as they scroll into view.
-  const version = useThrottledMetricsVersion(REDRAW_MS, section);
+  const version = useThrottledMetricsVersion(redrawInterval, section);
   const series = useAppStore((s) => s.series);
   const count = series.length;
   return (
     <section
       ref={section}
       className="panel charts"
+      data-redraw-ms={redrawInterval()}
       aria-labelledby="charts-heading"
       data-tour="curves"
     >

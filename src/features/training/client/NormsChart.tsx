@@ -15,6 +15,7 @@ import { useMountAfter, useStaggeredVersion } from '../../../app/use-throttled-v
 import { NORM_NETWORKS, type NormNetwork } from '../../../shared/metrics';
 import { GRID_PROPS, STEP_AXIS_PROPS, stepLabel, TOOLTIP_STYLE } from '../../../ui/chart-style';
 import { normsSeries } from './norms-series';
+import { useRedrawEnd, useRedrawStart } from './redraw-budget';
 
 const MAX_ROWS = 150;
 
@@ -54,9 +55,11 @@ export const NormsChart = memo(function NormsChart({
   buildDelay: number;
 }) {
   const built = useMountAfter(buildDelay);
-  const shown = useStaggeredVersion(version, delay);
+  const { startedRef, onShow } = useRedrawStart();
+  const shown = useStaggeredVersion(version, delay, onShow);
   // eslint-disable-next-line react-hooks/exhaustive-deps -- the series mutates; shown tracks it
   const rows = useMemo(() => normsSeries.decimate(MAX_ROWS), [shown, normsSeries.version]);
+  useRedrawEnd('chart-norms', rows, startedRef);
   return <NormsBody rows={rows} built={built} />;
 });
 
