@@ -44,6 +44,8 @@ const REPORT_MS = 250;
 const IMAGES_MS = 1000;
 /** At most this often the latent explorer gets a copy of the encoder and decoder while training. */
 const WEIGHTS_MS = 2000;
+/** How long after a model is ready the GEMM peak is measured again (device-recovery.ts). */
+const PEAK_SETTLE_MS = 2500;
 /** At most this often the norms chart gets a point (its gradients are measured in a step). */
 const NORMS_MS = 500;
 /** Steps between two last-good copies of the model kept by the divergence guard. */
@@ -209,7 +211,11 @@ export class Trainer {
       await run.refreshHostCopy();
       this.emit({ type: 'progress', phase: 'model', fraction: 1, label: 'Ready' });
       this.setStatus('ready');
-      this.measurePeak();
+      // Once the page has settled (it builds its charts just after the model is ready), and
+      // only while nothing trains.
+      setTimeout(() => {
+        if (this.status === 'ready' || this.status === 'paused') this.measurePeak();
+      }, PEAK_SETTLE_MS);
       return run.settings!;
     } catch (error) {
       this.setStatus('error', errorText(error));
