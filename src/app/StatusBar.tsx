@@ -54,7 +54,7 @@ export function StatusBar() {
         <Toggletip
           about="the run status"
           question="What do these figures mean?"
-          text="Backend: the TensorFlow.js backend the training worker runs on, with its adapter, renderer or threads. Step: training steps taken, each a VAE, a discriminator and a generator update. Epoch: passes over the training images, at this batch size. Steps/s: over the last few seconds. Images/s: steps per second times the batch size. GFLOP/s: the step's matrix products per second, against the app's own matrix product at its peak on the same threads (measured when the backend started), that is, how close training comes to what this CPU's 128-bit SIMD allows."
+          text="Backend: the TensorFlow.js backend the training worker runs on, with its adapter, renderer or threads. Step: training steps taken, each a VAE, a discriminator and a generator update. Epoch: passes over the training images, at this batch size. Steps/s: over the last few seconds. Images/s: steps per second times the batch size. GFLOP/s: the step's matrix products per second, against the app's own matrix product at its peak on the same threads (measured once its helper threads are up and again when a model is ready, the best reading kept), that is, how close training comes to what this CPU's 128-bit SIMD allows."
         />
       </div>
       {message && status !== 'training' && <p className="status-message">{message}</p>}

@@ -32,7 +32,15 @@ export function useThrottledMetricsVersion(
       follow();
     };
     const unsubscribe = useAppStore.subscribe((state, previous) => {
-      if (state.metricsVersion === previous.metricsVersion || timer !== null) return;
+      if (state.metricsVersion === previous.metricsVersion) return;
+      // A cleared run (Reset, a new model) shows at once: no old curves beside "0 points".
+      if (state.series.length === 0) {
+        if (timer !== null) clearTimeout(timer);
+        timer = null;
+        follow();
+        return;
+      }
+      if (timer !== null) return;
       timer = setTimeout(() => {
         timer = null;
         if (isInteracting() || !inView) held = true;
@@ -64,12 +72,13 @@ export function useThrottledMetricsVersion(
 export function useStaggeredVersion(version: number, delayMs: number, onShow?: () => void): number {
   const [shown, setShown] = useState(version);
   useEffect(() => {
+    if (version === shown) return;
     const timer = setTimeout(() => {
       onShow?.();
       startTransition(() => setShown(version));
     }, delayMs);
     return () => clearTimeout(timer);
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- onShow is read when the timer fires
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- shown and onShow are read as they are
   }, [version, delayMs]);
   return shown;
 }

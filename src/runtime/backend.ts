@@ -93,12 +93,14 @@ function spawnGemmHelper(init: HelperInit): Helper {
 
 /**
  * The yardstick of the status line's GFLOP/s: the app's matrix product at its peak on the
- * running backend's threads, once its helper threads have started; undefined except on wasm with
- * the app's product.
+ * running backend's threads, once its helper threads have started and if `allowed` then says so;
+ * undefined otherwise, and except on wasm with the app's product.
  */
-export async function measureGemmPeak(): Promise<BackendInfo['gemmPeak']> {
+export async function measureGemmPeak(
+  allowed: () => boolean = () => true,
+): Promise<BackendInfo['gemmPeak']> {
   if (tf.getBackend() !== 'wasm' || wasmMatMulMode() !== 'gemm') return undefined;
-  const peak = await wasmGemmPeak();
+  const peak = await wasmGemmPeak(undefined, undefined, allowed);
   return peak ? { gflops: 2 * peak.gmacs, threads: peak.threads } : undefined;
 }
 

@@ -37,7 +37,7 @@ const MAX_ROWS = 150;
  */
 const STAGGER_MS = 120;
 /**
- * A chart is built (mounted) MOUNT_MS after the page shows it, and each next one MOUNT_STAGGER_MS
+ * A chart is built (mounted) MOUNT_MS after the curves panel first renders, and each next one MOUNT_STAGGER_MS
  * later, when the page is idle: building one takes recharts about 100 ms here, and all seven at
  * the first curve point made one task of 700 ms.
  */

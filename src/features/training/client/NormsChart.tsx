@@ -58,7 +58,7 @@ export const NormsChart = memo(function NormsChart({
   const { startedRef, onShow } = useRedrawStart();
   const shown = useStaggeredVersion(version, delay, onShow);
   // eslint-disable-next-line react-hooks/exhaustive-deps -- the series mutates; shown tracks it
-  const rows = useMemo(() => normsSeries.decimate(MAX_ROWS), [shown, normsSeries.version]);
+  const rows = useMemo(() => normsSeries.decimate(MAX_ROWS), [shown]);
   useRedrawEnd('chart-norms', rows, startedRef);
   return <NormsBody rows={rows} built={built} />;
 });

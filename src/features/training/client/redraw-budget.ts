@@ -48,7 +48,7 @@ export function useRedrawEnd(id: string, rows: unknown, startedRef: RefObject<nu
     const t0 = startedRef.current;
     if (t0 === 0) return;
     startedRef.current = 0;
-    // After the effects of this commit and the updates they cause, all in this task.
+    // In a task after this one: after the effects of this commit and the updates they cause.
     const timer = setTimeout(() => recordRedrawCost(id, performance.now() - t0), 0);
     return () => clearTimeout(timer);
   }, [id, rows, startedRef]);

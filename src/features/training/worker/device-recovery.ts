@@ -54,6 +54,8 @@ export class Device {
   /** Backends whose device was lost in this worker: not tried again. */
   private lostBackends: BackendName[] = [];
   private recovering: Promise<void> | undefined;
+  /** Bumped whenever another backend starts: a peak measured on the previous one is dropped. */
+  private generation = 0;
 
   /** The backend that runs, once one was started. */
   get backend(): BackendInfo | undefined {
@@ -82,6 +84,7 @@ export class Device {
     const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
     this.tuning = { wasmGemmThreads: Math.max(1, Math.min(4, cores)), ...choice.tuning };
     this.interaction = choice.interaction;
+    this.generation += 1;
     this.running = await selectBackend(choice.backend, {
       tuning: this.tuning,
       interaction: this.interaction,
@@ -95,15 +98,20 @@ export class Device {
 
   /**
    * Measures the running backend's gemmPeak (backend.ts) and keeps the best so far in the
-   * backend's info; returns it when it is new or higher, else undefined. It is measured once the
-   * helper threads have started and again whenever a model is ready (the page is quiet then):
-   * a measurement while the page itself is busy reads low, and the peak is what the cores can do.
+   * backend's info; returns it when it is new or higher, else undefined. The trainer asks for it
+   * once the backend has started and again when a model is ready and the page has settled: a
+   * measurement while the page itself is busy reads low, and the peak is what the cores can do.
+   * `allowed` is asked once the helper threads are up, right before the measurement blocks this
+   * thread for a tenth of a second (not while training).
    */
-  async measurePeak(): Promise<BackendInfo['gemmPeak']> {
+  async measurePeak(allowed: () => boolean = () => true): Promise<BackendInfo['gemmPeak']> {
+    const generation = this.generation;
+    if (!this.running) return undefined;
+    const gemmPeak = await measureGemmPeak(
+      () => allowed() && generation === this.generation && !this.isRecovering,
+    ).catch(() => undefined);
     const running = this.running;
-    if (!running) return undefined;
-    const gemmPeak = await measureGemmPeak().catch(() => undefined);
-    if (!gemmPeak || this.running !== running) return undefined;
+    if (!gemmPeak || !running || generation !== this.generation) return undefined;
     const known = running.gemmPeak;
     if (known && known.threads >= gemmPeak.threads && known.gflops >= gemmPeak.gflops) {
       return undefined;
@@ -146,6 +154,7 @@ export class Device {
     this.deviceWatch = undefined;
     this.lostBackends.push(lost);
     try {
+      this.generation += 1;
       this.running = await selectBackend(this.requested, {
         tuning: this.tuning,
         interaction: this.interaction,
@@ -155,9 +164,6 @@ export class Device {
       });
       this.deviceWatch = watchDevice(this.running.name);
       session.emit({ type: 'backend', backend: this.running });
-      void this.measurePeak().then(
-        (gemmPeak) => gemmPeak && session.emit({ type: 'gemm-peak', gemmPeak }),
-      );
       await session.rebuild(copy);
       const from = copy
         ? `the last good weights, of step ${copy.step}`

@@ -38,7 +38,7 @@ import type { BudgetState, BudgetStop, ElboMeasurement } from '../shared/budget'
 import type { SaveBest } from './budget-keeper';
 import type { WeightsSnapshot } from '../shared/protocol';
 
-/** At most this often a curve point goes to the page (about 10 messages/s). */
+/** At most this often a curve point goes to the page (4 messages/s). */
 const REPORT_MS = 250;
 /** At most this often the pictures are redrawn while training. */
 const IMAGES_MS = 1000;
@@ -115,6 +115,8 @@ export class Trainer {
   private lastStepMs = 0;
   /** When a step last measured the norms chart's gradients. */
   private lastNorms = 0;
+  /** The pending re-measurement of the GEMM peak (schedulePeak). */
+  private peakTimer: ReturnType<typeof setTimeout> | undefined;
   /** An import is being checked or applied: a second one waits its turn. */
   private importing = false;
 
@@ -178,11 +180,26 @@ export class Trainer {
     }
   }
 
-  /** Measures the GEMM peak again (device-recovery.ts) and reports it when it rose. */
+  /**
+   * Measures the GEMM peak (device-recovery.ts), unless training by then, and reports it when it
+   * rose.
+   */
   private measurePeak() {
     void this.device
-      .measurePeak()
+      .measurePeak(() => this.status !== 'training')
       .then((gemmPeak) => gemmPeak && this.emit({ type: 'gemm-peak', gemmPeak }));
+  }
+
+  /**
+   * Measures the peak again PEAK_SETTLE_MS from now, when the page has settled (it builds its
+   * charts in the first second or so), if nothing trains then; a newer call replaces it.
+   */
+  private schedulePeak() {
+    if (this.peakTimer !== undefined) clearTimeout(this.peakTimer);
+    this.peakTimer = setTimeout(() => {
+      this.peakTimer = undefined;
+      if (this.status === 'ready' || this.status === 'paused') this.measurePeak();
+    }, PEAK_SETTLE_MS);
   }
 
   /** Loads the data set if it changed and builds a fresh model; training stops. */
@@ -211,11 +228,7 @@ export class Trainer {
       await run.refreshHostCopy();
       this.emit({ type: 'progress', phase: 'model', fraction: 1, label: 'Ready' });
       this.setStatus('ready');
-      // Once the page has settled (it builds its charts just after the model is ready), and
-      // only while nothing trains.
-      setTimeout(() => {
-        if (this.status === 'ready' || this.status === 'paused') this.measurePeak();
-      }, PEAK_SETTLE_MS);
+      this.schedulePeak();
       return run.settings!;
     } catch (error) {
       this.setStatus('error', errorText(error));
@@ -453,8 +466,11 @@ export class Trainer {
    * The GPU went away: the model is rebuilt on the next backend that works, from the last good
    * copy read back into memory, or fresh from the same seed (device-recovery.ts).
    */
-  private recoverFromDeviceLoss(resume = false): Promise<void> {
-    return this.device.recover(this.recoverySession(), resume);
+  private async recoverFromDeviceLoss(resume = false): Promise<void> {
+    await this.device.recover(this.recoverySession(), resume);
+    // The peak of the backend recovery moved to (it measures none itself).
+    this.measurePeak();
+    this.schedulePeak();
   }
 
   private recoverySession(): RecoverySession {
@@ -629,6 +645,7 @@ export class Trainer {
 
   /** Frees every tensor; the trainer cannot be used afterwards. */
   async dispose() {
+    if (this.peakTimer !== undefined) clearTimeout(this.peakTimer);
     await this.halt();
     this.run.dispose();
     this.device.dispose();

@@ -13,10 +13,13 @@ import { kernelContext } from './kernel-context';
 export async function wasmGemmPeak(
   backend: tf.KernelBackend = tf.backend(),
   waitMs = 5000,
+  /** Asked once the helpers are up: false skips the measurement (the thread is needed). */
+  allowed: () => boolean = () => true,
 ): Promise<GemmPeak | undefined> {
   const context = kernelContext(backend);
   if (!context) return undefined;
   await context.pool?.whenReady(waitMs);
+  if (!allowed()) return undefined;
   const scratch = context.allocate(64);
   try {
     return measureGemmPeak(
