@@ -5,8 +5,8 @@
 // With --levers, the step with each lever of dense-step.ts turned off in turn, alternating with
 // all of them on, at the first thread count (bench/levers.md).
 // Usage: npm run bench:engine [-- --threads 1,2 --batch 64,256 --seconds 5 --rounds 3 --profile
-//        --wall (the profile in wall-clock time) --levers --hidden 1024 --latent 32 --phase-one (phase 1 alone, the likelihood preset's
-//        step)]
+//        --wall (the profile in wall-clock time) --levers --hidden 1024 --latent 32 --phase-one
+//        (phase 1 alone, the likelihood preset's step)]
 import { Worker } from 'node:worker_threads';
 import { instantiateKernels } from '../src/runtime/wasm/codegen/kernels';
 import { CONTROL_SLOTS, GemmPool, type HelperInit } from '../src/runtime/wasm/gemm-pool';

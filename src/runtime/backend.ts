@@ -100,7 +100,7 @@ export async function measureGemmPeak(
   allowed: () => boolean = () => true,
 ): Promise<BackendInfo['gemmPeak']> {
   if (tf.getBackend() !== 'wasm' || wasmMatMulMode() !== 'gemm') return undefined;
-  const peak = await wasmGemmPeak(undefined, undefined, allowed);
+  const peak = await wasmGemmPeak(allowed);
   return peak ? { gflops: 2 * peak.gmacs, threads: peak.threads } : undefined;
 }
 

@@ -35,6 +35,8 @@ const read = (at: number, n: number) => f32().slice(at / 4, at / 4 + n);
 let kernels: KernelExports;
 let pool: GemmPool;
 const control = alloc(CONTROL_SLOTS * 4);
+/** Whether the helper thread had started by the end of beforeAll. */
+let ready = false;
 const scratch = [alloc(64), alloc(64)];
 
 beforeAll(async () => {
@@ -49,7 +51,6 @@ beforeAll(async () => {
   // Until the helper has loaded its kernels it claims nothing; the results are right anyway.
   ready = await pool.whenReady(30_000);
 });
-let ready = false;
 afterAll(() => pool.dispose());
 
 const dims: StepDims = { pixels: 784, hidden: 512, latent: 16, batch: 64 };

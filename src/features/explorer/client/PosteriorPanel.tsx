@@ -17,6 +17,7 @@ import { useExplorerStore } from './explorer-store';
 import { setExplorerInView } from './weights-loader';
 import { watchInView } from '../../../app/in-view';
 import {
+  CHART_MARGIN,
   GRID_PROPS,
   STEP_AXIS_PROPS,
   stepLabel,
@@ -100,7 +101,7 @@ export function PosteriorPanel() {
           </figcaption>
           <div className="chart-body">
             <ResponsiveContainer width="100%" height="100%">
-              <BarChart data={bars} margin={{ top: 4, right: 12, bottom: 0, left: 0 }}>
+              <BarChart data={bars} margin={CHART_MARGIN}>
                 <CartesianGrid {...GRID_PROPS} />
                 <XAxis dataKey="name" stroke="#94a3b8" fontSize={11} interval={0} />
                 <YAxis {...VALUE_AXIS_PROPS} />
@@ -146,7 +147,7 @@ export function PosteriorPanel() {
           </figcaption>
           <div className="chart-body">
             <ResponsiveContainer width="100%" height="100%">
-              <LineChart data={points} margin={{ top: 4, right: 12, bottom: 0, left: 0 }}>
+              <LineChart data={points} margin={CHART_MARGIN}>
                 <CartesianGrid {...GRID_PROPS} />
                 <XAxis {...STEP_AXIS_PROPS} />
                 <YAxis

@@ -28,6 +28,7 @@ import {
   type RunKey,
 } from '../shared/quality-protocol';
 import {
+  CHART_MARGIN,
   GRID_PROPS,
   STEP_AXIS_PROPS,
   stepLabel,
@@ -127,7 +128,7 @@ function QualityChart({ spec, rows, runs }: { spec: ChartSpec; rows: Row[]; runs
       </figcaption>
       <div className="chart-body">
         <ResponsiveContainer width="100%" height="100%">
-          <LineChart data={rows} margin={{ top: 4, right: 12, bottom: 0, left: 0 }}>
+          <LineChart data={rows} margin={CHART_MARGIN}>
             <CartesianGrid {...GRID_PROPS} />
             <XAxis {...STEP_AXIS_PROPS} />
             <YAxis {...VALUE_AXIS_PROPS} domain={spec.domain ?? ['auto', 'auto']} />

@@ -11,15 +11,13 @@ import {
 } from 'recharts';
 import type { ChartKey, ChartRow, MetricsSeries } from './metrics-series';
 import { NormsChart } from './NormsChart';
-import { redrawInterval, useRedrawEnd, useRedrawStart } from './redraw-budget';
+import { redrawInterval, useChartRows } from './redraw-budget';
 import type { TermId } from '../../objective/client/objective';
 import { useAppStore } from '../../../app/store';
+import { useThrottledMetricsVersion } from '../../../app/use-throttled-version';
 import {
-  useMountAfter,
-  useStaggeredVersion,
-  useThrottledMetricsVersion,
-} from '../../../app/use-throttled-version';
-import {
+  AUTO_DOMAIN,
+  CHART_MARGIN,
   GRID_PROPS,
   STEP_AXIS_PROPS,
   stepLabel,
@@ -30,20 +28,6 @@ import { Toggletip } from '../../../ui/Toggletip';
 
 /** Rows drawn per chart, whatever the length of the run (a chart is 300 to 900 pixels wide). */
 const MAX_ROWS = 150;
-/**
- * Charts redraw every second or less often (redraw-budget.ts: their cost is held to a share of
- * one core), one after the other STAGGER_MS apart, each in a task of its own. While training the
- * page shares the CPU with the training threads, and the charts are its largest cost.
- */
-const STAGGER_MS = 120;
-/**
- * A chart is built (mounted) MOUNT_MS after the curves panel first renders, and each next one MOUNT_STAGGER_MS
- * later, when the page is idle: building one takes recharts about 100 ms here, and all seven at
- * the first curve point made one task of 700 ms.
- */
-const MOUNT_MS = 300;
-const MOUNT_STAGGER_MS = 150;
-
 interface ChartSpec {
   title: string;
   /** One or two sentences for the tooltip, with the symbols of the formulas. */
@@ -107,32 +91,23 @@ const CHARTS: ChartSpec[] = [
 const tickFormat = (v: number) =>
   Math.abs(v) >= 1000 ? `${(v / 1000).toFixed(v >= 10000 ? 0 : 1)}k` : String(v);
 
-// Recharts keeps each part's settings in a store of its own and rewrites them, redrawing the
-// chart once more, whenever a prop is a new object or function: the charts' props are built
-// once, here or memoised, so that a redraw changes only the data.
-const MARGIN = { top: 4, right: 12, bottom: 0, left: 0 };
-const AUTO_DOMAIN = ['auto', 'auto'] as const;
+// The charts' props are built once, here or memoised (see CHART_MARGIN in ui/chart-style.ts).
 const LEGEND_STYLE = { fontSize: 12, cursor: 'default' };
 const valueFormat = (v: unknown) => (typeof v === 'number' ? v.toFixed(4) : String(v));
 
-/** One chart, redrawn `delay` ms after the curves' version changes. */
+/** Chart `index` of the panel, redrawn after the others (redraw-budget.ts). */
 const Chart = memo(function Chart({
   spec,
   series,
   version,
-  delay,
+  index,
 }: {
   spec: ChartSpec;
   series: MetricsSeries;
   version: number;
-  delay: number;
+  index: number;
 }) {
-  const built = useMountAfter(MOUNT_MS + (delay / STAGGER_MS) * MOUNT_STAGGER_MS);
-  const { startedRef, onShow } = useRedrawStart();
-  const shown = useStaggeredVersion(version, delay, onShow);
-  // eslint-disable-next-line react-hooks/exhaustive-deps -- series mutates; shown tracks it
-  const rows = useMemo(() => series.decimate(MAX_ROWS), [series, shown]);
-  useRedrawEnd(spec.testId, rows, startedRef);
+  const { rows, built } = useChartRows(spec.testId, index, series, MAX_ROWS, version);
   return <ChartBody spec={spec} rows={rows} built={built} />;
 });
 
@@ -147,16 +122,14 @@ const ChartBody = memo(function ChartBody({
   built: boolean;
 }) {
   const last = rows[rows.length - 1];
-  // Which optional lines have a value: the list changes only when that does.
-  const present = full.lines
-    .map((l) => !l.optional || rows.some((r) => Number.isFinite(r[l.key])))
-    .join();
+  // Which lines are drawn (an optional one once it has a value): a new list only when that
+  // changes, so that recharts sees the same props.
+  const drawn = full.lines
+    .map((l) => (!l.optional || rows.some((r) => Number.isFinite(r[l.key])) ? '1' : '0'))
+    .join('');
   const spec = useMemo(
-    () => ({
-      ...full,
-      lines: full.lines.filter((_, i) => present.split(',')[i] === 'true'),
-    }),
-    [full, present],
+    () => ({ ...full, lines: full.lines.filter((_, i) => drawn[i] === '1') }),
+    [full, drawn],
   );
   const highlighted = useAppStore((s) => s.highlightedTerm);
   const highlightTerm = useAppStore((s) => s.highlightTerm);
@@ -190,7 +163,7 @@ const ChartBody = memo(function ChartBody({
       <div className="chart-body">
         {built && (
           <ResponsiveContainer width="100%" height="100%">
-            <LineChart data={rows} margin={MARGIN}>
+            <LineChart data={rows} margin={CHART_MARGIN}>
               <CartesianGrid {...GRID_PROPS} />
               <XAxis {...STEP_AXIS_PROPS} tickFormatter={tickFormat} />
               <YAxis {...VALUE_AXIS_PROPS} domain={spec.domain ?? AUTO_DOMAIN} />
@@ -250,24 +223,12 @@ export function LossCharts() {
           Press Train: the curves start with the first reported step.
         </p>
       )}
-      {
-        <div className="chart-grid">
-          {CHARTS.map((spec, i) => (
-            <Chart
-              key={spec.testId}
-              spec={spec}
-              series={series}
-              version={version}
-              delay={i * STAGGER_MS}
-            />
-          ))}
-          <NormsChart
-            version={version}
-            delay={CHARTS.length * STAGGER_MS}
-            buildDelay={MOUNT_MS + CHARTS.length * MOUNT_STAGGER_MS}
-          />
-        </div>
-      }
+      <div className="chart-grid">
+        {CHARTS.map((spec, i) => (
+          <Chart key={spec.testId} spec={spec} series={series} version={version} index={i} />
+        ))}
+        <NormsChart version={version} index={CHARTS.length} />
+      </div>
     </section>
   );
 }

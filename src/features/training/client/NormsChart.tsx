@@ -1,5 +1,5 @@
 import { Toggletip } from '../../../ui/Toggletip';
-import { memo, useMemo } from 'react';
+import { memo } from 'react';
 import {
   CartesianGrid,
   Legend,
@@ -11,11 +11,17 @@ import {
   YAxis,
 } from 'recharts';
 import { useAppStore } from '../../../app/store';
-import { useMountAfter, useStaggeredVersion } from '../../../app/use-throttled-version';
 import { NORM_NETWORKS, type NormNetwork } from '../../../shared/metrics';
-import { GRID_PROPS, STEP_AXIS_PROPS, stepLabel, TOOLTIP_STYLE } from '../../../ui/chart-style';
+import {
+  AUTO_DOMAIN,
+  CHART_MARGIN,
+  GRID_PROPS,
+  STEP_AXIS_PROPS,
+  stepLabel,
+  TOOLTIP_STYLE,
+} from '../../../ui/chart-style';
 import { normsSeries } from './norms-series';
-import { useRedrawEnd, useRedrawStart } from './redraw-budget';
+import { useChartRows } from './redraw-budget';
 
 const MAX_ROWS = 150;
 
@@ -26,9 +32,7 @@ const NETWORK_STYLE: Record<NormNetwork, { name: string; color: string }> = {
   discriminator: { name: 'D', color: '#f472b6' },
 };
 
-// Props built once (see LossCharts.tsx: recharts redraws again for every new prop object).
-const MARGIN = { top: 4, right: 12, bottom: 0, left: 0 };
-const AUTO_DOMAIN = ['auto', 'auto'] as const;
+// Props built once (see CHART_MARGIN in ui/chart-style.ts).
 const LEGEND_STYLE = { fontSize: 12 };
 const valueFormat = (v: unknown) => (typeof v === 'number' ? v.toPrecision(3) : String(v));
 
@@ -46,20 +50,13 @@ const tick = (v: number) =>
  */
 export const NormsChart = memo(function NormsChart({
   version,
-  delay,
-  buildDelay,
+  index,
 }: {
   version: number;
-  delay: number;
-  /** When to build the chart itself (LossCharts.tsx: one chart per task). */
-  buildDelay: number;
+  /** Its place among the panel's charts (redraw-budget.ts). */
+  index: number;
 }) {
-  const built = useMountAfter(buildDelay);
-  const { startedRef, onShow } = useRedrawStart();
-  const shown = useStaggeredVersion(version, delay, onShow);
-  // eslint-disable-next-line react-hooks/exhaustive-deps -- the series mutates; shown tracks it
-  const rows = useMemo(() => normsSeries.decimate(MAX_ROWS), [shown]);
-  useRedrawEnd('chart-norms', rows, startedRef);
+  const { rows, built } = useChartRows('chart-norms', index, normsSeries, MAX_ROWS, version);
   return <NormsBody rows={rows} built={built} />;
 });
 
@@ -108,7 +105,7 @@ const NormsBody = memo(function NormsBody({
       <div className="chart-body">
         {built && (
           <ResponsiveContainer width="100%" height="100%">
-            <LineChart data={rows} margin={MARGIN}>
+            <LineChart data={rows} margin={CHART_MARGIN}>
               <CartesianGrid {...GRID_PROPS} />
               <XAxis {...STEP_AXIS_PROPS} />
               <YAxis

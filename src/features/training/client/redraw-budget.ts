@@ -1,4 +1,7 @@
 /**
+ * When the curves panel's charts are built and redrawn (useChartRows): one at a time, each in a
+ * task of its own, and within a budget of the main thread.
+ *
  * The curves' share of the main thread. While training, the page shares the CPU with the
  * training threads (on two cores every tenth of a core the page takes is lost to training), and
  * redrawing one chart takes recharts 20 to 30 ms on a slow machine. Each chart's last redraw is
@@ -7,7 +10,8 @@
  * sum under BUDGET of one core (the timing leaves out the frame's layout and paint, about a
  * quarter more): every second on a fast machine, every few seconds on a slow one.
  */
-import { type RefObject, useCallback, useEffect, useRef } from 'react';
+import { useCallback, useEffect, useMemo, useRef } from 'react';
+import { useMountAfter, useStaggeredVersion } from '../../../app/use-throttled-version';
 
 /** Charts redraw at most this often... */
 export const MIN_REDRAW_MS = 1000;
@@ -31,19 +35,38 @@ export function redrawInterval(): number {
 }
 
 /**
- * The start of a chart's redraw: `startedRef` holds when it took new data; `onShow` sets it (pass
- * it to useStaggeredVersion).
+ * Apart in time, so that each chart redraws in a task of its own: chart `index` takes new data
+ * index x STAGGER_MS after the curves' version changes.
  */
-export function useRedrawStart(): { startedRef: RefObject<number>; onShow: () => void } {
+const STAGGER_MS = 120;
+/**
+ * Chart `index` is built (mounted) MOUNT_MS + index x MOUNT_STAGGER_MS after the curves panel
+ * first renders, when the page is idle: building one takes recharts about 100 ms on a slow
+ * machine, and all seven at the first curve point made one task of 700 ms.
+ */
+const MOUNT_MS = 300;
+const MOUNT_STAGGER_MS = 150;
+
+/**
+ * What chart `index` of the curves panel draws: `source` decimated to `maxRows`, taken
+ * afresh STAGGER_MS x index after each change of `version` and timed to the end of its redraw
+ * (redrawInterval); and whether the chart itself is built yet.
+ */
+export function useChartRows<T>(
+  id: string,
+  index: number,
+  source: { decimate(maxRows: number): T },
+  maxRows: number,
+  version: number,
+): { rows: T; built: boolean } {
+  const built = useMountAfter(MOUNT_MS + index * MOUNT_STAGGER_MS);
   const startedRef = useRef(0);
   const onShow = useCallback(() => {
     startedRef.current = performance.now();
   }, []);
-  return { startedRef, onShow };
-}
-
-/** Ends the timing of chart `id`'s redraw once `rows`, the data it draws, has been drawn. */
-export function useRedrawEnd(id: string, rows: unknown, startedRef: RefObject<number>): void {
+  const shown = useStaggeredVersion(version, index * STAGGER_MS, onShow);
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- the source mutates; shown tracks it
+  const rows = useMemo(() => source.decimate(maxRows), [source, maxRows, shown]);
   useEffect(() => {
     const t0 = startedRef.current;
     if (t0 === 0) return;
@@ -51,5 +74,6 @@ export function useRedrawEnd(id: string, rows: unknown, startedRef: RefObject<nu
     // In a task after this one: after the effects of this commit and the updates they cause.
     const timer = setTimeout(() => recordRedrawCost(id, performance.now() - t0), 0);
     return () => clearTimeout(timer);
-  }, [id, rows, startedRef]);
+  }, [id, rows]);
+  return { rows, built };
 }

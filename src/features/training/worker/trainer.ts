@@ -468,8 +468,7 @@ export class Trainer {
    */
   private async recoverFromDeviceLoss(resume = false): Promise<void> {
     await this.device.recover(this.recoverySession(), resume);
-    // The peak of the backend recovery moved to (it measures none itself).
-    this.measurePeak();
+    // The peak of the backend recovery moved to (it measures none itself), once settled.
     this.schedulePeak();
   }
 

@@ -7,18 +7,16 @@ import { type GemmPeak, measureGemmPeak } from '../step/peak';
 import { kernelContext } from './kernel-context';
 
 /**
- * The peak on `backend`'s threads, or undefined where the app's kernels cannot run there. Waits
- * for the pool's helper threads to start first (at most `waitMs`).
+ * The peak on the running backend's threads, or undefined where the app's kernels cannot run
+ * there. Waits for the pool's helper threads to start first; then `allowed` says whether to
+ * measure (false: the thread is needed).
  */
 export async function wasmGemmPeak(
-  backend: tf.KernelBackend = tf.backend(),
-  waitMs = 5000,
-  /** Asked once the helpers are up: false skips the measurement (the thread is needed). */
   allowed: () => boolean = () => true,
 ): Promise<GemmPeak | undefined> {
-  const context = kernelContext(backend);
+  const context = kernelContext(tf.backend());
   if (!context) return undefined;
-  await context.pool?.whenReady(waitMs);
+  await context.pool?.whenReady();
   if (!allowed()) return undefined;
   const scratch = context.allocate(64);
   try {
