@@ -6,7 +6,7 @@
 // all of them on, at the first thread count (bench/levers.md).
 // Usage: npm run bench:engine [-- --threads 1,2 --batch 64,256 --seconds 5 --rounds 3 --profile
 //        --wall (the profile in wall-clock time) --levers --hidden 1024 --latent 32 --phase-one
-//        (phase 1 alone, the likelihood preset's step)]
+//        (phase 1 alone, the likelihood preset's step) --ping-pong (Adam into fresh buffers)]
 import { Worker } from 'node:worker_threads';
 import { instantiateKernels } from '../src/runtime/wasm/codegen/kernels';
 import { CONTROL_SLOTS, GemmPool, type HelperInit } from '../src/runtime/wasm/gemm-pool';
@@ -39,11 +39,16 @@ function filled(n: number, f: (i: number) => number): number {
 let seed = 1;
 const uniform = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1;
 
-/** A layer whose weights and moments ping-pong between two buffers, step after step. */
-function layer(inputs: number, outputs: number) {
+/**
+ * A layer whose weights and moments Adam moves in place, as the app's kernels do whenever no
+ * clone shares their buffers (src/runtime/wasm/tfjs/dense-step.ts); with `pingPong` they
+ * alternate between two buffers instead, as they do in the app on the step after the divergence
+ * guard's copy (one step in 50).
+ */
+function layer(inputs: number, outputs: number, pingPong: boolean) {
   const limit = Math.sqrt(6 / (inputs + outputs));
   const n = inputs * outputs;
-  const sets = [0, 1].map(() => ({
+  const sets = (pingPong ? [0, 1] : [0]).map(() => ({
     w: filled(n, () => uniform() * limit),
     b: filled(outputs, () => 0),
     wm: filled(n, () => 0),
@@ -54,7 +59,7 @@ function layer(inputs: number, outputs: number) {
   let current = 0;
   return {
     get trained(): TrainedLayer {
-      const [a, b] = [sets[current]!, sets[1 - current]!];
+      const [a, b] = [sets[current]!, sets[(current + 1) % sets.length]!];
       return {
         ...a,
         wOut: b.w,
@@ -69,7 +74,7 @@ function layer(inputs: number, outputs: number) {
       return { w: sets[current]!.w, b: sets[current]!.b };
     },
     flip() {
-      current = 1 - current;
+      current = (current + 1) % sets.length;
     },
   };
 }
@@ -121,6 +126,7 @@ export async function main(args: string[]) {
     latentDim: Number(option('latent', String(DEFAULT_MODEL_CONFIG.latentDim))),
   };
   const phaseOne = args.includes('--phase-one');
+  const pingPong = args.includes('--ping-pong');
   const { hiddenUnits: H, latentDim: L } = config;
   const P = 784;
   const counted = trainStepMacs(config)!;
@@ -144,9 +150,9 @@ export async function main(args: string[]) {
     const workspace = new Workspace(dims, alloc);
     const steps = runtimes.map((rt, i) => new DenseStep(rt, workspace, variants[i]!.levers));
     const net = {
-      enc: [layer(P, H), layer(H, 2 * L)],
-      dec: [layer(L, H), layer(H, P)],
-      dis: [layer(P, H), layer(H, 1)],
+      enc: [layer(P, H, pingPong), layer(H, 2 * L, pingPong)],
+      dec: [layer(L, H, pingPong), layer(H, P, pingPong)],
+      dis: [layer(P, H, pingPong), layer(H, 1, pingPong)],
     };
     const x = filled(B * P, () => (uniform() + 1) / 2);
     const eps = filled(B * L, uniform);

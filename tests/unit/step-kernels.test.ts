@@ -11,6 +11,7 @@ import {
   type KernelExports,
   packedLength,
 } from '../../src/runtime/wasm/codegen/kernels';
+import { adamChunking } from '../../src/runtime/wasm/step/tasks';
 import { random } from '../helpers/random';
 
 const memory = new WebAssembly.Memory({ initial: 512 });
@@ -60,16 +61,31 @@ function product(a: Float32Array, b: Float32Array, m: number, n: number, k: numb
   return out;
 }
 
-/** Runs every chunk of a GEMM task on this thread, as the pool would with no helper. */
+/**
+ * Runs every chunk of a GEMM task on this thread, as the pool would with no helper. Adam's
+ * product is two tasks: gemm_pack's chunks of `cols` columns, then gemm_adam's chunks of
+ * `rowsPer` rows by `panelsPer` panels (as the step cuts it unless the fields say otherwise).
+ */
 function runGemm(
   name: 'gemm_store' | 'gemm_mask' | 'gemm_dsig' | 'gemm_adam',
-  fields: Partial<Record<keyof typeof GEMM.offset, number>>,
+  given: Partial<Record<keyof typeof GEMM.offset, number>>,
 ) {
   const desc = alloc(GEMM.bytes / 4);
-  writeDescriptor(i32(), f32(), desc, GEMM, fields);
   const scratch = SCRATCH();
-  const chunks = Math.ceil(fields.n! / fields.cols!);
-  for (let c = 0; c < chunks; c++) kernels[name](desc, c, scratch);
+  if (name !== 'gemm_adam') {
+    writeDescriptor(i32(), f32(), desc, GEMM, given);
+    const chunks = Math.ceil(given.n! / given.cols!);
+    for (let c = 0; c < chunks; c++) kernels[name](desc, c, scratch);
+    return;
+  }
+  const cut = adamChunking(given.m!, given.n!, given.k!);
+  const fields = { rowsPer: cut.rowsPer, panelsPer: cut.panelsPer, ...given };
+  const panels = Math.ceil(fields.n! / 8);
+  fields.groups = Math.ceil(panels / fields.panelsPer);
+  writeDescriptor(i32(), f32(), desc, GEMM, fields);
+  for (let c = 0; c < Math.ceil(fields.n! / fields.cols!); c++) kernels.gemm_pack(desc, c, scratch);
+  const chunks = fields.groups * Math.ceil(fields.m! / fields.rowsPer);
+  for (let c = 0; c < chunks; c++) kernels.gemm_adam(desc, c, scratch);
 }
 
 const SHAPES: [number, number, number][] = [
@@ -123,7 +139,7 @@ describe('gemm_store: a dense layer forwards', () => {
   }
 });
 
-describe('$packRange with column sums (through gemm_adam, whose bias gradient they are)', () => {
+describe('$packRange with column sums (through gemm_pack, for gemm_adam: the bias gradient)', () => {
   it('sums the columns of B in all three packing ways', () => {
     for (const [k, n, tb] of [
       [13, 16, false],
@@ -256,12 +272,13 @@ describe('gemm_mask and gemm_dsig: gradients through ReLU and sigmoid', () => {
 });
 
 describe('gemm_adam: a weight gradient moves the weight at once', () => {
-  for (const [rows, cols, batch] of [
-    [9, 13, 5],
-    [16, 24, 8],
-    [33, 7, 64],
+  for (const [rows, cols, batch, rowsPer, panelsPer] of [
+    [9, 13, 5, 4, 1],
+    [16, 24, 8, 8, 2],
+    [33, 7, 64, 12, 1],
+    [33, 40, 6, 36, 5],
   ] as const) {
-    it(`dW = x^T dy, [${rows} x ${batch}] . [${batch} x ${cols}]`, () => {
+    it(`dW = x^T dy, [${rows} x ${batch}] . [${batch} x ${cols}], ${rowsPer} rows by ${panelsPer} panels a chunk`, () => {
       top = 0;
       const x = random(batch * rows, 11);
       const dy = random(batch * cols, 12).map((v) => v - 0.5);
@@ -273,7 +290,7 @@ describe('gemm_adam: a weight gradient moves the weight at once', () => {
       const bvv = random(cols, 18).map((v) => (v + 1) * 1e-4);
       const hp = { beta1: 0.5, beta2: 0.999, c1: 0.75, c2: 0.002, lr: 0.01, eps: 1e-7 };
       const outs = [rows * cols, rows * cols, rows * cols, cols, cols, cols].map(alloc);
-      const partials = alloc(8);
+      const partials = alloc(128);
       const colsum = alloc(Math.ceil(cols / 8) * 8);
       const chunkCols = 8;
       runGemm('gemm_adam', {
@@ -313,6 +330,9 @@ describe('gemm_adam: a weight gradient moves the weight at once', () => {
         bmOut: outs[4],
         bvOut: outs[5],
         partials,
+        bpartials: partials + 4 * 64,
+        rowsPer,
+        panelsPer,
       });
       // The gradient in double precision, then Adam.
       const g = new Float64Array(rows * cols);
@@ -346,17 +366,27 @@ describe('gemm_adam: a weight gradient moves the weight at once', () => {
           2e-5,
         );
       }
-      // Squared norms per chunk of columns, weights and bias together.
-      const chunks = Math.ceil(cols / chunkCols);
+      // Squared norms: the weight's per chunk of rows by a group of panels (band-major), the
+      // bias's per packing chunk of columns.
+      const width = 8 * panelsPer;
+      const groups = Math.ceil(cols / width);
+      const chunks = groups * Math.ceil(rows / rowsPer);
       const norms = Array.from({ length: chunks }, (_, c) => {
+        const [band, group] = [Math.floor(c / groups), c % groups];
         let s = 0;
-        for (let j = c * chunkCols; j < Math.min(cols, (c + 1) * chunkCols); j++) {
-          for (let i = 0; i < rows; i++) s += g[i * cols + j]! ** 2;
-          s += gb[j]! ** 2;
-        }
+        for (let i = band * rowsPer; i < Math.min(rows, (band + 1) * rowsPer); i++)
+          for (let j = group * width; j < Math.min(cols, (group + 1) * width); j++)
+            s += g[i * cols + j]! ** 2;
         return s;
       });
       expectClose(get(partials, chunks), norms, 1e-5);
+      const packChunks = Math.ceil(cols / chunkCols);
+      const biasNorms = Array.from({ length: packChunks }, (_, c) => {
+        let s = 0;
+        for (let j = c * chunkCols; j < Math.min(cols, (c + 1) * chunkCols); j++) s += gb[j]! ** 2;
+        return s;
+      });
+      expectClose(get(partials + 4 * 64, packChunks), biasNorms, 1e-5);
     });
   }
 });

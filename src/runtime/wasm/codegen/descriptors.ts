@@ -31,6 +31,11 @@ function layout<const F extends Record<string, FieldKind>>(fields: F): Layout<ke
  * `out1`..`out3` likewise (Adam's new weight and moments). `colsum` receives the column sums of
  * B (a bias gradient) and `bw`.. the bias Adam moves with it; `partials` one float per chunk
  * (the squared norm of the gradient it made).
+ *
+ * Adam's product is cut differently: gemm_pack packs B in chunks of `cols` columns first (and
+ * moves the bias), then each gemm_adam chunk takes `rowsPer` rows of the weight by one group of
+ * `panelsPer` panels (`groups` groups across N), so it reads and writes the weight and its
+ * moments in runs of whole cache lines.
  */
 export const GEMM = layout({
   a: 'i32',
@@ -74,6 +79,12 @@ export const GEMM = layout({
   bmOut: 'i32',
   bvOut: 'i32',
   partials: 'i32',
+  /** adam: rows of the weight per chunk, panels per group of columns, groups across N. */
+  rowsPer: 'i32',
+  panelsPer: 'i32',
+  groups: 'i32',
+  /** adam: one float per gemm_pack chunk (the squared norm of the bias gradient it took). */
+  bpartials: 'i32',
 });
 
 /**

@@ -19,7 +19,13 @@
 import { assemble, FunctionBuilder, type MemoryImport } from './asm';
 import { elementwiseFunctions } from './step-elementwise';
 import { endingFunction } from './step-ending';
-import { EPILOGUES, gemmTaskFunction, packRangeFunction, partialHelpers } from './step-gemm';
+import {
+  EPILOGUES,
+  gemmPackTaskFunction,
+  gemmTaskFunction,
+  packRangeFunction,
+  partialHelpers,
+} from './step-gemm';
 import { ACTIVATION, PANEL, TILE_ROWS } from './tiles';
 
 export { ACTIVATION, PANEL, TILE_ROWS, packedLength } from './tiles';
@@ -423,6 +429,7 @@ export function kernelModuleBytes(o: KernelOptions): Uint8Array {
     helpers.store4,
     packRange,
     ...EPILOGUES.map((epi) => gemmTaskFunction(epi, deps)),
+    gemmPackTaskFunction(deps),
     ...elementwiseFunctions(helpers),
     endingFunction(helpers),
   ]);
@@ -437,6 +444,7 @@ export const TASKS = [
   'gemm_mask',
   'gemm_dsig',
   'gemm_adam',
+  'gemm_pack',
   'bce',
   'sigmoid',
   'outer',
@@ -514,6 +522,7 @@ export interface KernelExports {
   gemm_mask: TaskFunction;
   gemm_dsig: TaskFunction;
   gemm_adam: TaskFunction;
+  gemm_pack: TaskFunction;
   bce: TaskFunction;
   sigmoid: TaskFunction;
   outer: TaskFunction;

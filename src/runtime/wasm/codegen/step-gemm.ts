@@ -293,7 +293,7 @@ export function gemmTaskFunction(epi: Epilogue, deps: GemmTaskDeps): FunctionBui
     'i32',
     'i32',
   ]);
-  const [full, n0, n1, ro] = f.locals(['i32', 'i32', 'i32', 'i32']);
+  const [full, n0, n1, ro, r0, r1] = f.locals(['i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
   const [aux, aux2, aux3, out1, out2, out3] = f.locals(['i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
   const pa = Array.from({ length: TILE_ROWS }, () => local('i32'));
   const acc = Array.from({ length: TILE_ROWS }, () => [local('v128'), local('v128')] as const);
@@ -531,13 +531,14 @@ export function gemmTaskFunction(epi: Epilogue, deps: GemmTaskDeps): FunctionBui
         body();
       },
     );
+  /** Tiles of TILE_ROWS rows over rows [r0, r1), then the rows left over one at a time. */
   const wholeTiles = (body: () => void) =>
     f.for(
       i,
-      () => f.i32(0),
+      () => f.get(r0),
       () =>
         f
-          .get(m)
+          .get(r1)
           .i32(TILE_ROWS - 1)
           .sub(),
       TILE_ROWS,
@@ -547,10 +548,13 @@ export function gemmTaskFunction(epi: Epilogue, deps: GemmTaskDeps): FunctionBui
     f.for(
       i,
       () => f.get(i),
-      () => f.get(m),
+      () => f.get(r1),
       1,
       body,
     );
+  /** min(a, b) of two locals into `into`. */
+  const min = (into: number, a: number, b: number) =>
+    f.get(a).get(b).get(a).get(b).ltS().select().set(into);
 
   // ---- body ----
   field('a').set(a);
@@ -569,63 +573,117 @@ export function gemmTaskFunction(epi: Epilogue, deps: GemmTaskDeps): FunctionBui
   field('out1').set(out1);
   field('out2').set(out2);
   field('out3').set(out3);
-  f.get(index).get(cols).mul().set(j0);
-  f.get(j0).get(n).geS();
-  f.if(() => f.ret());
-  f.get(j0).get(cols).add().set(j1);
-  f.get(n).get(j1).get(j1).get(n).gtS().select().set(j1);
-  field('b');
-  field('sbk');
-  field('sbn');
-  f.get(packed).get(K).get(n).get(j0).get(j1);
-  field('colsum');
-  f.call(deps.packRange);
   zero().set(sumsq);
 
   if (epi === 'adam') {
-    // Rows outside, panels inside: a tile's rows of the weight and its moments are whole
-    // cache lines across the chunk's panels, and each A row tile serves every panel.
+    // Chunk `index` is rows [r0, r1) of the weight by the panels [j0, j1) of one group; B was
+    // packed, and the bias moved, by gemm_pack. Rows outside, panels inside: a tile's rows of
+    // the weight and its moments are read and written in runs of whole cache lines (a group's
+    // width), where chunks of a few columns each touched one line per row, across pages; and
+    // each A row tile serves the group's panels while it is in L1.
+    const [band, group, width] = f.locals(['i32', 'i32', 'i32']);
+    f.get(index);
+    field('groups').divU().set(band);
+    f.get(index).get(band);
+    field('groups').mul().sub().set(group);
+    field('panelsPer').i32(PANEL).mul().set(width);
+    f.get(group).get(width).mul().set(j0);
+    f.get(j0).get(n).geS();
+    f.if(() => f.ret());
+    f.get(j0).get(width).add().set(j1);
+    min(j1, j1, n);
+    field('rowsPer');
+    f.get(band).mul().set(r0);
+    f.get(r0).get(m).geS();
+    f.if(() => f.ret());
+    field('rowsPer');
+    f.get(r0).add().set(r1);
+    min(r1, r1, m);
     wholeTiles(() => panels(() => tile(TILE_ROWS)));
     leftoverRows(() => panels(() => tile(1)));
-    // The bias moves with the column sums of B, its gradient.
-    field('bw');
-    f.if(() => {
-      for (const name of ['bw', 'bm', 'bv', 'colsum', 'bwOut', 'bmOut', 'bvOut'] as const) {
-        field(name).get(j0).i32(2).shl().add();
-      }
-      f.get(j1).get(j0).sub();
-      for (const name of ['beta1', 'omb1', 'beta2', 'omb2', 'c1', 'c2', 'negLr', 'eps'] as const) {
-        field(name);
-      }
-      f.call(deps.adam);
-    });
-    // The chunk's squared gradient norm: weights, then bias.
+    // The chunk's squared gradient norm (the bias's is gemm_pack's).
     field('partials');
     f.if(() => {
-      const total = f.local('f32');
-      const g = f.local('f32');
+      field('partials').get(index).i32(2).shl().add();
       f.get(sumsq).extractLane(0).get(sumsq).extractLane(1).f32Add();
-      f.get(sumsq).extractLane(2).f32Add().get(sumsq).extractLane(3).f32Add().set(total);
-      field('bw');
-      f.if(() =>
-        f.for(
-          j,
-          () => f.get(j0),
-          () => f.get(j1),
-          1,
-          () => {
-            field('colsum').get(j).i32(2).shl().add().f32Load(0).set(g);
-            f.get(total).get(g).get(g).f32Mul().f32Add().set(total);
-          },
-        ),
-      );
-      field('partials').get(index).i32(2).shl().add().get(total).f32Store(0);
+      f.get(sumsq).extractLane(2).f32Add().get(sumsq).extractLane(3).f32Add();
+      f.f32Store(0);
     });
   } else {
+    f.get(index).get(cols).mul().set(j0);
+    f.get(j0).get(n).geS();
+    f.if(() => f.ret());
+    f.get(j0).get(cols).add().set(j1);
+    min(j1, j1, n);
+    field('b');
+    field('sbk');
+    field('sbn');
+    f.get(packed).get(K).get(n).get(j0).get(j1);
+    field('colsum');
+    f.call(deps.packRange);
+    f.i32(0).set(r0);
+    f.get(m).set(r1);
     panels(() => {
       wholeTiles(() => tile(TILE_ROWS));
       leftoverRows(() => tile(1));
     });
   }
+  return f;
+}
+
+/**
+ * gemm_pack(desc, chunk, scratch): the first task of Adam's product (GEMM layout): packs the
+ * panels of B whose columns lie in [chunk * cols, (chunk + 1) * cols) with their column sums
+ * (the bias gradient), moves those columns of the bias with Adam, and puts their squared bias
+ * gradient in bpartials[chunk]. gemm_adam then reads the packed B.
+ */
+export function gemmPackTaskFunction(deps: GemmTaskDeps): FunctionBuilder {
+  const f = new FunctionBuilder('gemm_pack', ['i32', 'i32', 'i32']);
+  const [desc, index] = [0, 1];
+  const [n, cols, j0, j1, j] = f.locals(['i32', 'i32', 'i32', 'i32', 'i32']);
+  const field = (name: keyof typeof GEMM.offset) => fieldLoad(f, desc, GEMM, name);
+  field('n').set(n);
+  field('cols').set(cols);
+  f.get(index).get(cols).mul().set(j0);
+  f.get(j0).get(n).geS();
+  f.if(() => f.ret());
+  f.get(j0).get(cols).add().set(j1);
+  f.get(j1).get(n).get(j1).get(n).ltS().select().set(j1);
+  field('b');
+  field('sbk');
+  field('sbn');
+  field('packed');
+  field('k');
+  f.get(n).get(j0).get(j1);
+  field('colsum');
+  f.call(deps.packRange);
+  field('bw');
+  f.if(() => {
+    for (const name of ['bw', 'bm', 'bv', 'colsum', 'bwOut', 'bmOut', 'bvOut'] as const) {
+      field(name).get(j0).i32(2).shl().add();
+    }
+    f.get(j1).get(j0).sub();
+    for (const name of ['beta1', 'omb1', 'beta2', 'omb2', 'c1', 'c2', 'negLr', 'eps'] as const) {
+      field(name);
+    }
+    f.call(deps.adam);
+  });
+  field('bpartials');
+  f.if(() => {
+    const total = f.local('f32');
+    const g = f.local('f32');
+    f.f32(0).set(total);
+    f.for(
+      j,
+      () => f.get(j0),
+      () => f.get(j1),
+      1,
+      () => {
+        field('colsum').get(j).i32(2).shl().add().f32Load(0).set(g);
+        f.get(total).get(g).get(g).f32Mul().f32Add().set(total);
+      },
+    );
+    field('bpartials').get(index).i32(2).shl().add().get(total).f32Store(0);
+  });
   return f;
 }

@@ -8,7 +8,7 @@
 import { ENDING, GEMM, type Layout, OUTER, ROWS, writeDescriptor } from '../codegen/descriptors';
 import { type KernelExports, type TaskName, taskNumber } from '../codegen/kernels';
 import type { GemmPool } from '../gemm-pool';
-import { PANEL } from '../codegen/tiles';
+import { PANEL, TILE_ROWS } from '../codegen/tiles';
 
 /** Where the step runs: the kernels over one memory, and the threads that share it. */
 export interface StepRuntime {
@@ -104,6 +104,48 @@ export function gemmChunking(m: number, n: number, k: number): { cols: number; c
   return { cols, chunks: Math.ceil(n / cols) };
 }
 
+/** Bytes of packed B that one group of Adam's panels spans at most: a quarter of a core's L2. */
+const GROUP_BYTES = 256 * 1024;
+
+/**
+ * How Adam's product (a weight gradient [m x n] over k rows) is cut: gemm_pack's chunks of
+ * `cols` columns, then gemm_adam's chunks of `rowsPer` rows by a group of `panelsPer` panels
+ * (`groups` across N, so the group's packed B stays in L2). Sizes only, never the threads.
+ */
+export function adamChunking(
+  m: number,
+  n: number,
+  k: number,
+): {
+  rowsPer: number;
+  panelsPer: number;
+  groups: number;
+  chunks: number;
+  cols: number;
+  packChunks: number;
+} {
+  const panels = Math.ceil(n / PANEL);
+  const widest = Math.max(1, Math.floor(GROUP_BYTES / (k * PANEL * 4)));
+  const groups = Math.ceil(panels / Math.min(panels, widest));
+  const panelsPer = Math.ceil(panels / groups);
+  const tiles = Math.ceil(m / TILE_ROWS);
+  const wanted = Math.max(1, Math.min(MAX_CHUNKS, Math.round((m * n * k) / CHUNK_MACS)));
+  const rowsPer = TILE_ROWS * Math.ceil(tiles / Math.min(tiles, Math.ceil(wanted / groups)));
+  const packWanted = Math.max(
+    1,
+    Math.min(panels, MAX_ROW_CHUNKS, Math.round((k * n) / CHUNK_FLOATS)),
+  );
+  const cols = PANEL * Math.ceil(panels / packWanted);
+  return {
+    rowsPer,
+    panelsPer,
+    groups,
+    chunks: groups * Math.ceil(m / rowsPer),
+    cols,
+    packChunks: Math.ceil(n / cols),
+  };
+}
+
 /** Rows per chunk of an element-wise task over [rows x width]. */
 export function rowChunking(rows: number, width: number): { rowsPer: number; chunks: number } {
   const wanted = Math.max(
@@ -160,11 +202,17 @@ export class TaskIssuer {
     }
   }
 
-  /** One product with its ending; returns the number of chunks (of partials, with adam). */
+  /**
+   * One product with its ending; returns the number of chunks, and with adam the number of
+   * partials (the weight's chunks', then the bias's after them).
+   */
   gemm(epilogue: 'store' | 'mask' | 'dsig' | 'adam', p: GemmCall): number {
     const { m, n, k } = p;
     if (m === 0 || n === 0) return 0;
-    const { cols, chunks } = gemmChunking(m, n, k);
+    const adamCut = epilogue === 'adam' ? adamChunking(m, n, k) : undefined;
+    const { cols, chunks } = adamCut
+      ? { cols: adamCut.cols, chunks: adamCut.chunks }
+      : gemmChunking(m, n, k);
     const [sai, sak] = p.aT ? [1, p.lda ?? m] : [p.lda ?? k, 1];
     const [sbk, sbn] = p.bT ? [1, k] : [n, 1];
     const adam = p.adam;
@@ -216,13 +264,22 @@ export class TaskIssuer {
           }
         : {}),
       partials: p.partials ?? 0,
+      ...(adamCut
+        ? {
+            rowsPer: adamCut.rowsPer,
+            panelsPer: adamCut.panelsPer,
+            groups: adamCut.groups,
+            bpartials: p.partials ? p.partials + 4 * chunks : 0,
+          }
+        : {}),
     });
-    this.run(`gemm_${epilogue}`, this.descriptors, chunks, () => {
-      const a = p.aT ? `${k}x${m}^T` : `${m}x${k}`;
-      const b = p.bT ? `${n}x${k}^T` : `${k}x${n}`;
-      return `${epilogue} ${a} . ${b}`;
-    });
-    return chunks;
+    const a = p.aT ? `${k}x${m}^T` : `${m}x${k}`;
+    const b = p.bT ? `${n}x${k}^T` : `${k}x${n}`;
+    if (adamCut) {
+      this.run('gemm_pack', this.descriptors, adamCut.packChunks, () => `pack ${b}`);
+    }
+    this.run(`gemm_${epilogue}`, this.descriptors, chunks, () => `${epilogue} ${a} . ${b}`);
+    return adamCut ? chunks + adamCut.packChunks : chunks;
   }
 
   /** bce or sigmoid over [rows x width]; returns the number of chunks (of partials, for bce). */

@@ -55,7 +55,7 @@ function sizes(d: StepDims) {
     logits2: 2 * B * P,
     packed: Math.max(...products.map(([k, n]) => packedLength(k, n))),
     colsum: round(Math.max(P, H, 2 * L), 8),
-    partials: 64,
+    partials: 256,
     descriptors: round(TaskIssuer.descriptorBytes, 16) / 4,
     scratch: 16,
   };
