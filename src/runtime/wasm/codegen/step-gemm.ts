@@ -1,18 +1,19 @@
 /**
  * The training step's matrix products as tasks (descriptors.ts, GEMM layout): one call per
- * chunk of columns, on whichever thread claims it. A chunk packs its own panels of B, then
+ * chunk, on whichever thread claims it. A chunk of columns packs its own panels of B, then
  * computes its 4 x 8 tiles of C as kernels.ts's gemm does and ends each tile with one of:
  *
  * - store: C = act(A B + bias), the forward pass of a dense layer;
  * - mask:  C = (A B) * step(aux), a ReLU layer's input gradient (aux its output);
  * - dsig:  C = (A B) * aux (1 - aux), through a sigmoid (aux its output);
  * - adam:  A B is a weight gradient, never stored: Adam moves the weight aux with its moments
- *   aux2, aux3 into out1..out3 in the same pass, the bias with the column sums of B (the
- *   bias gradient, taken while packing), and the chunk's squared gradient norm goes to
- *   partials[chunk].
+ *   aux2, aux3 into out1..out3 in the same pass, and the chunk's squared gradient norm goes to
+ *   partials[chunk]. Its chunks are bands of rows by groups of panels instead, over a B that
+ *   gemm_pack packed first; gemm_pack also moves the bias with the column sums of B (the bias
+ *   gradient, taken while packing) and puts their squares in bpartials[chunk].
  *
  * So a layer's bias, activation and their gradients cost no pass of their own, and neither does
- * Adam. Every chunk writes only its own columns (and its own partial), so the result does not
+ * Adam. Every chunk writes only its own part of C (and its own partial), so the result does not
  * depend on which thread computed which chunk: bit-identical on one thread or several.
  *
  * Partial panels (N not a multiple of 8) load and store through the thread's scratch, so no
@@ -265,7 +266,9 @@ export interface GemmTaskDeps extends PartialHelpers {
 
 /**
  * gemm_<epilogue>(desc, chunk, scratch): the columns [chunk * cols, (chunk + 1) * cols) of the
- * product described at desc (GEMM layout); scratch is 64 bytes of this thread's own.
+ * product described at desc (GEMM layout), or for adam the rows [band * rowsPer, ...) by the
+ * panels of group `chunk mod groups` (band = chunk / groups); scratch is 64 bytes of this
+ * thread's own.
  */
 export function gemmTaskFunction(epi: Epilogue, deps: GemmTaskDeps): FunctionBuilder {
   const f = new FunctionBuilder(`gemm_${epi}`, ['i32', 'i32', 'i32']);
