@@ -11,7 +11,7 @@ import {
   type KernelExports,
   packedLength,
 } from '../../src/runtime/wasm/codegen/kernels';
-import { adamChunking } from '../../src/runtime/wasm/step/tasks';
+import { adamChunking, MAX_PARTIALS } from '../../src/runtime/wasm/step/tasks';
 import { random } from '../helpers/random';
 
 const memory = new WebAssembly.Memory({ initial: 512 });
@@ -389,6 +389,35 @@ describe('gemm_adam: a weight gradient moves the weight at once', () => {
       expectClose(get(partials + 4 * 64, packChunks), biasNorms, 1e-5);
     });
   }
+});
+
+describe("adamChunking: how Adam's product is cut", () => {
+  it('covers every row and column once, in whole tiles, and its partials fit the workspace', () => {
+    // Layers from the smallest model to the widest the settings allow, over 1 to 3 x 512 rows,
+    // and a wide colour image of the user's own (64 x 64 x 3 pixels).
+    for (const m of [1, 7, 16, 512, 784, 2048, 12288])
+      for (const n of [1, 13, 32, 512, 784, 2048, 12288])
+        for (const k of [1, 64, 192, 1536]) {
+          const cut = adamChunking(m, n, k);
+          const width = 8 * cut.panelsPer;
+          expect(cut.rowsPer % 4).toBe(0);
+          // The groups reach past the last column, and no group starts past it.
+          expect(cut.groups * width).toBeGreaterThanOrEqual(n);
+          expect((cut.groups - 1) * width).toBeLessThan(n);
+          expect(cut.chunks).toBe(cut.groups * Math.ceil(m / cut.rowsPer));
+          expect(cut.packChunks * cut.cols).toBeGreaterThanOrEqual(n);
+          expect(cut.cols % 8).toBe(0);
+          expect(cut.chunks + cut.packChunks).toBeLessThanOrEqual(MAX_PARTIALS);
+        }
+  });
+
+  it('keeps a group of packed B under 256 KB where the layer allows it', () => {
+    const cut = adamChunking(784, 512, 768);
+    expect(cut.panelsPer * 8 * 768 * 4).toBeLessThanOrEqual(256 * 1024);
+    expect(cut.groups).toBeGreaterThan(1);
+    // A short batch keeps all the columns in one group: whole rows of the weight per chunk.
+    expect(adamChunking(784, 512, 64).groups).toBe(1);
+  });
 });
 
 describe('the element-wise tasks', () => {

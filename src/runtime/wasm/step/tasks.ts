@@ -104,6 +104,12 @@ export function gemmChunking(m: number, n: number, k: number): { cols: number; c
   return { cols, chunks: Math.ceil(n / cols) };
 }
 
+/**
+ * Floats of the step's partial sums (Workspace's `partials`): enough for the most chunks any
+ * task has, Adam's product with its packing chunks (adamChunking: at most 2 MAX_CHUNKS + 16).
+ */
+export const MAX_PARTIALS = 256;
+
 /** Bytes of packed B that one group of Adam's panels spans at most: a quarter of a core's L2. */
 const GROUP_BYTES = 256 * 1024;
 
@@ -126,8 +132,12 @@ export function adamChunking(
 } {
   const panels = Math.ceil(n / PANEL);
   const widest = Math.max(1, Math.floor(GROUP_BYTES / (k * PANEL * 4)));
-  const groups = Math.ceil(panels / Math.min(panels, widest));
-  const panelsPer = Math.ceil(panels / groups);
+  // At most MAX_CHUNKS groups (wider ones for a very wide layer), so the partials fit.
+  const panelsPer = Math.ceil(
+    panels / Math.min(MAX_CHUNKS, Math.ceil(panels / Math.min(panels, widest))),
+  );
+  // Every group holds columns, so every chunk writes its partial.
+  const groups = Math.ceil(panels / panelsPer);
   const tiles = Math.ceil(m / TILE_ROWS);
   const wanted = Math.max(1, Math.min(MAX_CHUNKS, Math.round((m * n * k) / CHUNK_MACS)));
   const rowsPer = TILE_ROWS * Math.ceil(tiles / Math.min(tiles, Math.ceil(wanted / groups)));

@@ -4,7 +4,7 @@
  * column sums, the per-chunk partial sums and the task descriptors.
  */
 import { packedLength } from '../codegen/tiles';
-import { TaskIssuer } from './tasks';
+import { MAX_PARTIALS, TaskIssuer } from './tasks';
 
 /** The sizes a workspace is made for (the MLP of src/model/networks.ts). */
 export interface StepDims {
@@ -55,7 +55,7 @@ function sizes(d: StepDims) {
     logits2: 2 * B * P,
     packed: Math.max(...products.map(([k, n]) => packedLength(k, n))),
     colsum: round(Math.max(P, H, 2 * L), 8),
-    partials: 256,
+    partials: MAX_PARTIALS,
     descriptors: round(TaskIssuer.descriptorBytes, 16) / 4,
     scratch: 16,
   };
