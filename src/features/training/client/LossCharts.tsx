@@ -26,8 +26,6 @@ import {
 } from '../../../ui/chart-style';
 import { Toggletip } from '../../../ui/Toggletip';
 
-/** Rows drawn per chart, whatever the length of the run (a chart is 300 to 900 pixels wide). */
-const MAX_ROWS = 150;
 interface ChartSpec {
   title: string;
   /** One or two sentences for the tooltip, with the symbols of the formulas. */
@@ -107,7 +105,7 @@ const Chart = memo(function Chart({
   version: number;
   index: number;
 }) {
-  const { rows, built } = useChartRows(spec.testId, index, series, MAX_ROWS, version);
+  const { rows, built } = useChartRows(spec.testId, index, series, version);
   return <ChartBody spec={spec} rows={rows} built={built} />;
 });
 
@@ -197,7 +195,7 @@ const ChartBody = memo(function ChartBody({
   );
 });
 
-/** The live curves: losses, D's outputs and speed, decimated to MAX_ROWS points each. */
+/** The live curves: losses, D's outputs and speed, decimated to 150 points each (redraw-budget.ts). */
 export function LossCharts() {
   const section = useRef<HTMLElement>(null);
   // Off screen, the charts wait: they redraw as soon as they scroll into view.

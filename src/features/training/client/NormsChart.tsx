@@ -23,8 +23,6 @@ import {
 import { normsSeries } from './norms-series';
 import { useChartRows } from './redraw-budget';
 
-const MAX_ROWS = 150;
-
 const NETWORK_STYLE: Record<NormNetwork, { name: string; color: string }> = {
   encoder: { name: 'encoder', color: '#38bdf8' },
   decoder: { name: 'decoder', color: '#f59e0b' },
@@ -56,7 +54,7 @@ export const NormsChart = memo(function NormsChart({
   /** Its place among the panel's charts (redraw-budget.ts). */
   index: number;
 }) {
-  const { rows, built } = useChartRows('chart-norms', index, normsSeries, MAX_ROWS, version);
+  const { rows, built } = useChartRows('chart-norms', index, normsSeries, version);
   return <NormsBody rows={rows} built={built} />;
 });
 

@@ -47,8 +47,11 @@ const STAGGER_MS = 120;
 const MOUNT_MS = 300;
 const MOUNT_STAGGER_MS = 150;
 
+/** Rows drawn per chart, whatever the length of the run (a chart is 300 to 900 pixels wide). */
+const MAX_ROWS = 150;
+
 /**
- * What chart `index` of the curves panel draws: `source` decimated to `maxRows`, taken
+ * What chart `index` of the curves panel draws: `source` decimated to MAX_ROWS, taken
  * afresh STAGGER_MS x index after each change of `version` and timed to the end of its redraw
  * (redrawInterval); and whether the chart itself is built yet.
  */
@@ -56,7 +59,6 @@ export function useChartRows<T>(
   id: string,
   index: number,
   source: { decimate(maxRows: number): T },
-  maxRows: number,
   version: number,
 ): { rows: T; built: boolean } {
   const built = useMountAfter(MOUNT_MS + index * MOUNT_STAGGER_MS);
@@ -66,7 +68,7 @@ export function useChartRows<T>(
   }, []);
   const shown = useStaggeredVersion(version, index * STAGGER_MS, onShow);
   // eslint-disable-next-line react-hooks/exhaustive-deps -- the source mutates; shown tracks it
-  const rows = useMemo(() => source.decimate(maxRows), [source, maxRows, shown]);
+  const rows = useMemo(() => source.decimate(MAX_ROWS), [source, shown]);
   useEffect(() => {
     const t0 = startedRef.current;
     if (t0 === 0) return;

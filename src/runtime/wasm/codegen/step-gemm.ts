@@ -256,6 +256,30 @@ export function packRangeFunction(): FunctionBuilder {
   return f;
 }
 
+/**
+ * Chunk `index`'s part of [0, limit) (locals) in steps of the span `pushSpan` pushes (a local
+ * or a descriptor field): start = index x span, returning from the function when that is past
+ * the end, and end = min(limit, start + span).
+ */
+function chunkRange(
+  f: FunctionBuilder,
+  index: number,
+  pushSpan: () => void,
+  limit: number,
+  start: number,
+  end: number,
+) {
+  f.get(index);
+  pushSpan();
+  f.mul().set(start);
+  f.get(start).get(limit).geS();
+  f.if(() => f.ret());
+  f.get(start);
+  pushSpan();
+  f.add().set(end);
+  f.get(end).get(limit).get(end).get(limit).ltS().select().set(end);
+}
+
 /** What a GEMM task calls besides the partial helpers. */
 export interface GemmTaskDeps extends PartialHelpers {
   packRange: FunctionBuilder;
@@ -555,9 +579,6 @@ export function gemmTaskFunction(epi: Epilogue, deps: GemmTaskDeps): FunctionBui
       1,
       body,
     );
-  /** min(a, b) of two locals into `into`. */
-  const min = (into: number, a: number, b: number) =>
-    f.get(a).get(b).get(a).get(b).ltS().select().set(into);
 
   // ---- body ----
   field('a').set(a);
@@ -590,18 +611,8 @@ export function gemmTaskFunction(epi: Epilogue, deps: GemmTaskDeps): FunctionBui
     f.get(index).get(band);
     field('groups').mul().sub().set(group);
     field('panelsPer').i32(PANEL).mul().set(width);
-    f.get(group).get(width).mul().set(j0);
-    f.get(j0).get(n).geS();
-    f.if(() => f.ret());
-    f.get(j0).get(width).add().set(j1);
-    min(j1, j1, n);
-    field('rowsPer');
-    f.get(band).mul().set(r0);
-    f.get(r0).get(m).geS();
-    f.if(() => f.ret());
-    field('rowsPer');
-    f.get(r0).add().set(r1);
-    min(r1, r1, m);
+    chunkRange(f, group, () => f.get(width), n, j0, j1);
+    chunkRange(f, band, () => field('rowsPer'), m, r0, r1);
     wholeTiles(() => panels(() => tile(TILE_ROWS)));
     leftoverRows(() => panels(() => tile(1)));
     // The chunk's squared gradient norm (the bias's is gemm_pack's).
@@ -613,11 +624,7 @@ export function gemmTaskFunction(epi: Epilogue, deps: GemmTaskDeps): FunctionBui
       f.f32Store(0);
     });
   } else {
-    f.get(index).get(cols).mul().set(j0);
-    f.get(j0).get(n).geS();
-    f.if(() => f.ret());
-    f.get(j0).get(cols).add().set(j1);
-    min(j1, j1, n);
+    chunkRange(f, index, () => f.get(cols), n, j0, j1);
     field('b');
     field('sbk');
     field('sbn');
@@ -647,11 +654,7 @@ export function gemmPackTaskFunction(deps: GemmTaskDeps): FunctionBuilder {
   const field = (name: keyof typeof GEMM.offset) => fieldLoad(f, desc, GEMM, name);
   field('n').set(n);
   field('cols').set(cols);
-  f.get(index).get(cols).mul().set(j0);
-  f.get(j0).get(n).geS();
-  f.if(() => f.ret());
-  f.get(j0).get(cols).add().set(j1);
-  f.get(j1).get(n).get(j1).get(n).ltS().select().set(j1);
+  chunkRange(f, index, () => f.get(cols), n, j0, j1);
   field('b');
   field('sbk');
   field('sbn');
