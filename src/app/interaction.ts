@@ -19,8 +19,28 @@ export const interactionSignal: Int32Array | undefined =
     ? new Int32Array(new SharedArrayBuffer(4))
     : undefined;
 
+/** Bursts of page work under way (beginPageWork): they hold the helpers too, not the redraws. */
+let busy = 0;
+
 function signal() {
-  if (interactionSignal) Atomics.store(interactionSignal, 0, depth);
+  if (interactionSignal) Atomics.store(interactionSignal, 0, depth + busy);
+}
+
+/**
+ * Marks the start of a short burst of main-thread work that should not wait for a core (a
+ * chart's redraw): the training worker leaves its helper threads out meanwhile, as during a
+ * drag, but nothing is held back. Call the returned function exactly once when it ends.
+ */
+export function beginPageWork(): () => void {
+  busy++;
+  signal();
+  let ended = false;
+  return () => {
+    if (ended) return;
+    ended = true;
+    busy--;
+    signal();
+  };
 }
 
 /** Marks the start of a drag; call the returned function exactly once when it ends. */
@@ -38,6 +58,9 @@ export function beginInteraction(): () => void {
 }
 
 export const isInteracting = (): boolean => depth > 0;
+
+/** Whether the training worker is told to leave its helper threads out (a drag or page work). */
+export const helpersHeld = (): boolean => depth + busy > 0;
 
 /** Calls `listener` each time the last running drag ends. Returns an unsubscribe function. */
 export function onInteractionEnd(listener: () => void): () => void {

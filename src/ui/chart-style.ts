@@ -8,12 +8,14 @@ export const STEP_AXIS_PROPS = {
   domain: ['dataMin', 'dataMax'],
   stroke: '#94a3b8',
   fontSize: 11,
+  interval: 0,
 } as const;
 
 export const VALUE_AXIS_PROPS = {
   stroke: '#94a3b8',
   fontSize: 11,
   width: 48,
+  interval: 0,
   tickFormatter: (v: number) => String(+v.toPrecision(3)),
 } as const;
 

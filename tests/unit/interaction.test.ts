@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { beginInteraction, isInteracting, onInteractionEnd } from '../../src/app/interaction';
+import {
+  beginInteraction,
+  beginPageWork,
+  helpersHeld,
+  isInteracting,
+  onInteractionEnd,
+} from '../../src/app/interaction';
 
 describe('drag mode', () => {
   it('lasts while any drag runs and tells its listeners once, when the last one ends', () => {
@@ -20,5 +26,22 @@ describe('drag mode', () => {
     unlisten();
     beginInteraction()();
     expect(ended).toBe(1);
+  });
+
+  it('page work leaves the helper threads out without holding the redraws', () => {
+    let ended = 0;
+    const unlisten = onInteractionEnd(() => ended++);
+    expect(helpersHeld()).toBe(false);
+    const endRedraw = beginPageWork();
+    expect(helpersHeld()).toBe(true);
+    expect(isInteracting()).toBe(false);
+    const endDrag = beginInteraction();
+    endRedraw();
+    endRedraw(); // a second call changes nothing
+    expect(helpersHeld()).toBe(true);
+    endDrag();
+    expect(helpersHeld()).toBe(false);
+    expect(ended).toBe(1);
+    unlisten();
   });
 });

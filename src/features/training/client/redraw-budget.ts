@@ -11,6 +11,7 @@
  * quarter more): every second on a fast machine, every few seconds on a slow one.
  */
 import { useCallback, useEffect, useMemo, useRef } from 'react';
+import { beginPageWork } from '../../../app/interaction';
 import { useMountAfter, useStaggeredVersion } from '../../../app/use-throttled-version';
 
 /** Charts redraw at most this often... */
@@ -63,8 +64,11 @@ export function useChartRows<T>(
 ): { rows: T; built: boolean } {
   const built = useMountAfter(MOUNT_MS + index * MOUNT_STAGGER_MS);
   const startedRef = useRef(0);
+  const endWorkRef = useRef<(() => void) | null>(null);
   const onShow = useCallback(() => {
     startedRef.current = performance.now();
+    endWorkRef.current?.();
+    endWorkRef.current = beginPageWork();
   }, []);
   const shown = useStaggeredVersion(version, index * STAGGER_MS, onShow);
   // eslint-disable-next-line react-hooks/exhaustive-deps -- the source mutates; shown tracks it
@@ -74,8 +78,14 @@ export function useChartRows<T>(
     if (t0 === 0) return;
     startedRef.current = 0;
     // In a task after this one: after the effects of this commit and the updates they cause.
-    const timer = setTimeout(() => recordRedrawCost(id, performance.now() - t0), 0);
+    const timer = setTimeout(() => {
+      recordRedrawCost(id, performance.now() - t0);
+      endWorkRef.current?.();
+      endWorkRef.current = null;
+    }, 0);
     return () => clearTimeout(timer);
   }, [id, rows]);
+  // Unmounted mid-redraw: the helpers are not left out.
+  useEffect(() => () => endWorkRef.current?.(), []);
   return { rows, built };
 }
