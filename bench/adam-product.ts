@@ -40,6 +40,7 @@ export async function main(args: string[]) {
     rt,
     alloc(TaskIssuer.descriptorBytes),
     alloc(packedLength(kMax, N) * 4),
+    alloc(packedLength(kMax, M) * 4),
   );
   const x = alloc(kMax * M * 4, 0.3);
   const dy = alloc(kMax * N * 4, 0.2);

@@ -79,11 +79,20 @@ function runGemm(
     return;
   }
   const cut = adamChunking(given.m!, given.n!, given.k!);
-  const fields = { rowsPer: cut.rowsPer, panelsPer: cut.panelsPer, ...given };
+  const fields = {
+    rowsPer: cut.rowsPer,
+    panelsPer: cut.panelsPer,
+    acols: cut.acols,
+    apacked: alloc(packedLength(given.k!, given.m!)),
+    ...given,
+  };
   const panels = Math.ceil(fields.n! / 8);
   fields.groups = Math.ceil(panels / fields.panelsPer);
+  // gemm_pack: B's chunks, then A's.
+  fields.bchunks = Math.ceil(fields.n! / fields.cols!);
+  const aChunks = Math.ceil(fields.m! / fields.acols);
   writeDescriptor(i32(), f32(), desc, GEMM, fields);
-  for (let c = 0; c < Math.ceil(fields.n! / fields.cols!); c++) kernels.gemm_pack(desc, c, scratch);
+  for (let c = 0; c < fields.bchunks + aChunks; c++) kernels.gemm_pack(desc, c, scratch);
   const chunks = fields.groups * Math.ceil(fields.m! / fields.rowsPer);
   for (let c = 0; c < chunks; c++) kernels.gemm_adam(desc, c, scratch);
 }
@@ -272,13 +281,14 @@ describe('gemm_mask and gemm_dsig: gradients through ReLU and sigmoid', () => {
 });
 
 describe('gemm_adam: a weight gradient moves the weight at once', () => {
-  for (const [rows, cols, batch, rowsPer, panelsPer] of [
-    [9, 13, 5, 4, 1],
-    [16, 24, 8, 8, 2],
-    [33, 7, 64, 12, 1],
-    [33, 40, 6, 36, 5],
+  // acols: rows of A that each of gemm_pack's A chunks packs (A, x^T, in panels of 8 rows).
+  for (const [rows, cols, batch, rowsPer, panelsPer, acols] of [
+    [9, 13, 5, 4, 1, 16],
+    [16, 24, 8, 8, 2, 8],
+    [33, 7, 64, 12, 1, 8],
+    [33, 40, 6, 36, 5, 40],
   ] as const) {
-    it(`dW = x^T dy, [${rows} x ${batch}] . [${batch} x ${cols}], ${rowsPer} rows by ${panelsPer} panels a chunk`, () => {
+    it(`dW = x^T dy, [${rows} x ${batch}] . [${batch} x ${cols}], ${rowsPer} rows by ${panelsPer} panels a chunk, A packed ${acols} rows a chunk`, () => {
       top = 0;
       const x = random(batch * rows, 11);
       const dy = random(batch * cols, 12).map((v) => v - 0.5);
@@ -333,6 +343,7 @@ describe('gemm_adam: a weight gradient moves the weight at once', () => {
         bpartials: partials + 4 * 64,
         rowsPer,
         panelsPer,
+        acols,
       });
       // The gradient in double precision, then Adam.
       const g = new Float64Array(rows * cols);

@@ -8,9 +8,10 @@
  * - dsig:  C = (A B) * aux (1 - aux), through a sigmoid (aux its output);
  * - adam:  A B is a weight gradient, never stored: Adam moves the weight aux with its moments
  *   aux2, aux3 into out1..out3 in the same pass, and the chunk's squared gradient norm goes to
- *   partials[chunk]. Its chunks are bands of rows by groups of panels instead, over a B that
- *   gemm_pack packed first; gemm_pack also moves the bias with the column sums of B (the bias
- *   gradient, taken while packing) and puts their squares in bpartials[chunk].
+ *   partials[chunk]. Its chunks are bands of rows by groups of panels instead, over a B and an
+ *   A (the layer's input, read transposed) that gemm_pack packed first; gemm_pack also moves
+ *   the bias with the column sums of B (the bias gradient, taken while packing) and puts their
+ *   squares in bpartials[chunk].
  *
  * So a layer's bias, activation and their gradients cost no pass of their own, and neither does
  * Adam. Every chunk writes only its own part of C (and its own partial), so the result does not
@@ -433,8 +434,14 @@ export function gemmTaskFunction(epi: Epilogue, deps: GemmTaskDeps): FunctionBui
 
   const tile = (rows: number) => {
     for (let r = 0; r < rows; r++) {
-      // pa[r] = a + (i + r) * sai * 4
-      f.get(a).get(i).i32(r).add().get(sai).mul().i32(2).shl().add().set(pa[r]!);
+      if (epi === 'adam') {
+        // A packed by gemm_pack: pa[r] = a + ((i >> 3) K 8 + (i & 7) + r) * 4, 32 bytes a k
+        f.get(a).get(i).i32(3).shrU().get(K).mul().i32(5).shl().add();
+        f.get(i).i32(7).and().i32(r).add().i32(2).shl().add().set(pa[r]!);
+      } else {
+        // pa[r] = a + (i + r) * sai * 4
+        f.get(a).get(i).i32(r).add().get(sai).mul().i32(2).shl().add().set(pa[r]!);
+      }
     }
     if (epi === 'store') {
       // The bias (zero without one) starts every row's accumulators.
@@ -606,6 +613,8 @@ export function gemmTaskFunction(epi: Epilogue, deps: GemmTaskDeps): FunctionBui
     // width), where chunks of a few columns each touched one line per row, across pages; and
     // each A row tile serves the group's panels while it is in L1.
     const [band, group, width] = f.locals(['i32', 'i32', 'i32']);
+    field('apacked').set(a);
+    f.i32(PANEL * 4).set(sak4);
     f.get(index);
     field('groups').divU().set(band);
     f.get(index).get(band);
@@ -652,6 +661,29 @@ export function gemmPackTaskFunction(deps: GemmTaskDeps): FunctionBuilder {
   const [desc, index] = [0, 1];
   const [n, cols, j0, j1, j] = f.locals(['i32', 'i32', 'i32', 'i32', 'i32']);
   const field = (name: keyof typeof GEMM.offset) => fieldLoad(f, desc, GEMM, name);
+  // The chunks from bchunks on pack A (the layer's input, read transposed) into panels of 8 of
+  // its rows: gemm_adam then reads each tile's A in order, where A^T read in place took one
+  // cache line per k, K lines apart (up to 1.6 times as long at K = 768).
+  f.get(index);
+  field('bchunks');
+  f.geS();
+  f.if(() => {
+    const [m, ai] = f.locals(['i32', 'i32']);
+    field('m').set(m);
+    f.get(index);
+    field('bchunks');
+    f.sub().set(ai);
+    chunkRange(f, ai, () => field('acols'), m, j0, j1);
+    // As B of $packRange: B[k][i] = A[i][k] = a[i sai + k sak].
+    field('a');
+    field('sak');
+    field('sai');
+    field('apacked');
+    field('k');
+    f.get(m).get(j0).get(j1).i32(0);
+    f.call(deps.packRange);
+    f.ret();
+  });
   field('n').set(n);
   field('cols').set(cols);
   chunkRange(f, index, () => f.get(cols), n, j0, j1);

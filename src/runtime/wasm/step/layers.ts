@@ -64,7 +64,12 @@ export class LayerOps {
     readonly levers: StepLevers = ALL_LEVERS,
   ) {
     this.dims = workspace.dims;
-    this.tasks = new TaskIssuer(rt, workspace.at.descriptors, workspace.at.packed);
+    this.tasks = new TaskIssuer(
+      rt,
+      workspace.at.descriptors,
+      workspace.at.packed,
+      workspace.at.packedA,
+    );
     this.tasks.elementwiseAlone = !levers.parallelElementwise;
   }
 

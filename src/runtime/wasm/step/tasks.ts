@@ -115,8 +115,9 @@ const GROUP_BYTES = 256 * 1024;
 
 /**
  * How Adam's product (a weight gradient [m x n] over k rows) is cut: gemm_pack's chunks of
- * `cols` columns, then gemm_adam's chunks of `rowsPer` rows by a group of `panelsPer` panels
- * (`groups` across N, so the group's packed B stays in L2). Sizes only, never the threads.
+ * `cols` columns of B (`packChunks`) and of `acols` rows of A (`aPackChunks`), then gemm_adam's
+ * chunks of `rowsPer` rows by a group of `panelsPer` panels (`groups` across N, so the group's
+ * packed B stays in L2). Sizes only, never the threads.
  */
 export function adamChunking(
   m: number,
@@ -129,6 +130,8 @@ export function adamChunking(
   chunks: number;
   cols: number;
   packChunks: number;
+  acols: number;
+  aPackChunks: number;
 } {
   const panels = Math.ceil(n / PANEL);
   const widest = Math.max(1, Math.floor(GROUP_BYTES / (k * PANEL * 4)));
@@ -146,6 +149,12 @@ export function adamChunking(
     Math.min(panels, MAX_ROW_CHUNKS, Math.round((k * n) / CHUNK_FLOATS)),
   );
   const cols = PANEL * Math.ceil(panels / packWanted);
+  const aPanels = Math.ceil(m / PANEL);
+  const aWanted = Math.max(
+    1,
+    Math.min(aPanels, MAX_ROW_CHUNKS, Math.round((k * m) / CHUNK_FLOATS)),
+  );
+  const acols = PANEL * Math.ceil(aPanels / aWanted);
   return {
     rowsPer,
     panelsPer,
@@ -153,6 +162,8 @@ export function adamChunking(
     chunks: groups * Math.ceil(m / rowsPer),
     cols,
     packChunks: Math.ceil(n / cols),
+    acols,
+    aPackChunks: Math.ceil(m / acols),
   };
 }
 
@@ -179,6 +190,11 @@ export class TaskIssuer {
     private readonly descriptors: number,
     /** Packed panels of B: at least packedLength(k, n) floats for every product issued. */
     private readonly packed: number,
+    /**
+     * Adam's A packed: at least packedLength(k, m) floats for every Adam product issued; 0 for
+     * an issuer of other products only.
+     */
+    private readonly packedA = 0,
   ) {
     this.views = new Views(rt.memory);
   }
@@ -220,6 +236,7 @@ export class TaskIssuer {
     const { m, n, k } = p;
     if (m === 0 || n === 0) return 0;
     const adamCut = epilogue === 'adam' ? adamChunking(m, n, k) : undefined;
+    if (adamCut && this.packedA === 0) throw new Error('TaskIssuer: Adam needs room to pack A');
     const { cols, chunks } = adamCut
       ? { cols: adamCut.cols, chunks: adamCut.chunks }
       : gemmChunking(m, n, k);
@@ -280,13 +297,17 @@ export class TaskIssuer {
             panelsPer: adamCut.panelsPer,
             groups: adamCut.groups,
             bpartials: p.partials ? p.partials + 4 * chunks : 0,
+            apacked: this.packedA,
+            acols: adamCut.acols,
+            bchunks: adamCut.packChunks,
           }
         : {}),
     });
     const a = p.aT ? `${k}x${m}^T` : `${m}x${k}`;
     const b = p.bT ? `${n}x${k}^T` : `${k}x${n}`;
     if (adamCut) {
-      this.run('gemm_pack', this.descriptors, adamCut.packChunks, () => `pack ${b}`);
+      const packs = adamCut.packChunks + adamCut.aPackChunks;
+      this.run('gemm_pack', this.descriptors, packs, () => `pack ${b}, ${a}`);
     }
     this.run(`gemm_${epilogue}`, this.descriptors, chunks, () => `${epilogue} ${a} . ${b}`);
     return adamCut ? chunks + adamCut.packChunks : chunks;

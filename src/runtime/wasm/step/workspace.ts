@@ -54,6 +54,8 @@ function sizes(d: StepDims) {
     images2: 2 * B * P,
     logits2: 2 * B * P,
     packed: Math.max(...products.map(([k, n]) => packedLength(k, n))),
+    // Adam's A, the layer's input [rows x inputs] over up to 3 batches of rows.
+    packedA: Math.max(packedLength(3 * B, P), packedLength(3 * B, H), packedLength(3 * B, 2 * L)),
     colsum: round(Math.max(P, H, 2 * L), 8),
     partials: MAX_PARTIALS,
     descriptors: round(TaskIssuer.descriptorBytes, 16) / 4,
