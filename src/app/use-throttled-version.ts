@@ -1,6 +1,6 @@
-import { type RefObject, startTransition, useEffect, useState } from 'react';
+import { type RefObject, startTransition, useCallback, useEffect, useRef, useState } from 'react';
 import { watchInView } from './in-view';
-import { isInteracting, onInteractionEnd } from './interaction';
+import { beginPageWork, isInteracting, onInteractionEnd } from './interaction';
 import { useAppStore } from './store';
 
 /**
@@ -65,21 +65,61 @@ export function useThrottledMetricsVersion(
   return version;
 }
 
+/** Apart in time, so that each of a group of charts redraws in a task of its own. */
+export const REDRAW_STAGGER_MS = 120;
+
 /**
- * `version`, followed `delayMs` after each change: a group of views given 0, d, 2d, … redraws
+ * `value`, followed `delayMs` after each change: a group of views given 0, d, 2d, … redraws
  * one view at a time, in tasks of their own, instead of all of them in one long task.
  */
-export function useStaggeredVersion(version: number, delayMs: number, onShow?: () => void): number {
-  const [shown, setShown] = useState(version);
+export function useStaggeredValue<T>(value: T, delayMs: number, onShow?: () => void): T {
+  const [shown, setShown] = useState(() => value);
   useEffect(() => {
-    if (version === shown) return;
+    if (Object.is(value, shown)) return;
     const timer = setTimeout(() => {
       onShow?.();
-      startTransition(() => setShown(version));
+      startTransition(() => setShown(() => value));
     }, delayMs);
     return () => clearTimeout(timer);
     // eslint-disable-next-line react-hooks/exhaustive-deps -- shown and onShow are read as they are
-  }, [version, delayMs]);
+  }, [value, delayMs]);
+  return shown;
+}
+
+/**
+ * A chart's redraw, staggered as useStaggeredValue, that leaves the training's helper thread
+ * out while it runs (beginPageWork): from the moment the chart takes `value` to the end of the
+ * task after its commit, where recharts' own store updates have run too. `onDrawn` gets that
+ * time in ms.
+ */
+export function useStaggeredRedraw<T>(
+  value: T,
+  delayMs: number,
+  onDrawn?: (ms: number) => void,
+): T {
+  const started = useRef<{ t0: number; end: () => void } | null>(null);
+  const drawn = useRef(onDrawn);
+  useEffect(() => {
+    drawn.current = onDrawn;
+  });
+  const onShow = useCallback(() => {
+    started.current?.end();
+    started.current = { t0: performance.now(), end: beginPageWork() };
+  }, []);
+  const shown = useStaggeredValue(value, delayMs, onShow);
+  useEffect(() => {
+    const redraw = started.current;
+    if (!redraw) return;
+    // In a task after this one: after the effects of this commit and the updates they cause.
+    const timer = setTimeout(() => {
+      started.current = null;
+      redraw.end();
+      drawn.current?.(performance.now() - redraw.t0);
+    }, 0);
+    return () => clearTimeout(timer);
+  }, [shown]);
+  // Unmounted mid-redraw: the helper is not left out.
+  useEffect(() => () => started.current?.end(), []);
   return shown;
 }
 

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { memo, useMemo, useState } from 'react';
 import {
   CartesianGrid,
   Legend,
@@ -28,6 +28,7 @@ import {
   type RunKey,
 } from '../shared/quality-protocol';
 import {
+  AUTO_DOMAIN,
   CHART_MARGIN,
   GRID_PROPS,
   STEP_AXIS_PROPS,
@@ -36,6 +37,7 @@ import {
   VALUE_AXIS_PROPS,
 } from '../../../ui/chart-style';
 import { Toggletip } from '../../../ui/Toggletip';
+import { REDRAW_STAGGER_MS, useStaggeredRedraw } from '../../../app/use-throttled-version';
 
 /** Test images in each data set's test split (the worker checks the real count too). */
 const TEST_COUNT = 10_000;
@@ -113,7 +115,29 @@ const CHARTS: ChartSpec[] = [
   },
 ];
 
-function QualityChart({ spec, rows, runs }: { spec: ChartSpec; rows: Row[]; runs: RunKey[] }) {
+// The charts' props are built once (see CHART_MARGIN in ui/chart-style.ts).
+const LEGEND_STYLE = { fontSize: 12 };
+const valueFormat = (v: unknown) => (typeof v === 'number' ? v.toFixed(2) : String(v));
+const MAIN_ONLY: RunKey[] = ['main'];
+const BOTH_RUNS: RunKey[] = ['main', 'comparison'];
+
+/**
+ * Chart `index` of the panel. It redraws only when its rows or runs change (not when the panel
+ * does, e.g. as a measurement starts), after the charts before it, each in a task of its own
+ * with the training's helper thread left out (useStaggeredRedraw).
+ */
+const QualityChart = memo(function QualityChart({
+  spec,
+  rows: latest,
+  runs,
+  index,
+}: {
+  spec: ChartSpec;
+  rows: Row[];
+  runs: RunKey[];
+  index: number;
+}) {
+  const rows = useStaggeredRedraw(latest, index * REDRAW_STAGGER_MS);
   return (
     <figure className="chart" data-testid={spec.testId} data-points={rows.length}>
       <figcaption>
@@ -131,13 +155,13 @@ function QualityChart({ spec, rows, runs }: { spec: ChartSpec; rows: Row[]; runs
           <LineChart data={rows} margin={CHART_MARGIN}>
             <CartesianGrid {...GRID_PROPS} />
             <XAxis {...STEP_AXIS_PROPS} />
-            <YAxis {...VALUE_AXIS_PROPS} domain={spec.domain ?? ['auto', 'auto']} />
+            <YAxis {...VALUE_AXIS_PROPS} domain={spec.domain ?? AUTO_DOMAIN} />
             <Tooltip
               contentStyle={TOOLTIP_STYLE}
               labelFormatter={stepLabel}
-              formatter={(v) => (typeof v === 'number' ? v.toFixed(2) : String(v))}
+              formatter={valueFormat}
             />
-            <Legend wrapperStyle={{ fontSize: 12 }} />
+            <Legend wrapperStyle={LEGEND_STYLE} />
             {runs.flatMap((run) =>
               spec.fields.map((f) => (
                 <Line
@@ -158,7 +182,7 @@ function QualityChart({ spec, rows, runs }: { spec: ChartSpec; rows: Row[]; runs
       </div>
     </figure>
   );
-}
+});
 
 /** Whole number in a range, or an error message. */
 function parseWhole(text: string, min: number, max: number, what: string) {
@@ -184,7 +208,7 @@ export function QualityPanel() {
   const images = parseWhole(imagesText, 1, TEST_COUNT, 'Test images');
   const samples = parseWhole(samplesText, SAMPLES_RANGE.min, TEST_COUNT, 'Samples');
   const rows = useMemo(() => mergeRows(runs), [runs]);
-  const shown: RunKey[] = comparisonActive ? ['main', 'comparison'] : ['main'];
+  const shown = comparisonActive ? BOTH_RUNS : MAIN_ONLY;
   const latest = runs.main.latest;
   const accuracy = latest?.classifierAccuracy;
 
@@ -318,8 +342,8 @@ export function QualityPanel() {
         ))}
       </div>
       <div className="chart-grid">
-        {CHARTS.map((spec) => (
-          <QualityChart key={spec.testId} spec={spec} rows={rows} runs={shown} />
+        {CHARTS.map((spec, i) => (
+          <QualityChart key={spec.testId} spec={spec} rows={rows} runs={shown} index={i} />
         ))}
       </div>
       <MemorisationCheck disabled={status !== 'ready' || unavailable !== ''} />

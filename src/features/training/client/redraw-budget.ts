@@ -10,9 +10,12 @@
  * sum under BUDGET of one core (the timing leaves out the frame's layout and paint, about a
  * quarter more): every second on a fast machine, every few seconds on a slow one.
  */
-import { useCallback, useEffect, useMemo, useRef } from 'react';
-import { beginPageWork } from '../../../app/interaction';
-import { useMountAfter, useStaggeredVersion } from '../../../app/use-throttled-version';
+import { useMemo } from 'react';
+import {
+  REDRAW_STAGGER_MS,
+  useMountAfter,
+  useStaggeredRedraw,
+} from '../../../app/use-throttled-version';
 
 /** Charts redraw at most this often... */
 export const MIN_REDRAW_MS = 1000;
@@ -36,11 +39,6 @@ export function redrawInterval(): number {
 }
 
 /**
- * Apart in time, so that each chart redraws in a task of its own: chart `index` takes new data
- * index x STAGGER_MS after the curves' version changes.
- */
-const STAGGER_MS = 120;
-/**
  * Chart `index` is built (mounted) MOUNT_MS + index x MOUNT_STAGGER_MS after the curves panel
  * first renders, when the page is idle: building one takes recharts about 100 ms on a slow
  * machine, and all seven at the first curve point made one task of 700 ms.
@@ -53,7 +51,7 @@ const MAX_ROWS = 150;
 
 /**
  * What chart `index` of the curves panel draws: `source` decimated to MAX_ROWS, taken
- * afresh STAGGER_MS x index after each change of `version` and timed to the end of its redraw
+ * afresh REDRAW_STAGGER_MS x index after each change of `version` and timed to the end of its redraw
  * (redrawInterval); and whether the chart itself is built yet.
  */
 export function useChartRows<T>(
@@ -63,29 +61,10 @@ export function useChartRows<T>(
   version: number,
 ): { rows: T; built: boolean } {
   const built = useMountAfter(MOUNT_MS + index * MOUNT_STAGGER_MS);
-  const startedRef = useRef(0);
-  const endWorkRef = useRef<(() => void) | null>(null);
-  const onShow = useCallback(() => {
-    startedRef.current = performance.now();
-    endWorkRef.current?.();
-    endWorkRef.current = beginPageWork();
-  }, []);
-  const shown = useStaggeredVersion(version, index * STAGGER_MS, onShow);
+  const shown = useStaggeredRedraw(version, index * REDRAW_STAGGER_MS, (ms) =>
+    recordRedrawCost(id, ms),
+  );
   // eslint-disable-next-line react-hooks/exhaustive-deps -- the source mutates; shown tracks it
   const rows = useMemo(() => source.decimate(MAX_ROWS), [source, shown]);
-  useEffect(() => {
-    const t0 = startedRef.current;
-    if (t0 === 0) return;
-    startedRef.current = 0;
-    // In a task after this one: after the effects of this commit and the updates they cause.
-    const timer = setTimeout(() => {
-      recordRedrawCost(id, performance.now() - t0);
-      endWorkRef.current?.();
-      endWorkRef.current = null;
-    }, 0);
-    return () => clearTimeout(timer);
-  }, [id, rows]);
-  // Unmounted mid-redraw: the helpers are not left out.
-  useEffect(() => () => endWorkRef.current?.(), []);
   return { rows, built };
 }
