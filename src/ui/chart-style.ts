@@ -11,6 +11,34 @@ export const STEP_AXIS_PROPS = {
   interval: 0,
 } as const;
 
+/**
+ * The step axis's ticks for rows from step `first` to step `last`: round whole numbers (1, 2 or
+ * 5 times a power of ten apart), about `count` of them, all inside the range. Given explicitly
+ * because the axes draw every tick (`interval: 0`, so recharts measures no label), and
+ * recharts' own ticks for a [dataMin, dataMax] domain end at the last step, which can sit a few
+ * pixels from the round tick before it ("901" over "910").
+ */
+export function stepTicks(first: number, last: number, count = 5): number[] {
+  if (!Number.isFinite(first) || !Number.isFinite(last)) return [];
+  if (!(last > first)) return [first];
+  const span = last - first;
+  const magnitude = 10 ** Math.floor(Math.log10(span / count));
+  let step = magnitude;
+  for (const m of [1, 2, 5, 10]) {
+    const candidate = m * magnitude;
+    if (Math.abs(span / candidate - count) < Math.abs(span / step - count)) step = candidate;
+  }
+  // Steps are whole numbers.
+  step = Math.max(1, step);
+  const ticks: number[] = [];
+  for (let t = Math.ceil(first / step) * step; t <= last; t += step) ticks.push(t);
+  return ticks;
+}
+
+/** stepTicks for rows with a `step`, in order. */
+export const rowTicks = (rows: readonly { step: number }[]): number[] =>
+  rows.length === 0 ? [] : stepTicks(rows[0]!.step, rows[rows.length - 1]!.step);
+
 export const VALUE_AXIS_PROPS = {
   stroke: '#94a3b8',
   fontSize: 11,

@@ -19,6 +19,7 @@ import { watchInView } from '../../../app/in-view';
 import {
   CHART_MARGIN,
   GRID_PROPS,
+  rowTicks,
   STEP_AXIS_PROPS,
   stepLabel,
   TOOLTIP_STYLE,
@@ -48,6 +49,7 @@ export function PosteriorPanel() {
   }, []);
   const stats = useExplorerStore((s) => s.posterior);
   const points = useExplorerStore((s) => s.posteriorPoints);
+  const pointTicks = useMemo(() => rowTicks(points), [points]);
   const bars = useMemo(
     () =>
       stats
@@ -149,7 +151,7 @@ export function PosteriorPanel() {
             <ResponsiveContainer width="100%" height="100%">
               <LineChart data={points} margin={CHART_MARGIN}>
                 <CartesianGrid {...GRID_PROPS} />
-                <XAxis {...STEP_AXIS_PROPS} />
+                <XAxis {...STEP_AXIS_PROPS} ticks={pointTicks} />
                 <YAxis
                   {...VALUE_AXIS_PROPS}
                   domain={[0, stats?.latentDim ?? 'auto']}

@@ -31,6 +31,7 @@ import {
   AUTO_DOMAIN,
   CHART_MARGIN,
   GRID_PROPS,
+  rowTicks,
   STEP_AXIS_PROPS,
   stepLabel,
   TOOLTIP_STYLE,
@@ -138,6 +139,7 @@ const QualityChart = memo(function QualityChart({
   index: number;
 }) {
   const rows = useStaggeredRedraw(latest, index * REDRAW_STAGGER_MS);
+  const ticks = useMemo(() => rowTicks(rows), [rows]);
   return (
     <figure className="chart" data-testid={spec.testId} data-points={rows.length}>
       <figcaption>
@@ -154,7 +156,7 @@ const QualityChart = memo(function QualityChart({
         <ResponsiveContainer width="100%" height="100%">
           <LineChart data={rows} margin={CHART_MARGIN}>
             <CartesianGrid {...GRID_PROPS} />
-            <XAxis {...STEP_AXIS_PROPS} />
+            <XAxis {...STEP_AXIS_PROPS} ticks={ticks} />
             <YAxis {...VALUE_AXIS_PROPS} domain={spec.domain ?? AUTO_DOMAIN} />
             <Tooltip
               contentStyle={TOOLTIP_STYLE}

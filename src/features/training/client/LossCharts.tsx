@@ -19,6 +19,7 @@ import {
   AUTO_DOMAIN,
   CHART_MARGIN,
   GRID_PROPS,
+  rowTicks,
   STEP_AXIS_PROPS,
   stepLabel,
   TOOLTIP_STYLE,
@@ -137,6 +138,7 @@ const ChartBody = memo(function ChartBody({
     [highlightTerm, spec],
   );
   const onLegendLeave = useCallback(() => highlightTerm(null), [highlightTerm]);
+  const ticks = useMemo(() => rowTicks(rows), [rows]);
   return (
     <figure className="chart" data-testid={spec.testId} data-points={rows.length}>
       <figcaption>
@@ -163,7 +165,7 @@ const ChartBody = memo(function ChartBody({
           <ResponsiveContainer width="100%" height="100%">
             <LineChart data={rows} margin={CHART_MARGIN}>
               <CartesianGrid {...GRID_PROPS} />
-              <XAxis {...STEP_AXIS_PROPS} tickFormatter={tickFormat} />
+              <XAxis {...STEP_AXIS_PROPS} ticks={ticks} tickFormatter={tickFormat} />
               <YAxis {...VALUE_AXIS_PROPS} domain={spec.domain ?? AUTO_DOMAIN} />
               <Tooltip
                 contentStyle={TOOLTIP_STYLE}

@@ -1,5 +1,5 @@
 import { Toggletip } from '../../../ui/Toggletip';
-import { memo } from 'react';
+import { memo, useMemo } from 'react';
 import {
   CartesianGrid,
   Legend,
@@ -16,6 +16,7 @@ import {
   AUTO_DOMAIN,
   CHART_MARGIN,
   GRID_PROPS,
+  rowTicks,
   STEP_AXIS_PROPS,
   stepLabel,
   TOOLTIP_STYLE,
@@ -66,6 +67,7 @@ const NormsBody = memo(function NormsBody({
   built: boolean;
 }) {
   const variant = useAppStore((s) => s.running?.variant);
+  const ticks = useMemo(() => rowTicks(rows), [rows]);
   const last = rows[rows.length - 1];
   const lines = NORM_NETWORKS.flatMap((name) => [
     ...(name === 'generator' && variant !== 'separate'
@@ -105,7 +107,7 @@ const NormsBody = memo(function NormsBody({
           <ResponsiveContainer width="100%" height="100%">
             <LineChart data={rows} margin={CHART_MARGIN}>
               <CartesianGrid {...GRID_PROPS} />
-              <XAxis {...STEP_AXIS_PROPS} />
+              <XAxis {...STEP_AXIS_PROPS} ticks={ticks} />
               <YAxis
                 scale="log"
                 domain={AUTO_DOMAIN}
