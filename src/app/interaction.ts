@@ -26,36 +26,35 @@ function signal() {
   if (interactionSignal) Atomics.store(interactionSignal, 0, depth + busy);
 }
 
+/** Calls `change(1)` now and returns an end that calls `change(-1)` the first time only. */
+function counted(change: (by: 1 | -1) => void): () => void {
+  change(1);
+  let ended = false;
+  return () => {
+    if (ended) return;
+    ended = true;
+    change(-1);
+  };
+}
+
 /**
  * Marks the start of a short burst of main-thread work that should not wait for a core (a
  * chart's redraw): the training worker leaves its helper threads out meanwhile, as during a
  * drag, but nothing is held back. Call the returned function exactly once when it ends.
  */
-export function beginPageWork(): () => void {
-  busy++;
-  signal();
-  let ended = false;
-  return () => {
-    if (ended) return;
-    ended = true;
-    busy--;
+export const beginPageWork = (): (() => void) =>
+  counted((by) => {
+    busy += by;
     signal();
-  };
-}
+  });
 
 /** Marks the start of a drag; call the returned function exactly once when it ends. */
-export function beginInteraction(): () => void {
-  depth++;
-  signal();
-  let ended = false;
-  return () => {
-    if (ended) return;
-    ended = true;
-    depth--;
+export const beginInteraction = (): (() => void) =>
+  counted((by) => {
+    depth += by;
     signal();
-    if (depth === 0) for (const listener of [...listeners]) listener();
-  };
-}
+    if (by < 0 && depth === 0) for (const listener of [...listeners]) listener();
+  });
 
 export const isInteracting = (): boolean => depth > 0;
 

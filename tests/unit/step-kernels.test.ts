@@ -89,10 +89,9 @@ function runGemm(
   const panels = Math.ceil(fields.n! / 8);
   fields.groups = Math.ceil(panels / fields.panelsPer);
   // gemm_pack: B's chunks, then A's.
-  fields.bchunks = Math.ceil(fields.n! / fields.cols!);
-  const aChunks = Math.ceil(fields.m! / fields.acols);
+  const packs = Math.ceil(fields.n! / fields.cols!) + Math.ceil(fields.m! / fields.acols);
   writeDescriptor(i32(), f32(), desc, GEMM, fields);
-  for (let c = 0; c < fields.bchunks + aChunks; c++) kernels.gemm_pack(desc, c, scratch);
+  for (let c = 0; c < packs; c++) kernels.gemm_pack(desc, c, scratch);
   const chunks = fields.groups * Math.ceil(fields.m! / fields.rowsPer);
   for (let c = 0; c < chunks; c++) kernels.gemm_adam(desc, c, scratch);
 }

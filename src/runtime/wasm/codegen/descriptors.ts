@@ -86,12 +86,11 @@ export const GEMM = layout({
   /** adam: one float per gemm_pack chunk (the squared norm of the bias gradient it took). */
   bpartials: 'i32',
   /**
-   * adam: gemm_pack's chunks from `bchunks` on pack A into `apacked`, `acols` of its rows each,
-   * in panels of 8 rows (apacked[i/8][k][q] = A[i + q][k]); gemm_adam reads A from there.
+   * adam: gemm_pack's chunks after B's ceil(n / cols) pack A into `apacked`, `acols` of its rows
+   * each, in panels of 8 rows (apacked[i/8][k][q] = A[i + q][k]); gemm_adam reads A there.
    */
   apacked: 'i32',
   acols: 'i32',
-  bchunks: 'i32',
 });
 
 /**

@@ -659,20 +659,20 @@ export function gemmTaskFunction(epi: Epilogue, deps: GemmTaskDeps): FunctionBui
 export function gemmPackTaskFunction(deps: GemmTaskDeps): FunctionBuilder {
   const f = new FunctionBuilder('gemm_pack', ['i32', 'i32', 'i32']);
   const [desc, index] = [0, 1];
-  const [n, cols, j0, j1, j] = f.locals(['i32', 'i32', 'i32', 'i32', 'i32']);
+  const [n, cols, j0, j1, j, bchunks] = f.locals(['i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
   const field = (name: keyof typeof GEMM.offset) => fieldLoad(f, desc, GEMM, name);
-  // The chunks from bchunks on pack A (the layer's input, read transposed) into panels of 8 of
-  // its rows: gemm_adam then reads each tile's A in order, where A^T read in place took one
-  // cache line per k, K lines apart (up to 1.6 times as long at K = 768).
-  f.get(index);
-  field('bchunks');
-  f.geS();
+  field('n').set(n);
+  field('cols').set(cols);
+  // B's chunks are the first ceil(n / cols); the chunks after them pack A (the layer's input,
+  // read transposed) into panels of 8 of its rows: gemm_adam then reads each tile's A in order,
+  // where A^T read in place took one cache line per k, K lines apart (up to 1.6 times as long
+  // at K = 768).
+  f.get(n).get(cols).add().i32(1).sub().get(cols).divU().set(bchunks);
+  f.get(index).get(bchunks).geS();
   f.if(() => {
     const [m, ai] = f.locals(['i32', 'i32']);
     field('m').set(m);
-    f.get(index);
-    field('bchunks');
-    f.sub().set(ai);
+    f.get(index).get(bchunks).sub().set(ai);
     chunkRange(f, ai, () => field('acols'), m, j0, j1);
     // As B of $packRange: B[k][i] = A[i][k] = a[i sai + k sak].
     field('a');
@@ -684,8 +684,6 @@ export function gemmPackTaskFunction(deps: GemmTaskDeps): FunctionBuilder {
     f.call(deps.packRange);
     f.ret();
   });
-  field('n').set(n);
-  field('cols').set(cols);
   chunkRange(f, index, () => f.get(cols), n, j0, j1);
   field('b');
   field('sbk');

@@ -144,17 +144,18 @@ export function adamChunking(
   const tiles = Math.ceil(m / TILE_ROWS);
   const wanted = Math.max(1, Math.min(MAX_CHUNKS, Math.round((m * n * k) / CHUNK_MACS)));
   const rowsPer = TILE_ROWS * Math.ceil(tiles / Math.min(tiles, Math.ceil(wanted / groups)));
-  const packWanted = Math.max(
-    1,
-    Math.min(panels, MAX_ROW_CHUNKS, Math.round((k * n) / CHUNK_FLOATS)),
-  );
-  const cols = PANEL * Math.ceil(panels / packWanted);
-  const aPanels = Math.ceil(m / PANEL);
-  const aWanted = Math.max(
-    1,
-    Math.min(aPanels, MAX_ROW_CHUNKS, Math.round((k * m) / CHUNK_FLOATS)),
-  );
-  const acols = PANEL * Math.ceil(aPanels / aWanted);
+  // gemm_pack's chunks: whole panels of a [k x width] matrix (B, then A as x), about
+  // CHUNK_FLOATS each.
+  const packCut = (width: number) => {
+    const widthPanels = Math.ceil(width / PANEL);
+    const wantedChunks = Math.max(
+      1,
+      Math.min(widthPanels, MAX_ROW_CHUNKS, Math.round((k * width) / CHUNK_FLOATS)),
+    );
+    return PANEL * Math.ceil(widthPanels / wantedChunks);
+  };
+  const cols = packCut(n);
+  const acols = packCut(m);
   return {
     rowsPer,
     panelsPer,
@@ -299,7 +300,6 @@ export class TaskIssuer {
             bpartials: p.partials ? p.partials + 4 * chunks : 0,
             apacked: this.packedA,
             acols: adamCut.acols,
-            bchunks: adamCut.packChunks,
           }
         : {}),
     });
