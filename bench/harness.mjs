@@ -17,12 +17,13 @@ export const CHROMIUM_ARGS = [
 ];
 
 /**
- * Serves dist/ on 127.0.0.1:`port` and resolves with its base URL once it answers. Node runs
- * Vite directly (no npx wrapper), so the server stops with this process.
+ * Serves dist/ (or the build in `outDir`) on 127.0.0.1:`port` and resolves with its base URL
+ * once it answers. Node runs Vite directly (no npx wrapper), so the server stops with this
+ * process.
  */
-export async function startPreview(port) {
-  if (!existsSync('dist/index.html')) {
-    console.error('bench: no build in dist/; run npm run build first');
+export async function startPreview(port, outDir = 'dist') {
+  if (!existsSync(`${outDir}/index.html`)) {
+    console.error(`bench: no build in ${outDir}/; run npm run build first`);
     process.exit(1);
   }
   const base = `http://127.0.0.1:${port}/`;
@@ -36,6 +37,8 @@ export async function startPreview(port) {
       '--port',
       String(port),
       '--strictPort',
+      '--outDir',
+      outDir,
     ],
     { stdio: 'ignore' },
   );
@@ -52,11 +55,11 @@ export async function startPreview(port) {
   return { base, stop: () => server.kill() };
 }
 
-/** Debian's Chromium (or $CHROMIUM_PATH), headless, with CHROMIUM_ARGS. */
-export function launchChromium() {
+/** Debian's Chromium (or $CHROMIUM_PATH), headless, with CHROMIUM_ARGS and `extraArgs`. */
+export function launchChromium(extraArgs = []) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS, ...extraArgs],
   });
 }
 
