@@ -8,7 +8,7 @@
 // where it runs. The helper's samples are split into chunks and waiting for work.
 // Writes bench/worker-profile.md.
 // Usage: npm run bench:worker [-- --batch 64,256 --seconds 8 --warm 4 --rounds 2 --no-build]
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { launchChromium, startPreview } from './harness.mjs';
 import { formatSummary, summary } from './stats.mjs';
@@ -26,7 +26,9 @@ const outDir = '.scratch/bench-worker-profile';
 const debugPort = 9300 + Math.floor(Math.random() * 200);
 
 if (typeof WebSocket === 'undefined') {
-  console.error('bench:worker needs a WebSocket (Node 22, or Node 20 with --experimental-websocket)');
+  console.error(
+    'bench:worker needs a WebSocket (Node 22, or Node 20 with --experimental-websocket)',
+  );
   process.exit(1);
 }
 if (!args.includes('--no-build')) {

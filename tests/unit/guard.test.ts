@@ -9,8 +9,10 @@ import { VaeGan } from '../../src/model/vaegan';
 import {
   disposeGoodSnapshot,
   findDivergence,
+  PROBED_NETWORKS,
   restoreSnapshot,
   takeSnapshot,
+  weightProbe,
 } from '../../src/features/training/worker/guard';
 import { parseRunArchive } from '../../src/features/run-archive/shared/parse';
 import type { RunSettings, TrainerEvent } from '../../src/features/training/shared/protocol';
@@ -59,6 +61,37 @@ const config = {
 describe('guard on a model', () => {
   beforeAll(async () => {
     await tf.setBackend('cpu');
+  });
+
+  it('probes each network: 0 when its weights are finite, NaN after one NaN or infinity', () => {
+    const probeOf = (model: VaeGan) => {
+      const probe = weightProbe(model);
+      const values = Array.from(probe.dataSync());
+      probe.dispose();
+      // A negative sum times 0 is -0: still 0 for the guard, which asks Number.isFinite.
+      return Object.fromEntries(
+        PROBED_NETWORKS.map((name, i) => [name, values[i] === 0 ? 0 : values[i]]),
+      );
+    };
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+      for (const variant of ['shared', 'separate'] as const) {
+        const model = new VaeGan({ ...config, variant }, DEFAULT_HYPERPARAMS);
+        expect(probeOf(model)).toEqual({ encoder: 0, decoder: 0, generator: 0, discriminator: 0 });
+        // One entry of the decoder's last weight matrix goes bad.
+        const weight = model.decoder.weights.at(-2)!;
+        const values = weight.read().dataSync().slice();
+        values[7] = bad;
+        weight.write(tf.tensor(values, weight.shape));
+        // In `shared` the generator is the decoder: its probe is the decoder's.
+        expect(probeOf(model)).toEqual({
+          encoder: 0,
+          decoder: Number.NaN,
+          generator: variant === 'shared' ? Number.NaN : 0,
+          discriminator: 0,
+        });
+        model.dispose();
+      }
+    }
   });
 
   it('restores a model sent to NaN by a learning rate of 10 exactly', async () => {

@@ -5,8 +5,8 @@
  * The rule (why it is cheap and still catches a weight that went NaN before any loss shows it):
  * - every step's metrics stay on the device until the next report (about 10 a second), which
  *   reads them back in one go together with a probe of the weights: for each network the sum
- *   of `w * 0` over all its weights, 0 when every weight is finite and NaN otherwise (one
- *   multiply and one sum per weight tensor, fused into the same readback);
+ *   of all its weights times 0, 0 when every weight is finite and NaN otherwise (one sum per
+ *   weight tensor, no copy of it, fused into the same readback);
  * - a snapshot is only adopted after the same probe, over the weights *and* Adam's moments of
  *   the copy itself, came back finite. So the copy that is restored can never hold NaN or Inf.
  *
@@ -61,23 +61,36 @@ function blame(metrics: MetricName[], networks: NetworkName[]): Lr {
   return 'lrG';
 }
 
-/** Sum of `w * 0` over a list of tensors: a scalar that is 0 when all are finite, else NaN. */
+/**
+ * The sum of a list of tensors times 0: a scalar that is 0 when all are finite, else NaN (a NaN
+ * or an infinity anywhere makes the sum NaN or infinite). Each tensor is summed where it lies,
+ * without the copy that w * 0 would make first. A sum can only overflow when weights are near
+ * float32's limit (10^38), which counts as diverged too.
+ */
 function finiteProbe(tensors: tf.Tensor[]): tf.Scalar {
   return tf.tidy(() =>
-    tensors.length === 0
-      ? tf.scalar(0)
-      : (tf.addN(tensors.map((t) => tf.sum(tf.mul(t, 0)))) as tf.Scalar),
+    tensors.length === 0 ? tf.scalar(0) : tf.mul(tf.addN(tensors.map((t) => tf.sum(t))), 0),
   );
 }
 
-/** One number per PROBED_NETWORKS entry (0 finite, NaN not), [4]. */
+/**
+ * One number per PROBED_NETWORKS entry (0 finite, NaN not), [4]. A network that is another's
+ * (the generator is the decoder in `shared`) gets that one's number without a second probe.
+ */
 export function weightProbe(model: VaeGan): tf.Tensor1D {
-  return tf.tidy(
-    () =>
-      tf.stack(
-        PROBED_NETWORKS.map((name) => finiteProbe(model[name].weights.map((w) => w.read()))),
-      ) as tf.Tensor1D,
-  );
+  return tf.tidy(() => {
+    const probes = new Map<unknown, tf.Scalar>();
+    const probe = (name: NetworkName) => {
+      const network = model[name];
+      let p = probes.get(network);
+      if (!p) {
+        p = finiteProbe(network.weights.map((w) => w.read()));
+        probes.set(network, p);
+      }
+      return p;
+    };
+    return tf.stack(PROBED_NETWORKS.map(probe)) as tf.Tensor1D;
+  });
 }
 
 /** What the report's readback says went wrong, if anything. */
