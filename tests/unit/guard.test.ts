@@ -79,9 +79,10 @@ describe('guard on a model', () => {
         expect(probeOf(model)).toEqual({ encoder: 0, decoder: 0, generator: 0, discriminator: 0 });
         // One entry of the decoder's last weight matrix goes bad.
         const weight = model.decoder.weights.at(-2)!;
-        const values = weight.read().dataSync().slice();
+        const current = weight.read();
+        const values = current.dataSync().slice();
         values[7] = bad;
-        weight.write(tf.tensor(values, weight.shape));
+        weight.write(tf.tensor(values, current.shape));
         // In `shared` the generator is the decoder: its probe is the decoder's.
         expect(probeOf(model)).toEqual({
           encoder: 0,
