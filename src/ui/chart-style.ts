@@ -78,6 +78,41 @@ export function stepTicks(first: number, last: number, count = 5): number[] {
   return ticks;
 }
 
+/**
+ * Ticks for a logarithmic axis over [min, max]: the powers of ten inside it (every other one
+ * over more than six decades), or over fewer decades 1 and 3 times them, or 1, 2 and 5 times. Given
+ * explicitly, as on the step axis, so that every tick can be drawn and recharts measures no
+ * label; its own ticks for a log scale were thinned by measuring each label in the DOM.
+ */
+export function logTicks(min: number, max: number): number[] {
+  if (!(min > 0) || !Number.isFinite(max) || !(max >= min)) return [];
+  const round = (v: number) => Number(v.toPrecision(12));
+  const lo = Math.log10(min);
+  const hi = Math.log10(max);
+  const inside = (mantissas: number[]) => {
+    const ticks: number[] = [];
+    for (let k = Math.floor(lo); k <= Math.ceil(hi); k++) {
+      for (const m of mantissas) {
+        const v = round(m * 10 ** k);
+        if (v >= min && v <= max) ticks.push(v);
+      }
+    }
+    return ticks;
+  };
+  const decades = inside([1]);
+  if (decades.length > 6) return decades.filter((_, i) => i % 2 === 0);
+  if (decades.length >= 3) return decades;
+  // Half decades (1, 3, 10, 30: about evenly spaced on the axis), then finer.
+  for (const mantissas of [
+    [1, 3],
+    [1, 2, 5],
+  ]) {
+    const ticks = inside(mantissas);
+    if (ticks.length >= 3 || (mantissas.length === 3 && ticks.length === 2)) return ticks;
+  }
+  return inside([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+}
+
 /** stepTicks for rows with a `step`, in order. */
 export const rowTicks = (rows: readonly { step: number }[]): number[] =>
   rows.length === 0 ? [] : stepTicks(rows[0]!.step, rows[rows.length - 1]!.step);

@@ -16,6 +16,8 @@ import {
   AUTO_DOMAIN,
   CHART_MARGIN,
   GRID_PROPS,
+  logTicks,
+  plainTick,
   rowTicks,
   STEP_AXIS_PROPS,
   stepLabel,
@@ -75,6 +77,18 @@ const NormsBody = memo(function NormsBody({
       : [{ key: `w.${name}` as const, name: `‖W‖ ${NETWORK_STYLE[name].name}`, dash: undefined }]),
     { key: `g.${name}` as const, name: `‖∇‖ ${NETWORK_STYLE[name].name}`, dash: '4 3' },
   ]);
+  // The value axis's ticks from the values drawn (all of them positive: a log scale).
+  const valueTicks = useMemo(() => {
+    let [min, max] = [Infinity, 0];
+    for (const row of rows) {
+      for (const l of lines) {
+        const v = row[l.key];
+        if (v !== undefined && v > 0) [min, max] = [Math.min(min, v), Math.max(max, v)];
+      }
+    }
+    return logTicks(min, max);
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- lines follow the variant
+  }, [rows, variant]);
   return (
     <figure className="chart" data-testid="chart-norms" data-points={rows.length}>
       <figcaption>
@@ -115,6 +129,9 @@ const NormsBody = memo(function NormsBody({
                 stroke="#94a3b8"
                 fontSize={11}
                 width={48}
+                ticks={valueTicks}
+                interval={0}
+                tick={plainTick}
                 tickFormatter={tick}
               />
               <Tooltip
