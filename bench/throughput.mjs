@@ -528,7 +528,8 @@ ${failures.length ? `\nNo figure for: ${failures.join('; ')}.\n` : ''}
 - Page open to Train usable (model ready): ${(readyMs / 1000).toFixed(1)} s here, ${formatSummary(appReady, 1, ' s')} in the comparison's rows; to the first loss point after pressing Train at once: ${(firstLossMs / 1000).toFixed(1)} s.
 ${
   responsiveness
-    ? `- Main thread over ${responsivenessMs / 1000} s of training: ${responsiveness.longTasks} long tasks over 50 ms ` +
+    ? `- Main thread over ${responsivenessMs / 1000} s of training: ${responsiveness.longTasks} long ` +
+      `task${responsiveness.longTasks === 1 ? '' : 's'} over 50 ms ` +
       `(longest ${responsiveness.longestTaskMs.toFixed(0)} ms); 95th-percentile frame interval ` +
       `${responsiveness.p95FrameMs?.toFixed(1)} ms over ${responsiveness.frames} frames.`
     : '- Responsiveness skipped (--responsiveness 0).'
