@@ -17,11 +17,11 @@ import {
   CHART_MARGIN,
   GRID_PROPS,
   logTicks,
-  plainTick,
   rowTicks,
   STEP_AXIS_PROPS,
   stepLabel,
   TOOLTIP_STYLE,
+  VALUE_AXIS_PROPS,
 } from '../../../ui/chart-style';
 import { normsSeries } from './norms-series';
 import { useChartRows } from './redraw-budget';
@@ -71,12 +71,22 @@ const NormsBody = memo(function NormsBody({
   const variant = useAppStore((s) => s.running?.variant);
   const ticks = useMemo(() => rowTicks(rows), [rows]);
   const last = rows[rows.length - 1];
-  const lines = NORM_NETWORKS.flatMap((name) => [
-    ...(name === 'generator' && variant !== 'separate'
-      ? []
-      : [{ key: `w.${name}` as const, name: `‖W‖ ${NETWORK_STYLE[name].name}`, dash: undefined }]),
-    { key: `g.${name}` as const, name: `‖∇‖ ${NETWORK_STYLE[name].name}`, dash: '4 3' },
-  ]);
+  const lines = useMemo(
+    () =>
+      NORM_NETWORKS.flatMap((name) => [
+        ...(name === 'generator' && variant !== 'separate'
+          ? []
+          : [
+              {
+                key: `w.${name}` as const,
+                name: `‖W‖ ${NETWORK_STYLE[name].name}`,
+                dash: undefined,
+              },
+            ]),
+        { key: `g.${name}` as const, name: `‖∇‖ ${NETWORK_STYLE[name].name}`, dash: '4 3' },
+      ]),
+    [variant],
+  );
   // The value axis's ticks from the values drawn (all of them positive: a log scale).
   const valueTicks = useMemo(() => {
     let [min, max] = [Infinity, 0];
@@ -87,8 +97,7 @@ const NormsBody = memo(function NormsBody({
       }
     }
     return logTicks(min, max);
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- lines follow the variant
-  }, [rows, variant]);
+  }, [rows, lines]);
   return (
     <figure className="chart" data-testid="chart-norms" data-points={rows.length}>
       <figcaption>
@@ -123,15 +132,11 @@ const NormsBody = memo(function NormsBody({
               <CartesianGrid {...GRID_PROPS} />
               <XAxis {...STEP_AXIS_PROPS} ticks={ticks} />
               <YAxis
+                {...VALUE_AXIS_PROPS}
                 scale="log"
                 domain={AUTO_DOMAIN}
                 allowDataOverflow
-                stroke="#94a3b8"
-                fontSize={11}
-                width={48}
                 ticks={valueTicks}
-                interval={0}
-                tick={plainTick}
                 tickFormatter={tick}
               />
               <Tooltip
