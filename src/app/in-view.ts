@@ -1,3 +1,5 @@
+import { type RefObject, useEffect, useState } from 'react';
+
 /** How far outside the viewport a panel still counts as in view (it catches up before it shows). */
 const VIEW_MARGIN = '200px';
 
@@ -14,4 +16,18 @@ export function watchInView(element: Element, onChange: (inView: boolean) => voi
   );
   observer.observe(element);
   return () => observer.disconnect();
+}
+
+/**
+ * Whether `ref`'s element is in view (watchInView): false until the first report, so nothing
+ * is built for an element that starts hidden; true where IntersectionObserver is missing.
+ */
+export function useInView(ref: RefObject<Element | null>): boolean {
+  const [inView, setInView] = useState(() => typeof IntersectionObserver === 'undefined');
+  useEffect(() => {
+    const element = ref.current;
+    if (!element) return;
+    return watchInView(element, setInView);
+  }, [ref]);
+  return inView;
 }

@@ -25,6 +25,7 @@ import {
   TOOLTIP_STYLE,
   VALUE_AXIS_PROPS,
 } from '../../../ui/chart-style';
+import { ChartArea } from '../../../ui/ChartArea';
 
 const ACTIVE_COLOUR = '#38bdf8';
 const COLLAPSED_COLOUR = '#64748b';
@@ -101,7 +102,7 @@ export function PosteriorPanel() {
               />
             </span>
           </figcaption>
-          <div className="chart-body">
+          <ChartArea>
             <ResponsiveContainer width="100%" height="100%">
               <BarChart data={bars} margin={CHART_MARGIN}>
                 <CartesianGrid {...GRID_PROPS} />
@@ -120,7 +121,7 @@ export function PosteriorPanel() {
                 </Bar>
               </BarChart>
             </ResponsiveContainer>
-          </div>
+          </ChartArea>
           {bars.length > 0 && (
             <ul className="legend" aria-label="KL per latent dimension">
               {bars.map((b) => (
@@ -147,7 +148,7 @@ export function PosteriorPanel() {
               />
             </span>
           </figcaption>
-          <div className="chart-body">
+          <ChartArea>
             <ResponsiveContainer width="100%" height="100%">
               <LineChart data={points} margin={CHART_MARGIN}>
                 <CartesianGrid {...GRID_PROPS} />
@@ -170,7 +171,7 @@ export function PosteriorPanel() {
                 />
               </LineChart>
             </ResponsiveContainer>
-          </div>
+          </ChartArea>
         </figure>
       </div>
     </section>

@@ -39,6 +39,7 @@ import {
 } from '../../../ui/chart-style';
 import { Toggletip } from '../../../ui/Toggletip';
 import { REDRAW_STAGGER_MS, useStaggeredRedraw } from '../../../app/use-throttled-version';
+import { ChartArea } from '../../../ui/ChartArea';
 
 /** Test images in each data set's test split (the worker checks the real count too). */
 const TEST_COUNT = 10_000;
@@ -152,7 +153,7 @@ const QualityChart = memo(function QualityChart({
           />
         </span>
       </figcaption>
-      <div className="chart-body">
+      <ChartArea>
         <ResponsiveContainer width="100%" height="100%">
           <LineChart data={rows} margin={CHART_MARGIN}>
             <CartesianGrid {...GRID_PROPS} />
@@ -181,7 +182,7 @@ const QualityChart = memo(function QualityChart({
             )}
           </LineChart>
         </ResponsiveContainer>
-      </div>
+      </ChartArea>
     </figure>
   );
 });

@@ -26,6 +26,7 @@ import {
   VALUE_AXIS_PROPS,
 } from '../../../ui/chart-style';
 import { Toggletip } from '../../../ui/Toggletip';
+import { ChartArea } from '../../../ui/ChartArea';
 
 interface ChartSpec {
   title: string;
@@ -160,7 +161,7 @@ const ChartBody = memo(function ChartBody({
           </span>
         )}
       </figcaption>
-      <div className="chart-body">
+      <ChartArea>
         {built && (
           <ResponsiveContainer width="100%" height="100%">
             <LineChart data={rows} margin={CHART_MARGIN}>
@@ -192,7 +193,7 @@ const ChartBody = memo(function ChartBody({
             </LineChart>
           </ResponsiveContainer>
         )}
-      </div>
+      </ChartArea>
     </figure>
   );
 });

@@ -25,6 +25,7 @@ import {
 } from '../../../ui/chart-style';
 import { normsSeries } from './norms-series';
 import { useChartRows } from './redraw-budget';
+import { ChartArea } from '../../../ui/ChartArea';
 
 const NETWORK_STYLE: Record<NormNetwork, { name: string; color: string }> = {
   encoder: { name: 'encoder', color: '#38bdf8' },
@@ -125,7 +126,7 @@ const NormsBody = memo(function NormsBody({
           </span>
         )}
       </figcaption>
-      <div className="chart-body">
+      <ChartArea>
         {built && (
           <ResponsiveContainer width="100%" height="100%">
             <LineChart data={rows} margin={CHART_MARGIN}>
@@ -161,7 +162,7 @@ const NormsBody = memo(function NormsBody({
             </LineChart>
           </ResponsiveContainer>
         )}
-      </div>
+      </ChartArea>
     </figure>
   );
 });
