@@ -55,8 +55,11 @@ export class Curves {
     return this.chart(id).locator('.chart-latest');
   }
 
-  /** A curve's name in a chart legend. */
+  /** A curve's entry in a chart's legend. */
   legendItem(name: string): Locator {
-    return this.page.locator('.recharts-legend-item', { hasText: name });
+    return this.section
+      .getByRole('list', { name: 'Legend' })
+      .getByRole('listitem')
+      .filter({ hasText: name });
   }
 }

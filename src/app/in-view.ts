@@ -31,3 +31,21 @@ export function useInView(ref: RefObject<Element | null>): boolean {
   }, [ref]);
   return inView;
 }
+
+/**
+ * Whether `ref`'s element takes up room on the page (not in a hidden tab, not display: none),
+ * followed with a ResizeObserver; true where ResizeObserver is missing.
+ */
+export function useHasBox(ref: RefObject<Element | null>): boolean {
+  const [hasBox, setHasBox] = useState(() => typeof ResizeObserver === 'undefined');
+  useEffect(() => {
+    const element = ref.current;
+    if (!element || typeof ResizeObserver === 'undefined') return;
+    const observer = new ResizeObserver(([entry]) =>
+      setHasBox(entry!.contentRect.width > 0 && entry!.contentRect.height > 0),
+    );
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, [ref]);
+  return hasBox;
+}

@@ -117,13 +117,20 @@ export function logTicks(min: number, max: number): number[] {
 export const rowTicks = (rows: readonly { step: number }[]): number[] =>
   rows.length === 0 ? [] : stepTicks(rows[0]!.step, rows[rows.length - 1]!.step);
 
+/** A step axis's label: 900, 1.5k, 12k. */
+export const stepTick = (v: number) =>
+  Math.abs(v) >= 1000 ? `${(v / 1000).toFixed(v >= 10000 ? 0 : 1)}k` : String(v);
+
+/** A value axis's label: three significant digits at most. */
+export const valueTick = (v: number) => String(+v.toPrecision(3));
+
 export const VALUE_AXIS_PROPS = {
   stroke: '#94a3b8',
   fontSize: 11,
   width: 48,
   interval: 0,
   tick: plainTick,
-  tickFormatter: (v: number) => String(+v.toPrecision(3)),
+  tickFormatter: valueTick,
 } as const;
 
 export const TOOLTIP_STYLE = { background: '#0f172a', border: '1px solid #334155' } as const;

@@ -1,30 +1,12 @@
 import { memo, useCallback, useMemo, useRef } from 'react';
-import {
-  CartesianGrid,
-  Legend,
-  Line,
-  LineChart,
-  ResponsiveContainer,
-  Tooltip,
-  XAxis,
-  YAxis,
-} from 'recharts';
 import type { ChartKey, ChartRow, MetricsSeries } from './metrics-series';
 import { NormsChart } from './NormsChart';
 import { redrawInterval, useChartRows } from './redraw-budget';
 import type { TermId } from '../../objective/client/objective';
 import { useAppStore } from '../../../app/store';
 import { useThrottledMetricsVersion } from '../../../app/use-throttled-version';
-import {
-  AUTO_DOMAIN,
-  CHART_MARGIN,
-  GRID_PROPS,
-  rowTicks,
-  STEP_AXIS_PROPS,
-  stepLabel,
-  TOOLTIP_STYLE,
-  VALUE_AXIS_PROPS,
-} from '../../../ui/chart-style';
+import { stepTick, valueTick } from '../../../ui/chart-style';
+import { LiveChart } from '../../../ui/LiveChart';
 import { Toggletip } from '../../../ui/Toggletip';
 import { ChartArea } from '../../../ui/ChartArea';
 
@@ -88,12 +70,8 @@ const CHARTS: ChartSpec[] = [
   },
 ];
 
-const tickFormat = (v: number) =>
-  Math.abs(v) >= 1000 ? `${(v / 1000).toFixed(v >= 10000 ? 0 : 1)}k` : String(v);
-
-// The charts' props are built once, here or memoised (see CHART_MARGIN in ui/chart-style.ts).
-const LEGEND_STYLE = { fontSize: 12, cursor: 'default' };
-const valueFormat = (v: unknown) => (typeof v === 'number' ? v.toFixed(4) : String(v));
+// The charts' props are built once, here or memoised: a new one rebuilds the plot.
+const valueFormat = (v: number) => v.toFixed(4);
 
 /** Chart `index` of the panel, redrawn after the others (redraw-budget.ts). */
 const Chart = memo(function Chart({
@@ -133,13 +111,13 @@ const ChartBody = memo(function ChartBody({
   );
   const highlighted = useAppStore((s) => s.highlightedTerm);
   const highlightTerm = useAppStore((s) => s.highlightTerm);
-  const onLegendEnter = useCallback(
-    (entry: { dataKey?: unknown }) =>
-      highlightTerm(spec.lines.find((l) => l.key === entry.dataKey)?.term ?? null),
+  const highlightedKey =
+    highlighted === null ? null : (spec.lines.find((l) => l.term === highlighted)?.key ?? null);
+  const onLineEnter = useCallback(
+    (key: string) => highlightTerm(spec.lines.find((l) => l.key === key)?.term ?? null),
     [highlightTerm, spec],
   );
-  const onLegendLeave = useCallback(() => highlightTerm(null), [highlightTerm]);
-  const ticks = useMemo(() => rowTicks(rows), [rows]);
+  const onLineLeave = useCallback(() => highlightTerm(null), [highlightTerm]);
   return (
     <figure className="chart" data-testid={spec.testId} data-points={rows.length}>
       <figcaption>
@@ -163,35 +141,17 @@ const ChartBody = memo(function ChartBody({
       </figcaption>
       <ChartArea>
         {built && (
-          <ResponsiveContainer width="100%" height="100%">
-            <LineChart data={rows} margin={CHART_MARGIN}>
-              <CartesianGrid {...GRID_PROPS} />
-              <XAxis {...STEP_AXIS_PROPS} ticks={ticks} tickFormatter={tickFormat} />
-              <YAxis {...VALUE_AXIS_PROPS} domain={spec.domain ?? AUTO_DOMAIN} />
-              <Tooltip
-                contentStyle={TOOLTIP_STYLE}
-                labelFormatter={stepLabel}
-                formatter={valueFormat}
-              />
-              <Legend
-                wrapperStyle={LEGEND_STYLE}
-                onMouseEnter={onLegendEnter}
-                onMouseLeave={onLegendLeave}
-              />
-              {spec.lines.map((l) => (
-                <Line
-                  key={l.key}
-                  dataKey={l.key}
-                  name={l.name}
-                  stroke={l.color}
-                  dot={false}
-                  strokeWidth={l.term !== undefined && l.term === highlighted ? 3.5 : 1.5}
-                  isAnimationActive={false}
-                  connectNulls
-                />
-              ))}
-            </LineChart>
-          </ResponsiveContainer>
+          <LiveChart
+            rows={rows}
+            lines={spec.lines}
+            domain={spec.domain}
+            highlighted={highlightedKey}
+            stepTick={stepTick}
+            valueTick={valueTick}
+            valueFormat={valueFormat}
+            onLineEnter={onLineEnter}
+            onLineLeave={onLineLeave}
+          />
         )}
       </ChartArea>
     </figure>

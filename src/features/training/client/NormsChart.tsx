@@ -1,28 +1,9 @@
 import { Toggletip } from '../../../ui/Toggletip';
 import { memo, useMemo } from 'react';
-import {
-  CartesianGrid,
-  Legend,
-  Line,
-  LineChart,
-  ResponsiveContainer,
-  Tooltip,
-  XAxis,
-  YAxis,
-} from 'recharts';
 import { useAppStore } from '../../../app/store';
 import { NORM_NETWORKS, type NormNetwork } from '../../../shared/metrics';
-import {
-  AUTO_DOMAIN,
-  CHART_MARGIN,
-  GRID_PROPS,
-  logTicks,
-  rowTicks,
-  STEP_AXIS_PROPS,
-  stepLabel,
-  TOOLTIP_STYLE,
-  VALUE_AXIS_PROPS,
-} from '../../../ui/chart-style';
+import { stepTick } from '../../../ui/chart-style';
+import { LiveChart } from '../../../ui/LiveChart';
 import { normsSeries } from './norms-series';
 import { useChartRows } from './redraw-budget';
 import { ChartArea } from '../../../ui/ChartArea';
@@ -34,9 +15,9 @@ const NETWORK_STYLE: Record<NormNetwork, { name: string; color: string }> = {
   discriminator: { name: 'D', color: '#f472b6' },
 };
 
-// Props built once (see CHART_MARGIN in ui/chart-style.ts).
-const LEGEND_STYLE = { fontSize: 12 };
-const valueFormat = (v: unknown) => (typeof v === 'number' ? v.toPrecision(3) : String(v));
+// Built once: a new one rebuilds the plot.
+const valueFormat = (v: number) => v.toPrecision(3);
+const GRADIENT_DASH = [4, 3];
 
 const tick = (v: number) =>
   v >= 1000 || v < 0.01 ? v.toExponential(0) : String(+v.toPrecision(2));
@@ -70,7 +51,6 @@ const NormsBody = memo(function NormsBody({
   built: boolean;
 }) {
   const variant = useAppStore((s) => s.running?.variant);
-  const ticks = useMemo(() => rowTicks(rows), [rows]);
   const last = rows[rows.length - 1];
   const lines = useMemo(
     () =>
@@ -84,21 +64,21 @@ const NormsBody = memo(function NormsBody({
                 dash: undefined,
               },
             ]),
-        { key: `g.${name}` as const, name: `‖∇‖ ${NETWORK_STYLE[name].name}`, dash: '4 3' },
+        { key: `g.${name}` as const, name: `‖∇‖ ${NETWORK_STYLE[name].name}`, dash: GRADIENT_DASH },
       ]),
     [variant],
   );
-  // The value axis's ticks from the values drawn (all of them positive: a log scale).
-  const valueTicks = useMemo(() => {
-    let [min, max] = [Infinity, 0];
-    for (const row of rows) {
-      for (const l of lines) {
-        const v = row[l.key];
-        if (v !== undefined && v > 0) [min, max] = [Math.min(min, v), Math.max(max, v)];
-      }
-    }
-    return logTicks(min, max);
-  }, [rows, lines]);
+  // As the canvas draws them: each network's colour, the gradients dashed.
+  const drawn = useMemo(
+    () =>
+      lines.map((l) => ({
+        key: l.key,
+        name: l.name,
+        color: NETWORK_STYLE[l.key.slice(2) as NormNetwork].color,
+        dash: l.dash,
+      })),
+    [lines],
+  );
   return (
     <figure className="chart" data-testid="chart-norms" data-points={rows.length}>
       <figcaption>
@@ -128,39 +108,14 @@ const NormsBody = memo(function NormsBody({
       </figcaption>
       <ChartArea>
         {built && (
-          <ResponsiveContainer width="100%" height="100%">
-            <LineChart data={rows} margin={CHART_MARGIN}>
-              <CartesianGrid {...GRID_PROPS} />
-              <XAxis {...STEP_AXIS_PROPS} ticks={ticks} />
-              <YAxis
-                {...VALUE_AXIS_PROPS}
-                scale="log"
-                domain={AUTO_DOMAIN}
-                allowDataOverflow
-                ticks={valueTicks}
-                tickFormatter={tick}
-              />
-              <Tooltip
-                contentStyle={TOOLTIP_STYLE}
-                labelFormatter={stepLabel}
-                formatter={valueFormat}
-              />
-              <Legend wrapperStyle={LEGEND_STYLE} />
-              {lines.map((l) => (
-                <Line
-                  key={l.key}
-                  dataKey={l.key}
-                  name={l.name}
-                  stroke={NETWORK_STYLE[l.key.slice(2) as NormNetwork].color}
-                  strokeDasharray={l.dash}
-                  dot={false}
-                  strokeWidth={1.5}
-                  isAnimationActive={false}
-                  connectNulls
-                />
-              ))}
-            </LineChart>
-          </ResponsiveContainer>
+          <LiveChart
+            rows={rows}
+            lines={drawn}
+            log
+            stepTick={stepTick}
+            valueTick={tick}
+            valueFormat={valueFormat}
+          />
         )}
       </ChartArea>
     </figure>

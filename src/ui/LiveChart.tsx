@@ -1,0 +1,209 @@
+import { memo, useEffect, useMemo, useRef } from 'react';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import { type CurveRow, readout, toColumns } from './live-chart-data';
+import { logTicks, stepTicks } from './chart-style';
+
+/** One curve of a live chart. */
+export interface LiveLine {
+  key: string;
+  name: string;
+  /** A CSS colour; `currentColor` is the chart's text colour. */
+  color: string;
+  /** Dash and gap lengths in pixels; solid without. */
+  dash?: readonly number[];
+}
+
+export interface LiveChartProps {
+  rows: readonly CurveRow[];
+  lines: readonly LiveLine[];
+  /** A fixed range of the value axis; without one the axis follows the values. */
+  domain?: readonly [number, number];
+  /** A logarithmic value axis (values not above 0 are gaps). */
+  log?: boolean;
+  /** The key of the line drawn thicker (its term is pointed at elsewhere). */
+  highlighted?: string | null;
+  stepTick: (step: number) => string;
+  valueTick: (value: number) => string;
+  /** A value as the readout beside the pointer shows it. */
+  valueFormat: (value: number) => string;
+  /** The pointer entered a line's legend entry, or left it. */
+  onLineEnter?: (key: string) => void;
+  onLineLeave?: () => void;
+}
+
+const FONT = '11px system-ui, sans-serif';
+const AXIS_GAP = 4;
+
+/** The theme's colours the canvas needs, read from the chart's CSS (the page's theme). */
+function themeColours(element: Element) {
+  const style = getComputedStyle(element);
+  const css = (name: string, fallback: string) => style.getPropertyValue(name).trim() || fallback;
+  return {
+    text: style.color || '#e2e8f0',
+    muted: css('--muted', '#94a3b8'),
+    border: css('--border', '#334155'),
+  };
+}
+
+/**
+ * A live line chart of a run's curves, drawn by uPlot on a canvas: a redraw with 150 points
+ * a line is a fraction of a millisecond, where an SVG chart library takes tens of
+ * milliseconds of the main thread, which the training shares. Steps along the bottom, the
+ * values at the left, a readout of the values under the pointer, and a legend whose entries
+ * report the pointer (the formulas highlight their term).
+ */
+export const LiveChart = memo(function LiveChart({
+  rows,
+  lines,
+  domain,
+  log = false,
+  highlighted = null,
+  stepTick,
+  valueTick,
+  valueFormat,
+  onLineEnter,
+  onLineLeave,
+}: LiveChartProps) {
+  const area = useRef<HTMLDivElement>(null);
+  const readoutBox = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const keys = useMemo(() => lines.map((l) => l.key), [lines]);
+  const columns = useMemo(() => toColumns(rows, keys, log), [rows, keys, log]);
+  const latest = useRef(columns);
+  useEffect(() => {
+    latest.current = columns;
+  }, [columns]);
+  const [low, high] = domain ?? [];
+  // What the drawing shows, for a screen reader (its figure's caption gives the values).
+  const names = useMemo(() => lines.map((l) => l.name), [lines]);
+  const label = `Curves of ${names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : names[0]} over the steps`;
+
+  // The plot, built again when what it draws changes (not its data: see below).
+  useEffect(() => {
+    const element = area.current;
+    if (!element) return;
+    const colours = themeColours(element);
+    const showReadout = (u: uPlot) => {
+      const box = readoutBox.current;
+      if (!box) return;
+      const at = u.cursor.idx;
+      const r =
+        at === null || at === undefined ? null : readout(latest.current, at, names, valueFormat);
+      box.hidden = r === null;
+      if (r) box.textContent = [r.step, ...r.values.map((v) => `${v.name} ${v.value}`)].join(' · ');
+    };
+    const axis = (splits: uPlot.Axis['splits'], format: (v: number) => string, size: number) => ({
+      stroke: colours.muted,
+      font: FONT,
+      size,
+      gap: AXIS_GAP,
+      grid: { stroke: colours.border, width: 1, dash: [3, 3] },
+      ticks: { stroke: colours.border, width: 1, size: 4 },
+      splits,
+      // A log axis leaves out (null) the labels that would crowd.
+      values: (_u: uPlot, splits: (number | null)[]) =>
+        splits.map((v) => (v === null ? '' : format(v))),
+    });
+    const u = new uPlot(
+      {
+        width: Math.max(1, element.clientWidth),
+        height: Math.max(1, element.clientHeight),
+        legend: { show: false },
+        cursor: { drag: { x: false, y: false, setScale: false }, points: { size: 6 } },
+        scales: {
+          x: { time: false },
+          y: log
+            ? { distr: 3, log: 10 }
+            : low !== undefined && high !== undefined
+              ? { range: [low, high] }
+              : {},
+        },
+        axes: [
+          axis((p) => stepTicks(p.scales.x!.min!, p.scales.x!.max!), stepTick, 22),
+          axis(
+            log ? (p) => logTicks(p.scales.y!.min!, p.scales.y!.max!) : undefined,
+            valueTick,
+            44,
+          ),
+        ],
+        series: [
+          {},
+          ...lines.map((l) => ({
+            label: l.name,
+            stroke: l.color === 'currentColor' ? colours.text : l.color,
+            width: l.key === highlighted ? 3.5 : 1.5,
+            dash: l.dash ? [...l.dash] : undefined,
+            spanGaps: true,
+            points: { show: false },
+          })),
+        ],
+        hooks: { setCursor: [showReadout] },
+      },
+      latest.current as uPlot.AlignedData,
+      element,
+    );
+    plot.current = u;
+    const resize = new ResizeObserver(() => {
+      const width = element.clientWidth;
+      const height = element.clientHeight;
+      if (width > 0 && height > 0 && (width !== u.width || height !== u.height)) {
+        u.setSize({ width, height });
+      }
+    });
+    resize.observe(element);
+    // The theme follows the system's: the colours are read again when it changes.
+    const scheme = window.matchMedia?.('(prefers-color-scheme: light)');
+    const rebuild = () => {
+      const next = themeColours(element);
+      u.axes.forEach((a) => {
+        a.stroke = () => next.muted;
+        a.grid!.stroke = () => next.border;
+        a.ticks!.stroke = () => next.border;
+      });
+      u.redraw(false, true);
+    };
+    scheme?.addEventListener('change', rebuild);
+    return () => {
+      scheme?.removeEventListener('change', rebuild);
+      resize.disconnect();
+      u.destroy();
+      plot.current = null;
+    };
+  }, [lines, names, log, low, high, highlighted, stepTick, valueTick, valueFormat]);
+
+  // New data: the same plot draws it.
+  useEffect(() => {
+    plot.current?.setData(columns as uPlot.AlignedData);
+  }, [columns]);
+
+  return (
+    <div className="live-chart-frame">
+      <div className="live-chart" ref={area} role="img" aria-label={label}>
+        <div className="live-chart__readout" ref={readoutBox} hidden />
+      </div>
+      <ul className="live-legend" aria-label="Legend">
+        {lines.map((l) => (
+          <li
+            key={l.key}
+            onMouseEnter={onLineEnter && (() => onLineEnter(l.key))}
+            onMouseLeave={onLineLeave}
+          >
+            <svg className="live-legend__swatch" width="16" height="8" aria-hidden="true">
+              <line
+                x1="0"
+                y1="4"
+                x2="16"
+                y2="4"
+                stroke={l.color}
+                strokeWidth={l.key === highlighted ? 3.5 : 2}
+                strokeDasharray={l.dash?.join(' ')}
+              />
+            </svg>
+            {l.name}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+});
