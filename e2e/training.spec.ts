@@ -61,6 +61,13 @@ test.describe('training on the automatic backend', () => {
 
     await controls.pause.click();
     await expect(status.runStatus).toHaveText('paused');
+    // Pointing at a chart reads out its curves' values at the step under the pointer.
+    await curves.view();
+    await expect(curves.readout('chart-vae')).toBeHidden();
+    await curves.drawing('chart-vae').hover();
+    await expect(curves.readout('chart-vae')).toHaveText(
+      /^step \d+ · L_rec \(pixel NLL\) \d+\.\d{4} · KL \d+\.\d{4}$/,
+    );
     const paused = await status.steps();
     await page.waitForTimeout(1500);
     expect(await status.steps()).toBe(paused);

@@ -55,6 +55,16 @@ export class Curves {
     return this.chart(id).locator('.chart-latest');
   }
 
+  /** A chart's drawing (a canvas), named after the curves it draws. */
+  drawing(id: ChartId): Locator {
+    return this.chart(id).getByRole('img', { name: /^Curves of / });
+  }
+
+  /** What a chart reads out for the step under the pointer: "step 120 · L_D 0.6931 · …". */
+  readout(id: ChartId): Locator {
+    return this.chart(id).getByText(/^step \d+ · /);
+  }
+
   /** A curve's entry in a chart's legend. */
   legendItem(name: string): Locator {
     return this.section

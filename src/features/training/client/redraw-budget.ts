@@ -3,10 +3,11 @@
  * task of its own, and within a budget of the main thread.
  *
  * The curves' share of the main thread. While training, the page shares the CPU with the
- * training threads (on two cores every tenth of a core the page takes is lost to training), and
- * redrawing one chart takes recharts 20 to 30 ms on a slow machine. Each chart's last redraw is
+ * training threads (on two cores every tenth of a core the page takes is lost to training).
+ * Redrawing one chart took recharts 20 to 30 ms on a slow machine; on its canvas (LiveChart) it
+ * is far less, and the budget then holds the charts to MIN_REDRAW_MS. Each chart's last redraw is
  * timed, from the moment it takes the new data to the end of the task that follows its commit
- * (recharts' own store updates included), and the charts redraw no more often than keeps their
+ * (the effects that draw included), and the charts redraw no more often than keeps their
  * sum under BUDGET of one core (the timing leaves out the frame's layout and paint, about a
  * quarter more): every second on a fast machine, every few seconds on a slow one.
  */
