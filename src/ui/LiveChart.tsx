@@ -35,6 +35,32 @@ export interface LiveChartProps {
 const FONT = '11px system-ui, sans-serif';
 const AXIS_GAP = 4;
 
+/**
+ * Charts whose area changed size, resized one per task once the page's layout has settled for
+ * RESIZE_SETTLE_MS. When training starts the layout moves two or three times within half a second
+ * (the first points, the tour's card), and the six curve charts resized together at each move made
+ * tasks of 60 to 70 ms.
+ */
+const RESIZE_SETTLE_MS = 100;
+const resizes = new Map<uPlot, () => void>();
+let resizeTimer: ReturnType<typeof setTimeout> | null = null;
+
+function queueResize(plot: uPlot, resize: () => void) {
+  resizes.set(plot, resize);
+  if (resizeTimer !== null) clearTimeout(resizeTimer);
+  resizeTimer = setTimeout(resizeNext, RESIZE_SETTLE_MS);
+}
+
+function resizeNext() {
+  resizeTimer = null;
+  const next = resizes.entries().next();
+  if (next.done) return;
+  const [plot, resize] = next.value;
+  resizes.delete(plot);
+  resize();
+  if (resizes.size > 0) resizeTimer = setTimeout(resizeNext, 0);
+}
+
 /** The theme's colours the canvas needs, read from the chart's CSS (the page's theme). */
 function themeColours(element: Element) {
   const style = getComputedStyle(element);
@@ -144,13 +170,14 @@ export const LiveChart = memo(function LiveChart({
       element,
     );
     plot.current = u;
-    const resize = new ResizeObserver(() => {
+    const fit = () => {
       const width = element.clientWidth;
       const height = element.clientHeight;
       if (width > 0 && height > 0 && (width !== u.width || height !== u.height)) {
         u.setSize({ width, height });
       }
-    });
+    };
+    const resize = new ResizeObserver(() => queueResize(u, fit));
     resize.observe(element);
     // The theme follows the system's: the colours are read again when it changes.
     const scheme = window.matchMedia?.('(prefers-color-scheme: light)');
@@ -167,6 +194,7 @@ export const LiveChart = memo(function LiveChart({
     return () => {
       scheme?.removeEventListener('change', rebuild);
       resize.disconnect();
+      resizes.delete(u);
       u.destroy();
       plot.current = null;
     };
