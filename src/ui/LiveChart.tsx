@@ -1,4 +1,4 @@
-import { memo, useEffect, useMemo, useRef } from 'react';
+import { memo, useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { type CurveRow, readout, toColumns } from './live-chart-data';
@@ -61,6 +61,15 @@ function resizeNext() {
   if (resizes.size > 0) resizeTimer = setTimeout(resizeNext, 0);
 }
 
+/** The system's colour scheme, which the page's theme follows (styles.css). */
+const LIGHT = '(prefers-color-scheme: light)';
+function onSchemeChange(change: () => void) {
+  const query = window.matchMedia?.(LIGHT);
+  query?.addEventListener('change', change);
+  return () => query?.removeEventListener('change', change);
+}
+const isLight = () => window.matchMedia?.(LIGHT).matches ?? false;
+
 /** The theme's colours the canvas needs, read from the chart's CSS (the page's theme). */
 function themeColours(element: Element) {
   const style = getComputedStyle(element);
@@ -96,16 +105,21 @@ export const LiveChart = memo(function LiveChart({
   const plot = useRef<uPlot | null>(null);
   const keys = useMemo(() => lines.map((l) => l.key), [lines]);
   const columns = useMemo(() => toColumns(rows, keys, log), [rows, keys, log]);
+  // The data the plot draws and the readout reads. New data: the same plot draws it (declared
+  // before the plot's effect, which builds a new plot from it).
   const latest = useRef(columns);
   useEffect(() => {
     latest.current = columns;
+    plot.current?.setData(columns as uPlot.AlignedData);
   }, [columns]);
+  // A new theme rebuilds the plot in its colours.
+  const light = useSyncExternalStore(onSchemeChange, isLight, () => false);
   const [low, high] = domain ?? [];
   // What the drawing shows, for a screen reader (its figure's caption gives the values).
   const names = useMemo(() => lines.map((l) => l.name), [lines]);
   const label = `Curves of ${names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : names[0]} over the steps`;
 
-  // The plot, built again when what it draws changes (not its data: see below).
+  // The plot, built again when what it draws or the theme changes (not its data: see above).
   useEffect(() => {
     const element = area.current;
     if (!element) return;
@@ -179,31 +193,13 @@ export const LiveChart = memo(function LiveChart({
     };
     const resize = new ResizeObserver(() => queueResize(u, fit));
     resize.observe(element);
-    // The theme follows the system's: the colours are read again when it changes.
-    const scheme = window.matchMedia?.('(prefers-color-scheme: light)');
-    const rebuild = () => {
-      const next = themeColours(element);
-      u.axes.forEach((a) => {
-        a.stroke = () => next.muted;
-        a.grid!.stroke = () => next.border;
-        a.ticks!.stroke = () => next.border;
-      });
-      u.redraw(false, true);
-    };
-    scheme?.addEventListener('change', rebuild);
     return () => {
-      scheme?.removeEventListener('change', rebuild);
       resize.disconnect();
       resizes.delete(u);
       u.destroy();
       plot.current = null;
     };
-  }, [lines, names, log, low, high, highlighted, stepTick, valueTick, valueFormat]);
-
-  // New data: the same plot draws it.
-  useEffect(() => {
-    plot.current?.setData(columns as uPlot.AlignedData);
-  }, [columns]);
+  }, [lines, names, log, low, high, highlighted, stepTick, valueTick, valueFormat, light]);
 
   return (
     <div className="live-chart-frame">

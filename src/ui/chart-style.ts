@@ -1,4 +1,7 @@
-/** The look the curve charts share (LossCharts, QualityPanel): grid, axes, tooltip. */
+/**
+ * The look the charts share: recharts' grid, axes and tooltip (quality, posterior), and the
+ * ticks and labels LiveChart's axes use too (the live curves).
+ */
 import { createElement, type ReactElement } from 'react';
 
 export const GRID_PROPS = { stroke: '#334155', strokeDasharray: '3 3' } as const;
@@ -80,9 +83,8 @@ export function stepTicks(first: number, last: number, count = 5): number[] {
 
 /**
  * Ticks for a logarithmic axis over [min, max]: the powers of ten inside it (every other one
- * over more than six decades), or over fewer decades 1 and 3 times them, or 1, 2 and 5 times. Given
- * explicitly, as on the step axis, so that every tick can be drawn and recharts measures no
- * label; its own ticks for a log scale were thinned by measuring each label in the DOM.
+ * over more than six decades), or over fewer decades 1 and 3 times them, or 1, 2 and 5 times: the
+ * norms chart's value axis (LiveChart).
  */
 export function logTicks(min: number, max: number): number[] {
   if (!(min > 0) || !Number.isFinite(max) || !(max >= min)) return [];

@@ -52,32 +52,19 @@ const NormsBody = memo(function NormsBody({
 }) {
   const variant = useAppStore((s) => s.running?.variant);
   const last = rows[rows.length - 1];
+  // Each network's colour, the gradients dashed.
   const lines = useMemo(
     () =>
-      NORM_NETWORKS.flatMap((name) => [
-        ...(name === 'generator' && variant !== 'separate'
-          ? []
-          : [
-              {
-                key: `w.${name}` as const,
-                name: `‖W‖ ${NETWORK_STYLE[name].name}`,
-                dash: undefined,
-              },
-            ]),
-        { key: `g.${name}` as const, name: `‖∇‖ ${NETWORK_STYLE[name].name}`, dash: GRADIENT_DASH },
-      ]),
+      NORM_NETWORKS.flatMap((name) => {
+        const { name: label, color } = NETWORK_STYLE[name];
+        return [
+          ...(name === 'generator' && variant !== 'separate'
+            ? []
+            : [{ key: `w.${name}` as const, name: `‖W‖ ${label}`, color }]),
+          { key: `g.${name}` as const, name: `‖∇‖ ${label}`, color, dash: GRADIENT_DASH },
+        ];
+      }),
     [variant],
-  );
-  // As the canvas draws them: each network's colour, the gradients dashed.
-  const drawn = useMemo(
-    () =>
-      lines.map((l) => ({
-        key: l.key,
-        name: l.name,
-        color: NETWORK_STYLE[l.key.slice(2) as NormNetwork].color,
-        dash: l.dash,
-      })),
-    [lines],
   );
   return (
     <figure className="chart" data-testid="chart-norms" data-points={rows.length}>
@@ -95,10 +82,7 @@ const NormsBody = memo(function NormsBody({
             {lines.map((l) => {
               const v = last[l.key];
               return (
-                <span
-                  key={l.key}
-                  style={{ color: NETWORK_STYLE[l.key.slice(2) as NormNetwork].color }}
-                >
+                <span key={l.key} style={{ color: l.color }}>
                   {l.name} {v === undefined ? '–' : v.toPrecision(3)}
                 </span>
               );
@@ -110,7 +94,7 @@ const NormsBody = memo(function NormsBody({
         {built && (
           <LiveChart
             rows={rows}
-            lines={drawn}
+            lines={lines}
             log
             stepTick={stepTick}
             valueTick={tick}
