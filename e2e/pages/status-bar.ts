@@ -14,6 +14,8 @@ export class StatusBar {
   readonly stepsPerSec: Locator;
   /** "epoch 1.25", beside the steps. */
   readonly epochCount: Locator;
+  /** "20.1 of 94.9 GFLOP/s (21% of the peak)": wasm only, once the peak is measured. */
+  readonly gflops: Locator;
 
   constructor(readonly page: Page) {
     this.backendName = page.getByTestId('backend-name');
@@ -22,6 +24,7 @@ export class StatusBar {
     this.stepCount = page.getByTestId('step-count');
     this.stepsPerSec = page.getByTestId('steps-per-sec');
     this.epochCount = page.getByTestId('epoch-count');
+    this.gflops = page.getByTestId('gflops');
   }
 
   /** The step count shown in the status line ("step 123"). */

@@ -45,10 +45,12 @@ export function StatusBar() {
         <span className="status-item" data-testid="images-per-sec">
           {fmt(imagesPerSec, 0)} images/s
         </span>
-        {gflops !== null && peak && (
+        {peak && (
+          // Shown from the moment the peak is known, with dashes until training reports, so the
+          // line does not wrap anew at Train (every view below would shrink in that frame).
           <span className="status-item" data-testid="gflops">
-            {fmt(gflops)} of {fmt(peak.gflops)} GFLOP/s ({fmt((100 * gflops) / peak.gflops, 0)}% of
-            the peak)
+            {fmt(gflops ?? Number.NaN)} of {fmt(peak.gflops)} GFLOP/s (
+            {fmt(gflops === null ? Number.NaN : (100 * gflops) / peak.gflops, 0)}% of the peak)
           </span>
         )}
         <Toggletip
