@@ -129,6 +129,8 @@ export function compiledFakes(
       ...layerInputs('e', vars.encoder),
       ...layerInputs('d', vars.decoder),
       ...(separate ? layerInputs('g', vars.generator) : {}),
+      // D as phase 2 takes it: the kernel starts phase 2's first product before it returns.
+      ...layerInputs('D', vars.discriminator),
     },
     {},
   ) as tf.Tensor2D[];

@@ -108,7 +108,17 @@ function oneStep(threads: 1 | 2, levers: StepLevers = ALL_LEVERS) {
   ) as Record<keyof typeof floats, number>;
   const encNew = [moved(enc[0]), moved(enc[1])] as const;
   const decNew = [moved(dec[0]), moved(dec[1])] as const;
-  step.fakes({ x, eps, zPrior, encoder: encNew, decoder: decNew, generator: decNew, out });
+  // With D as phase 2 takes it, so that fakes starts phase 2's first product ahead.
+  step.fakes({
+    x,
+    eps,
+    zPrior,
+    encoder: encNew,
+    decoder: decNew,
+    generator: decNew,
+    discriminator: dis,
+    out,
+  });
   const d = step.discriminator({ stack: out.stack, discriminator: dis, adam, threeBatches: true });
   // G through the D just moved, on the decoder phase 1 moved (its moments in place of the old).
   const gen = [layer(L, H, 71), layer(H, P, 81)].map((l, i) => ({
@@ -186,6 +196,7 @@ describe('the compiled step on two threads', () => {
   it('gives the single thread’s bits, with the helper working on the tasks', () => {
     const tasks = pool.taskCount;
     const helped = pool.helperChunks;
+    const used = pool.usedCount;
     top = 1 << 20;
     const alone = oneStep(1);
     top = 1 << 20; // the same addresses, so the outputs are compared in place
@@ -202,6 +213,56 @@ describe('the compiled step on two threads', () => {
     expect(differing.length).toBe(0);
     expect(pool.taskCount - tasks).toBeGreaterThan(10);
     expect(pool.helperChunks).toBeGreaterThan(helped);
+    // The first products of the fakes, phase 2 and phase 3 were started by the phase before.
+    expect(pool.usedCount - used).toBe(3);
+  });
+
+  it('takes a product started ahead only in the phase it was started for', () => {
+    const { pixels: P, hidden: H, latent: L, batch: B } = dims;
+    const adam = {
+      beta1: 0.5,
+      beta2: 0.999,
+      c1: 0.5,
+      c2: 0.001,
+      learningRate: 1e-3,
+      epsilon: 1e-7,
+    };
+    /** Phase 1 twice: the second on a new batch at the same address, with the moved encoder. */
+    const twice = (threads: 1 | 2) => {
+      top = 1 << 20;
+      const step = new DenseStep(
+        { kernels, memory, pool: threads === 2 ? pool : undefined, scratch: scratch[0]! },
+        new Workspace(dims, alloc),
+      );
+      const enc = [layer(P, H, 1), layer(H, 2 * L, 11)] as const;
+      const dec = [layer(L, H, 21), layer(H, P, 31)] as const;
+      const x = put(random(B * P, 61).map((v) => (v + 1) / 2));
+      const eps = put(random(B * L, 62));
+      step.vae({ x, eps, encoder: enc, decoder: dec, adam, beta: 1, freeBits: 0 });
+      // The fakes do not come (phase 1 alone): the product started for them must not serve the
+      // next phase 1, whose first product has the same addresses but a batch that changed.
+      f32().set(
+        random(B * P, 99).map((v) => (v + 1) / 2),
+        x / 4,
+      );
+      const movedOn = (l: TrainedLayer): TrainedLayer => ({ ...l, w: l.wOut, b: l.bOut });
+      return step.vae({
+        x,
+        eps,
+        encoder: [movedOn(enc[0]), movedOn(enc[1])],
+        decoder: [movedOn(dec[0]), movedOn(dec[1])],
+        adam,
+        beta: 1,
+        freeBits: 0,
+      }).reconstruction;
+    };
+    const started = pool.startedCount;
+    const used = pool.usedCount;
+    const alone = twice(1);
+    const both = twice(2);
+    expect(pool.startedCount - started).toBe(2);
+    expect(pool.usedCount - used).toBe(0);
+    expect(both).toBe(alone);
   });
 });
 

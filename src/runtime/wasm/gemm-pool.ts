@@ -219,6 +219,14 @@ export class GemmPool {
   splitCount = 0;
   /** Step tasks shared with the helpers so far (for tests and diagnostics). */
   taskCount = 0;
+  /** Tasks started ahead (startTask) so far, and those of them whose result was taken. */
+  startedCount = 0;
+  usedCount = 0;
+  /**
+   * The task startTask opened and nobody has waited for yet (its job tag and chunk count), or
+   * the last one waited for (done, with whether every chunk was computed).
+   */
+  private started: { tag: number; count: number; done: boolean; ok: boolean } | null = null;
 
   constructor(
     private readonly kernels: KernelExports,
@@ -297,6 +305,8 @@ export class GemmPool {
     scratch: number,
   ): boolean {
     const { slots, control } = this;
+    // The job's parameters are about to change: a task started ahead finishes first.
+    this.settle(scratch);
     this.splitCount += 1;
     const p = control + PARAMS;
     FIELDS.forEach((name, i) => (slots[p + i] = job[name]));
@@ -316,8 +326,8 @@ export class GemmPool {
    */
   runTask(kind: number, desc: number, count: number, scratch: number): void {
     const fn = taskTable(this.kernels)[kind]!;
-    const alone = count < 2 || this.threads < 2 || (this.hold && Atomics.load(this.hold, 0) !== 0);
-    if (!alone) {
+    this.settle(scratch);
+    if (!this.alone(count)) {
       this.slots[this.control + KIND] = kind;
       this.slots[this.control + DESC] = desc;
       this.taskCount += 1;
@@ -326,10 +336,63 @@ export class GemmPool {
     for (let i = 0; i < count; i++) fn(desc, i, scratch);
   }
 
+  private alone(count: number): boolean {
+    return count < 2 || this.threads < 2 || (!!this.hold && Atomics.load(this.hold, 0) !== 0);
+  }
+
+  /**
+   * Opens step task `kind` (descriptor at byte `desc`, `count` chunks) to the helpers and
+   * returns at once, without working on it: the helpers compute it while the caller runs the
+   * JavaScript that comes before the task's result is needed (tfjs's plumbing between two
+   * phases of the step). Returns the task's tag for finishTask, or 0 when it was not started
+   * (no helper, the page holds them, one chunk): the caller then runs it when it needs it.
+   * Until finishTask or settle, the descriptor and the task's inputs must stay as they are,
+   * and nothing the task writes may be read; every other job waits for it first.
+   */
+  startTask(kind: number, desc: number, count: number, scratch: number): number {
+    this.settle(scratch);
+    if (this.alone(count)) return 0;
+    this.slots[this.control + KIND] = kind;
+    this.slots[this.control + DESC] = desc;
+    this.taskCount += 1;
+    this.startedCount += 1;
+    this.open(count);
+    this.started = { tag: this.tag, count, done: false, ok: false };
+    return this.tag;
+  }
+
+  /**
+   * Takes the result of the task startTask returned `tag` for: works on the chunks left and
+   * waits for the helpers' last ones. False when that task's result is not there (a helper
+   * failed, or another task has replaced it): the caller then computes it itself.
+   */
+  finishTask(tag: number, scratch: number): boolean {
+    const started = this.started;
+    if (!started || started.tag !== tag || tag === 0) return false;
+    this.settle(scratch);
+    if (started.ok) this.usedCount += 1;
+    return started.ok;
+  }
+
+  /** Waits for a task started ahead, if one is still open (its result may go unused). */
+  settle(scratch: number): void {
+    const started = this.started;
+    if (!started || started.done) return;
+    started.done = true;
+    started.ok = this.join(started.count, scratch);
+  }
+
   /** Opens the job whose parameters are written for `count` chunks, works on it, waits. */
   private publish(count: number, scratch: number): boolean {
+    this.open(count);
+    return this.join(count, scratch);
+  }
+
+  /** Opens the job whose parameters are written for `count` chunks to every thread. */
+  private open(count: number): void {
     const { slots, control } = this;
-    this.tag = (this.tag + 1) & TAG_MASK;
+    // Tags run from 1: 0 is startTask's "not started".
+    this.tag = (this.tag % TAG_MASK) + 1;
     // TAG before TOTAL, and runChunks loads them the other way round: a claim that still
     // carries the previous tag can then never be paired with this job's TOTAL.
     Atomics.store(slots, control + COMPLETED, 0);
@@ -339,6 +402,11 @@ export class GemmPool {
     Atomics.store(slots, control + CLAIM, this.tag << INDEX_BITS);
     Atomics.add(slots, control + WAKE, 1);
     Atomics.notify(slots, control + WAKE);
+  }
+
+  /** Works on the open job's chunks until none are left, then waits for the helpers' last. */
+  private join(count: number, scratch: number): boolean {
+    const { slots, control } = this;
     runChunks(this.kernels, slots, control, scratch);
     // A helper's last chunk takes microseconds: poll a little before sleeping on it, since a
     // futex sleep and wake-up cost more than that (measured: half the waiting per product).
@@ -356,6 +424,8 @@ export class GemmPool {
 
   /** Ends the helper threads. */
   dispose() {
+    // A task started ahead is abandoned: its result is never asked for.
+    if (this.started) this.started.done = true;
     Atomics.store(this.slots, this.control + EXIT, 1);
     Atomics.add(this.slots, this.control + WAKE, 1);
     Atomics.notify(this.slots, this.control + WAKE);

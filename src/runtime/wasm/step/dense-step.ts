@@ -42,6 +42,8 @@ export interface FakesArgs {
   decoder: Net;
   /** The decoder itself in `shared`. */
   generator: Net;
+  /** D as phase 2 will take it: its first product over the stack starts before fakes returns. */
+  discriminator?: Net;
   out: {
     zTilde: number;
     xTilde: number;
@@ -88,6 +90,7 @@ const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 export class DenseStep extends LayerOps {
   /** Phase 1: encoder + decoder on L_rec + beta KL (pixel loss). */
   vae(p: VaePhaseArgs): { reconstruction: number; kl: number; gradSq: GradSq } {
+    this.tasks.enter('vae');
     const { pixels: P, hidden: H, latent: L, batch: B } = this.dims;
     const { at } = this.workspace;
     const [e1, e2] = p.encoder;
@@ -178,6 +181,8 @@ export class DenseStep extends LayerOps {
     });
     let encoder = this.weightStep(e2, at.h, at.dout, B, H, 2 * L, adam);
     encoder += this.weightStep(e1, p.x, at.dh, B, P, H, adam);
+    // The fakes' first product: the moved encoder's hidden layer for the same batch.
+    this.forwardAhead('fakes', DenseStep.moved(e1), p.x, at.h, B, P, H, true);
     gradSq.encoder = encoder;
     gradSq.decoder = decoder;
     return { reconstruction, kl, gradSq };
@@ -185,6 +190,7 @@ export class DenseStep extends LayerOps {
 
   /** The fakes phases 2 and 3 share: z_tilde ~ q(z|x), z_prior, and their images, stacked. */
   fakes(p: FakesArgs): void {
+    this.tasks.enter('fakes');
     const { pixels: P, hidden: H, latent: L, batch: B } = this.dims;
     const { at } = this.workspace;
     const { out } = p;
@@ -222,6 +228,9 @@ export class DenseStep extends LayerOps {
     g.copyWithin(stack + 2 * B * P, p.x >> 2, (p.x >> 2) + B * P);
     g.copyWithin(out.xTilde >> 2, stack, stack + B * P);
     g.copyWithin(out.xPrior >> 2, stack + B * P, stack + 2 * B * P);
+    // Phase 2's first product: D's hidden layer over the whole stack (dLogits).
+    if (p.discriminator)
+      this.forwardAhead('discriminator', p.discriminator[0], out.stack, at.hD, 3 * B, P, H, true);
   }
 
   /** Phase 2: D on L_D over [x_tilde; x_prior; x] (x_tilde only measured with two batches). */
@@ -232,6 +241,7 @@ export class DenseStep extends LayerOps {
     dPrior: number;
     gradSq: GradSq;
   } {
+    this.tasks.enter('discriminator');
     const { hidden: H, pixels: P, batch: B } = this.dims;
     const { at } = this.workspace;
     const lg = this.dLogits(p.discriminator, p.stack, 3 * B);
@@ -294,6 +304,11 @@ export class DenseStep extends LayerOps {
     g[gw + H] = gb;
     sq += g[gw + H]! ** 2;
     sq += this.weightStep(l1, p.stack + r0 * P * 4, at.dhD, rows, P, H, adam);
+    // Phase 3's first product: the moved D's hidden layer over [x_tilde; x_prior] (dLogits), when
+    // phase 3 takes the fakes' images as they are.
+    if (this.levers.reuseFakes) {
+      this.forwardAhead('generator', DenseStep.moved(l1), p.stack, at.hD, 2 * B, P, H, true);
+    }
     this.adamSmall(l2, at.gD2, H, adam);
     result.gradSq.discriminator = sq;
     return result;
@@ -328,6 +343,7 @@ export class DenseStep extends LayerOps {
 
   /** Phase 3: G on L_G through the D phase 2 left, from the fakes' decoder pass. */
   generator(p: GPhaseArgs): { generator: number; gradSq: GradSq } {
+    this.tasks.enter('generator');
     const { pixels: P, hidden: H, latent: L, batch: B } = this.dims;
     const { at } = this.workspace;
     const { hidden, images } = this.levers.reuseFakes

@@ -26,6 +26,9 @@ export interface TrainedLayer extends Layer {
   bmOut: number;
   bvOut: number;
 }
+/** The phases of the step, in order (a product started ahead is for the next one). */
+export type StepPhase = 'vae' | 'fakes' | 'discriminator' | 'generator';
+
 /** The hidden layer and the output layer of one MLP network. */
 export type Net<T extends Layer = Layer> = readonly [T, T];
 
@@ -45,12 +48,18 @@ export interface StepLevers {
   reuseFakes: boolean;
   /** The element-wise tasks on every thread, not the calling thread's alone. */
   parallelElementwise: boolean;
+  /**
+   * A phase starts the next phase's first product on the helper threads before it returns, so
+   * that they compute it while tfjs's plumbing between the phases runs (TaskIssuer.prefetch).
+   */
+  productsAhead: boolean;
 }
 export const ALL_LEVERS: StepLevers = {
   fuseEndings: true,
   fuseAdam: true,
   reuseFakes: true,
   parallelElementwise: true,
+  productsAhead: true,
 };
 
 /** The layer operations of the step on one workspace, with its task issuer. */
@@ -212,6 +221,38 @@ export class LayerOps {
       a.epsilon,
     );
     return 0; // no norms on this path: it exists to be timed
+  }
+
+  /**
+   * forward()'s product started on the helper threads (TaskIssuer.prefetch) for the next phase,
+   * whose forward() with the same arguments takes it. `layer` as the next phase will see it.
+   */
+  protected forwardAhead(
+    phase: StepPhase,
+    layer: Layer,
+    x: number,
+    out: number,
+    rows: number,
+    k: number,
+    n: number,
+    relu: boolean,
+  ) {
+    if (!this.levers.productsAhead || !this.levers.fuseEndings) return;
+    this.tasks.prefetch(phase, 'store', {
+      a: x,
+      b: layer.w,
+      m: rows,
+      n,
+      k,
+      c: out,
+      bias: layer.b,
+      relu,
+    });
+  }
+
+  /** A trained layer as the next phase sees it: its new weights. */
+  protected static moved(layer: TrainedLayer): Layer {
+    return { w: layer.wOut, b: layer.bOut };
   }
 
   /**

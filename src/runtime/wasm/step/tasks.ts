@@ -96,6 +96,25 @@ export class Views {
   }
 }
 
+/** What identifies a product's call: a product started ahead serves only the same one. */
+function productKey(epilogue: string, p: GemmCall): string {
+  return [
+    epilogue,
+    p.a,
+    p.aT ? 1 : 0,
+    p.lda ?? -1,
+    p.b,
+    p.bT ? 1 : 0,
+    p.m,
+    p.n,
+    p.k,
+    p.c ?? 0,
+    p.bias ?? 0,
+    p.relu ? 1 : 0,
+    p.aux ?? 0,
+  ].join(',');
+}
+
 /** Chunks of `cols` columns for a product of this size (cols a multiple of the panel). */
 export function gemmChunking(m: number, n: number, k: number): { cols: number; chunks: number } {
   const panels = Math.ceil(n / PANEL);
@@ -208,25 +227,35 @@ export class TaskIssuer {
   /** Element-wise tasks on the calling thread only (a lever measured by bench/step-engine.ts). */
   elementwiseAlone = false;
 
+  /** A product started ahead (prefetch) for phase `phase`, its result not taken yet. */
+  private ahead: { phase: string; key: string; tag: number; chunks: number } | null = null;
+
+  /**
+   * A phase of the step begins: a product started ahead for another phase is given up (the
+   * phase it was for did not come next), so it can never serve a later product that happens to
+   * have the same addresses.
+   */
+  enter(phase: string): void {
+    if (this.ahead && this.ahead.phase !== phase) {
+      this.ahead = null;
+      this.rt.pool?.settle(this.rt.scratch);
+    }
+  }
+
   private write<N extends string>(at: number, l: Layout<N>, values: Partial<Record<N, number>>) {
+    // A product started ahead reads its descriptor until it is done.
+    this.rt.pool?.settle(this.rt.scratch);
     const { i32, f32 } = this.views;
     writeDescriptor(i32, f32, at, l, values);
   }
 
   private run(name: TaskName, desc: number, chunks: number, label: () => string) {
     const { rt } = this;
-    const clock = rt.clock ?? (() => performance.now());
-    const t0 = rt.timings ? clock() : 0;
+    const t0 = rt.timings ? (rt.clock ?? (() => performance.now()))() : 0;
     const alone = this.elementwiseAlone && !name.startsWith('gemm');
     if (rt.pool && !alone) rt.pool.runTask(taskNumber(name), desc, chunks, rt.scratch);
     else for (let i = 0; i < chunks; i++) rt.kernels[name](desc, i, rt.scratch);
-    if (rt.timings) {
-      const key = label();
-      const entry = rt.timings.get(key) ?? { ms: 0, calls: 0 };
-      entry.ms += clock() - t0;
-      entry.calls += 1;
-      rt.timings.set(key, entry);
-    }
+    this.time(t0, label);
   }
 
   /**
@@ -236,6 +265,62 @@ export class TaskIssuer {
   gemm(epilogue: 'store' | 'mask' | 'dsig' | 'adam', p: GemmCall): number {
     const { m, n, k } = p;
     if (m === 0 || n === 0) return 0;
+    const ahead = this.ahead;
+    this.ahead = null;
+    if (ahead && ahead.key === productKey(epilogue, p)) {
+      const { rt } = this;
+      const t0 = rt.timings ? (rt.clock ?? (() => performance.now()))() : 0;
+      if (rt.pool!.finishTask(ahead.tag, rt.scratch)) {
+        this.time(t0, () => `${epilogue} ${m}x${k} . ${k}x${n} (ahead)`);
+        return ahead.chunks;
+      }
+    }
+    const { chunks, run } = this.describe(epilogue, p);
+    run();
+    return chunks;
+  }
+
+  /**
+   * Starts a product on the helper threads and returns at once (GemmPool.startTask): the
+   * compiled step starts the next phase's first product at the end of a phase, so that the
+   * helpers compute it while tfjs's plumbing between the phases runs on this thread. The next
+   * gemm() with the same arguments takes its result if it is the first of phase `phase` (enter);
+   * any other task waits for it first and then runs as usual. The product's inputs must not change meanwhile, nor its output be read
+   * (the step's own workspace). Not started without helpers: that gemm() then runs it.
+   */
+  prefetch(phase: string, epilogue: 'store' | 'mask' | 'dsig', p: GemmCall): void {
+    const { rt } = this;
+    if (!rt.pool || p.m === 0 || p.n === 0) return;
+    const { chunks } = this.describe(epilogue, p);
+    const tag = rt.pool.startTask(
+      taskNumber(`gemm_${epilogue}`),
+      this.descriptors,
+      chunks,
+      rt.scratch,
+    );
+    if (tag !== 0) this.ahead = { phase, key: productKey(epilogue, p), tag, chunks };
+  }
+
+  /** Adds the time since `t0` to the timings under `label` (when timings are kept). */
+  private time(t0: number, label: () => string) {
+    const { rt } = this;
+    if (!rt.timings) return;
+    const key = label();
+    const entry = rt.timings.get(key) ?? { ms: 0, calls: 0 };
+    entry.ms += (rt.clock ?? (() => performance.now()))() - t0;
+    entry.calls += 1;
+    rt.timings.set(key, entry);
+  }
+
+  /**
+   * Writes a product's descriptor; returns its chunk count and how to run it (with adam: its
+   * packing task, then the product; the chunks then include the packing's, for the partials).
+   */
+  private describe(
+    epilogue: 'store' | 'mask' | 'dsig' | 'adam',
+    p: GemmCall,
+  ): { chunks: number; run: () => void } {
+    const { m, n, k } = p;
     const adamCut = epilogue === 'adam' ? adamChunking(m, n, k) : undefined;
     if (adamCut && this.packedA === 0) throw new Error('TaskIssuer: Adam needs room to pack A');
     const { cols, chunks } = adamCut
@@ -305,12 +390,14 @@ export class TaskIssuer {
     });
     const a = p.aT ? `${k}x${m}^T` : `${m}x${k}`;
     const b = p.bT ? `${n}x${k}^T` : `${k}x${n}`;
-    if (adamCut) {
-      const packs = adamCut.packChunks + adamCut.aPackChunks;
-      this.run('gemm_pack', this.descriptors, packs, () => `pack ${b}, ${a}`);
-    }
-    this.run(`gemm_${epilogue}`, this.descriptors, chunks, () => `${epilogue} ${a} . ${b}`);
-    return adamCut ? chunks + adamCut.packChunks : chunks;
+    const run = () => {
+      if (adamCut) {
+        const packs = adamCut.packChunks + adamCut.aPackChunks;
+        this.run('gemm_pack', this.descriptors, packs, () => `pack ${b}, ${a}`);
+      }
+      this.run(`gemm_${epilogue}`, this.descriptors, chunks, () => `${epilogue} ${a} . ${b}`);
+    };
+    return { chunks: adamCut ? chunks + adamCut.packChunks : chunks, run };
   }
 
   /** bce or sigmoid over [rows x width]; returns the number of chunks (of partials, for bce). */

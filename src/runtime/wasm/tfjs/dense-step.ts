@@ -41,7 +41,11 @@ export function compiledPhasesRun(): number {
 function session(context: KernelContext, dims: StepDims): Session {
   let s = sessions.get(context);
   if (s && s.step.workspace.fits(dims)) return s;
-  if (s) context.release(s.step.workspace.block);
+  if (s) {
+    // A product a phase started ahead may still be writing into the old workspace.
+    context.pool?.settle(s.scratch);
+    context.release(s.step.workspace.block);
+  }
   const scratch = s?.scratch ?? context.allocate(64);
   const workspace = new Workspace(dims, (bytes) => context.allocate(bytes));
   s = {
@@ -193,6 +197,8 @@ function fakes(args: KernelArgs): tf.TensorInfo[] {
   const encoder = layersOf(backend, context, inputs, 'e', false, none);
   const decoder = layersOf(backend, context, inputs, 'd', false, none);
   const generator = separate ? layersOf(backend, context, inputs, 'g', false, none) : decoder;
+  const withD = inputs[inputName('D', 1, 'w')] !== undefined;
+  const discriminator = withD ? layersOf(backend, context, inputs, 'D', false, none) : undefined;
   const shapes: [number, number][] = [
     [B, L],
     [B, P],
@@ -211,6 +217,7 @@ function fakes(args: KernelArgs): tf.TensorInfo[] {
     encoder,
     decoder,
     generator,
+    discriminator,
     out: {
       zTilde: zTilde!,
       xTilde: xTilde!,
