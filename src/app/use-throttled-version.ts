@@ -96,6 +96,8 @@ export function useStaggeredRedraw<T>(
   value: T,
   delayMs: number,
   onDrawn?: (ms: number) => void,
+  /** Leave the training's helper thread out meanwhile (false: only time the redraw). */
+  holdHelpers = true,
 ): T {
   const started = useRef<{ t0: number; end: () => void } | null>(null);
   const drawn = useRef(onDrawn);
@@ -104,8 +106,8 @@ export function useStaggeredRedraw<T>(
   });
   const onShow = useCallback(() => {
     started.current?.end();
-    started.current = { t0: performance.now(), end: beginPageWork() };
-  }, []);
+    started.current = { t0: performance.now(), end: holdHelpers ? beginPageWork() : () => {} };
+  }, [holdHelpers]);
   const shown = useStaggeredValue(value, delayMs, onShow);
   useEffect(() => {
     const redraw = started.current;
