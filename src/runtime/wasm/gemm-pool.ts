@@ -368,7 +368,7 @@ export class GemmPool {
    */
   finishTask(tag: number, scratch: number): boolean {
     const started = this.started;
-    if (!started || started.tag !== tag || tag === 0) return false;
+    if (!started || started.tag !== tag) return false;
     this.settle(scratch);
     if (started.ok) this.usedCount += 1;
     return started.ok;

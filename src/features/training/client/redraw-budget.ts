@@ -24,12 +24,6 @@ export const MIN_REDRAW_MS = 1000;
 export const MAX_REDRAW_MS = 4000;
 /** The share of one core the charts' redraws may take. */
 const BUDGET = 0.06;
-/**
- * A curve chart's redraw does not leave the training's helper thread out (useStaggeredRedraw's
- * hold): on its canvas it takes a few milliseconds, and the hold kept the helper out 2.5 % of
- * the time at batch 256, the step's products on one thread meanwhile.
- */
-const HOLD_HELPERS = false;
 
 const costs = new Map<string, number>();
 
@@ -78,7 +72,9 @@ export function useChartRows<T>(
     version,
     index * REDRAW_STAGGER_MS,
     (ms) => recordRedrawCost(id, ms),
-    HOLD_HELPERS,
+    // The helper thread is not held out: a redraw on the chart's canvas takes a few ms, and
+    // the hold kept the helper out 2.5 % of the time at batch 256 (bench/levers.md, 26).
+    false,
   );
   const rows = useMemo(
     () => {

@@ -159,7 +159,7 @@ export class LayerOps {
     relu: boolean,
   ) {
     if (this.levers.fuseEndings) {
-      this.tasks.gemm('store', { a: x, b: layer.w, m: rows, n, k, c: out, bias: layer.b, relu });
+      this.tasks.gemm('store', LayerOps.fused(layer, x, out, rows, k, n, relu));
       return;
     }
     this.tasks.gemm('store', { a: x, b: layer.w, m: rows, n, k, c: out });
@@ -238,16 +238,20 @@ export class LayerOps {
     relu: boolean,
   ) {
     if (!this.levers.productsAhead || !this.levers.fuseEndings) return;
-    this.tasks.prefetch(phase, 'store', {
-      a: x,
-      b: layer.w,
-      m: rows,
-      n,
-      k,
-      c: out,
-      bias: layer.b,
-      relu,
-    });
+    this.tasks.prefetch(phase, 'store', LayerOps.fused(layer, x, out, rows, k, n, relu));
+  }
+
+  /** forward()'s product with the bias and activation in its ending. */
+  private static fused(
+    layer: Layer,
+    x: number,
+    out: number,
+    rows: number,
+    k: number,
+    n: number,
+    relu: boolean,
+  ): GemmCall {
+    return { a: x, b: layer.w, m: rows, n, k, c: out, bias: layer.b, relu };
   }
 
   /** A trained layer as the next phase sees it: its new weights. */

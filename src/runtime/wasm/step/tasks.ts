@@ -251,7 +251,7 @@ export class TaskIssuer {
 
   private run(name: TaskName, desc: number, chunks: number, label: () => string) {
     const { rt } = this;
-    const t0 = rt.timings ? (rt.clock ?? (() => performance.now()))() : 0;
+    const t0 = this.now();
     const alone = this.elementwiseAlone && !name.startsWith('gemm');
     if (rt.pool && !alone) rt.pool.runTask(taskNumber(name), desc, chunks, rt.scratch);
     else for (let i = 0; i < chunks; i++) rt.kernels[name](desc, i, rt.scratch);
@@ -268,9 +268,8 @@ export class TaskIssuer {
     const ahead = this.ahead;
     this.ahead = null;
     if (ahead && ahead.key === productKey(epilogue, p)) {
-      const { rt } = this;
-      const t0 = rt.timings ? (rt.clock ?? (() => performance.now()))() : 0;
-      if (rt.pool!.finishTask(ahead.tag, rt.scratch)) {
+      const t0 = this.now();
+      if (this.rt.pool!.finishTask(ahead.tag, this.rt.scratch)) {
         this.time(t0, () => `${epilogue} ${m}x${k} . ${k}x${n} (ahead)`);
         return ahead.chunks;
       }
@@ -285,8 +284,9 @@ export class TaskIssuer {
    * compiled step starts the next phase's first product at the end of a phase, so that the
    * helpers compute it while tfjs's plumbing between the phases runs on this thread. The next
    * gemm() with the same arguments takes its result if it is the first of phase `phase` (enter);
-   * any other task waits for it first and then runs as usual. The product's inputs must not change meanwhile, nor its output be read
-   * (the step's own workspace). Not started without helpers: that gemm() then runs it.
+   * any other task waits for it first and then runs as usual. The product's inputs must not
+   * change meanwhile, nor its output (in the step's own workspace) be read. Without helpers
+   * nothing starts, and that gemm() runs the product.
    */
   prefetch(phase: string, epilogue: 'store' | 'mask' | 'dsig', p: GemmCall): void {
     const { rt } = this;
@@ -301,13 +301,19 @@ export class TaskIssuer {
     if (tag !== 0) this.ahead = { phase, key: productKey(epilogue, p), tag, chunks };
   }
 
-  /** Adds the time since `t0` to the timings under `label` (when timings are kept). */
+  /** The timings' clock now, in ms (0 when no timings are kept). */
+  private now(): number {
+    const { rt } = this;
+    return rt.timings ? (rt.clock ?? (() => performance.now()))() : 0;
+  }
+
+  /** Adds the time since `t0` (from now()) to the timings under `label`, when they are kept. */
   private time(t0: number, label: () => string) {
     const { rt } = this;
     if (!rt.timings) return;
     const key = label();
     const entry = rt.timings.get(key) ?? { ms: 0, calls: 0 };
-    entry.ms += (rt.clock ?? (() => performance.now()))() - t0;
+    entry.ms += this.now() - t0;
     entry.calls += 1;
     rt.timings.set(key, entry);
   }
