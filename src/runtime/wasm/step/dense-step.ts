@@ -182,7 +182,7 @@ export class DenseStep extends LayerOps {
     let encoder = this.weightStep(e2, at.h, at.dout, B, H, 2 * L, adam);
     encoder += this.weightStep(e1, p.x, at.dh, B, P, H, adam);
     // The fakes' first product: the moved encoder's hidden layer for the same batch.
-    this.forwardAhead('fakes', DenseStep.moved(e1), p.x, at.h, B, P, H, true);
+    this.forward(DenseStep.moved(e1), p.x, at.h, B, P, H, true, 'fakes');
     gradSq.encoder = encoder;
     gradSq.decoder = decoder;
     return { reconstruction, kl, gradSq };
@@ -230,7 +230,7 @@ export class DenseStep extends LayerOps {
     g.copyWithin(out.xPrior >> 2, stack + B * P, stack + 2 * B * P);
     // Phase 2's first product: D's hidden layer over the whole stack (dLogits).
     if (p.discriminator)
-      this.forwardAhead('discriminator', p.discriminator[0], out.stack, at.hD, 3 * B, P, H, true);
+      this.forward(p.discriminator[0], out.stack, at.hD, 3 * B, P, H, true, 'discriminator');
   }
 
   /** Phase 2: D on L_D over [x_tilde; x_prior; x] (x_tilde only measured with two batches). */
@@ -307,7 +307,7 @@ export class DenseStep extends LayerOps {
     // Phase 3's first product: the moved D's hidden layer over [x_tilde; x_prior] (dLogits), when
     // phase 3 takes the fakes' images as they are.
     if (this.levers.reuseFakes) {
-      this.forwardAhead('generator', DenseStep.moved(l1), p.stack, at.hD, 2 * B, P, H, true);
+      this.forward(DenseStep.moved(l1), p.stack, at.hD, 2 * B, P, H, true, 'generator');
     }
     this.adamSmall(l2, at.gD2, H, adam);
     result.gradSq.discriminator = sq;

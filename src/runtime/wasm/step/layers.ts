@@ -50,7 +50,7 @@ export interface StepLevers {
   parallelElementwise: boolean;
   /**
    * A phase starts the next phase's first product on the helper threads before it returns, so
-   * that they compute it while tfjs's plumbing between the phases runs (TaskIssuer.prefetch).
+   * that they compute it while tfjs's plumbing between the phases runs (forward's `ahead`).
    */
   productsAhead: boolean;
 }
@@ -148,7 +148,11 @@ export class LayerOps {
     return this.sum(at.partials, chunks);
   }
 
-  /** A dense layer forwards: out = act(x W + b), x [rows x in]. */
+  /**
+   * A dense layer forwards: out = act(x W + b), x [rows x in]. With `ahead`, the product is only
+   * started on the helper threads for phase `ahead` (TaskIssuer.prefetch), whose forward() with
+   * the same arguments takes it: `layer` as that phase will see it.
+   */
   protected forward(
     layer: Layer,
     x: number,
@@ -157,11 +161,15 @@ export class LayerOps {
     k: number,
     n: number,
     relu: boolean,
+    ahead?: StepPhase,
   ) {
     if (this.levers.fuseEndings) {
-      this.tasks.gemm('store', LayerOps.fused(layer, x, out, rows, k, n, relu));
+      const call = { a: x, b: layer.w, m: rows, n, k, c: out, bias: layer.b, relu };
+      if (!ahead) this.tasks.gemm('store', call);
+      else if (this.levers.productsAhead) this.tasks.prefetch(ahead, 'store', call);
       return;
     }
+    if (ahead) return; // unfused: the next phase runs its products itself
     this.tasks.gemm('store', { a: x, b: layer.w, m: rows, n, k, c: out });
     this.tasks.ending({ mode: 'bias', c: out, rows, width: n, bias: layer.b, relu });
   }
@@ -221,37 +229,6 @@ export class LayerOps {
       a.epsilon,
     );
     return 0; // no norms on this path: it exists to be timed
-  }
-
-  /**
-   * forward()'s product started on the helper threads (TaskIssuer.prefetch) for the next phase,
-   * whose forward() with the same arguments takes it. `layer` as the next phase will see it.
-   */
-  protected forwardAhead(
-    phase: StepPhase,
-    layer: Layer,
-    x: number,
-    out: number,
-    rows: number,
-    k: number,
-    n: number,
-    relu: boolean,
-  ) {
-    if (!this.levers.productsAhead || !this.levers.fuseEndings) return;
-    this.tasks.prefetch(phase, 'store', LayerOps.fused(layer, x, out, rows, k, n, relu));
-  }
-
-  /** forward()'s product with the bias and activation in its ending. */
-  private static fused(
-    layer: Layer,
-    x: number,
-    out: number,
-    rows: number,
-    k: number,
-    n: number,
-    relu: boolean,
-  ): GemmCall {
-    return { a: x, b: layer.w, m: rows, n, k, c: out, bias: layer.b, relu };
   }
 
   /** A trained layer as the next phase sees it: its new weights. */
