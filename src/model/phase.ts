@@ -3,6 +3,7 @@
  * named numbers (the metrics on the curves), or the same loss only measured.
  */
 import * as tf from './tf';
+import { sumAll } from './data-ops';
 import type { TunableAdam } from './adam';
 
 /** A phase's loss: the cost its optimiser minimises and the named numbers it reports. */
@@ -55,7 +56,7 @@ export function runPhase<K extends string>(
     for (const [name, vars] of Object.entries(norms.groups)) {
       const parts = vars.flatMap((v) => {
         const g = grads[v.name];
-        return g ? [tf.sum(tf.square(g))] : [];
+        return g ? [sumAll(g, true)] : [];
       });
       // Kept: the step's tidy would free it before the report reads it.
       if (parts.length > 0) norms.into[name] = tf.keep(tf.addN(parts) as tf.Scalar);

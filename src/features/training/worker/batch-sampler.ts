@@ -3,6 +3,7 @@
  * skip ahead to any step in constant time so that a restored run draws the batches it would have.
  */
 import * as tf from '../../../model/tf';
+import { unitFloats } from '../../../model/data-ops';
 import { mulberry32 } from '../../../shared/random';
 import { toUnitFloats } from '../../../shared/image-grid';
 
@@ -16,6 +17,8 @@ export class BatchSampler {
   private random: () => number;
   /** Draws taken from `random` so far (each shuffle takes count - 1). */
   private draws = 0;
+  /** The last batch's bytes, kept for the next batch of the same size. */
+  private bytes = new Uint8Array(0);
 
   constructor(
     private readonly images: Uint8Array,
@@ -111,9 +114,22 @@ export class BatchSampler {
    */
   next(batchSize: number, binarizeAt?: number): tf.Tensor2D {
     const indices = this.indices(batchSize);
-    const values = toUnitFloats(this.images, indices, this.cellValues);
-    if (binarizeAt !== undefined) binarizeInPlace(values, binarizeSeed(this.seed, binarizeAt));
-    return tf.tensor2d(values, [batchSize, this.cellValues]);
+    const { images, cellValues } = this;
+    if (binarizeAt !== undefined) {
+      const values = toUnitFloats(images, indices, cellValues);
+      binarizeInPlace(values, binarizeSeed(this.seed, binarizeAt));
+      return tf.tensor2d(values, [batchSize, cellValues]);
+    }
+    // The batch's rows as bytes, then to floats where the backend keeps its tensors.
+    if (this.bytes.length !== batchSize * cellValues) {
+      this.bytes = new Uint8Array(batchSize * cellValues);
+    }
+    const bytes = this.bytes;
+    for (let i = 0; i < batchSize; i++) {
+      const start = indices[i]! * cellValues;
+      bytes.set(images.subarray(start, start + cellValues), i * cellValues);
+    }
+    return unitFloats<tf.Rank.R2>(bytes, [batchSize, cellValues]);
   }
 }
 

@@ -15,6 +15,7 @@
  * the memory of one older set of weights and moments.
  */
 import * as tf from '../../../model/tf';
+import { sumAll } from '../../../model/data-ops';
 import type { Hyperparams } from '../../../shared/config';
 import { restoreAdam } from '../../../model/optimizer-state';
 import { METRIC_NAMES, type MetricName, type VaeGan } from '../../../model/vaegan';
@@ -69,7 +70,7 @@ function blame(metrics: MetricName[], networks: NetworkName[]): Lr {
  */
 function finiteProbe(tensors: tf.Tensor[]): tf.Scalar {
   return tf.tidy(() =>
-    tensors.length === 0 ? tf.scalar(0) : tf.mul(tf.addN(tensors.map((t) => tf.sum(t))), 0),
+    tensors.length === 0 ? tf.scalar(0) : tf.mul(tf.addN(tensors.map((t) => sumAll(t))), 0),
   );
 }
 

@@ -5,6 +5,7 @@
  * together with the divergence guard.
  */
 import * as tf from '../../../model/tf';
+import { sumAll } from '../../../model/data-ops';
 import { METRIC_NAMES, type MetricName, type VaeGan } from '../../../model/vaegan';
 import { NORM_NETWORKS } from '../../../shared/metrics';
 import type { NetworkNorms } from '../shared/protocol';
@@ -102,7 +103,7 @@ function weightSquares(model: VaeGan): tf.Tensor1D {
     () =>
       tf.stack(
         NORM_NETWORKS.map((name) =>
-          tf.addN(model[name].trainableWeights.map((w) => tf.sum(tf.square(w.read())))),
+          tf.addN(model[name].trainableWeights.map((w) => sumAll(w.read(), true))),
         ),
       ) as tf.Tensor1D,
   );

@@ -80,6 +80,8 @@ const SIMD = {
   'v128.bitselect': 0x52,
   'f32x4.floor': 0x68,
   'f32x4.nearest': 0x6a,
+  'i32x4.extend_low_i16x8_u': 0xa9,
+  'i32x4.extend_high_i16x8_u': 0xaa,
   'i32x4.shl': 0xab,
   'i32x4.add': 0xae,
   'i32x4.sub': 0xb1,
@@ -155,6 +157,10 @@ export class FunctionBuilder {
   /** Loads an i32 from the address on the stack plus `offset` bytes. */
   i32Load(offset = 0) {
     return this.op(0x28, 2, ...uleb(offset));
+  }
+  /** i32.load8_u: one byte, zero-extended. */
+  i32Load8U(offset = 0) {
+    return this.op(0x2d, 0, ...uleb(offset));
   }
   i32Store(offset = 0) {
     return this.op(0x36, 2, ...uleb(offset));
@@ -271,6 +277,10 @@ export class FunctionBuilder {
   }
   v128Store(offset = 0) {
     return this.op(0xfd, ...uleb(SIMD['v128.store']), 4, ...uleb(offset));
+  }
+  /** v128.load8x8_u: eight bytes from the address on the stack, widened to eight i16 lanes. */
+  load8x8U(offset = 0) {
+    return this.op(0xfd, ...uleb(0x02), 3, ...uleb(offset));
   }
   loadSplat(offset = 0) {
     return this.op(0xfd, ...uleb(SIMD['v128.load32_splat']), 2, ...uleb(offset));

@@ -11,12 +11,14 @@
  * tfjs's optimiser runs fourteen element-wise kernels, each a pass over memory.
  * - the compiled training step's tasks (step-gemm.ts, step-elementwise.ts), assembled into the
  * same module so every thread of the pool has them.
+ * - the batch's bytes to floats, and whole-tensor sums for the reports (data-kernels.ts).
  *
  * Code generation only: no tfjs here. ../tfjs/kernel-context.ts binds the module to a tfjs wasm
  * backend's memory. Over 400 lines because the instruction sequences of one module belong
  * together.
  */
 import { assemble, FunctionBuilder, type MemoryImport } from './asm';
+import { sumFunction, unitBytesFunction } from './data-kernels';
 import { elementwiseFunctions } from './step-elementwise';
 import { endingFunction } from './step-ending';
 import {
@@ -432,6 +434,9 @@ export function kernelModuleBytes(o: KernelOptions): Uint8Array {
     gemmPackTaskFunction(deps),
     ...elementwiseFunctions(helpers),
     endingFunction(helpers),
+    unitBytesFunction(),
+    sumFunction(false),
+    sumFunction(true),
   ]);
 }
 
@@ -527,6 +532,11 @@ export interface KernelExports {
   sigmoid: TaskFunction;
   outer: TaskFunction;
   ending: TaskFunction;
+  /** Floats dst[0..n) = bytes src[0..n) / 255 (data-kernels.ts). */
+  unit_bytes(src: number, dst: number, n: number): void;
+  /** The sum of n floats at x, and the sum of their squares (data-kernels.ts). */
+  sum_all(x: number, n: number): number;
+  sum_squares(x: number, n: number): number;
   rowdot(
     h: number,
     width: number,
