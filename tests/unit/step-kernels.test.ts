@@ -5,7 +5,14 @@
 // pass moves weight, moments and bias as kernels.ts's one-pass Adam does, and exp, log1p and the
 // logistic function stay within a few float32 ulps.
 import { describe, expect, it } from 'vitest';
-import { GEMM, OUTER, ROWS, writeDescriptor } from '../../src/runtime/wasm/codegen/descriptors';
+import {
+  ENDING,
+  GEMM,
+  OUTER,
+  ROWS,
+  writeDescriptor,
+} from '../../src/runtime/wasm/codegen/descriptors';
+import { FLT_MIN } from '../../src/runtime/wasm/codegen/simd-math';
 import {
   instantiateKernels,
   type KernelExports,
@@ -399,6 +406,135 @@ describe('gemm_adam: a weight gradient moves the weight at once', () => {
       expectClose(get(partials + 4 * 64, packChunks), biasNorms, 1e-5);
     });
   }
+});
+
+describe('Adam flushes subnormal moments to zero (x86 computes on them a hundred times slower)', () => {
+  // Moments with a zero gradient, as a dead unit's or an unlit pixel's weights have: beta1 0.9
+  // and beta2 0.999 take the first of each pair below FLT_MIN, the second stays normal; the
+  // next one started subnormal. Eleven values: four-lane vectors and a scalar tail.
+  const m0 = [1.2e-38, 2e-38, -1.2e-38, -2e-38, 5e-39, 1e-30, 1.2e-38, 2e-38, -1.2e-38, 0, 3e-3];
+  const v0 = [
+    1.17e-38, 1.2e-38, 1.17e-38, 1.2e-38, 6e-39, 1e-30, 1.17e-38, 1.2e-38, 1e-40, 0, 1e-6,
+  ];
+  const n = m0.length;
+  const hp = { beta1: 0.9, beta2: 0.999, c1: 0.5, c2: 0.01, lr: 0.01, eps: 1e-7 };
+  const w0 = Array.from({ length: n }, (_, i) => 1 + i / 16);
+
+  /** What the kernels must leave: the float32 moments with subnormals flushed; w unmoved. */
+  function expectFlushed(w: Float32Array, m: Float32Array, v: Float32Array) {
+    for (let i = 0; i < n; i++) {
+      for (const [got, want] of [
+        [m[i]!, Math.fround(Math.fround(m0[i]!) * Math.fround(hp.beta1))],
+        [v[i]!, Math.fround(Math.fround(v0[i]!) * Math.fround(hp.beta2))],
+      ] as const) {
+        if (Math.abs(want) < FLT_MIN) expect(got).toBe(0);
+        else expect(got).toBeCloseTo(want, 45);
+        expect(got === 0 || Math.abs(got) >= FLT_MIN).toBe(true);
+      }
+    }
+    // A flushed moment moves nothing (g = 0); the last one, normal, moves its weight.
+    for (let i = 0; i < n; i++) {
+      if (m[i] === 0) expect(w[i]).toBe(Math.fround(w0[i]!));
+    }
+    expect(w[n - 1]).toBeLessThan(Math.fround(w0[n - 1]!));
+    // and moments did survive where they were normal, so the test is not vacuous
+    expect(Array.from(m).filter((x) => x !== 0).length).toBe(5);
+  }
+
+  it('in the fused Adam update (kernels.ts adam)', () => {
+    top = 0;
+    const [w, m, v, g] = [put(w0), put(m0), put(v0), put(new Float32Array(n))];
+    const outs = [alloc(n), alloc(n), alloc(n)] as const;
+    kernels.adam(
+      w,
+      m,
+      v,
+      g,
+      ...outs,
+      n,
+      hp.beta1,
+      1 - hp.beta1,
+      hp.beta2,
+      1 - hp.beta2,
+      hp.c1,
+      hp.c2,
+      -hp.lr,
+      hp.eps,
+    );
+    expectFlushed(get(outs[0], n), get(outs[1], n), get(outs[2], n));
+  });
+
+  const adamFields = {
+    beta1: hp.beta1,
+    omb1: 1 - hp.beta1,
+    beta2: hp.beta2,
+    omb2: 1 - hp.beta2,
+    rc1: 1 / hp.c1,
+    rc2: 1 / hp.c2,
+    negLr: -hp.lr,
+    eps: hp.eps,
+  };
+
+  it('in the product’s Adam ending (gemm_adam), weights and bias alike', () => {
+    top = 0;
+    // dW = x^T dy over a batch of 2 with dy = 0: an [n x 1] weight and a bias of one.
+    const outs = [n, n, n, 1, 1, 1].map(alloc);
+    runGemm('gemm_adam', {
+      a: put(random(2 * n, 3)),
+      sai: 1,
+      sak: n,
+      b: put(new Float32Array(2)),
+      sbk: 1,
+      sbn: 1,
+      packed: alloc(packedLength(2, 1)),
+      m: n,
+      n: 1,
+      k: 2,
+      ldc: 1,
+      cols: 8,
+      aux: put(w0),
+      aux2: put(m0),
+      aux3: put(v0),
+      out1: outs[0],
+      out2: outs[1],
+      out3: outs[2],
+      ...adamFields,
+      c1: hp.c1,
+      c2: hp.c2,
+      colsum: alloc(8),
+      bw: put([1]),
+      bm: put([1.2e-38]),
+      bv: put([1.17e-38]),
+      bwOut: outs[3],
+      bmOut: outs[4],
+      bvOut: outs[5],
+    });
+    expectFlushed(get(outs[0]!, n), get(outs[1]!, n), get(outs[2]!, n));
+    // The bias's moments: both subnormal after the step, both flushed.
+    expect([...get(outs[4]!, 1), ...get(outs[5]!, 1)]).toEqual([0, 0]);
+  });
+
+  it('in the separate Adam ending (ending, mode adam)', () => {
+    top = 0;
+    const outs = [n, n, n].map(alloc);
+    const desc = alloc(ENDING.bytes / 4);
+    writeDescriptor(i32(), f32(), desc, ENDING, {
+      c: put(new Float32Array(n)),
+      width: n,
+      rowsPer: 1,
+      rows: 1,
+      mode: 3,
+      aux: put(w0),
+      aux2: put(m0),
+      aux3: put(v0),
+      out1: outs[0],
+      out2: outs[1],
+      out3: outs[2],
+      ...adamFields,
+    });
+    kernels.ending(desc, 0, SCRATCH());
+    expectFlushed(get(outs[0]!, n), get(outs[1]!, n), get(outs[2]!, n));
+  });
 });
 
 describe("adamChunking: how Adam's product is cut", () => {

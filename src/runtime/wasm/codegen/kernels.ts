@@ -28,6 +28,7 @@ import {
   packRangeFunction,
   partialHelpers,
 } from './step-gemm';
+import { emitFlushSubnormal, emitFlushSubnormals } from './simd-math';
 import { ACTIVATION, PANEL, TILE_ROWS } from './tiles';
 
 export { ACTIVATION, PANEL, TILE_ROWS, packedLength } from './tiles';
@@ -360,6 +361,8 @@ function adamFunction(): FunctionBuilder {
     // v' = v b2 + (g g) (1 - b2)
     f.get(v).get(at).add().v128Load(0).get(b2).simd('f32x4.mul');
     f.get(gv).get(gv).simd('f32x4.mul').get(omb2).simd('f32x4.mul').simd('f32x4.add').set(vv);
+    emitFlushSubnormals(f, mv);
+    emitFlushSubnormals(f, vv);
     f.get(mOut).get(at).add().get(mv).v128Store(0);
     f.get(vOut).get(at).add().get(vv).v128Store(0);
     // w' = ((m'/c1) / (sqrt(v'/c2) + eps)) (-lr) + w
@@ -385,6 +388,8 @@ function adamFunction(): FunctionBuilder {
       .set(ms);
     f.get(v).get(at).add().f32Load(0).get(sb2).f32Mul();
     f.get(gs).get(gs).f32Mul().get(somb2).f32Mul().f32Add().set(vs);
+    emitFlushSubnormal(f, ms);
+    emitFlushSubnormal(f, vs);
     f.get(mOut).get(at).add().get(ms).f32Store(0);
     f.get(vOut).get(at).add().get(vs).f32Store(0);
     f.get(wOut).get(at).add();

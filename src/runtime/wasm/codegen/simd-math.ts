@@ -126,3 +126,24 @@ export function emitSigmoid(f: FunctionBuilder, m: MathLocals, l: number, e: num
   splat(f, 0).simd('f32x4.ge').simd('v128.bitselect');
   splat(f, 1).get(e).simd('f32x4.add').simd('f32x4.div').set(s);
 }
+
+/** The smallest normal float32: below it a float is subnormal (denormal). */
+export const FLT_MIN = 1.1754943508222875e-38;
+
+/**
+ * Sets the lanes of v128 local `x` that are subnormal to zero (flush to zero), in place. Adam's
+ * moments need it: a moment whose gradient stays 0 (a dead unit, a pixel no image of a while
+ * has lit) decays by beta each step and turns subnormal after some 800 steps, and x86 computes
+ * on subnormal floats through microcode, a hundred times slower. WebAssembly has no flush-to-zero
+ * mode, so the kernels flush where the moments are stored. An update from a subnormal moment is
+ * below a weight's last bit anyway.
+ */
+export function emitFlushSubnormals(f: FunctionBuilder, x: number) {
+  f.get(x).get(x).simd('f32x4.abs');
+  splat(f, FLT_MIN).simd('f32x4.ge').simd('v128.and').set(x);
+}
+
+/** emitFlushSubnormals for f32 local `x`. */
+export function emitFlushSubnormal(f: FunctionBuilder, x: number) {
+  f.get(x).f32(0).get(x).f32Abs().f32(FLT_MIN).f32Ge().select().set(x);
+}

@@ -7,6 +7,7 @@ import { FunctionBuilder } from './asm';
 import { ENDING, fieldLoad, fieldSplat } from './descriptors';
 import type { PartialHelpers } from './step-gemm';
 import { chunkRows, vectors } from './step-elementwise';
+import { emitFlushSubnormals } from './simd-math';
 
 /** ending(desc, chunk, scratch). */
 export function endingFunction(h: PartialHelpers): FunctionBuilder {
@@ -99,6 +100,8 @@ export function endingFunction(h: PartialHelpers): FunctionBuilder {
           splat('beta2').simd('f32x4.mul');
           f.get(v).get(v).simd('f32x4.mul');
           splat('omb2').simd('f32x4.mul').simd('f32x4.add').set(y);
+          emitFlushSubnormals(f, x);
+          emitFlushSubnormals(f, y);
           storeAt('out2', inRow, x, whole);
           storeAt('out3', inRow, y, whole);
           f.get(x);

@@ -24,6 +24,7 @@
 import { FunctionBuilder } from './asm';
 import { fieldLoad, fieldSplat, GEMM } from './descriptors';
 import { PANEL, TILE_ROWS } from './tiles';
+import { emitFlushSubnormals } from './simd-math';
 
 export type Epilogue = 'store' | 'mask' | 'dsig' | 'adam';
 export const EPILOGUES: readonly Epilogue[] = ['store', 'mask', 'dsig', 'adam'];
@@ -414,6 +415,8 @@ export function gemmTaskFunction(epi: Epilogue, deps: GemmTaskDeps): FunctionBui
         splatField('beta2').simd('f32x4.mul');
         f.get(v).get(v).simd('f32x4.mul');
         splatField('omb2').simd('f32x4.mul').simd('f32x4.add').set(y);
+        emitFlushSubnormals(f, x);
+        emitFlushSubnormals(f, y);
         f.get(sumsq).get(v).get(v).simd('f32x4.mul').simd('f32x4.add').set(sumsq);
         storeAt(out2, h, x, whole);
         storeAt(out3, h, y, whole);
