@@ -60,6 +60,12 @@ function dataIdNumber(ids: WeakMap<object, number>, id: object): number {
   return n;
 }
 
+/** A batch drawn a step early, and the token that names it (StepOptions). */
+export interface NextBatch {
+  x: tf.Tensor2D;
+  token: number;
+}
+
 /** Squared gradient norms of the networks a phase moved. */
 export type GradSqTensors = Partial<
   Record<'encoder' | 'decoder' | 'generator' | 'discriminator', tf.Scalar>
@@ -83,6 +89,7 @@ export function compiledVaePhase(
   hp: Hyperparams,
   update: CompiledUpdate | undefined,
   gradNorms: boolean,
+  token = 0,
 ): { reconstruction: tf.Scalar; kl: tf.Scalar; gradSq: GradSqTensors } {
   const { m, v, attrs } = adamInputs(update, gradNorms);
   const outs = runCompiled(
@@ -93,7 +100,7 @@ export function compiledVaePhase(
       ...layerInputs('e', model.vars.encoder, m, v, 0),
       ...layerInputs('d', model.vars.decoder, m, v, 4),
     },
-    { ...attrs, beta: hp.beta, freeBits: 0 },
+    { ...attrs, beta: hp.beta, freeBits: 0, token },
   );
   const [reconstruction, kl, encoder, decoder] = afterAdam(update, outs);
   return {
@@ -181,7 +188,10 @@ export function compiledDPhase(
   };
 }
 
-/** Phase 3 compiled: G through the current D, from the fakes' decoder pass. */
+/**
+ * Phase 3 compiled: G through the current D, from the fakes' decoder pass. With `next` (the
+ * next step's batch, drawn early), the kernel also starts the next phase 1's first product.
+ */
 export function compiledGPhase(
   model: CompiledModel,
   fakes: CompiledFakes,
@@ -189,6 +199,7 @@ export function compiledGPhase(
   threeBatches: boolean,
   update: CompiledUpdate | undefined,
   gradNorms: boolean,
+  next?: NextBatch,
 ): { generator: tf.Scalar; gradSq: GradSqTensors } {
   const { vars } = model;
   const { m, v, attrs } = adamInputs(update, gradNorms);
@@ -200,12 +211,14 @@ export function compiledGPhase(
       latents: fakes.latents,
       ...layerInputs('D', vars.discriminator),
       ...layerInputs('g', vars.generator, m, v),
+      ...(next ? { xNext: next.x, ...layerInputs('e', vars.encoder) } : {}),
     },
     {
       ...attrs,
       threeBatches,
       form: hp.adversarialForm,
       separate: model.config.variant === 'separate',
+      nextToken: next?.token ?? 0,
     },
   );
   const [generator, norm] = afterAdam(update, outs);

@@ -50,6 +50,8 @@ export interface CompiledAdamAttrs {
 export interface VaeKernelAttrs extends CompiledAdamAttrs {
   beta: number;
   freeBits: number;
+  /** The batch's token (StepOptions.batchToken), 0 for none. */
+  token: number;
 }
 export interface DKernelAttrs extends CompiledAdamAttrs {
   threeBatches: boolean;
@@ -60,6 +62,8 @@ export interface GKernelAttrs extends CompiledAdamAttrs {
   threeBatches: boolean;
   form: Hyperparams['adversarialForm'];
   separate: boolean;
+  /** The token of the next step's batch, given as input `xNext` with the encoder; 0: none. */
+  nextToken: number;
 }
 
 const ALL = { vae: true, gan: true };

@@ -37,6 +37,7 @@ import {
   compiledVaePhase,
   fakesCurrent,
   type GradSqTensors,
+  type NextBatch,
 } from './compiled-phases';
 import { compiledAvailable, compiledSupport } from './compiled-step';
 import { type NormRequest, type PhaseLoss, type PhaseUpdate, runPhase } from './phase';
@@ -74,6 +75,14 @@ export interface StepOptions {
    * moved. In `shared` the decoder's is its phase-1 update, the generator's its phase-3 one.
    */
   gradientNorms?: boolean;
+  /** The token the batch was drawn with, when it was drawn a step early (NextBatch). */
+  batchToken?: number;
+  /**
+   * The next step's batch, drawn early: the compiled step's phase 3 starts the next phase 1's
+   * first product with it before it returns, so the helper thread works while the training
+   * thread runs the JavaScript between two steps. That step must come with its token.
+   */
+  next?: NextBatch;
 }
 
 /** The networks in the order of takeGradientNorms(). */
@@ -120,6 +129,8 @@ export class VaeGan {
   private norms: GradSqTensors | undefined;
   /** The last step's squared gradient norms, until taken. */
   private lastNorms: tf.Tensor1D | undefined;
+  /** The batches of the step under way (its token, and the next one drawn early). */
+  private batches: Pick<StepOptions, 'batchToken' | 'next'> = {};
   /** Set by gradients.measureNextStep(): the next step measures its norms. */
   private normsAsked = false;
   /**
@@ -317,10 +328,15 @@ export class VaeGan {
     options: StepOptions = {},
   ): tf.Tensor1D {
     this.beginNorms(options);
-    const metrics = tf.tidy(() => finished(this.step(x, hp, gate).next()));
-    this.endNorms();
-    this.stepCount += 1;
-    return metrics;
+    this.batches = options;
+    try {
+      const metrics = tf.tidy(() => finished(this.step(x, hp, gate).next()));
+      this.stepCount += 1;
+      return metrics;
+    } finally {
+      this.batches = {};
+      this.endNorms();
+    }
   }
 
   /**
@@ -378,6 +394,7 @@ export class VaeGan {
   ): Promise<tf.Tensor1D> {
     if (!hp.equilibriumGate || phaseOneOnly(hp)) return this.trainStep(x, hp, TRAIN_BOTH, options);
     this.beginNorms(options);
+    this.batches = options;
     const step = this.step(x, hp, ASK_GATE);
     // A tidy cannot span the readback: phase 1's results leave the first one with the question
     // and are freed once the step is done.
@@ -390,6 +407,7 @@ export class VaeGan {
       this.stepCount += 1;
       return metrics;
     } finally {
+      this.batches = {};
       this.endNorms();
       tf.dispose([question.costs, question.held.fakes, question.held.vae]);
     }
@@ -422,7 +440,15 @@ export class VaeGan {
           this.nextSeed(),
         ) as tf.Tensor2D;
         const atStep = { ...hp, beta: klWeightAt(hp.beta, hp.klWarmup, this.stepCount + 1) };
-        const r = compiledVaePhase(this, x, eps, atStep, update, this.norms !== undefined);
+        const r = compiledVaePhase(
+          this,
+          x,
+          eps,
+          atStep,
+          update,
+          this.norms !== undefined,
+          this.batches.batchToken,
+        );
         this.keepNorms(r.gradSq);
         return { reconstruction: r.reconstruction, kl: r.kl, featureRec: tf.scalar(Number.NaN) };
       });
@@ -560,7 +586,15 @@ export class VaeGan {
     if (compiled && compiledSupport(this.config, hp).gan && fakesCurrent(this, compiled)) {
       return tf.tidy(() => {
         const three = VaeGan.usesReconstructions(hp);
-        const r = compiledGPhase(this, compiled, hp, three, update, !!this.norms);
+        const r = compiledGPhase(
+          this,
+          compiled,
+          hp,
+          three,
+          update,
+          !!this.norms,
+          this.batches.next,
+        );
         this.keepNorms(r.gradSq);
         return { generator: r.generator };
       });

@@ -77,8 +77,16 @@ function layer(inputs: number, outputs: number, seed: number): TrainedLayer {
   };
 }
 
-/** Every output of one compiled step over the model laid out in the memory. */
-function oneStep(threads: 1 | 2, levers: StepLevers = ALL_LEVERS) {
+/**
+ * Every output of one compiled step over the model laid out in the memory. With `next`, phase 3
+ * is given the next step's batch with token `next.started`, and a phase 1 on that batch follows
+ * with token `next.given` (its losses and the encoder it moved are in the outputs too).
+ */
+function oneStep(
+  threads: 1 | 2,
+  levers: StepLevers = ALL_LEVERS,
+  next?: { started: number; given: number },
+) {
   const { pixels: P, hidden: H, latent: L, batch: B } = dims;
   const workspace = new Workspace(dims, alloc);
   const step = new DenseStep(
@@ -126,6 +134,7 @@ function oneStep(threads: 1 | 2, levers: StepLevers = ALL_LEVERS) {
     w: decNew[i]!.w,
     b: decNew[i]!.b,
   }));
+  const x2 = next ? put(random(B * P, 64).map((v) => (v + 1) / 2)) : 0;
   const g = step.generator({
     stack: out.stack,
     hidden: out.hidden,
@@ -136,7 +145,21 @@ function oneStep(threads: 1 | 2, levers: StepLevers = ALL_LEVERS) {
     threeBatches: true,
     form: 'non-saturating',
     separate: false,
+    ...(next ? { next: { x: x2, encoder: encNew[0], token: next.started } } : {}),
   });
+  const movedOn = (l: TrainedLayer): TrainedLayer => ({ ...l, w: l.wOut, b: l.bOut });
+  const second = next
+    ? step.vae({
+        x: x2,
+        eps,
+        encoder: [movedOn(enc[0]), movedOn(enc[1])],
+        decoder: [movedOn(dec[0]), movedOn(dec[1])],
+        adam,
+        beta: 1,
+        freeBits: 0,
+        token: next.given,
+      })
+    : undefined;
   const sizes = (l: TrainedLayer, n: number, o: number) =>
     [l.wOut, l.wmOut, l.wvOut]
       .map((at) => read(at, n * o))
@@ -154,6 +177,7 @@ function oneStep(threads: 1 | 2, levers: StepLevers = ALL_LEVERS) {
       d.gradSq.discriminator ?? NaN,
       g.generator,
       g.gradSq.generator ?? NaN,
+      ...(second ? [second.reconstruction, second.kl] : []),
     ],
     tensors: [
       ...sizes(enc[0], P, H),
@@ -215,6 +239,26 @@ describe('the compiled step on two threads', () => {
     expect(pool.helperChunks).toBeGreaterThan(helped);
     // The first products of the fakes, phase 2 and phase 3 were started by the phase before.
     expect(pool.usedCount - used).toBe(3);
+  });
+
+  it('starts the next step’s first product in phase 3, for the batch of its token only', () => {
+    top = 1 << 20;
+    const alone = oneStep(1, ALL_LEVERS, { started: 5, given: 5 });
+    for (const given of [5, 6]) {
+      const used = pool.usedCount;
+      top = 1 << 20;
+      const both = oneStep(2, ALL_LEVERS, { started: 5, given });
+      expect(both.losses.length).toBe(13);
+      expect(both.losses).toEqual(alone.losses);
+      const differing = both.tensors.filter((t, i) => {
+        const a = new Uint32Array(alone.tensors[i]!.buffer);
+        const b = new Uint32Array(t.buffer);
+        return a.length !== b.length || a.some((v, j) => v !== b[j]);
+      });
+      expect(differing.length).toBe(0);
+      // Three products within the step, and phase 1's of the next step when the token is its.
+      expect(pool.usedCount - used).toBe(given === 5 ? 4 : 3);
+    }
   });
 
   it('takes a product started ahead only in the phase it was started for', () => {

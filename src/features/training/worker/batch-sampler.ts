@@ -90,8 +90,8 @@ export class BatchSampler {
     this.cursor = (rest - 1 - epochs * perEpoch + 1) * batchSize;
   }
 
-  /** The next batch's image indices. */
-  private indices(batchSize: number): ArrayLike<number> {
+  /** The next batch's image indices (a view of the order: copy it to keep it). */
+  private indices(batchSize: number): Uint32Array {
     if (batchSize > this.count) {
       // A small set of the user's: the batch spans epochs, each in a fresh order.
       const out = new Uint32Array(batchSize);
@@ -113,7 +113,17 @@ export class BatchSampler {
    * generator seeded by the run's seed and that step, so a restored run draws the same bits.
    */
   next(batchSize: number, binarizeAt?: number): tf.Tensor2D {
-    const indices = this.indices(batchSize);
+    return this.batchOf(this.indices(batchSize), binarizeAt);
+  }
+
+  /** The next batch's image indices, a copy to keep: batchOf makes the batch from them. */
+  draw(batchSize: number): Uint32Array {
+    return this.indices(batchSize).slice();
+  }
+
+  /** The batch of images `indices` as next() makes it (binarised for step `binarizeAt`). */
+  batchOf(indices: Uint32Array, binarizeAt?: number): tf.Tensor2D {
+    const batchSize = indices.length;
     const { images, cellValues } = this;
     if (binarizeAt !== undefined) {
       const values = toUnitFloats(images, indices, cellValues);

@@ -67,6 +67,20 @@ export interface RunDeps {
   saveBest?: SaveBest;
 }
 
+/** A batch drawn a step early, for the step it names (model/vaegan.ts StepOptions.next). */
+interface EarlyBatch {
+  indices: Uint32Array;
+  x: tf.Tensor2D;
+  /** Unique in this worker, so a product started for it serves only it. */
+  token: number;
+  /** The step it was made for, and whether it was binarised for that step. */
+  step: number;
+  binarize: boolean;
+}
+
+/** The last token given to a batch drawn a step early. */
+let batchTokens = 0;
+
 export class TrainingRun {
   model: VaeGan | undefined;
   /** The settings and data set of the last model: reset and recovery build from them. */
@@ -81,6 +95,12 @@ export class TrainingRun {
   /** Bumped whenever the model is replaced, so a stale loop or render stops at once. */
   generation = 0;
   private sampler: BatchSampler | undefined;
+  /**
+   * The next step's batch, drawn during this one: the compiled step starts that step's first
+   * product with it before the step ends (the sampler is then one batch ahead of `step`; a
+   * restored run draws the same batch at that step, since advance(step) puts it there).
+   */
+  private early: EarlyBatch | undefined;
   private display: Display | undefined;
   private readonly pending = new PendingMetrics();
   private readonly readbacks = new Readbacks();
@@ -209,6 +229,8 @@ export class TrainingRun {
 
   /** Frees the model and everything on the device that belongs to it. */
   disposeModel() {
+    this.early?.x.dispose();
+    this.early = undefined;
     this.pending.dispose();
     this.guard.dispose();
     this.model?.dispose();
@@ -258,14 +280,22 @@ export class TrainingRun {
             lrD: this.hp.lrD * factor,
             lrG: this.hp.lrG * factor,
           };
-    // [batch, pixels]; binarised afresh for this step when the switch is on.
-    const x = this.sampler!.next(this.settings!.batchSize, hp.binarize ? this.step : undefined);
+    // [batch, pixels]; binarised afresh for this step when the switch is on. The batch drawn
+    // during the last step is this one's; the next is drawn now, for the step to start on.
+    const batch = this.batchFor(this.step, hp.binarize);
+    this.early = this.drawBatch(this.step + 1, hp.binarize);
+    const options = {
+      batchToken: batch.token,
+      next: { x: this.early.x, token: this.early.token },
+    };
     let metrics: tf.Tensor1D; // [METRIC_NAMES.length]
     if (measureGradients) model.gradients.measureNextStep();
     try {
-      metrics = hp.equilibriumGate ? await model.trainStepAsync(x, hp) : model.trainStep(x, hp);
+      metrics = hp.equilibriumGate
+        ? await model.trainStepAsync(batch.x, hp, options)
+        : model.trainStep(batch.x, hp, undefined, options);
     } finally {
-      x.dispose();
+      batch.x.dispose();
     }
     const gradients = model.gradients.take(); // [4] or null
     if (model !== this.model) {
@@ -275,6 +305,29 @@ export class TrainingRun {
     this.pending.push(metrics);
     if (gradients) this.pending.pushGradients(gradients);
     this.step += 1;
+  }
+
+  /** A new batch for `step` from the sampler, with a token of its own. */
+  private drawBatch(step: number, binarize: boolean): EarlyBatch {
+    const indices = this.sampler!.draw(this.settings!.batchSize);
+    batchTokens += 1;
+    const x = this.sampler!.batchOf(indices, binarize ? step : undefined);
+    return { indices, x, token: batchTokens, step, binarize };
+  }
+
+  /**
+   * The batch of `step`: the one drawn early, remade from its images when it was binarised
+   * for another step (the guard rewound the count) or the switch has changed since; else a new
+   * draw. The sampler's order is the same either way.
+   */
+  private batchFor(step: number, binarize: boolean): EarlyBatch {
+    const early = this.early;
+    this.early = undefined;
+    if (!early) return this.drawBatch(step, binarize);
+    if (early.binarize === binarize && (!binarize || early.step === step)) return early;
+    early.x.dispose();
+    const x = this.sampler!.batchOf(early.indices, binarize ? step : undefined);
+    return { ...early, x, step, binarize, token: 0 };
   }
 
   /**
@@ -343,6 +396,8 @@ export class TrainingRun {
    */
   private rewind(restored: Restored): ReportOutcome {
     this.step = restored.step;
+    // The next batch stays the sampler's next, but the product started for it is not used.
+    if (this.early) this.early.token = 0;
     this.history = this.history.filter((p) => p.step <= restored.step);
     this.speed.restart(this.deps.now(), this.step);
     this.deps.emit({ type: 'history', points: this.history.slice() });
@@ -458,10 +513,11 @@ export class TrainingRun {
 
   /**
    * Of this worker's tensors, the ones that only live between two reports: the metrics of the
-   * steps since the last report (one small tensor a step) and the readbacks awaiting their data.
+   * steps since the last report (one small tensor a step), the readbacks awaiting their data and
+   * the next step's batch, drawn early.
    */
   get transientTensors(): number {
-    return this.pending.length + this.readbacks.count;
+    return this.pending.length + this.readbacks.count + (this.early ? 1 : 0);
   }
 
   /** The step of the guard's last good copy, if there is one. */

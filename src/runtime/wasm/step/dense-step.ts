@@ -32,6 +32,11 @@ export interface VaePhaseArgs {
   beta: number;
   /** A floor per latent dimension on the batch's mean KL (free bits); 0 for none. */
   freeBits: number;
+  /**
+   * The token of this batch (GPhaseArgs.next): phase 3 of the step before started this
+   * phase's first product when it was given the same one. 0 or absent: none.
+   */
+  token?: number;
 }
 
 export interface FakesArgs {
@@ -78,6 +83,12 @@ export interface GPhaseArgs {
   form: AdversarialForm;
   /** G is a network of its own: the reconstruction branch only measures. */
   separate: boolean;
+  /**
+   * The next step's batch, drawn early, with the encoder as it stands (phase 3 does not move
+   * it) and a token naming that batch: the phase starts the next phase 1's first product on
+   * the helpers before it returns, for the next vae() with the same token to take.
+   */
+  next?: { x: number; encoder: Layer; token: number };
 }
 
 /** Squared gradient norms of the networks a phase trained (weights and biases). */
@@ -90,7 +101,7 @@ const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 export class DenseStep extends LayerOps {
   /** Phase 1: encoder + decoder on L_rec + beta KL (pixel loss). */
   vae(p: VaePhaseArgs): { reconstruction: number; kl: number; gradSq: GradSq } {
-    this.tasks.enter('vae');
+    this.tasks.enter('vae', p.token);
     const { pixels: P, hidden: H, latent: L, batch: B } = this.dims;
     const { at } = this.workspace;
     const [e1, e2] = p.encoder;
@@ -343,6 +354,17 @@ export class DenseStep extends LayerOps {
 
   /** Phase 3: G on L_G through the D phase 2 left, from the fakes' decoder pass. */
   generator(p: GPhaseArgs): { generator: number; gradSq: GradSq } {
+    const result = this.generatorPhase(p);
+    const next = p.next;
+    if (next) {
+      // The next step's first product: the encoder's hidden layer for its batch.
+      const { pixels: P, hidden: H, batch: B } = this.dims;
+      this.forward(next.encoder, next.x, this.workspace.at.h, B, P, H, true, 'vae', next.token);
+    }
+    return result;
+  }
+
+  private generatorPhase(p: GPhaseArgs): { generator: number; gradSq: GradSq } {
     this.tasks.enter('generator');
     const { pixels: P, hidden: H, latent: L, batch: B } = this.dims;
     const { at } = this.workspace;

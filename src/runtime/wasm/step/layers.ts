@@ -151,7 +151,8 @@ export class LayerOps {
   /**
    * A dense layer forwards: out = act(x W + b), x [rows x in]. With `ahead`, the product is only
    * started on the helper threads for phase `ahead` (TaskIssuer.prefetch), whose forward() with
-   * the same arguments takes it: `layer` as that phase will see it.
+   * the same arguments takes it: `layer` as that phase will see it (and `token`, that phase's
+   * TaskIssuer.enter token, for a product started for the next step).
    */
   protected forward(
     layer: Layer,
@@ -162,11 +163,12 @@ export class LayerOps {
     n: number,
     relu: boolean,
     ahead?: StepPhase,
+    token = 0,
   ) {
     if (this.levers.fuseEndings) {
       const call = { a: x, b: layer.w, m: rows, n, k, c: out, bias: layer.b, relu };
       if (!ahead) this.tasks.gemm('store', call);
-      else if (this.levers.productsAhead) this.tasks.prefetch(ahead, 'store', call);
+      else if (this.levers.productsAhead) this.tasks.prefetch(ahead, 'store', call, token);
       return;
     }
     if (ahead) return; // unfused: the next phase runs its products itself

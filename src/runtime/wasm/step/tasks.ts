@@ -228,15 +228,22 @@ export class TaskIssuer {
   elementwiseAlone = false;
 
   /** A product started ahead (prefetch) for phase `phase`, its result not taken yet. */
-  private ahead: { phase: string; key: string; tag: number; chunks: number } | null = null;
+  private ahead: {
+    phase: string;
+    token: number;
+    key: string;
+    tag: number;
+    chunks: number;
+  } | null = null;
 
   /**
-   * A phase of the step begins: a product started ahead for another phase is given up (the
-   * phase it was for did not come next), so it can never serve a later product that happens to
-   * have the same addresses.
+   * A phase of the step begins: a product started ahead for another phase, or for another
+   * `token`, is given up (what it was for did not come next), so it can never serve a later
+   * product that happens to have the same addresses. The token names the batch a product
+   * started in the step before is for (0 within a step).
    */
-  enter(phase: string): void {
-    if (this.ahead && this.ahead.phase !== phase) {
+  enter(phase: string, token = 0): void {
+    if (this.ahead && (this.ahead.phase !== phase || this.ahead.token !== token)) {
       this.ahead = null;
       this.rt.pool?.settle(this.rt.scratch);
     }
@@ -283,12 +290,13 @@ export class TaskIssuer {
    * Starts a product on the helper threads and returns at once (GemmPool.startTask): the
    * compiled step starts the next phase's first product at the end of a phase, so that the
    * helpers compute it while tfjs's plumbing between the phases runs on this thread. The next
-   * gemm() with the same arguments takes its result if it is the first of phase `phase` (enter);
+   * gemm() with the same arguments takes its result if it is the first of phase `phase` entered
+   * with the same `token` (enter);
    * any other task waits for it first and then runs as usual. The product's inputs must not
    * change meanwhile, nor its output (in the step's own workspace) be read. Without helpers
    * nothing starts, and that gemm() runs the product.
    */
-  prefetch(phase: string, epilogue: 'store' | 'mask' | 'dsig', p: GemmCall): void {
+  prefetch(phase: string, epilogue: 'store' | 'mask' | 'dsig', p: GemmCall, token = 0): void {
     const { rt } = this;
     if (!rt.pool || p.m === 0 || p.n === 0) return;
     const { chunks } = this.describe(epilogue, p);
@@ -298,7 +306,7 @@ export class TaskIssuer {
       chunks,
       rt.scratch,
     );
-    if (tag !== 0) this.ahead = { phase, key: productKey(epilogue, p), tag, chunks };
+    if (tag !== 0) this.ahead = { phase, token, key: productKey(epilogue, p), tag, chunks };
   }
 
   /** The timings' clock now, in ms (0 when no timings are kept). */

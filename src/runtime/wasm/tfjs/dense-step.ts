@@ -180,6 +180,7 @@ function vaePhase(args: KernelArgs): tf.TensorInfo[] {
     adam: adamStep(attrs),
     beta: attrs.beta,
     freeBits: attrs.freeBits,
+    token: attrs.token,
   });
   phasesRun += 1;
   const metrics = [r.reconstruction, r.kl];
@@ -267,7 +268,18 @@ function gPhase(args: KernelArgs): tf.TensorInfo[] {
   const discriminator = layersOf(backend, context, inputs, 'D', false, outs) as [Layer, Layer];
   const generator = layersOf(backend, context, inputs, 'g', attrs.train, outs, changed);
   const latent = inputs.latents!.shape[1]!;
-  const { step } = session(context, ganDims(inputs, latent));
+  const dims = ganDims(inputs, latent);
+  const { step } = session(context, dims);
+  // The next step's batch, when it came with the encoder and fits this workspace.
+  const xNext = inputs.xNext;
+  const next =
+    xNext && attrs.nextToken > 0 && xNext.shape[0] === dims.batch && xNext.shape[1] === dims.pixels
+      ? {
+          x: context.offset(xNext),
+          encoder: layersOf(backend, context, inputs, 'e', false, outs)[0],
+          token: attrs.nextToken,
+        }
+      : undefined;
   const r = step.generator({
     stack: context.offset(inputs.stack!),
     hidden: context.offset(inputs.hidden!),
@@ -278,6 +290,7 @@ function gPhase(args: KernelArgs): tf.TensorInfo[] {
     threeBatches: attrs.threeBatches,
     form: attrs.form,
     separate: attrs.separate,
+    ...(next ? { next } : {}),
   });
   phasesRun += 1;
   const metrics = [r.generator];
