@@ -70,7 +70,8 @@ export interface RunDeps {
 /** A batch drawn a step early, for the step it names (model/vaegan.ts StepOptions.next). */
 interface EarlyBatch {
   indices: Uint32Array;
-  x: tf.Tensor2D;
+  /** The batch itself; undefined while training is stopped (made again from the indices). */
+  x: tf.Tensor2D | undefined;
   /** Unique in this worker, so a product started for it serves only it. */
   token: number;
   /** The step it was made for, and whether it was binarised for that step. */
@@ -229,7 +230,7 @@ export class TrainingRun {
 
   /** Frees the model and everything on the device that belongs to it. */
   disposeModel() {
-    this.early?.x.dispose();
+    this.early?.x?.dispose();
     this.early = undefined;
     this.pending.dispose();
     this.guard.dispose();
@@ -283,19 +284,17 @@ export class TrainingRun {
     // [batch, pixels]; binarised afresh for this step when the switch is on. The batch drawn
     // during the last step is this one's; the next is drawn now, for the step to start on.
     const batch = this.batchFor(this.step, hp.binarize);
-    this.early = this.drawBatch(this.step + 1, hp.binarize);
-    const options = {
-      batchToken: batch.token,
-      next: { x: this.early.x, token: this.early.token },
-    };
+    const early = this.drawBatch(this.step + 1, hp.binarize);
+    this.early = early;
+    const options = { batchToken: batch.token, next: { x: early.x!, token: early.token } };
     let metrics: tf.Tensor1D; // [METRIC_NAMES.length]
     if (measureGradients) model.gradients.measureNextStep();
     try {
       metrics = hp.equilibriumGate
-        ? await model.trainStepAsync(batch.x, hp, options)
-        : model.trainStep(batch.x, hp, undefined, options);
+        ? await model.trainStepAsync(batch.x!, hp, options)
+        : model.trainStep(batch.x!, hp, undefined, options);
     } finally {
-      batch.x.dispose();
+      batch.x!.dispose();
     }
     const gradients = model.gradients.take(); // [4] or null
     if (model !== this.model) {
@@ -324,10 +323,23 @@ export class TrainingRun {
     const early = this.early;
     this.early = undefined;
     if (!early) return this.drawBatch(step, binarize);
-    if (early.binarize === binarize && (!binarize || early.step === step)) return early;
-    early.x.dispose();
+    if (early.x && early.binarize === binarize && (!binarize || early.step === step)) return early;
+    early.x?.dispose();
     const x = this.sampler!.batchOf(early.indices, binarize ? step : undefined);
     return { ...early, x, step, binarize, token: 0 };
+  }
+
+  /**
+   * Training stops (pause, a single step): the batch drawn for the next step is freed and kept
+   * as its images' indices, made again when training goes on, so the batch order is the same.
+   * A product started for it is not used then (its token is dropped).
+   */
+  releaseEarlyBatch() {
+    const early = this.early;
+    if (!early?.x) return;
+    early.x.dispose();
+    early.x = undefined;
+    early.token = 0;
   }
 
   /**
@@ -517,7 +529,7 @@ export class TrainingRun {
    * the next step's batch, drawn early.
    */
   get transientTensors(): number {
-    return this.pending.length + this.readbacks.count + (this.early ? 1 : 0);
+    return this.pending.length + this.readbacks.count + (this.early?.x ? 1 : 0);
   }
 
   /** The step of the guard's last good copy, if there is one. */

@@ -351,10 +351,13 @@ export class Trainer {
     try {
       await run.trainOne(true);
     } catch (error) {
+      run.releaseEarlyBatch();
       if (this.device.isLost) await this.recoverFromDeviceLoss();
       else this.fail(error);
       return run.step;
     }
+    // Paused again: the batch drawn for the next step waits as its images' indices only.
+    run.releaseEarlyBatch();
     if ((await this.report(true)) === 'lost') {
       await this.recoverFromDeviceLoss();
       return run.step;
@@ -424,6 +427,8 @@ export class Trainer {
       }
       await yieldToEvents();
     }
+    // Training stops: the batch drawn for the next step waits as its images' indices only.
+    run.releaseEarlyBatch();
     // Not awaited here: recovery halts the loop first, and this is the loop.
     if (this.device.isLost && generation === run.generation && !this.device.isRecovering) {
       this.status = 'loading';
