@@ -464,7 +464,11 @@ describe('Adam flushes subnormal moments to zero (x86 computes on them a hundred
     expectFlushed(get(outs[0], n), get(outs[1], n), get(outs[2], n));
   });
 
-  const adamFields = {
+  /** The weight, its moments, where the three go, and Adam's scalars (GEMM and ENDING alike). */
+  const adamFields = () => ({
+    aux: put(w0),
+    aux2: put(m0),
+    aux3: put(v0),
     beta1: hp.beta1,
     omb1: 1 - hp.beta1,
     beta2: hp.beta2,
@@ -473,7 +477,7 @@ describe('Adam flushes subnormal moments to zero (x86 computes on them a hundred
     rc2: 1 / hp.c2,
     negLr: -hp.lr,
     eps: hp.eps,
-  };
+  });
 
   it('in the product’s Adam ending (gemm_adam), weights and bias alike', () => {
     top = 0;
@@ -492,13 +496,10 @@ describe('Adam flushes subnormal moments to zero (x86 computes on them a hundred
       k: 2,
       ldc: 1,
       cols: 8,
-      aux: put(w0),
-      aux2: put(m0),
-      aux3: put(v0),
+      ...adamFields(),
       out1: outs[0],
       out2: outs[1],
       out3: outs[2],
-      ...adamFields,
       c1: hp.c1,
       c2: hp.c2,
       colsum: alloc(8),
@@ -524,13 +525,10 @@ describe('Adam flushes subnormal moments to zero (x86 computes on them a hundred
       rowsPer: 1,
       rows: 1,
       mode: 3,
-      aux: put(w0),
-      aux2: put(m0),
-      aux3: put(v0),
+      ...adamFields(),
       out1: outs[0],
       out2: outs[1],
       out3: outs[2],
-      ...adamFields,
     });
     kernels.ending(desc, 0, SCRATCH());
     expectFlushed(get(outs[0]!, n), get(outs[1]!, n), get(outs[2]!, n));

@@ -15,6 +15,7 @@ import {
 } from '../../src/runtime/wasm/step/dense-step';
 import { type StepDims, Workspace } from '../../src/runtime/wasm/step/workspace';
 import { measureGemmPeak } from '../../src/runtime/wasm/step/peak';
+import type { AdamStep } from '../../src/runtime/wasm/step/tasks';
 import { random } from '../helpers/random';
 
 const memory = new WebAssembly.Memory({ initial: 2048, maximum: 65536, shared: true });
@@ -75,6 +76,29 @@ function layer(inputs: number, outputs: number, seed: number): TrainedLayer {
     bmOut: outB(),
     bvOut: outB(),
   };
+}
+
+/** Phase 1 again on batch `x`, with the encoder and decoder the phase 1 before moved (in place). */
+function vaeAgain(
+  step: DenseStep,
+  x: number,
+  eps: number,
+  enc: readonly [TrainedLayer, TrainedLayer],
+  dec: readonly [TrainedLayer, TrainedLayer],
+  adam: AdamStep,
+  token?: number,
+) {
+  const movedOn = (l: TrainedLayer): TrainedLayer => ({ ...l, w: l.wOut, b: l.bOut });
+  return step.vae({
+    x,
+    eps,
+    encoder: [movedOn(enc[0]), movedOn(enc[1])],
+    decoder: [movedOn(dec[0]), movedOn(dec[1])],
+    adam,
+    beta: 1,
+    freeBits: 0,
+    ...(token === undefined ? {} : { token }),
+  });
 }
 
 /**
@@ -147,19 +171,7 @@ function oneStep(
     separate: false,
     ...(next ? { next: { x: x2, encoder: encNew[0], token: next.started } } : {}),
   });
-  const movedOn = (l: TrainedLayer): TrainedLayer => ({ ...l, w: l.wOut, b: l.bOut });
-  const second = next
-    ? step.vae({
-        x: x2,
-        eps,
-        encoder: [movedOn(enc[0]), movedOn(enc[1])],
-        decoder: [movedOn(dec[0]), movedOn(dec[1])],
-        adam,
-        beta: 1,
-        freeBits: 0,
-        token: next.given,
-      })
-    : undefined;
+  const second = next ? vaeAgain(step, x2, eps, enc, dec, adam, next.given) : undefined;
   const sizes = (l: TrainedLayer, n: number, o: number) =>
     [l.wOut, l.wmOut, l.wvOut]
       .map((at) => read(at, n * o))
@@ -289,16 +301,7 @@ describe('the compiled step on two threads', () => {
         random(B * P, 99).map((v) => (v + 1) / 2),
         x / 4,
       );
-      const movedOn = (l: TrainedLayer): TrainedLayer => ({ ...l, w: l.wOut, b: l.bOut });
-      return step.vae({
-        x,
-        eps,
-        encoder: [movedOn(enc[0]), movedOn(enc[1])],
-        decoder: [movedOn(dec[0]), movedOn(dec[1])],
-        adam,
-        beta: 1,
-        freeBits: 0,
-      }).reconstruction;
+      return vaeAgain(step, x, eps, enc, dec, adam).reconstruction;
     };
     const started = pool.startedCount;
     const used = pool.usedCount;
