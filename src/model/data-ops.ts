@@ -8,6 +8,7 @@
  *   probe and the norms chart.
  */
 import * as tf from './tf';
+import { toUnitFloats } from '../shared/image-grid';
 
 /** Kernel of unitFloats: no inputs; attrs `bytes` (a Uint8Array) and `shape`. */
 export const UNIT_FLOATS = 'VaeganUnitFloats';
@@ -27,9 +28,8 @@ export function unitFloats<R extends tf.Rank>(
       .engine()
       .runKernel(UNIT_FLOATS, {}, { bytes, shape } as unknown as tf.NamedAttrMap) as tf.Tensor<R>;
   }
-  const values = new Float32Array(bytes.length);
-  for (let i = 0; i < bytes.length; i++) values[i] = bytes[i]! / 255;
-  return tf.tensor(values, shape, 'float32') as tf.Tensor<R>;
+  // The bytes as one image of bytes.length values.
+  return tf.tensor(toUnitFloats(bytes, [0], bytes.length), shape, 'float32') as tf.Tensor<R>;
 }
 
 /**

@@ -351,13 +351,13 @@ export class Trainer {
     try {
       await run.trainOne(true);
     } catch (error) {
-      run.releaseEarlyBatch();
       if (this.device.isLost) await this.recoverFromDeviceLoss();
       else this.fail(error);
       return run.step;
+    } finally {
+      // Paused again: the batch drawn for the next step waits as its images' indices only.
+      run.releaseEarlyBatch();
     }
-    // Paused again: the batch drawn for the next step waits as its images' indices only.
-    run.releaseEarlyBatch();
     if ((await this.report(true)) === 'lost') {
       await this.recoverFromDeviceLoss();
       return run.step;
