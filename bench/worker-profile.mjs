@@ -85,7 +85,9 @@ const TRAINER_BUCKETS = [
   ['products, its share of the chunks', (f) => f.includes('runChunks')],
   [
     "waiting for the helper's last chunk",
-    (f) => f[0] === 'publish' || (f[0] === 'now' && f[1] === 'publish'),
+    // GemmPool.join polls (performance.now) and then sleeps (Atomics.wait) on the helpers'
+    // last chunks once its own part is done.
+    (f) => ['join', 'publish'].includes(f[0]) || (f[0] === 'now' && f[1] === 'join'),
   ],
   ['a product alone (helper held by the page, or one chunk)', (f) => f.includes('runTask')],
   ["D's output layer (rowdot) and its losses", (f) => f.includes('dLogits')],

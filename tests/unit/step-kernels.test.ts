@@ -18,7 +18,7 @@ import {
   type KernelExports,
   packedLength,
 } from '../../src/runtime/wasm/codegen/kernels';
-import { adamChunking, MAX_PARTIALS } from '../../src/runtime/wasm/step/tasks';
+import { adamChunking, gemmChunking, MAX_PARTIALS } from '../../src/runtime/wasm/step/tasks';
 import { random } from '../helpers/random';
 
 const memory = new WebAssembly.Memory({ initial: 512 });
@@ -80,8 +80,11 @@ function runGemm(
   const desc = alloc(GEMM.bytes / 4);
   const scratch = SCRATCH();
   if (name !== 'gemm_adam') {
-    writeDescriptor(i32(), f32(), desc, GEMM, given);
-    const chunks = Math.ceil(given.n! / given.cols!);
+    // Chunks of `cols` columns, unless the fields cut the last ones into `tailCols` ones.
+    const fields = { bigChunks: Math.ceil(given.n! / given.cols!), tailCols: 8, ...given };
+    writeDescriptor(i32(), f32(), desc, GEMM, fields);
+    const left = Math.max(0, fields.n! - fields.bigChunks * fields.cols!);
+    const chunks = fields.bigChunks + Math.ceil(left / fields.tailCols);
     for (let c = 0; c < chunks; c++) kernels[name](desc, c, scratch);
     return;
   }
@@ -125,8 +128,15 @@ describe('gemm_store: a dense layer forwards', () => {
         const c = alloc(m * n);
         const packed = alloc(packedLength(k, n));
         const biasAt = put(bias);
-        for (const act of [0, 1]) {
+        // Uniform chunks of two panels, and one such chunk followed by chunks of one panel.
+        for (const [act, cut] of [
+          [0, {}],
+          [1, {}],
+          [1, { bigChunks: 1, tailCols: 8 }],
+        ] as const) {
+          f32().fill(NaN, c / 4, c / 4 + m * n); // a column no chunk computes stays NaN
           runGemm('gemm_store', {
+            ...cut,
             a,
             sai: k,
             sak: 1,
@@ -532,6 +542,53 @@ describe('Adam flushes subnormal moments to zero (x86 computes on them a hundred
     });
     kernels.ending(desc, 0, SCRATCH());
     expectFlushed(get(outs[0]!, n), get(outs[1]!, n), get(outs[2]!, n));
+  });
+});
+
+describe('gemmChunking: how the other products are cut', () => {
+  it('covers every column once, and its last chunks are single panels', () => {
+    for (const m of [1, 64, 256, 768])
+      for (const n of [1, 13, 32, 512, 784, 2048])
+        for (const k of [1, 16, 512, 784]) {
+          const cut = gemmChunking(m, n, k);
+          expect(cut.cols % 8).toBe(0);
+          expect(cut.tailCols).toBe(8);
+          // The spans the kernel computes, chunk by chunk (step-gemm.ts), tile the columns.
+          let next = 0;
+          for (let c = 0; c < cut.chunks; c++) {
+            const start =
+              c < cut.bigChunks
+                ? c * cut.cols
+                : cut.bigChunks * cut.cols + (c - cut.bigChunks) * cut.tailCols;
+            const span = c < cut.bigChunks ? cut.cols : cut.tailCols;
+            expect(start).toBe(next);
+            expect(start).toBeLessThan(n);
+            next = Math.min(n, start + span);
+          }
+          expect(next).toBe(n);
+          // Wide chunks end in single panels: what the last two would have taken.
+          if (cut.cols > 8 && Math.ceil(n / cut.cols) > 2) {
+            expect(cut.chunks - cut.bigChunks).toBe(Math.ceil((n - cut.bigChunks * cut.cols) / 8));
+            expect(n - cut.bigChunks * cut.cols).toBeGreaterThan(cut.cols);
+          } else expect(cut.bigChunks).toBe(cut.chunks);
+        }
+  });
+
+  it("cuts the step's largest products into two- or three-panel chunks and a tail of panels", () => {
+    // D over the stack at batch 256: 64 panels in 30 chunks of 2 and 4 of 1.
+    expect(gemmChunking(768, 512, 784)).toEqual({
+      cols: 16,
+      chunks: 34,
+      bigChunks: 30,
+      tailCols: 8,
+    });
+    // The decoder's output layer: 98 panels in 31 chunks of 3 and 5 of 1.
+    expect(gemmChunking(512, 784, 512)).toEqual({
+      cols: 24,
+      chunks: 36,
+      bigChunks: 31,
+      tailCols: 8,
+    });
   });
 });
 

@@ -636,7 +636,26 @@ export function gemmTaskFunction(epi: Epilogue, deps: GemmTaskDeps): FunctionBui
       f.f32Store(0);
     });
   } else {
-    chunkRange(f, index, () => f.get(cols), n, j0, j1);
+    // Chunks [0, bigChunks) are `cols` columns wide, the ones after them `tailCols`.
+    const [big, span] = f.locals(['i32', 'i32']);
+    field('bigChunks').set(big);
+    f.get(index).get(big).ltS();
+    f.if(
+      () => {
+        f.get(index).get(cols).mul().set(j0);
+        f.get(cols).set(span);
+      },
+      () => {
+        f.get(big).get(cols).mul();
+        f.get(index).get(big).sub();
+        field('tailCols').mul().add().set(j0);
+        field('tailCols').set(span);
+      },
+    );
+    f.get(j0).get(n).geS();
+    f.if(() => f.ret());
+    f.get(j0).get(span).add().set(j1);
+    f.get(j1).get(n).get(j1).get(n).ltS().select().set(j1);
     field('b');
     field('sbk');
     field('sbn');
