@@ -80,11 +80,11 @@ function runGemm(
   const desc = alloc(GEMM.bytes / 4);
   const scratch = SCRATCH();
   if (name !== 'gemm_adam') {
-    // Chunks of `cols` columns, unless the fields cut the last ones into `tailCols` ones.
-    const fields = { bigChunks: Math.ceil(given.n! / given.cols!), tailCols: 8, ...given };
+    // Chunks of `cols` columns, unless `bigChunks` says after how many they are one panel.
+    const fields = { bigChunks: Math.ceil(given.n! / given.cols!), ...given };
     writeDescriptor(i32(), f32(), desc, GEMM, fields);
     const left = Math.max(0, fields.n! - fields.bigChunks * fields.cols!);
-    const chunks = fields.bigChunks + Math.ceil(left / fields.tailCols);
+    const chunks = fields.bigChunks + Math.ceil(left / 8);
     for (let c = 0; c < chunks; c++) kernels[name](desc, c, scratch);
     return;
   }
@@ -132,7 +132,7 @@ describe('gemm_store: a dense layer forwards', () => {
         for (const [act, cut] of [
           [0, {}],
           [1, {}],
-          [1, { bigChunks: 1, tailCols: 8 }],
+          [1, { bigChunks: 1 }],
         ] as const) {
           f32().fill(NaN, c / 4, c / 4 + m * n); // a column no chunk computes stays NaN
           runGemm('gemm_store', {
@@ -552,15 +552,12 @@ describe('gemmChunking: how the other products are cut', () => {
         for (const k of [1, 16, 512, 784]) {
           const cut = gemmChunking(m, n, k);
           expect(cut.cols % 8).toBe(0);
-          expect(cut.tailCols).toBe(8);
           // The spans the kernel computes, chunk by chunk (step-gemm.ts), tile the columns.
           let next = 0;
           for (let c = 0; c < cut.chunks; c++) {
             const start =
-              c < cut.bigChunks
-                ? c * cut.cols
-                : cut.bigChunks * cut.cols + (c - cut.bigChunks) * cut.tailCols;
-            const span = c < cut.bigChunks ? cut.cols : cut.tailCols;
+              c < cut.bigChunks ? c * cut.cols : cut.bigChunks * cut.cols + (c - cut.bigChunks) * 8;
+            const span = c < cut.bigChunks ? cut.cols : 8;
             expect(start).toBe(next);
             expect(start).toBeLessThan(n);
             next = Math.min(n, start + span);
@@ -580,14 +577,12 @@ describe('gemmChunking: how the other products are cut', () => {
       cols: 16,
       chunks: 34,
       bigChunks: 30,
-      tailCols: 8,
     });
     // The decoder's output layer: 98 panels in 31 chunks of 3 and 5 of 1.
     expect(gemmChunking(512, 784, 512)).toEqual({
       cols: 24,
       chunks: 36,
       bigChunks: 31,
-      tailCols: 8,
     });
   });
 });

@@ -92,12 +92,10 @@ export const GEMM = layout({
   apacked: 'i32',
   acols: 'i32',
   /**
-   * The other products: the first `bigChunks` chunks are `cols` columns wide, the rest
-   * `tailCols` (one panel), so that the threads finish a product together (tasks.ts's
-   * gemmChunking).
+   * The other products: the first `bigChunks` chunks are `cols` columns wide, the rest one
+   * panel, so that the threads finish a product together (tasks.ts's gemmChunking).
    */
   bigChunks: 'i32',
-  tailCols: 'i32',
 });
 
 /**

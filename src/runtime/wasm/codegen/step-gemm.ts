@@ -260,8 +260,7 @@ export function packRangeFunction(): FunctionBuilder {
 
 /**
  * Chunk `index`'s part of [0, limit) (locals) in steps of the span `pushSpan` pushes (a local
- * or a descriptor field): start = index x span, returning from the function when that is past
- * the end, and end = min(limit, start + span).
+ * or a descriptor field): start = index x span, then rangeEnd.
  */
 function chunkRange(
   f: FunctionBuilder,
@@ -274,6 +273,20 @@ function chunkRange(
   f.get(index);
   pushSpan();
   f.mul().set(start);
+  rangeEnd(f, pushSpan, limit, start, end);
+}
+
+/**
+ * Returns from the function when `start` is past the end of [0, limit), else sets
+ * end = min(limit, start + span).
+ */
+function rangeEnd(
+  f: FunctionBuilder,
+  pushSpan: () => void,
+  limit: number,
+  start: number,
+  end: number,
+) {
   f.get(start).get(limit).geS();
   f.if(() => f.ret());
   f.get(start);
@@ -636,26 +649,18 @@ export function gemmTaskFunction(epi: Epilogue, deps: GemmTaskDeps): FunctionBui
       f.f32Store(0);
     });
   } else {
-    // Chunks [0, bigChunks) are `cols` columns wide, the ones after them `tailCols`.
-    const [big, span] = f.locals(['i32', 'i32']);
+    // Chunks [0, bigChunks) are `cols` columns wide, the ones after them one panel.
+    const big = f.local('i32');
     field('bigChunks').set(big);
     f.get(index).get(big).ltS();
     f.if(
-      () => {
-        f.get(index).get(cols).mul().set(j0);
-        f.get(cols).set(span);
-      },
+      () => chunkRange(f, index, () => f.get(cols), n, j0, j1),
       () => {
         f.get(big).get(cols).mul();
-        f.get(index).get(big).sub();
-        field('tailCols').mul().add().set(j0);
-        field('tailCols').set(span);
+        f.get(index).get(big).sub().i32(PANEL).mul().add().set(j0);
+        rangeEnd(f, () => f.i32(PANEL), n, j0, j1);
       },
     );
-    f.get(j0).get(n).geS();
-    f.if(() => f.ret());
-    f.get(j0).get(span).add().set(j1);
-    f.get(j1).get(n).get(j1).get(n).ltS().select().set(j1);
     field('b');
     field('sbk');
     field('sbn');

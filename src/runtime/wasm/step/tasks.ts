@@ -120,7 +120,7 @@ const TAIL_CHUNKS = 2;
 
 /**
  * How a product of this size is cut: `bigChunks` chunks of `cols` columns (a multiple of the
- * panel), then the columns left in chunks of one panel (`tailCols`), `chunks` in all. The
+ * panel), then the columns left in chunks of one panel, `chunks` in all. The
  * threads claim chunks in order, so the last ones claimed are small: a thread that finds none
  * left waits for the other's last chunk, and a panel is a half or a third of a chunk's work.
  */
@@ -128,14 +128,14 @@ export function gemmChunking(
   m: number,
   n: number,
   k: number,
-): { cols: number; chunks: number; bigChunks: number; tailCols: number } {
+): { cols: number; chunks: number; bigChunks: number } {
   const panels = Math.ceil(n / PANEL);
   const wanted = Math.max(1, Math.min(panels, MAX_CHUNKS, Math.round((m * n * k) / CHUNK_MACS)));
   const cols = PANEL * Math.ceil(panels / wanted);
   const uniform = Math.ceil(n / cols);
   const bigChunks = cols > PANEL && uniform > TAIL_CHUNKS ? uniform - TAIL_CHUNKS : uniform;
   const tail = Math.ceil(Math.max(0, n - bigChunks * cols) / PANEL);
-  return { cols, chunks: bigChunks + tail, bigChunks, tailCols: PANEL };
+  return { cols, chunks: bigChunks + tail, bigChunks };
 }
 
 /**
@@ -352,8 +352,8 @@ export class TaskIssuer {
     const { m, n, k } = p;
     const adamCut = epilogue === 'adam' ? adamChunking(m, n, k) : undefined;
     if (adamCut && this.packedA === 0) throw new Error('TaskIssuer: Adam needs room to pack A');
-    const { cols, chunks, bigChunks, tailCols } = adamCut
-      ? { cols: adamCut.cols, chunks: adamCut.chunks, bigChunks: adamCut.chunks, tailCols: 0 }
+    const { cols, chunks, bigChunks } = adamCut
+      ? { ...adamCut, bigChunks: adamCut.chunks }
       : gemmChunking(m, n, k);
     const [sai, sak] = p.aT ? [1, p.lda ?? m] : [p.lda ?? k, 1];
     const [sbk, sbn] = p.bT ? [1, k] : [n, 1];
@@ -375,7 +375,6 @@ export class TaskIssuer {
       act: p.relu ? 1 : 0,
       cols,
       bigChunks,
-      tailCols,
       aux: p.aux ?? 0,
       aux2: p.aux2 ?? 0,
       aux3: p.aux3 ?? 0,
